@@ -1,0 +1,126 @@
+# sitrep - GNU make, no recursion (tig, redis).
+#
+#   make                 build ./sitrep
+#   make check           install missing Debian packages, build, run every test
+#   make check SAN=1     the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo            install, build, open the console on the simulated world
+#   make bench           the benchmarks in bench/ (see bench/README.md)
+#   make install PREFIX=/usr/local DESTDIR=
+#   DEVELOPER=1          warnings are errors (CI);  V=1  show commands
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sitrep
+MANDIR ?= $(PREFIX)/share/man
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CFLAGS ?= -O2 -g
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+CFLAGS = -O1 -g
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=address,undefined
+else
+BUILD ?= build
+endif
+
+CURSES_PC := $(shell $(PKG_CONFIG) --exists ncursesw 2>/dev/null && echo ncursesw || echo ncurses)
+LIBS_PC := $(CURSES_PC) libcurl jansson sqlite3 libgit2
+
+override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wformat=2 -Wundef \
+	-Wcast-qual -Wvla -fno-common
+ifeq ($(DEVELOPER),1)
+override CFLAGS += -Werror
+endif
+override CPPFLAGS += -Iinclude -I$(BUILD) -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -lpthread
+TEST_LDLIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ifneq ($(V),1)
+Q = @
+QUIET_CC = @echo '  CC      ' $@;
+QUIET_LINK = @echo '  LINK    ' $@;
+QUIET_GEN = @echo '  GEN     ' $@;
+endif
+
+LIB_SRC := $(sort $(wildcard src/core/*.c src/store/*.c src/metrics/*.c src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
+LIB := $(BUILD)/libsitrep.a
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEGRATION := $(sort $(wildcard tests/integration/*.sh))
+
+all: sitrep
+
+sitrep: $(BUILD)/sitrep
+	$(Q)cp $< $@
+
+$(BUILD)/sitrep: $(BUILD)/src/main.o $(LIB)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The schema is compiled in, so a binary always knows the schema it migrates to.
+$(BUILD)/schema.c: data/schema.sql tools/embed.sh
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sh tools/embed.sh store_schema_sql $< > $@
+
+$(BUILD)/schema.o: $(BUILD)/schema.c
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+tests: $(BUILD)/sitrep $(UNIT_BIN)
+
+# Everything after deps runs in a sub-make so that pkg-config flags are computed
+# once the packages exist.
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)SITREP=$(BUILD)/sitrep BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory sitrep
+	./sitrep demo
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory sitrep
+	sh bench/run.sh
+
+install: sitrep
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 sitrep $(DESTDIR)$(BINDIR)/sitrep
+	install -m 644 data/schema.sql data/sitrep.conf.sample $(DESTDIR)$(DATADIR)/
+	for t in themes/*.theme; do [ -f "$$t" ] && install -m 644 "$$t" $(DESTDIR)$(DATADIR)/themes/ || true; done
+	install -m 644 docs/sitrep.1 $(DESTDIR)$(MANDIR)/man1/sitrep.1
+	install -m 644 docs/sitrep.conf.5 $(DESTDIR)$(MANDIR)/man5/sitrep.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sitrep $(DESTDIR)$(MANDIR)/man1/sitrep.1 $(DESTDIR)$(MANDIR)/man5/sitrep.conf.5
+	rm -rf $(DESTDIR)$(DATADIR)
+
+checkstyle:
+	clang-format --dry-run -Werror $(LIB_SRC) src/main.c $(wildcard include/sitrep/*.h)
+
+clean:
+	rm -rf build build-san sitrep
+
+.PHONY: all deps tests check demo bench install uninstall checkstyle clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

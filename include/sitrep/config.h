@@ -1,0 +1,99 @@
+/* config.h - the configuration file: git-config syntax read through libgit2's config
+ * API (no hand-written parser), sections as in DESIGN.md:
+ *
+ *   [sitrep]                 theme, ...
+ *   [service "NAME"]         tier, slo, ack-target, resolve-target
+ *   [source "NAME"]          type, url, interval, timeout, service, and per-type keys
+ *   [metric "NAME"]          source, query  (NAME is "service.metric")
+ *   [deploy "SERVICE.ENV"]   rollback, auto-rollback
+ *
+ * Loading collects every problem as "FILE:LINE: message" and keeps going (tig); the
+ * caller decides whether problems are fatal. Secrets (token, password) are kept as
+ * their specs ("env:X", "cmd:...", "file:...", or literal) and resolved only when used,
+ * through secret_resolve(); they never appear in problems or any other output. */
+#ifndef SITREP_CONFIG_H
+#define SITREP_CONFIG_H
+
+struct config_service {
+	char *name;
+	int tier;                    /* 0: not set */
+	double slo;                  /* fraction, e.g. 0.999; 0: not set */
+	int64_t ack_target;          /* seconds; 0: not set */
+	int64_t resolve_target;      /* seconds; 0: not set */
+};
+
+/* One key = value of a section, in file order; repeatable keys appear repeatedly. */
+struct config_value {
+	char *key;
+	char *value;
+	int line;
+};
+
+struct config_source {
+	char *name;
+	char *type;                  /* prometheus, alertmanager, zabbix, ... */
+	int64_t interval;            /* seconds (default 60) */
+	int64_t timeout;             /* seconds (default 30) */
+	char *service;               /* default service, or NULL */
+	struct config_value *values; /* every key of the section, including the above */
+	size_t n_values;
+	int line;                    /* where the section starts */
+};
+
+struct config_metric {
+	char *name;                  /* "checkout.rpm" */
+	char *source;
+	char *query;
+};
+
+struct config_deploy {
+	char *name;                  /* "checkout.production" */
+	char *rollback;
+	bool auto_rollback;
+};
+
+struct config {
+	char *path;                  /* the file read, or NULL when none exists */
+	bool private_file;           /* no group/other permission bits: literal secrets allowed */
+	char *theme;
+	struct config_service *services;
+	size_t n_services;
+	struct config_source *sources;
+	size_t n_sources;
+	struct config_metric *metrics;
+	size_t n_metrics;
+	struct config_deploy *deploys;
+	size_t n_deploys;
+	char **problems;             /* "FILE:LINE: message", one per problem found */
+	size_t n_problems;
+};
+
+/* Where the config file is: explicit (--config), else $SITREP_CONFIG, else
+ * $XDG_CONFIG_HOME/sitrep/config, else ~/.config/sitrep/config. New string. */
+char *config_default_path(const char *explicit_path);
+
+/* Loads path into cfg (initialised here). A missing file at a default location is an
+ * empty config; a missing explicit file, or a syntax error, is an error. Semantic
+ * problems (unknown type, bad duration, unknown key, a literal secret in a file others
+ * can read) go into cfg->problems and loading continues. */
+enum status_code config_load(struct config *cfg, const char *path, bool explicit_path);
+void config_release(struct config *cfg);
+
+/* The first value of key in a source section, or NULL. Borrowed. */
+const char *config_source_get(const struct config_source *src, const char *key);
+const struct config_service *config_find_service(const struct config *cfg, const char *name);
+const struct config_source *config_find_source(const struct config *cfg, const char *name);
+
+/* Resolves a secret spec into *out (new; the caller wipes and frees it with
+ * secret_free). origin names where the spec came from ("source prod-prom token"), for
+ * messages; private_file says the spec came from a file only its owner can read.
+ *   env:VAR        the variable's value (error if unset or empty)
+ *   cmd:COMMAND    the first line COMMAND prints on stdout via /bin/sh -c (error on
+ *                  non-zero exit)
+ *   file:PATH      the first line of PATH (~ expands to $HOME)
+ *   anything else  literal; refused unless private_file
+ * Messages never contain the secret. */
+enum status_code secret_resolve(const char *spec, const char *origin, bool private_file, char **out);
+void secret_free(char **secret);
+
+#endif

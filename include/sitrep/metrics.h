@@ -1,0 +1,244 @@
+/* metrics.h - the metric engine: MTTD/MTTA/MTTC/MTTR, downtime, availability,
+ * failures, MTBF, MDT, SLA compliance (mttx.c); DORA (dora.c); SLO error budget,
+ * burn rates and multiwindow alerts (slo.c).
+ *
+ * ../shared/metrics/SPEC.md is the specification. These are pure functions over
+ * structs: no SQL, no I/O, no clock. The store streams rows into them. Times are
+ * int64 epoch seconds (TIME_NONE when unknown); every result is in minutes as a
+ * double, NaN where the value is undefined (n = 0, no failures, no SLA outcomes). */
+#ifndef SITREP_METRICS_H
+#define SITREP_METRICS_H
+
+#include "sitrep/timestamp.h"
+
+/* A half-open window [start, end). */
+struct mx_window {
+	int64_t start;
+	int64_t end;
+};
+
+enum mx_impact {
+	MX_IMPACT_OUTAGE,
+	MX_IMPACT_DEGRADED,
+	MX_IMPACT_PLANNED,
+};
+
+enum mx_schedule {
+	MX_SCHEDULE_24X7,
+	MX_SCHEDULE_BUSINESS_HOURS,
+};
+
+/* The business-hours calendar used by business_hours SLAs (import settings). */
+struct mx_business_hours {
+	unsigned weekdays;      /* bit d set: weekday d is a working day, 0 = Sunday */
+	int start_minute;       /* minutes after local midnight the working day starts */
+	int end_minute;         /* ... and ends (end > start) */
+	int utc_offset_minutes; /* local time = UTC + offset */
+	const int64_t *holidays; /* borrowed: local days as days since 1970-01-01, sorted */
+	size_t n_holidays;
+};
+
+struct mx_reopen {
+	int64_t resolved_at;
+	int64_t reopened_at;
+};
+
+struct mx_pause {
+	int64_t start;
+	int64_t end;
+};
+
+struct mx_sla {
+	bool present;
+	enum mx_schedule schedule;
+	int64_t target_seconds;
+	int64_t start_time;
+	int64_t stop_time;          /* TIME_NONE: still running */
+	const struct mx_pause *pauses; /* borrowed */
+	size_t n_pauses;
+};
+
+/* One incident as it is stored (raw milestones, before the spec's normalisation,
+ * which the engine applies itself). An incident on k services is passed k times,
+ * once per service, with primary set on exactly one of them: it then counts once in
+ * the pooled ("all") samples and once in each service's. */
+struct mx_incident {
+	size_t service;             /* index into the caller's service table */
+	bool primary;
+	enum mx_impact impact;
+	int64_t impact_start;       /* TIME_NONE: imputed from detected_at */
+	int64_t detected_at;        /* required */
+	int64_t acknowledged_at;
+	int64_t contained_at;
+	int64_t resolved_at;        /* TIME_NONE: open */
+	const struct mx_reopen *reopens; /* borrowed, sorted by time */
+	size_t n_reopens;
+	struct mx_sla sla;
+};
+
+/* Spec §3 normalisation of one incident, exposed for the UI's data-quality flags. */
+enum mx_quality_flags {
+	MX_IMPACT_IMPUTED = 1 << 0,   /* impact_start was missing */
+	MX_DETECTED_MOVED = 1 << 1,   /* detected_at := acknowledged_at (ack came first) */
+	MX_IMPACT_MOVED = 1 << 2,     /* impact_start := detected_at */
+	MX_CONTAINED_MOVED = 1 << 3,  /* contained_at := resolved_at */
+};
+unsigned mx_normalize(struct mx_incident *incident);
+
+/* n, mean, median and p90 (PERCENTILE_CONT) of duration samples, in minutes. */
+struct mx_stat {
+	size_t n;
+	double mean;
+	double median;
+	double p90;
+};
+
+/* Sorts values (seconds) in place and summarises them in minutes. */
+void mx_stat_compute(struct mx_stat *stat, int64_t *values, size_t n);
+
+struct mttx_params {
+	struct mx_window window;
+	size_t n_services;
+	int64_t reopen_merge_seconds;  /* reopens within this of resolution stay one incident */
+	const struct mx_business_hours *business_hours; /* borrowed; NULL: Mon-Fri 09-17 UTC */
+	/* Extra windows whose downtime is reported per service (SLO burn lookbacks).
+	 * Open incidents are down until each window's end. Borrowed. */
+	const struct mx_window *downtime_windows;
+	size_t n_downtime_windows;
+};
+
+/* Results for one service, or for all services pooled (spec E7). */
+struct mttx_figures {
+	struct mx_stat ttd, tta, ttc, ttr;
+	size_t ttd_excluded_imputed;     /* detected in W, impact_start imputed */
+	size_t unacknowledged;           /* detected in W, never acknowledged */
+	size_t open_at_window_end;       /* detected before W's end, not resolved by it */
+	int64_t oldest_open_seconds;     /* age at W's end of the oldest of those, or 0 */
+	double downtime;                 /* minutes */
+	double availability;             /* fraction 0..1 */
+	size_t failures;
+	double mtbf, mdt;                /* minutes; NaN when failures == 0 */
+	size_t sla_met, sla_breached;
+	double sla_compliance;           /* fraction; NaN when met + breached == 0 */
+	int64_t *window_downtime;        /* seconds, one per params.downtime_windows */
+};
+
+struct mttx_result {
+	size_t n_services;
+	struct mttx_figures *services;   /* n_services of them, by service index */
+	struct mttx_figures all;
+};
+
+/* Streaming accumulator: rows may arrive in any order; memory grows with the number
+ * of samples (a few bytes each), never with whole rows. */
+struct mttx;
+
+struct mttx *mttx_new(const struct mttx_params *params);
+/* Copies what it needs from incident; nothing is kept borrowed. */
+void mttx_add(struct mttx *mttx, const struct mx_incident *incident);
+/* Computes the figures into result (filled; free with mttx_result_release). */
+void mttx_finish(struct mttx *mttx, struct mttx_result *result);
+void mttx_free(struct mttx **mttx);
+void mttx_result_release(struct mttx_result *result);
+
+/* SLA elapsed clock (spec §4.6): schedule time between from and to, minus paused
+ * schedule time, in seconds. */
+int64_t mx_sla_elapsed(const struct mx_sla *sla, const struct mx_business_hours *hours,
+		       int64_t from, int64_t to);
+/* Schedule seconds in [from, to) of a business-hours calendar. */
+int64_t mx_business_seconds(const struct mx_business_hours *hours, int64_t from, int64_t to);
+
+/* ---- DORA (spec §4.8, §4.9) ---- */
+
+enum dora_kind {
+	DORA_NORMAL,
+	DORA_HOTFIX,
+	DORA_ROLLBACK,
+};
+
+struct dora_commit {
+	const char *sha;             /* borrowed */
+	int64_t committed_at;
+};
+
+struct dora_deployment {
+	size_t service;
+	bool production;             /* environment is production */
+	bool success;                /* status success: it reached the environment */
+	enum dora_kind kind;
+	int64_t finished_at;
+	long fixes;                  /* index of the deployment this one repairs, or -1 */
+	long rolled_back_by;         /* index of the rollback deployment, or -1 */
+	const struct dora_commit *commits; /* borrowed */
+	size_t n_commits;
+};
+
+/* An incident that names the deployment that caused it. */
+struct dora_incident {
+	size_t deployment;           /* index into the deployments array */
+	int64_t impact_start;        /* normalised (mx_normalize) */
+	int64_t resolved_at;         /* TIME_NONE: still open */
+};
+
+struct dora_figures {
+	size_t deployments;          /* counted: successful production deployments in W */
+	double per_day, per_week;
+	struct mx_stat lead_time;
+	size_t failed;
+	double cfr;                  /* failed / deployments; NaN when none */
+	size_t rework;
+	double rework_rate;
+	struct mx_stat fdrt;
+};
+
+struct dora_result {
+	size_t n_services;
+	struct dora_figures *services;
+	struct dora_figures all;
+};
+
+void dora_compute(const struct mx_window *window, size_t n_services,
+		  const struct dora_deployment *deployments, size_t n_deployments,
+		  const struct dora_incident *incidents, size_t n_incidents,
+		  struct dora_result *result);
+void dora_result_release(struct dora_result *result);
+
+/* ---- SLO error budget and burn rate (spec §4.10) ---- */
+
+/* The lookbacks burn rates are reported for, in this order, then the whole period. */
+#define SLO_LOOKBACKS(_) \
+	_(5m, 5 * 60) \
+	_(30m, 30 * 60) \
+	_(1h, 3600) \
+	_(2h, 2 * 3600) \
+	_(6h, 6 * 3600) \
+	_(24h, 24 * 3600) \
+	_(3d, 3 * 86400)
+
+enum slo_lookback {
+#define SLO_LOOKBACK_ENUM(name, seconds) SLO_LB_##name,
+	SLO_LOOKBACKS(SLO_LOOKBACK_ENUM)
+#undef SLO_LOOKBACK_ENUM
+	SLO_LB_PERIOD,
+	SLO_LB_COUNT
+};
+
+/* Name ("5m", ...; "30d" style for the period) and length of lookback i. */
+const char *slo_lookback_name(enum slo_lookback lb, int64_t period_seconds, char *buf, size_t size);
+int64_t slo_lookback_seconds(enum slo_lookback lb, int64_t period_seconds);
+
+struct slo_figures {
+	double objective;            /* e.g. 0.999 */
+	int64_t period_seconds;
+	double budget_minutes;
+	double budget_consumed;      /* fraction of the budget used in the period */
+	double budget_remaining_minutes;
+	double burn[SLO_LB_COUNT];
+	bool page, ticket;           /* multiwindow, multi-burn-rate alerts */
+};
+
+/* bad_seconds[i]: downtime in [at - lookback i, at). */
+void slo_evaluate(double objective, int64_t period_seconds,
+		  const int64_t bad_seconds[SLO_LB_COUNT], struct slo_figures *out);
+
+#endif

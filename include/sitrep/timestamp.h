@@ -1,0 +1,38 @@
+/* timestamp.h - instants as int64 seconds since the Unix epoch (UTC, second
+ * precision, as the metrics spec stores them), durations as int64 seconds.
+ * TIME_NONE marks an unknown instant everywhere in sitrep. */
+#ifndef SITREP_TIMESTAMP_H
+#define SITREP_TIMESTAMP_H
+
+#define TIME_NONE INT64_MIN
+
+/* Longest text timestamp_format() writes, with its NUL: "2025-03-01T00:00:00Z". */
+#define TIMESTAMP_TEXT_SIZE 21
+
+/* Parses every instant format the upstreams use:
+ *   2025-03-01T10:00:00Z, 2025-03-01T10:00:00.123456Z, 2025-03-01T10:00:00+02:00,
+ *   2025-03-01T10:00:00.5-0530, 2025-03-01 10:00:00 (ServiceNow, UTC),
+ *   2025-03-01 (midnight UTC), 1740823200 (epoch seconds), 1740823200123 (epoch ms).
+ * Fractional seconds are truncated. Numbers of 12 or more digits are milliseconds.
+ * Returns false for anything else, leaving *out untouched. */
+bool timestamp_parse(const char *text, int64_t *out);
+/* Same for text that is not NUL-terminated. */
+bool timestamp_parse_n(const char *text, size_t len, int64_t *out);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into buf (at least TIMESTAMP_TEXT_SIZE bytes). */
+void timestamp_format(int64_t t, char *buf, size_t size);
+
+/* Parses a duration: "90s", "5m", "4h", "30d", "2w", compounds such as "1h30m" or
+ * "1d 12h", and a bare number meaning seconds. Returns false on anything else,
+ * a negative value, or overflow. */
+bool duration_parse(const char *text, int64_t *seconds);
+
+/* Formats a duration for humans, two most significant units: "45s", "5m", "1h 05m",
+ * "3d 2h", "2w 3d"; negative values get a leading '-'. */
+void duration_format(int64_t seconds, char *buf, size_t size);
+
+/* The current time, or $SITREP_TIME_NOW (any timestamp_parse() format) when set, so
+ * tests and screen dumps are reproducible. */
+int64_t time_now(void);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# run.sh TEST... - runs cmocka unit binaries and integration scripts, one line each,
+# full output of the failures, and a closing "N passed, N failed" line.
+# Integration scripts get $SITREP (the binary) and $SHARED (../shared, if present).
+set -u
+passed=0 failed=0 failures=""
+log_dir=${BUILD:-build}/test-logs
+mkdir -p "$log_dir"
+: "${SHARED:=$(cd "$(dirname "$0")/../.." && pwd)/shared}"
+export SITREP SHARED
+SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
+for t in "$@"; do
+	name=$(basename "$t")
+	log="$log_dir/$name.log"
+	case "$t" in
+	*.sh) bash "$t" >"$log" 2>&1 ;;
+	*) "$t" >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok    %s\n' "$name"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		printf 'FAIL  %s (exit %d)\n' "$name" "$rc"
+		sed 's/^/      /' "$log"
+	fi
+done
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
