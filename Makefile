@@ -46,7 +46,7 @@ QUIET_LINK = @echo '  LINK    ' $@;
 QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
-LIB_SRC := $(sort $(wildcard src/core/*.c src/store/*.c src/metrics/*.c src/cli/*.c))
+LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 LIB := $(BUILD)/libsitrep.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -1,0 +1,190 @@
+-- sitrep cache schema.
+--
+-- The file is a list of steps; "-- version N" starts the step that takes a database
+-- from version N-1 to N (PRAGMA user_version). A step is never edited once released:
+-- add a new one. Times are INTEGER epoch seconds (UTC); NULL means unknown.
+
+-- version 1
+
+CREATE TABLE services (
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE,
+	tier INTEGER,
+	slo REAL,                              -- objective as a fraction, e.g. 0.999
+	slo_period_days INTEGER NOT NULL DEFAULT 28
+);
+
+-- Import and engine settings (reopen merge window, business hours), as text.
+CREATE TABLE settings (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per upstream incident-like record (alert group, problem, issue, ticket),
+-- milestones as the upstream gave them: the metric engine normalises at read time, so
+-- export gives back exactly what was imported.
+CREATE TABLE incidents (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	source_id TEXT NOT NULL,
+	service_id INTEGER NOT NULL REFERENCES services(id),  -- the first service named
+	title TEXT,
+	severity TEXT,
+	impact INTEGER NOT NULL DEFAULT 0,     -- 0 outage, 1 degraded, 2 planned
+	impact_start INTEGER,
+	detected_at INTEGER NOT NULL,
+	acknowledged_at INTEGER,
+	contained_at INTEGER,
+	resolved_at INTEGER,
+	closed_at INTEGER,
+	reopen_count INTEGER NOT NULL DEFAULT 0,  -- rows in incident_reopens
+	extra_services INTEGER NOT NULL DEFAULT 0, -- rows in incident_services
+	caused_by TEXT,                        -- deployments.source_id of the cause
+	url TEXT,
+	sla_policy TEXT,                       -- the resolution SLA, if any
+	sla_target INTEGER,                    -- seconds
+	sla_schedule INTEGER,                  -- 0 24x7, 1 business hours
+	sla_start INTEGER,
+	sla_stop INTEGER,
+	sla_pause_count INTEGER NOT NULL DEFAULT 0,
+	updated_at INTEGER NOT NULL,
+	UNIQUE (source, source_id)
+);
+CREATE INDEX incidents_detected ON incidents(detected_at);
+
+-- Services beyond the first, for incidents that hit several.
+CREATE TABLE incident_services (
+	incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+	service_id INTEGER NOT NULL REFERENCES services(id),
+	PRIMARY KEY (incident_id, service_id)
+) WITHOUT ROWID;
+
+CREATE TABLE incident_reopens (
+	incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+	resolved_at INTEGER NOT NULL,
+	reopened_at INTEGER NOT NULL,
+	PRIMARY KEY (incident_id, resolved_at)
+) WITHOUT ROWID;
+
+CREATE TABLE sla_pauses (
+	incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+	start INTEGER NOT NULL,
+	end INTEGER NOT NULL,
+	PRIMARY KEY (incident_id, start)
+) WITHOUT ROWID;
+
+-- The upstream record as received, kept apart so that scans of incidents stay narrow.
+CREATE TABLE incident_raw (
+	incident_id INTEGER PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+	json TEXT NOT NULL
+);
+
+-- The timeline: every state change, comment, page and linked deploy of an incident.
+CREATE TABLE incident_events (
+	id INTEGER PRIMARY KEY,
+	incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+	at INTEGER NOT NULL,
+	kind TEXT NOT NULL,                    -- trigger, ack, contain, resolve, reopen, note, deploy
+	actor TEXT,
+	text TEXT,
+	source_event_id TEXT NOT NULL DEFAULT '',
+	UNIQUE (incident_id, kind, at, source_event_id)
+);
+
+CREATE TABLE deployments (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	source_id TEXT NOT NULL,
+	service_id INTEGER NOT NULL REFERENCES services(id),
+	environment TEXT NOT NULL,
+	status TEXT NOT NULL,                  -- success, failure, failed, running, ...
+	kind INTEGER NOT NULL DEFAULT 0,       -- 0 normal, 1 hotfix, 2 rollback
+	version TEXT,
+	sha TEXT,
+	pattern TEXT,                          -- recreate, rolling, blue-green, canary, ab, shadow
+	started_at INTEGER,
+	finished_at INTEGER,
+	fixes TEXT,                            -- deployments.source_id this one repairs
+	rolled_back_by TEXT,                   -- deployments.source_id of its rollback
+	updated_at INTEGER NOT NULL,
+	UNIQUE (source, source_id)
+);
+CREATE INDEX deployments_finished ON deployments(finished_at);
+
+CREATE TABLE deployment_commits (
+	deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+	position INTEGER NOT NULL,
+	sha TEXT NOT NULL,
+	committed_at INTEGER,
+	PRIMARY KEY (deployment_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE pipelines (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	source_id TEXT NOT NULL,
+	project TEXT NOT NULL,
+	ref TEXT,
+	sha TEXT,
+	status TEXT NOT NULL,                  -- queued, running, success, failed, canceled
+	started_at INTEGER,
+	finished_at INTEGER,
+	url TEXT,
+	updated_at INTEGER NOT NULL,
+	UNIQUE (source, source_id)
+);
+CREATE INDEX pipelines_project ON pipelines(project, started_at);
+
+CREATE TABLE pipeline_stages (
+	pipeline_id INTEGER NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+	position INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	kind TEXT,                             -- lint, test, build, publish, integration, release, deploy
+	status TEXT NOT NULL,
+	started_at INTEGER,
+	finished_at INTEGER,
+	coverage REAL,
+	PRIMARY KEY (pipeline_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE metric_series (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	name TEXT NOT NULL,                    -- "checkout.rpm"
+	labels TEXT NOT NULL DEFAULT '',
+	service_id INTEGER REFERENCES services(id),
+	unit TEXT,
+	UNIQUE (source, name, labels)
+);
+
+-- A chart is one sequential range read of (series_id, ts).
+CREATE TABLE metric_samples (
+	series_id INTEGER NOT NULL REFERENCES metric_series(id) ON DELETE CASCADE,
+	ts INTEGER NOT NULL,
+	value REAL NOT NULL,
+	PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+
+-- The audit log: every action sitrep takes or refuses (ack, rollback, ...).
+CREATE TABLE actions (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL,
+	actor TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	target TEXT NOT NULL,
+	detail TEXT,
+	result TEXT NOT NULL
+);
+
+-- Where each source's sync stands, per stream (alerts, problems, pipelines, ...).
+CREATE TABLE sync_state (
+	source TEXT NOT NULL,
+	stream TEXT NOT NULL,
+	cursor TEXT,
+	etag TEXT,
+	last_modified TEXT,
+	last_attempt INTEGER,
+	last_success INTEGER,
+	last_error TEXT,
+	PRIMARY KEY (source, stream)
+) WITHOUT ROWID;

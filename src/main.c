@@ -1,10 +1,99 @@
-/* main.c - command line: global options and subcommand dispatch only. */
+/* main.c - command line: global options and subcommand dispatch only. Every command
+ * returns its exit code: 0 ok, 1 failure, 2 usage. */
 #include "sitrep/sitrep.h"
+#include "sitrep/cli.h"
+
+#include <locale.h>
+
+#define SITREP_VERSION "0.1.0"
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct global_opts *opts);
+	const char *help;
+} commands[] = {
+	{ "import", cmd_import, "import FILE                 normalized records into the cache" },
+	{ "export", cmd_export, "export incidents|deployments [--format json|csv]" },
+	{ "mttx", cmd_mttx, "mttx [WINDOW] [--service S] [--format table|json|csv]" },
+	{ "dora", cmd_dora, "dora [WINDOW] [--service S] [--format table|json|csv]" },
+	{ "slo", cmd_slo, "slo [WINDOW] [--at T] [--service S] [--format table|json|csv]" },
+};
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: sitrep [--config FILE] [--db FILE] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %s\n", commands[i].help);
+	fprintf(out, "\nWINDOW: --since 30d (default) or --from T --to T (half-open, UTC)\n"
+		     "see sitrep(1) and sitrep.conf(5)\n");
+}
+
+/* Takes --config and --db (also as --opt=value) from before the command. */
+static int
+global_option(char **argv, int *i, struct global_opts *opts)
+{
+	const char *arg = argv[*i];
+	const char **target = NULL;
+	const char *value = NULL;
+	size_t len;
+
+	if (strncmp(arg, "--config", 8) == 0) {
+		target = &opts->config_path;
+		len = 8;
+	} else if (strncmp(arg, "--db", 4) == 0) {
+		target = &opts->db_path;
+		len = 4;
+	} else {
+		return -1;
+	}
+	if (arg[len] == '=')
+		value = arg + len + 1;
+	else if (arg[len] == '\0' && argv[*i + 1])
+		value = argv[++*i];
+	else if (arg[len] != '\0')
+		return -1;
+	if (!value || !*value)
+		return -1;
+	*target = value;
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return 0;
+	struct global_opts opts = { 0 };
+	int i;
+	size_t c;
+
+	setlocale(LC_ALL, "");
+	opts.config_path = getenv("SITREP_CONFIG");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (streq(argv[i], "--version")) {
+			printf("sitrep %s\n", SITREP_VERSION);
+			return 0;
+		}
+		if (global_option(argv, &i, &opts) != 0) {
+			fprintf(stderr, "sitrep: unknown option: %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		fprintf(stderr, "sitrep: the console is not built yet; use one of the commands\n");
+		usage(stderr);
+		return 2;
+	}
+	for (c = 0; c < ARRAY_SIZE(commands); c++)
+		if (streq(argv[i], commands[c].name))
+			return commands[c].run(argc - i, argv + i, &opts);
+	fprintf(stderr, "sitrep: unknown command: %s\n", argv[i]);
+	usage(stderr);
+	return 2;
 }

@@ -17,6 +17,12 @@ struct mx_window {
 	int64_t end;
 };
 
+static inline bool
+mx_window_contains(const struct mx_window *w, int64_t t)
+{
+	return t != TIME_NONE && t >= w->start && t < w->end;
+}
+
 enum mx_impact {
 	MX_IMPACT_OUTAGE,
 	MX_IMPACT_DEGRADED,
@@ -28,13 +34,14 @@ enum mx_schedule {
 	MX_SCHEDULE_BUSINESS_HOURS,
 };
 
-/* The business-hours calendar used by business_hours SLAs (import settings). */
+/* The business-hours calendar used by business_hours SLAs (import settings).
+ * Functions taking one accept NULL for the default: Mon-Fri 09:00-17:00 UTC. */
 struct mx_business_hours {
 	unsigned weekdays;      /* bit d set: weekday d is a working day, 0 = Sunday */
 	int start_minute;       /* minutes after local midnight the working day starts */
-	int end_minute;         /* ... and ends (end > start) */
+	int end_minute;         /* ... and ends (end > start; 0..1440) */
 	int utc_offset_minutes; /* local time = UTC + offset */
-	const int64_t *holidays; /* borrowed: local days as days since 1970-01-01, sorted */
+	const int64_t *holidays; /* borrowed: local days as days since 1970-01-01, ascending */
 	size_t n_holidays;
 };
 
@@ -52,9 +59,9 @@ struct mx_sla {
 	bool present;
 	enum mx_schedule schedule;
 	int64_t target_seconds;
-	int64_t start_time;
+	int64_t start_time;         /* TIME_NONE: no SLA (same as !present) */
 	int64_t stop_time;          /* TIME_NONE: still running */
-	const struct mx_pause *pauses; /* borrowed */
+	const struct mx_pause *pauses; /* borrowed, ascending, not overlapping; end TIME_NONE: still paused */
 	size_t n_pauses;
 };
 
@@ -67,10 +74,10 @@ struct mx_incident {
 	bool primary;
 	enum mx_impact impact;
 	int64_t impact_start;       /* TIME_NONE: imputed from detected_at */
-	int64_t detected_at;        /* required */
+	int64_t detected_at;        /* required: mttx_add() ignores a row without it */
 	int64_t acknowledged_at;
 	int64_t contained_at;
-	int64_t resolved_at;        /* TIME_NONE: open */
+	int64_t resolved_at;        /* TIME_NONE: open; the FINAL resolution when reopened */
 	const struct mx_reopen *reopens; /* borrowed, sorted by time */
 	size_t n_reopens;
 	struct mx_sla sla;
@@ -96,6 +103,22 @@ struct mx_stat {
 /* Sorts values (seconds) in place and summarises them in minutes. */
 void mx_stat_compute(struct mx_stat *stat, int64_t *values, size_t n);
 
+/* A growable list of duration samples, in seconds, as the accumulators keep them:
+ * 4 bytes each (floored at 0, capped at UINT32_MAX, about 136 years), so that a
+ * million incidents cost a few MB. Zero-initialise; release with mx_samples_release. */
+struct mx_samples {
+	uint32_t *v;
+	size_t n;
+	size_t alloc;
+};
+
+void mx_samples_add(struct mx_samples *samples, int64_t seconds);
+void mx_samples_sort(struct mx_samples *samples);
+void mx_samples_release(struct mx_samples *samples);
+/* Summarises the union of n_lists SORTED lists without merging them (the pooled
+ * "all" figures of spec E7): same result as mx_stat_compute over the concatenation. */
+void mx_stat_lists(struct mx_stat *stat, const struct mx_samples *const *lists, size_t n_lists);
+
 struct mttx_params {
 	struct mx_window window;
 	size_t n_services;
@@ -106,6 +129,8 @@ struct mttx_params {
 	const struct mx_window *downtime_windows;
 	size_t n_downtime_windows;
 };
+/* mttx_new() copies params, not what it points to: business_hours (and its holidays)
+ * and downtime_windows must stay valid until mttx_finish(). */
 
 /* Results for one service, or for all services pooled (spec E7). */
 struct mttx_figures {
@@ -114,13 +139,14 @@ struct mttx_figures {
 	size_t unacknowledged;           /* detected in W, never acknowledged */
 	size_t open_at_window_end;       /* detected before W's end, not resolved by it */
 	int64_t oldest_open_seconds;     /* age at W's end of the oldest of those, or 0 */
-	double downtime;                 /* minutes */
-	double availability;             /* fraction 0..1 */
+	double downtime;                 /* minutes; "all": service-minutes (sum) */
+	double availability;             /* fraction 0..1; NaN when |W| = 0 or no services */
 	size_t failures;
 	double mtbf, mdt;                /* minutes; NaN when failures == 0 */
 	size_t sla_met, sla_breached;
 	double sla_compliance;           /* fraction; NaN when met + breached == 0 */
-	int64_t *window_downtime;        /* seconds, one per params.downtime_windows */
+	int64_t *window_downtime;        /* seconds, one per params.downtime_windows (NULL
+					  * when none); "all": sum over services */
 };
 
 struct mttx_result {
@@ -142,11 +168,22 @@ void mttx_free(struct mttx **mttx);
 void mttx_result_release(struct mttx_result *result);
 
 /* SLA elapsed clock (spec §4.6): schedule time between from and to, minus paused
- * schedule time, in seconds. */
+ * schedule time, in seconds. hours is used only by business-hours SLAs. */
 int64_t mx_sla_elapsed(const struct mx_sla *sla, const struct mx_business_hours *hours,
 		       int64_t from, int64_t to);
 /* Schedule seconds in [from, to) of a business-hours calendar. */
 int64_t mx_business_seconds(const struct mx_business_hours *hours, int64_t from, int64_t to);
+
+enum mx_sla_state {
+	MX_SLA_RUNNING,              /* not stopped and not breached by horizon (or no SLA) */
+	MX_SLA_MET,                  /* *when = stop_time */
+	MX_SLA_BREACHED,             /* *when = the instant the clock reached the target */
+};
+/* The outcome of an SLA and the instant it became known (spec §4.6). A running SLA
+ * is evaluated up to horizon (the window end): breached if its clock reached the
+ * target before then, assuming no further pauses. */
+enum mx_sla_state mx_sla_outcome(const struct mx_sla *sla, const struct mx_business_hours *hours,
+				 int64_t horizon, int64_t *when);
 
 /* ---- DORA (spec §4.8, §4.9) ---- */
 
@@ -173,7 +210,8 @@ struct dora_deployment {
 	size_t n_commits;
 };
 
-/* An incident that names the deployment that caused it. */
+/* An incident that names the deployment that caused it (outage or degraded; the
+ * caller leaves planned incidents out, spec E12). */
 struct dora_incident {
 	size_t deployment;           /* index into the deployments array */
 	int64_t impact_start;        /* normalised (mx_normalize) */
@@ -186,8 +224,8 @@ struct dora_figures {
 	struct mx_stat lead_time;
 	size_t failed;
 	double cfr;                  /* failed / deployments; NaN when none */
-	size_t rework;
-	double rework_rate;
+	size_t rework;               /* counted rollback and hotfix deployments */
+	double rework_rate;          /* rework / deployments; NaN when none */
 	struct mx_stat fdrt;
 };
 
@@ -223,7 +261,8 @@ enum slo_lookback {
 	SLO_LB_COUNT
 };
 
-/* Name ("5m", ...; "30d" style for the period) and length of lookback i. */
+/* Name ("5m", ...; the period as "30d" when a whole number of days, else "36h",
+ * else minutes) written into buf and returned; and the length of lookback lb. */
 const char *slo_lookback_name(enum slo_lookback lb, int64_t period_seconds, char *buf, size_t size);
 int64_t slo_lookback_seconds(enum slo_lookback lb, int64_t period_seconds);
 
@@ -237,7 +276,8 @@ struct slo_figures {
 	bool page, ticket;           /* multiwindow, multi-burn-rate alerts */
 };
 
-/* bad_seconds[i]: downtime in [at - lookback i, at). */
+/* bad_seconds[i]: downtime in [at - lookback i, at) (mttx downtime_windows). An
+ * objective outside (0, 1) has no budget: burns and budget_consumed are NaN, no alerts. */
 void slo_evaluate(double objective, int64_t period_seconds,
 		  const int64_t bad_seconds[SLO_LB_COUNT], struct slo_figures *out);
 

@@ -1,0 +1,132 @@
+/* store.h - the SQLite cache, and the only module that speaks SQL.
+ *
+ * Callers see records and callbacks, never statements, so a second backend can be
+ * added later without touching them. Schema: data/schema.sql, compiled in and migrated
+ * by PRAGMA user_version; a database newer than the binary is refused, not touched.
+ * Upserts are idempotent: the same upstream record twice is one row, and the one with
+ * the newer updated_at wins (ties rewrite the same values). */
+#ifndef SITREP_STORE_H
+#define SITREP_STORE_H
+
+#include "sitrep/metrics.h"
+
+struct store;
+
+enum store_flags {
+	STORE_READONLY = 1 << 0,  /* open only if it exists; never create or migrate */
+};
+
+/* The database path: explicit (--db), else $SITREP_DB, else
+ * $XDG_STATE_HOME/sitrep/sitrep.db, else ~/.local/state/sitrep/sitrep.db. New. */
+char *store_default_path(const char *explicit_path);
+
+/* The schema version this binary migrates to. */
+int store_schema_version(void);
+
+/* Opens (creating the file and its directory, then migrating) the cache at path. */
+enum status_code store_open(struct store **store, const char *path, unsigned flags);
+void store_close(struct store **store);
+
+enum status_code store_begin(struct store *store);
+enum status_code store_commit(struct store *store);
+void store_rollback(struct store *store);
+
+/* Makes bulk loads fast (a bigger page cache for this connection only). */
+void store_prepare_bulk(struct store *store);
+
+/* ---- settings and services ---- */
+
+enum status_code store_set_setting(struct store *store, const char *key, const char *value);
+/* *value is new, or NULL when the key is not set. */
+enum status_code store_get_setting(struct store *store, const char *key, char **value);
+
+struct store_service {
+	int64_t id;
+	char *name;
+	int tier;                    /* 0: not set */
+	double slo;                  /* 0: no objective */
+	int slo_period_days;
+};
+
+/* Inserts or updates by name; fields that are 0 leave the stored value as it is. */
+enum status_code store_upsert_service(struct store *store, const struct store_service *service);
+/* The id of the service called name, creating it when create is set. */
+enum status_code store_service_id(struct store *store, const char *name, bool create, int64_t *id);
+/* Every service, ordered by name (new array; free with store_services_free). */
+enum status_code store_list_services(struct store *store, struct store_service **services, size_t *n);
+void store_services_free(struct store_service *services, size_t n);
+
+/* ---- incidents ---- */
+
+struct store_incident {
+	const char *source;
+	const char *source_id;
+	const char *const *services; /* at least one */
+	size_t n_services;
+	const char *title;
+	const char *severity;
+	enum mx_impact impact;
+	int64_t impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at;
+	const struct mx_reopen *reopens;
+	size_t n_reopens;
+	const char *caused_by;       /* a deployment's source_id, or NULL */
+	const char *url;
+	const char *sla_policy;      /* NULL with sla.present false: no SLA */
+	struct mx_sla sla;
+	int64_t updated_at;
+	const char *raw_json;        /* the upstream record, or NULL */
+};
+
+enum status_code store_upsert_incident(struct store *store, const struct store_incident *incident);
+
+/* Calls cb for every incident, ordered by id; the record is borrowed for the call. */
+typedef enum status_code (*store_incident_cb)(void *ctx, const struct store_incident *incident);
+enum status_code store_each_incident(struct store *store, store_incident_cb cb, void *ctx);
+
+/* Streams the incidents that can matter for metrics over [from, to) into cb as engine
+ * rows, one per (incident, service) whose service has an index in service_index
+ * (indexed by service id; SIZE_MAX: skip). The first kept service is primary. */
+typedef void (*store_mx_cb)(void *ctx, const struct mx_incident *incident);
+enum status_code store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
+					     const size_t *service_index, size_t n_index,
+					     store_mx_cb cb, void *ctx);
+
+/* ---- deployments ---- */
+
+struct store_deployment {
+	const char *source;
+	const char *source_id;
+	const char *service;
+	const char *environment;
+	const char *status;
+	enum dora_kind kind;
+	const char *version, *sha, *pattern;
+	int64_t started_at, finished_at;
+	const char *fixes;           /* source_id of the deployment it repairs, or NULL */
+	const char *rolled_back_by;  /* source_id of its rollback, or NULL */
+	const struct dora_commit *commits;
+	size_t n_commits;
+	int64_t updated_at;
+};
+
+enum status_code store_upsert_deployment(struct store *store, const struct store_deployment *deployment);
+
+typedef enum status_code (*store_deployment_cb)(void *ctx, const struct store_deployment *deployment);
+enum status_code store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx);
+
+/* The DORA engine's input: every deployment of a service with an index (all of them,
+ * since a commit's first deployment may precede the window), links resolved to array
+ * indexes, and the incidents that name a causing deployment. */
+struct store_dora_input {
+	struct dora_deployment *deployments;
+	size_t n_deployments;
+	struct dora_incident *incidents;
+	size_t n_incidents;
+	struct dora_commit *commits; /* what deployments[].commits point into */
+	size_t n_commits;
+};
+enum status_code store_load_dora(struct store *store, const size_t *service_index, size_t n_index,
+				 struct store_dora_input *input);
+void store_dora_input_release(struct store_dora_input *input);
+
+#endif

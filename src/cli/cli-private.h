@@ -1,0 +1,63 @@
+/* cli-private.h - what the command files share: the options of the analytics
+ * commands, the engine inputs built from the cache, and the report writers. */
+#ifndef SITREP_CLI_PRIVATE_H
+#define SITREP_CLI_PRIVATE_H
+
+#include "sitrep/cli.h"
+#include "sitrep/metrics.h"
+#include "sitrep/store.h"
+#include <jansson.h>
+
+enum report_format {
+	REPORT_TABLE,
+	REPORT_JSON,
+	REPORT_CSV,
+};
+
+struct report_opts {
+	struct mx_window window;
+	int64_t at;                  /* burn rates are evaluated here */
+	enum report_format format;
+	const char **services;       /* --service, repeatable */
+	size_t n_services;
+};
+
+/* Parses --from --to --since --at --service --format. Returns EXIT_OK, or EXIT_USAGE
+ * after printing why. */
+int report_opts_parse(int argc, char **argv, const char *command, struct report_opts *opts);
+void report_opts_release(struct report_opts *opts);
+
+/* The selected services of the cache and the id -> index map the store scans take. */
+struct service_set {
+	struct store_service *all;
+	size_t n_all;
+	struct store_service **selected; /* by engine index */
+	size_t n_selected;
+	size_t *index_by_id;
+	size_t n_index;
+};
+
+enum status_code service_set_load(struct store *store, const struct report_opts *opts,
+				  struct service_set *set);
+void service_set_release(struct service_set *set);
+
+/* Engine settings stored by import: business hours and the reopen merge window. */
+struct engine_settings {
+	struct mx_business_hours hours;
+	int64_t *holidays;
+	int64_t reopen_merge_seconds;
+};
+
+enum status_code engine_settings_load(struct store *store, struct engine_settings *settings);
+void engine_settings_release(struct engine_settings *settings);
+
+/* Opens the cache named by the global options. */
+enum status_code cli_open_store(const struct global_opts *opts, struct store **store);
+
+/* Writes a report tree as JSON, or flattened "key,value" CSV. */
+int report_write(json_t *report, enum report_format format);
+/* A number, or null for NaN. */
+json_t *report_number(double v);
+json_t *report_stat(const struct mx_stat *stat);
+
+#endif

@@ -1,0 +1,165 @@
+/* deployments.c - deployment rows with their commits: idempotent upsert, iteration
+ * for export, and loading the DORA engine's input with links resolved to indexes. */
+#include "sitrep/sitrep.h"
+#include "sitrep/store.h"
+#include "store-private.h"
+
+static const char upsert_sql[] =
+	"INSERT INTO deployments(source, source_id, service_id, environment, status, kind, "
+	"version, sha, pattern, started_at, finished_at, fixes, rolled_back_by, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+	"ON CONFLICT(source, source_id) DO UPDATE SET service_id = ?3, environment = ?4, "
+	"status = ?5, kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
+	"finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
+	"WHERE ?14 >= deployments.updated_at "
+	"RETURNING id";
+
+static enum status_code
+write_commits(struct store *store, int64_t id, const struct store_deployment *in)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS_CLEAR,
+				"DELETE FROM deployment_commits WHERE deployment_id = ?")))
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (store_step_done(store, stmt, "replacing a deployment's commits") != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	for (i = 0; i < in->n_commits; i++) {
+		if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMIT_ADD,
+			"INSERT INTO deployment_commits(deployment_id, position, sha, committed_at) "
+			"VALUES (?, ?, ?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, (int64_t)i);
+		store_bind_text(stmt, 3, in->commits[i].sha);
+		store_bind_time(stmt, 4, in->commits[i].committed_at);
+		if (store_step_done(store, stmt, "saving a deployment's commits") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
+	return SUCCESS;
+}
+
+enum status_code
+store_upsert_deployment(struct store *store, const struct store_deployment *in)
+{
+	sqlite3_stmt *stmt;
+	int64_t service_id, id;
+	int rc;
+
+	if (store_service_id(store, in->service, true, &service_id) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_UPSERT, upsert_sql)))
+		return ERROR_CUSTOM_MESSAGE;
+	store_bind_text(stmt, 1, in->source);
+	store_bind_text(stmt, 2, in->source_id);
+	sqlite3_bind_int64(stmt, 3, service_id);
+	store_bind_text(stmt, 4, in->environment);
+	store_bind_text(stmt, 5, in->status);
+	sqlite3_bind_int(stmt, 6, (int)in->kind);
+	store_bind_text(stmt, 7, in->version);
+	store_bind_text(stmt, 8, in->sha);
+	store_bind_text(stmt, 9, in->pattern);
+	store_bind_time(stmt, 10, in->started_at);
+	store_bind_time(stmt, 11, in->finished_at);
+	store_bind_text(stmt, 12, in->fixes);
+	store_bind_text(stmt, 13, in->rolled_back_by);
+	sqlite3_bind_int64(stmt, 14, in->updated_at);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(stmt);
+		return SUCCESS;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return store_error(store, "saving a deployment");
+	}
+	id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return write_commits(store, id, in);
+}
+
+static const char each_sql[] =
+	"SELECT d.id, d.source, d.source_id, s.name, d.environment, d.status, d.kind, "
+	"d.version, d.sha, d.pattern, d.started_at, d.finished_at, d.fixes, d.rolled_back_by, "
+	"d.updated_at FROM deployments d JOIN services s ON s.id = d.service_id ORDER BY d.id";
+
+/* The commits of deployment id into *commits (grown as needed); their sha strings
+ * are new and freed by the caller. */
+static enum status_code
+read_commits(struct store *store, int64_t id, struct dora_commit **commits, size_t *alloc,
+	     size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS,
+		"SELECT sha, committed_at FROM deployment_commits WHERE deployment_id = ? "
+		"ORDER BY position");
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*commits = xgrow(*commits, alloc, *n + 1, sizeof(**commits));
+		(*commits)[*n].sha = xstrdup(store_column_text(stmt, 0));
+		(*commits)[*n].committed_at = store_column_time(stmt, 1);
+		(*n)++;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading commits");
+}
+
+static void
+free_commit_shas(struct dora_commit *commits, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)(uintptr_t)commits[i].sha);
+}
+
+enum status_code
+store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx)
+{
+	struct dora_commit *commits = NULL;
+	size_t alloc = 0, n = 0;
+	enum status_code code = SUCCESS;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing deployments");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_deployment rec = {
+			.source = store_column_text(stmt, 1),
+			.source_id = store_column_text(stmt, 2),
+			.service = store_column_text(stmt, 3),
+			.environment = store_column_text(stmt, 4),
+			.status = store_column_text(stmt, 5),
+			.kind = (enum dora_kind)sqlite3_column_int(stmt, 6),
+			.version = store_column_text(stmt, 7),
+			.sha = store_column_text(stmt, 8),
+			.pattern = store_column_text(stmt, 9),
+			.started_at = store_column_time(stmt, 10),
+			.finished_at = store_column_time(stmt, 11),
+			.fixes = store_column_text(stmt, 12),
+			.rolled_back_by = store_column_text(stmt, 13),
+			.updated_at = sqlite3_column_int64(stmt, 14),
+		};
+
+		free_commit_shas(commits, n);
+		n = 0;
+		if ((code = read_commits(store, sqlite3_column_int64(stmt, 0), &commits, &alloc, &n)) != SUCCESS)
+			break;
+		rec.commits = commits;
+		rec.n_commits = n;
+		if ((code = cb(ctx, &rec)) != SUCCESS)
+			break;
+	}
+	if (code == SUCCESS && rc != SQLITE_DONE)
+		code = store_error(store, "listing deployments");
+	sqlite3_finalize(stmt);
+	free_commit_shas(commits, n);
+	free(commits);
+	return code;
+}

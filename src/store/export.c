@@ -1,0 +1,345 @@
+/* export.c - `sitrep export`: the cache's incidents or deployments as the import
+ * format (JSON, so that export then import is lossless) or as CSV for spreadsheets.
+ *
+ * Records are written one at a time as they are read; the document is never built
+ * whole. JSON escapes everything outside ASCII, and CSV text goes through the
+ * sanitizer, so neither can carry terminal escape sequences to whoever cats it. */
+#include "sitrep/sitrep.h"
+#include "sitrep/import.h"
+#include "sitrep/json.h"
+#include "sitrep/text.h"
+
+struct exporter {
+	FILE *out;
+	enum export_format format;
+	size_t count;
+};
+
+static json_t *
+time_value(int64_t t)
+{
+	char text[TIMESTAMP_TEXT_SIZE];
+
+	if (t == TIME_NONE)
+		return json_null();
+	timestamp_format(t, text, sizeof(text));
+	return json_string(text);
+}
+
+static json_t *
+text_value(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Minutes as an integer when whole, so 120 stays 120 and not 120.0. */
+static json_t *
+minutes_value(int64_t seconds)
+{
+	if (seconds % 60 == 0)
+		return json_integer(seconds / 60);
+	return json_real((double)seconds / 60.0);
+}
+
+static enum status_code
+write_record(struct exporter *ex, json_t *rec)
+{
+	enum status_code code;
+
+	if (fputs(ex->count++ ? ",\n" : "\n", ex->out) == EOF)
+		code = error("cannot write the export");
+	else
+		code = json_write(ex->out, rec);
+	json_decref(rec);
+	return code;
+}
+
+static json_t *
+sla_json(const struct store_incident *in)
+{
+	json_t *sla = json_object(), *pauses = json_array();
+	size_t i;
+
+	json_object_set_new(sla, "policy", text_value(in->sla_policy));
+	json_object_set_new(sla, "target_minutes", minutes_value(in->sla.target_seconds));
+	json_object_set_new(sla, "schedule", json_string(in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS ?
+							  "business_hours" : "24x7"));
+	json_object_set_new(sla, "start_time", time_value(in->sla.start_time));
+	json_object_set_new(sla, "stop_time", time_value(in->sla.stop_time));
+	for (i = 0; i < in->sla.n_pauses; i++)
+		json_array_append_new(pauses, json_pack("[oo]", time_value(in->sla.pauses[i].start),
+							time_value(in->sla.pauses[i].end)));
+	json_object_set_new(sla, "pauses", pauses);
+	return sla;
+}
+
+static const char *const impact_names[] = { "outage", "degraded", "planned" };
+
+static json_t *
+incident_json(const struct store_incident *in)
+{
+	json_t *rec = json_object(), *reopens = json_array(), *services;
+	size_t i;
+
+	json_object_set_new(rec, "id", json_string(in->source_id));
+	json_object_set_new(rec, "source", json_string(in->source));
+	if (in->n_services == 1) {
+		services = json_string(in->services[0]);
+	} else {
+		services = json_array();
+		for (i = 0; i < in->n_services; i++)
+			json_array_append_new(services, json_string(in->services[i]));
+	}
+	json_object_set_new(rec, "service", services);
+	json_object_set_new(rec, "title", text_value(in->title));
+	json_object_set_new(rec, "severity", text_value(in->severity));
+	json_object_set_new(rec, "impact", json_string(impact_names[in->impact]));
+	json_object_set_new(rec, "impact_start", time_value(in->impact_start));
+	json_object_set_new(rec, "detected_at", time_value(in->detected_at));
+	json_object_set_new(rec, "acknowledged_at", time_value(in->acknowledged_at));
+	json_object_set_new(rec, "contained_at", time_value(in->contained_at));
+	json_object_set_new(rec, "resolved_at", time_value(in->resolved_at));
+	json_object_set_new(rec, "closed_at", time_value(in->closed_at));
+	for (i = 0; i < in->n_reopens; i++)
+		json_array_append_new(reopens, json_pack("{s:o,s:o}",
+			"resolved_at", time_value(in->reopens[i].resolved_at),
+			"reopened_at", time_value(in->reopens[i].reopened_at)));
+	json_object_set_new(rec, "reopens", reopens);
+	json_object_set_new(rec, "caused_by_deployment", text_value(in->caused_by));
+	json_object_set_new(rec, "url", text_value(in->url));
+	json_object_set_new(rec, "sla", in->sla.present ? sla_json(in) : json_null());
+	json_object_set_new(rec, "updated_at", time_value(in->updated_at));
+	return rec;
+}
+
+static const char *const kind_names[] = { "normal", "hotfix", "rollback" };
+
+static json_t *
+deployment_json(const struct store_deployment *d)
+{
+	json_t *rec = json_object(), *commits = json_array();
+	size_t i;
+
+	json_object_set_new(rec, "id", json_string(d->source_id));
+	json_object_set_new(rec, "source", json_string(d->source));
+	json_object_set_new(rec, "service", json_string(d->service));
+	json_object_set_new(rec, "environment", json_string(d->environment));
+	json_object_set_new(rec, "status", json_string(d->status));
+	json_object_set_new(rec, "kind", json_string(kind_names[d->kind]));
+	json_object_set_new(rec, "version", text_value(d->version));
+	json_object_set_new(rec, "sha", text_value(d->sha));
+	json_object_set_new(rec, "pattern", text_value(d->pattern));
+	json_object_set_new(rec, "started_at", time_value(d->started_at));
+	json_object_set_new(rec, "finished_at", time_value(d->finished_at));
+	json_object_set_new(rec, "fixes", text_value(d->fixes));
+	json_object_set_new(rec, "rolled_back_by", text_value(d->rolled_back_by));
+	for (i = 0; i < d->n_commits; i++)
+		json_array_append_new(commits, json_pack("{s:s,s:o}", "sha", d->commits[i].sha,
+							 "committed_at", time_value(d->commits[i].committed_at)));
+	json_object_set_new(rec, "commits", commits);
+	json_object_set_new(rec, "updated_at", time_value(d->updated_at));
+	return rec;
+}
+
+/* ---- CSV ---- */
+
+static void
+csv_field(FILE *out, const char *s, bool last)
+{
+	char *safe;
+	const char *p;
+
+	if (s) {
+		safe = text_sanitize(s, strlen(s), false);
+		if (strpbrk(safe, ",\"\n")) {
+			fputc('"', out);
+			for (p = safe; *p; p++) {
+				if (*p == '"')
+					fputc('"', out);
+				fputc(*p, out);
+			}
+			fputc('"', out);
+		} else {
+			fputs(safe, out);
+		}
+		free(safe);
+	}
+	fputc(last ? '\n' : ',', out);
+}
+
+static void
+csv_time(FILE *out, int64_t t, bool last)
+{
+	char text[TIMESTAMP_TEXT_SIZE];
+
+	if (t != TIME_NONE)
+		timestamp_format(t, text, sizeof(text));
+	csv_field(out, t != TIME_NONE ? text : NULL, last);
+}
+
+static const char incident_csv_header[] =
+	"source,id,services,title,severity,impact,impact_start,detected_at,acknowledged_at,"
+	"contained_at,resolved_at,closed_at,reopens,caused_by_deployment,sla_policy,"
+	"sla_target_minutes,sla_schedule,url\n";
+
+static void
+incident_csv(FILE *out, const struct store_incident *in)
+{
+	struct buf b;
+	size_t i;
+
+	csv_field(out, in->source, false);
+	csv_field(out, in->source_id, false);
+	buf_init(&b, 0);
+	for (i = 0; i < in->n_services; i++)
+		buf_printf(&b, "%s%s", i ? ";" : "", in->services[i]);
+	csv_field(out, b.data, false);
+	buf_release(&b);
+	csv_field(out, in->title, false);
+	csv_field(out, in->severity, false);
+	csv_field(out, impact_names[in->impact], false);
+	csv_time(out, in->impact_start, false);
+	csv_time(out, in->detected_at, false);
+	csv_time(out, in->acknowledged_at, false);
+	csv_time(out, in->contained_at, false);
+	csv_time(out, in->resolved_at, false);
+	csv_time(out, in->closed_at, false);
+	fprintf(out, "%zu,", in->n_reopens);
+	csv_field(out, in->caused_by, false);
+	csv_field(out, in->sla_policy, false);
+	if (in->sla.present)
+		fprintf(out, "%g,%s,", (double)in->sla.target_seconds / 60,
+			in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS ? "business_hours" : "24x7");
+	else
+		fputs(",,", out);
+	csv_field(out, in->url, true);
+}
+
+static const char deployment_csv_header[] =
+	"source,id,service,environment,status,kind,version,sha,pattern,started_at,finished_at,"
+	"fixes,rolled_back_by,commits\n";
+
+static void
+deployment_csv(FILE *out, const struct store_deployment *d)
+{
+	csv_field(out, d->source, false);
+	csv_field(out, d->source_id, false);
+	csv_field(out, d->service, false);
+	csv_field(out, d->environment, false);
+	csv_field(out, d->status, false);
+	csv_field(out, kind_names[d->kind], false);
+	csv_field(out, d->version, false);
+	csv_field(out, d->sha, false);
+	csv_field(out, d->pattern, false);
+	csv_time(out, d->started_at, false);
+	csv_time(out, d->finished_at, false);
+	csv_field(out, d->fixes, false);
+	csv_field(out, d->rolled_back_by, false);
+	fprintf(out, "%zu\n", d->n_commits);
+}
+
+static enum status_code
+each_incident(void *ctx, const struct store_incident *in)
+{
+	struct exporter *ex = ctx;
+
+	if (ex->format == EXPORT_CSV) {
+		incident_csv(ex->out, in);
+		return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+	}
+	return write_record(ex, incident_json(in));
+}
+
+static enum status_code
+each_deployment(void *ctx, const struct store_deployment *d)
+{
+	struct exporter *ex = ctx;
+
+	if (ex->format == EXPORT_CSV) {
+		deployment_csv(ex->out, d);
+		return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+	}
+	return write_record(ex, deployment_json(d));
+}
+
+/* The document head: format, settings and services, up to the opening of key. */
+static enum status_code
+json_head(struct store *store, FILE *out, const char *key)
+{
+	struct store_service *services;
+	size_t n, i;
+	char *reopen = NULL, *hours = NULL;
+	json_t *settings = json_object(), *list = json_array();
+	enum status_code code;
+
+	if ((code = store_list_services(store, &services, &n)) != SUCCESS)
+		goto out;
+	if ((code = store_get_setting(store, "reopen_merge_window_hours", &reopen)) != SUCCESS ||
+	    (code = store_get_setting(store, "business_hours", &hours)) != SUCCESS)
+		goto out;
+	if (reopen)
+		json_object_set_new(settings, "reopen_merge_window_hours", json_real(strtod(reopen, NULL)));
+	if (hours)
+		json_object_set_new(settings, "business_hours", json_parse(hours, strlen(hours), NULL, 0));
+	for (i = 0; i < n; i++) {
+		json_t *s = json_pack("{s:s}", "name", services[i].name);
+		char slo[32];
+
+		if (services[i].slo > 0) {
+			snprintf(slo, sizeof(slo), "%.15g", services[i].slo);
+			json_object_set_new(s, "slo", json_string(slo));
+		}
+		json_object_set_new(s, "slo_period_days", json_integer(services[i].slo_period_days));
+		if (services[i].tier)
+			json_object_set_new(s, "tier", json_integer(services[i].tier));
+		json_array_append_new(list, s);
+	}
+	fputs("{\"format\":\"" IMPORT_FORMAT "\",\"settings\":", out);
+	if ((code = json_write(out, settings)) != SUCCESS)
+		goto out;
+	fputs(",\"services\":", out);
+	if ((code = json_write(out, list)) != SUCCESS)
+		goto out;
+	fprintf(out, ",\"%s\":[", key);
+out:
+	store_services_free(services, n);
+	free(reopen);
+	free(hours);
+	json_decref(settings);
+	json_decref(list);
+	return code;
+}
+
+static enum status_code
+export_kind(struct store *store, FILE *out, enum export_format format, const char *key,
+	    const char *csv_header, bool incidents)
+{
+	struct exporter ex = { .out = out, .format = format };
+	enum status_code code;
+
+	if (format == EXPORT_CSV)
+		fputs(csv_header, out);
+	else if ((code = json_head(store, out, key)) != SUCCESS)
+		return code;
+	code = incidents ? store_each_incident(store, each_incident, &ex)
+			 : store_each_deployment(store, each_deployment, &ex);
+	if (code != SUCCESS)
+		return code;
+	if (format == EXPORT_JSON)
+		fputs("\n]}\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return error("cannot write the export");
+	return SUCCESS;
+}
+
+enum status_code
+export_incidents(struct store *store, FILE *out, enum export_format format)
+{
+	return export_kind(store, out, format, "incidents", incident_csv_header, true);
+}
+
+enum status_code
+export_deployments(struct store *store, FILE *out, enum export_format format)
+{
+	return export_kind(store, out, format, "deployments", deployment_csv_header, false);
+}

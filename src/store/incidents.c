@@ -1,0 +1,449 @@
+/* incidents.c - incident rows: idempotent upsert with their child rows (extra
+ * services, reopens, SLA pauses, raw JSON), iteration for export, and the narrow
+ * streaming scan that feeds the metric engine.
+ *
+ * The scan reads only the columns the engine needs and never holds more than one
+ * incident: the engine, not the store, decides what to keep. */
+#include "sitrep/sitrep.h"
+#include "sitrep/store.h"
+#include "store-private.h"
+
+static const char upsert_sql[] =
+	"INSERT INTO incidents(source, source_id, service_id, title, severity, impact, "
+	"impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at, "
+	"reopen_count, extra_services, caused_by, url, sla_policy, sla_target, sla_schedule, "
+	"sla_start, sla_stop, sla_pause_count, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	"?18, ?19, ?20, ?21, ?22, ?23) "
+	"ON CONFLICT(source, source_id) DO UPDATE SET service_id = ?3, title = ?4, "
+	"severity = ?5, impact = ?6, impact_start = ?7, detected_at = ?8, "
+	"acknowledged_at = ?9, contained_at = ?10, resolved_at = ?11, closed_at = ?12, "
+	"reopen_count = ?13, extra_services = ?14, caused_by = ?15, url = ?16, "
+	"sla_policy = ?17, sla_target = ?18, sla_schedule = ?19, sla_start = ?20, "
+	"sla_stop = ?21, sla_pause_count = ?22, updated_at = ?23 "
+	"WHERE ?23 >= incidents.updated_at "
+	"RETURNING id";
+
+static void
+bind_incident(sqlite3_stmt *stmt, const struct store_incident *in, int64_t service_id)
+{
+	const struct mx_sla *sla = &in->sla;
+
+	store_bind_text(stmt, 1, in->source);
+	store_bind_text(stmt, 2, in->source_id);
+	sqlite3_bind_int64(stmt, 3, service_id);
+	store_bind_text(stmt, 4, in->title);
+	store_bind_text(stmt, 5, in->severity);
+	sqlite3_bind_int(stmt, 6, (int)in->impact);
+	store_bind_time(stmt, 7, in->impact_start);
+	store_bind_time(stmt, 8, in->detected_at);
+	store_bind_time(stmt, 9, in->acknowledged_at);
+	store_bind_time(stmt, 10, in->contained_at);
+	store_bind_time(stmt, 11, in->resolved_at);
+	store_bind_time(stmt, 12, in->closed_at);
+	sqlite3_bind_int64(stmt, 13, (int64_t)in->n_reopens);
+	sqlite3_bind_int64(stmt, 14, (int64_t)(in->n_services - 1));
+	store_bind_text(stmt, 15, in->caused_by);
+	store_bind_text(stmt, 16, in->url);
+	if (sla->present) {
+		store_bind_text(stmt, 17, in->sla_policy);
+		sqlite3_bind_int64(stmt, 18, sla->target_seconds);
+		sqlite3_bind_int(stmt, 19, (int)sla->schedule);
+		store_bind_time(stmt, 20, sla->start_time);
+		store_bind_time(stmt, 21, sla->stop_time);
+	}
+	sqlite3_bind_int64(stmt, 22, sla->present ? (int64_t)sla->n_pauses : 0);
+	sqlite3_bind_int64(stmt, 23, in->updated_at);
+}
+
+/* Replaces the child rows of incident id with those of in. */
+static enum status_code
+write_children(struct store *store, int64_t id, const struct store_incident *in)
+{
+	static const struct {
+		enum store_stmt stmt;
+		const char *sql;
+	} clear[] = {
+		{ STMT_INCIDENT_CHILDREN_CLEAR_SERVICES, "DELETE FROM incident_services WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_REOPENS, "DELETE FROM incident_reopens WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_PAUSES, "DELETE FROM sla_pauses WHERE incident_id = ?" },
+	};
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(clear); i++) {
+		if (!(stmt = store_stmt(store, clear[i].stmt, clear[i].sql)))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		if (store_step_done(store, stmt, "replacing incident details") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
+	for (i = 1; i < in->n_services; i++) {
+		int64_t service_id;
+
+		if (store_service_id(store, in->services[i], true, &service_id) != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+		if (!(stmt = store_stmt(store, STMT_INCIDENT_SERVICE_ADD,
+			"INSERT OR IGNORE INTO incident_services(incident_id, service_id) VALUES (?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, service_id);
+		if (store_step_done(store, stmt, "saving an incident's services") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
+	for (i = 0; i < in->n_reopens; i++) {
+		if (!(stmt = store_stmt(store, STMT_INCIDENT_REOPEN_ADD,
+			"INSERT OR REPLACE INTO incident_reopens(incident_id, resolved_at, reopened_at) "
+			"VALUES (?, ?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, in->reopens[i].resolved_at);
+		sqlite3_bind_int64(stmt, 3, in->reopens[i].reopened_at);
+		if (store_step_done(store, stmt, "saving an incident's reopens") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
+	for (i = 0; in->sla.present && i < in->sla.n_pauses; i++) {
+		if (!(stmt = store_stmt(store, STMT_INCIDENT_PAUSE_ADD,
+			"INSERT OR REPLACE INTO sla_pauses(incident_id, start, end) VALUES (?, ?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, in->sla.pauses[i].start);
+		sqlite3_bind_int64(stmt, 3, in->sla.pauses[i].end);
+		if (store_step_done(store, stmt, "saving SLA pauses") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
+	if (in->raw_json) {
+		if (!(stmt = store_stmt(store, STMT_INCIDENT_RAW_SET,
+			"INSERT OR REPLACE INTO incident_raw(incident_id, json) VALUES (?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		store_bind_text(stmt, 2, in->raw_json);
+		return store_step_done(store, stmt, "saving the upstream record");
+	}
+	return SUCCESS;
+}
+
+enum status_code
+store_upsert_incident(struct store *store, const struct store_incident *in)
+{
+	sqlite3_stmt *stmt;
+	int64_t service_id, id;
+	int rc;
+
+	if (in->n_services == 0)
+		return error("incident %s/%s names no service", in->source, in->source_id);
+	if (store_service_id(store, in->services[0], true, &service_id) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	if (!(stmt = store_stmt(store, STMT_INCIDENT_UPSERT, upsert_sql)))
+		return ERROR_CUSTOM_MESSAGE;
+	bind_incident(stmt, in, service_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		/* The stored record is newer: nothing to do. */
+		sqlite3_reset(stmt);
+		return SUCCESS;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return store_error(store, "saving an incident");
+	}
+	id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return write_children(store, id, in);
+}
+
+/* ---- reading ---- */
+
+/* Growable arrays for one incident's child rows, reused from row to row. */
+struct incident_children {
+	const char **services;
+	size_t services_alloc;
+	struct mx_reopen *reopens;
+	size_t reopens_alloc;
+	struct mx_pause *pauses;
+	size_t pauses_alloc;
+	char **names;                /* owned copies of service names */
+	size_t n_names;
+};
+
+static void
+children_release(struct incident_children *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->services);
+	free(c->reopens);
+	free(c->pauses);
+}
+
+static enum status_code
+read_reopens(struct store *store, int64_t id, struct incident_children *c, size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_REOPENS,
+		"SELECT resolved_at, reopened_at FROM incident_reopens WHERE incident_id = ? "
+		"ORDER BY resolved_at");
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		c->reopens = xgrow(c->reopens, &c->reopens_alloc, *n + 1, sizeof(*c->reopens));
+		c->reopens[*n].resolved_at = sqlite3_column_int64(stmt, 0);
+		c->reopens[*n].reopened_at = sqlite3_column_int64(stmt, 1);
+		(*n)++;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading reopens");
+}
+
+static enum status_code
+read_pauses(struct store *store, int64_t id, struct incident_children *c, size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_PAUSES,
+		"SELECT start, end FROM sla_pauses WHERE incident_id = ? ORDER BY start");
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		c->pauses = xgrow(c->pauses, &c->pauses_alloc, *n + 1, sizeof(*c->pauses));
+		c->pauses[*n].start = sqlite3_column_int64(stmt, 0);
+		c->pauses[*n].end = sqlite3_column_int64(stmt, 1);
+		(*n)++;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading SLA pauses");
+}
+
+/* The extra services of incident id, as ids (names when names is set), after the
+ * first slot which the caller fills. */
+static enum status_code
+read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_ids,
+		    struct incident_children *c, size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_SERVICES,
+		"SELECT s.id, s.name FROM incident_services i JOIN services s ON s.id = i.service_id "
+		"WHERE i.incident_id = ? ORDER BY s.name");
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (ids && *n < max_ids)
+			ids[*n] = sqlite3_column_int64(stmt, 0);
+		if (c) {
+			c->services = xgrow(c->services, &c->services_alloc, *n + 1, sizeof(*c->services));
+			c->names = xrealloc(c->names, (c->n_names + 1) * sizeof(*c->names));
+			c->names[c->n_names] = xstrdup(store_column_text(stmt, 1));
+			c->services[*n] = c->names[c->n_names++];
+		}
+		(*n)++;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading an incident's services");
+}
+
+static const char each_sql[] =
+	"SELECT i.id, i.source, i.source_id, s.name, i.title, i.severity, i.impact, "
+	"i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, i.resolved_at, "
+	"i.closed_at, i.reopen_count, i.extra_services, i.caused_by, i.url, i.sla_policy, "
+	"i.sla_target, i.sla_schedule, i.sla_start, i.sla_stop, i.sla_pause_count, "
+	"i.updated_at, r.json "
+	"FROM incidents i JOIN services s ON s.id = i.service_id "
+	"LEFT JOIN incident_raw r ON r.incident_id = i.id ORDER BY i.id";
+
+static enum status_code
+fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
+	    struct incident_children *c)
+{
+	int64_t id = sqlite3_column_int64(stmt, 0);
+	size_t n = 1;
+
+	for (size_t i = 0; i < c->n_names; i++)
+		free(c->names[i]);
+	c->n_names = 0;
+	memset(rec, 0, sizeof(*rec));
+	rec->source = store_column_text(stmt, 1);
+	rec->source_id = store_column_text(stmt, 2);
+	c->services = xgrow(c->services, &c->services_alloc, 1, sizeof(*c->services));
+	c->services[0] = store_column_text(stmt, 3);
+	if (sqlite3_column_int64(stmt, 14) > 0 &&
+	    read_extra_services(store, id, NULL, 0, c, &n) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	rec->services = c->services;
+	rec->n_services = n;
+	rec->title = store_column_text(stmt, 4);
+	rec->severity = store_column_text(stmt, 5);
+	rec->impact = (enum mx_impact)sqlite3_column_int(stmt, 6);
+	rec->impact_start = store_column_time(stmt, 7);
+	rec->detected_at = store_column_time(stmt, 8);
+	rec->acknowledged_at = store_column_time(stmt, 9);
+	rec->contained_at = store_column_time(stmt, 10);
+	rec->resolved_at = store_column_time(stmt, 11);
+	rec->closed_at = store_column_time(stmt, 12);
+	if (sqlite3_column_int64(stmt, 13) > 0 && read_reopens(store, id, c, &rec->n_reopens) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	rec->reopens = c->reopens;
+	rec->caused_by = store_column_text(stmt, 15);
+	rec->url = store_column_text(stmt, 16);
+	rec->sla.present = sqlite3_column_type(stmt, 18) != SQLITE_NULL;
+	rec->sla_policy = store_column_text(stmt, 17);
+	rec->sla.target_seconds = sqlite3_column_int64(stmt, 18);
+	rec->sla.schedule = (enum mx_schedule)sqlite3_column_int(stmt, 19);
+	rec->sla.start_time = store_column_time(stmt, 20);
+	rec->sla.stop_time = store_column_time(stmt, 21);
+	if (sqlite3_column_int64(stmt, 22) > 0 && read_pauses(store, id, c, &rec->sla.n_pauses) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	rec->sla.pauses = c->pauses;
+	rec->updated_at = sqlite3_column_int64(stmt, 23);
+	rec->raw_json = store_column_text(stmt, 24);
+	return SUCCESS;
+}
+
+enum status_code
+store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
+{
+	struct incident_children children = { 0 };
+	struct store_incident rec;
+	enum status_code code = SUCCESS;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	/* Not cached: fill_record() runs the child statements while this one is open. */
+	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing incidents");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((code = fill_record(store, stmt, &rec, &children)) != SUCCESS)
+			break;
+		if ((code = cb(ctx, &rec)) != SUCCESS)
+			break;
+	}
+	if (code == SUCCESS && rc != SQLITE_DONE)
+		code = store_error(store, "listing incidents");
+	sqlite3_finalize(stmt);
+	children_release(&children);
+	return code;
+}
+
+/* ---- the metric scan ---- */
+
+/* An incident matters for [from, to) unless everything about it happened before
+ * from, or it began at or after to. Open incidents and running SLAs always matter
+ * until they start after the window. */
+static const char scan_sql[] =
+	"SELECT id, service_id, impact, impact_start, detected_at, acknowledged_at, "
+	"contained_at, resolved_at, reopen_count, extra_services, sla_target, sla_schedule, "
+	"sla_start, sla_stop, sla_pause_count FROM incidents "
+	"WHERE MIN(detected_at, IFNULL(impact_start, detected_at), "
+	"IFNULL(acknowledged_at, detected_at)) < ?2 "
+	"AND (resolved_at IS NULL OR (sla_target IS NOT NULL AND sla_stop IS NULL) "
+	"OR MAX(resolved_at, IFNULL(acknowledged_at, 0), IFNULL(contained_at, 0), "
+	"IFNULL(sla_stop, 0)) >= ?1)";
+
+struct scan_row {
+	struct mx_incident mx;
+	int64_t id;
+	int64_t service_id;
+	size_t n_reopen_rows, n_pause_rows, n_extra;
+};
+
+static void
+scan_read_row(sqlite3_stmt *stmt, struct scan_row *row)
+{
+	struct mx_incident *mx = &row->mx;
+
+	memset(row, 0, sizeof(*row));
+	row->id = sqlite3_column_int64(stmt, 0);
+	row->service_id = sqlite3_column_int64(stmt, 1);
+	mx->impact = (enum mx_impact)sqlite3_column_int(stmt, 2);
+	mx->impact_start = store_column_time(stmt, 3);
+	mx->detected_at = store_column_time(stmt, 4);
+	mx->acknowledged_at = store_column_time(stmt, 5);
+	mx->contained_at = store_column_time(stmt, 6);
+	mx->resolved_at = store_column_time(stmt, 7);
+	row->n_reopen_rows = (size_t)sqlite3_column_int64(stmt, 8);
+	row->n_extra = (size_t)sqlite3_column_int64(stmt, 9);
+	mx->sla.present = sqlite3_column_type(stmt, 10) != SQLITE_NULL;
+	mx->sla.target_seconds = sqlite3_column_int64(stmt, 10);
+	mx->sla.schedule = (enum mx_schedule)sqlite3_column_int(stmt, 11);
+	mx->sla.start_time = store_column_time(stmt, 12);
+	mx->sla.stop_time = store_column_time(stmt, 13);
+	row->n_pause_rows = (size_t)sqlite3_column_int64(stmt, 14);
+}
+
+static size_t
+index_of(const size_t *service_index, size_t n_index, int64_t service_id)
+{
+	if (service_id < 0 || (uint64_t)service_id >= n_index)
+		return SIZE_MAX;
+	return service_index[service_id];
+}
+
+/* Emits row once per kept service; the first kept one is primary. */
+static enum status_code
+scan_emit(struct store *store, struct scan_row *row, struct incident_children *c,
+	  const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
+{
+	int64_t ids[64];
+	size_t n = 1, i;
+	bool primary = true;
+
+	ids[0] = row->service_id;
+	if (row->n_extra && read_extra_services(store, row->id, ids + 1, ARRAY_SIZE(ids) - 1,
+						NULL, &n) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	if (n > ARRAY_SIZE(ids))
+		n = ARRAY_SIZE(ids);
+	if (row->n_reopen_rows && read_reopens(store, row->id, c, &row->mx.n_reopens) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	row->mx.reopens = c->reopens;
+	if (row->n_pause_rows && read_pauses(store, row->id, c, &row->mx.sla.n_pauses) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	row->mx.sla.pauses = c->pauses;
+	for (i = 0; i < n; i++) {
+		size_t index = index_of(service_index, n_index, ids[i]);
+
+		if (index == SIZE_MAX)
+			continue;
+		row->mx.service = index;
+		row->mx.primary = primary;
+		primary = false;
+		cb(ctx, &row->mx);
+	}
+	return SUCCESS;
+}
+
+enum status_code
+store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
+			    const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
+{
+	struct incident_children children = { 0 };
+	enum status_code code = SUCCESS;
+	struct scan_row row;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db, scan_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "reading incidents");
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		scan_read_row(stmt, &row);
+		code = scan_emit(store, &row, &children, service_index, n_index, cb, ctx);
+		if (code != SUCCESS)
+			break;
+	}
+	if (code == SUCCESS && rc != SQLITE_DONE)
+		code = store_error(store, "reading incidents");
+	sqlite3_finalize(stmt);
+	children_release(&children);
+	return code;
+}

@@ -1,0 +1,65 @@
+/* store-private.h - what the store's files share: the connection, its cache of
+ * prepared statements, and the sqlite error translation. Not for other modules. */
+#ifndef SITREP_STORE_PRIVATE_H
+#define SITREP_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+/* Every statement the store prepares, prepared once per connection on first use. */
+enum store_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SET_SETTING,
+	STMT_GET_SETTING,
+	STMT_SERVICE_ID,
+	STMT_SERVICE_INSERT,
+	STMT_SERVICE_UPSERT,
+	STMT_SERVICE_LIST,
+	STMT_INCIDENT_UPSERT,
+	STMT_INCIDENT_ID,
+	STMT_INCIDENT_CHILDREN_CLEAR_SERVICES,
+	STMT_INCIDENT_CHILDREN_CLEAR_REOPENS,
+	STMT_INCIDENT_CHILDREN_CLEAR_PAUSES,
+	STMT_INCIDENT_SERVICE_ADD,
+	STMT_INCIDENT_REOPEN_ADD,
+	STMT_INCIDENT_PAUSE_ADD,
+	STMT_INCIDENT_RAW_SET,
+	STMT_INCIDENT_EACH,
+	STMT_INCIDENT_SERVICES,
+	STMT_INCIDENT_REOPENS,
+	STMT_INCIDENT_PAUSES,
+	STMT_INCIDENT_SCAN,
+	STMT_DEPLOYMENT_UPSERT,
+	STMT_DEPLOYMENT_ID,
+	STMT_DEPLOYMENT_COMMITS_CLEAR,
+	STMT_DEPLOYMENT_COMMIT_ADD,
+	STMT_DEPLOYMENT_EACH,
+	STMT_DEPLOYMENT_COMMITS,
+	STMT_DORA_INCIDENTS,
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/* The cached statement id (reset and unbound), preparing sql the first time; NULL
+ * after setting an error. */
+sqlite3_stmt *store_stmt(struct store *store, enum store_stmt id, const char *sql);
+/* Translates the connection's last error into a status, with what was being done. */
+enum status_code store_error(struct store *store, const char *doing);
+
+/* Binding helpers: NULL text and TIME_NONE bind SQL NULL. */
+void store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
+void store_bind_time(sqlite3_stmt *stmt, int col, int64_t t);
+/* Reading helpers: SQL NULL reads as NULL / TIME_NONE. */
+int64_t store_column_time(sqlite3_stmt *stmt, int col);
+const char *store_column_text(sqlite3_stmt *stmt, int col);
+
+/* Runs a statement that returns no rows. */
+enum status_code store_step_done(struct store *store, sqlite3_stmt *stmt, const char *doing);
+
+#endif

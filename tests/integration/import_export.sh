@@ -1,0 +1,108 @@
+#!/bin/bash
+# import_export.sh - the real binary on real SQLite files: import is all-or-nothing
+# and names every bad record, importing twice changes nothing, export then import is
+# lossless, untrusted text cannot reach a terminal through an export, usage errors
+# exit 2, failures exit 1 with nothing on stdout, and a newer cache is refused.
+set -u
+SITREP=${SITREP:-./sitrep}
+REF=tests/fixtures/reference.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() { local what=$1; shift; "$@" || fail "$what"; }
+count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
+
+# --- import twice changes nothing
+check "import" "$SITREP" --db "$tmp/a.db" import "$REF" 2>/dev/null
+"$SITREP" --db "$tmp/a.db" export incidents >"$tmp/inc1.json" || fail "export incidents"
+"$SITREP" --db "$tmp/a.db" export deployments >"$tmp/dep1.json" || fail "export deployments"
+check "second import" "$SITREP" --db "$tmp/a.db" import "$REF" 2>/dev/null
+"$SITREP" --db "$tmp/a.db" export incidents >"$tmp/inc2.json"
+check "import twice changes nothing" cmp -s "$tmp/inc1.json" "$tmp/inc2.json"
+[ "$(count "$tmp/a.db" incidents)" = 12 ] || fail "12 incidents expected"
+[ "$(count "$tmp/a.db" deployments)" = 12 ] || fail "12 deployments expected"
+[ "$(count "$tmp/a.db" deployment_commits)" = 13 ] || fail "13 commits expected"
+
+# --- export -> import -> export is lossless
+check "import exported incidents" "$SITREP" --db "$tmp/b.db" import "$tmp/inc1.json" 2>/dev/null
+check "import exported deployments" "$SITREP" --db "$tmp/b.db" import "$tmp/dep1.json" 2>/dev/null
+"$SITREP" --db "$tmp/b.db" export incidents >"$tmp/inc3.json"
+"$SITREP" --db "$tmp/b.db" export deployments >"$tmp/dep3.json"
+check "incidents round trip" cmp -s "$tmp/inc1.json" "$tmp/inc3.json"
+check "deployments round trip" cmp -s "$tmp/dep1.json" "$tmp/dep3.json"
+"$SITREP" --db "$tmp/a.db" mttx --from 2025-03-01T00:00:00Z --to 2025-03-31T00:00:00Z --format json >"$tmp/m1.json"
+"$SITREP" --db "$tmp/b.db" mttx --from 2025-03-01T00:00:00Z --to 2025-03-31T00:00:00Z --format json >"$tmp/m2.json"
+check "same metrics after the round trip" cmp -s "$tmp/m1.json" "$tmp/m2.json"
+
+# --- a file with bad records imports nothing and names each one by path
+sed -e 's/"detected_at": "2025-03-05T14:02:00Z"/"detected_at": "yesterday"/' \
+    -e 's/"severity": "P3"/"severity": "P9"/' \
+    -e 's/"kind": "hotfix"/"kind": 7/' "$REF" >"$tmp/bad.json"
+"$SITREP" --db "$tmp/a.db" import "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "bad file: exit 1 expected"
+[ -s "$tmp/out" ] && fail "bad file: nothing on stdout expected"
+grep -qF 'incidents[2].detected_at: not a timestamp: "yesterday"' "$tmp/err" || fail "bad timestamp not named: $(cat "$tmp/err")"
+grep -qF 'incidents[4].severity: "P9" is not one of P1, P2, P3, P4, P5' "$tmp/err" || fail "bad severity not named"
+grep -qF 'deployments[4].kind: not a non-empty string: 7' "$tmp/err" || fail "bad kind not named"
+grep -q 'nothing was imported' "$tmp/err" || fail "bad file: summary missing"
+"$SITREP" --db "$tmp/a.db" export incidents >"$tmp/inc4.json"
+check "bad import left the cache as it was" cmp -s "$tmp/inc1.json" "$tmp/inc4.json"
+"$SITREP" --db "$tmp/c.db" import "$tmp/bad.json" 2>/dev/null
+[ "$(count "$tmp/c.db" incidents)" = 0 ] || fail "bad file into an empty cache imported something"
+
+# --- truncated and malformed documents
+head -c 5000 "$REF" >"$tmp/trunc.json"
+"$SITREP" --db "$tmp/c.db" import "$tmp/trunc.json" 2>"$tmp/err" && fail "truncated file accepted"
+grep -q 'truncated\|invalid JSON' "$tmp/err" || fail "truncated file: unclear message: $(cat "$tmp/err")"
+printf '{"format": "sitrep-import/2", "incidents": []}' >"$tmp/fmt.json"
+"$SITREP" --db "$tmp/c.db" import "$tmp/fmt.json" 2>"$tmp/err" && fail "wrong format accepted"
+grep -q 'format: "sitrep-import/2" is not "sitrep-import/1"' "$tmp/err" || fail "wrong format not named"
+printf '[1, 2]' >"$tmp/arr.json"
+"$SITREP" --db "$tmp/c.db" import "$tmp/arr.json" 2>/dev/null && fail "array document accepted"
+printf '{"format": "sitrep-import/1", "incidents": [{"id": 1}] } junk' >"$tmp/junk.json"
+"$SITREP" --db "$tmp/c.db" import "$tmp/junk.json" 2>"$tmp/err" && fail "trailing junk accepted"
+grep -qF 'incidents[0].id: not a non-empty string: 1' "$tmp/err" || fail "wrong type not named"
+
+# --- terminal escape sequences in titles never come out raw
+cat >"$tmp/esc.json" <<'JSON'
+{"format": "sitrep-import/1", "incidents": [{"id": "E1", "source": "sentry", "service": "api",
+ "title": "\u001b]0;pwned\u0007\u001b[31mred\u001b[0m \u009b2J title", "detected_at": "2025-03-02T10:00:00Z"}]}
+JSON
+check "import escape title" "$SITREP" --db "$tmp/d.db" import "$tmp/esc.json" 2>/dev/null
+"$SITREP" --db "$tmp/d.db" export incidents --format csv >"$tmp/esc.csv"
+"$SITREP" --db "$tmp/d.db" export incidents >"$tmp/esc.out.json"
+if LC_ALL=C grep -q $'[\x1b\x07]\|\xc2\x9b' "$tmp/esc.csv" "$tmp/esc.out.json"; then
+	fail "escape sequence reached the output"
+fi
+grep -q 'red title\|red  title' "$tmp/esc.csv" || fail "title text lost: $(cat "$tmp/esc.csv")"
+
+# --- exit codes and stdout discipline
+"$SITREP" --db "$tmp/a.db" mttx --bogus >/dev/null 2>&1; [ $? = 2 ] || fail "unknown option: exit 2 expected"
+"$SITREP" --db "$tmp/a.db" mttx --from yesterday --to 2025-01-01 >/dev/null 2>&1; [ $? = 2 ] || fail "bad --from: exit 2"
+"$SITREP" --db "$tmp/a.db" nosuch >/dev/null 2>&1; [ $? = 2 ] || fail "unknown command: exit 2 expected"
+"$SITREP" --db "$tmp/a.db" import >/dev/null 2>&1; [ $? = 2 ] || fail "import without FILE: exit 2"
+"$SITREP" --db "$tmp/a.db" mttx --service nosuch >"$tmp/out" 2>&1 </dev/null
+"$SITREP" --db "$tmp/a.db" mttx --service nosuch >"$tmp/out" 2>/dev/null; [ $? = 1 ] || fail "unknown service: exit 1"
+[ -s "$tmp/out" ] && fail "failure printed to stdout"
+"$SITREP" --db "$tmp" mttx >"$tmp/out" 2>/dev/null; [ $? = 1 ] || fail "directory as cache: exit 1"
+[ -s "$tmp/out" ] && fail "failure printed to stdout"
+
+# --- --service restricts the report
+"$SITREP" --db "$tmp/a.db" mttx --from 2025-03-01T00:00:00Z --to 2025-03-31T00:00:00Z \
+	--service search --format csv >"$tmp/search.csv"
+grep -q '^mttr.search.median,180' "$tmp/search.csv" || fail "search median missing"
+grep -q 'checkout' "$tmp/search.csv" && fail "checkout in a search-only report"
+grep -q '^mttr.all.median,180' "$tmp/search.csv" || fail "pooled over the selection only"
+
+# --- a cache written by a newer sitrep is refused and left untouched
+cp "$tmp/a.db" "$tmp/new.db"
+sqlite3 "$tmp/new.db" 'PRAGMA user_version = 999'
+before=$(md5sum <"$tmp/new.db")
+"$SITREP" --db "$tmp/new.db" mttx >"$tmp/out" 2>"$tmp/err"; [ $? = 1 ] || fail "newer cache: exit 1"
+grep -q 'newer than this sitrep' "$tmp/err" || fail "newer cache: unclear message"
+[ "$before" = "$(md5sum <"$tmp/new.db")" ] || fail "newer cache was modified"
+
+echo "import_export: $failures failure(s)"
+[ $failures = 0 ]
