@@ -96,7 +96,7 @@ check: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
-	./sitrep demo
+	sh tools/demo.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory sitrep

@@ -1,13 +1,12 @@
 #!/bin/sh
 # run.sh TEST... - runs cmocka unit binaries and integration scripts, one line each,
 # full output of the failures, and a closing "N passed, N failed" line.
-# Integration scripts get $SITREP (the binary) and $SHARED (../shared, if present).
+# Integration scripts and the acceptance test get $SITREP, the binary under test.
 set -u
 passed=0 failed=0 failures=""
 log_dir=${BUILD:-build}/test-logs
 mkdir -p "$log_dir"
-: "${SHARED:=$(cd "$(dirname "$0")/../.." && pwd)/shared}"
-export SITREP SHARED
+export SITREP
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
 for t in "$@"; do
 	name=$(basename "$t")

@@ -7,8 +7,8 @@
  *   [metric "NAME"]          source, query  (NAME is "service.metric")
  *   [deploy "SERVICE.ENV"]   rollback, auto-rollback
  *
- * Loading collects every problem as "FILE:LINE: message" and keeps going (tig); the
- * caller decides whether problems are fatal. Secrets (token, password) are kept as
+ * Loading collects every problem as "FILE:LINE: message", in file order, and keeps
+ * going (tig); the caller decides whether problems are fatal. Secrets (token, password) are kept as
  * their specs ("env:X", "cmd:...", "file:...", or literal) and resolved only when used,
  * through secret_resolve(); they never appear in problems or any other output. */
 #ifndef SITREP_CONFIG_H
@@ -35,7 +35,8 @@ struct config_source {
 	int64_t interval;            /* seconds (default 60) */
 	int64_t timeout;             /* seconds (default 30) */
 	char *service;               /* default service, or NULL */
-	struct config_value *values; /* every key of the section, including the above */
+	struct config_value *values; /* every key of the section, including the above, plus
+	                              * defaults of the type (github url) with line 0 */
 	size_t n_values;
 	int line;                    /* where the section starts */
 };

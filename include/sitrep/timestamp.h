@@ -35,9 +35,9 @@ void timestamp_format(int64_t t, char *buf, size_t size);
  * *seconds untouched. */
 bool duration_parse(const char *text, int64_t *seconds);
 
-/* Formats a duration for humans, two most significant units: "45s", "5m", "1h 05m",
- * "3d 2h", "2w 3d", "0s"; a zero second unit is left out ("1h", not "1h 00m"), the
- * smaller unit is truncated, and negative values get a leading '-'. */
+/* Formats a duration for humans, two most significant units, days the largest:
+ * "45s", "5m", "1h 05m", "3d 2h", "17d", "0s"; a zero second unit is left out ("1h",
+ * not "1h 00m"), the smaller unit is truncated, negative values get a leading '-'. */
 void duration_format(int64_t seconds, char *buf, size_t size);
 
 /* The current time, or $SITREP_TIME_NOW (any timestamp_parse() format) when set and

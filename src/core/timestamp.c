@@ -296,7 +296,7 @@ duration_format(int64_t seconds, char *buf, size_t size)
 		char name;
 		bool pad;
 	} units[] = {
-		{ 604800, 'w', false },
+		/* No weeks: "10d 5h" reads at a glance, "1w 3d" needs arithmetic. */
 		{ 86400, 'd', false },
 		{ 3600, 'h', false },
 		{ 60, 'm', true },

@@ -134,6 +134,8 @@ cmp_u32(const void *a, const void *b)
 void
 mx_samples_sort(struct mx_samples *samples)
 {
+	if (samples->n < 2)
+		return;
 	if (samples->n < 256)
 		qsort(samples->v, samples->n, sizeof(*samples->v), cmp_u32);
 	else

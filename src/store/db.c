@@ -134,6 +134,18 @@ store_step_done(struct store *store, sqlite3_stmt *stmt, const char *doing)
 	return SUCCESS;
 }
 
+enum status_code
+store_step_id(struct store *store, sqlite3_stmt *stmt, const char *doing, int64_t *id)
+{
+	int rc = sqlite3_step(stmt);
+
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(store, doing);
+	return SUCCESS;
+}
+
 static enum status_code
 exec(struct store *store, const char *sql, const char *doing)
 {

@@ -46,7 +46,6 @@ store_upsert_deployment(struct store *store, const struct store_deployment *in)
 {
 	sqlite3_stmt *stmt;
 	int64_t service_id, id;
-	int rc;
 
 	if (store_service_id(store, in->service, true, &service_id) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
@@ -66,18 +65,9 @@ store_upsert_deployment(struct store *store, const struct store_deployment *in)
 	store_bind_text(stmt, 12, in->fixes);
 	store_bind_text(stmt, 13, in->rolled_back_by);
 	sqlite3_bind_int64(stmt, 14, in->updated_at);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(stmt);
-		return SUCCESS;
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return store_error(store, "saving a deployment");
-	}
-	id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	return write_commits(store, id, in);
+	if (store_step_id(store, stmt, "saving a deployment", &id) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	return id ? write_commits(store, id, in) : SUCCESS;
 }
 
 static const char each_sql[] =
@@ -85,10 +75,8 @@ static const char each_sql[] =
 	"d.version, d.sha, d.pattern, d.started_at, d.finished_at, d.fixes, d.rolled_back_by, "
 	"d.updated_at FROM deployments d JOIN services s ON s.id = d.service_id ORDER BY d.id";
 
-/* The commits of deployment id into *commits (grown as needed); their sha strings
- * are new and freed by the caller. */
-static enum status_code
-read_commits(struct store *store, int64_t id, struct dora_commit **commits, size_t *alloc,
+enum status_code
+store_read_commits(struct store *store, int64_t id, struct dora_commit **commits, size_t *alloc,
 	     size_t *n)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS,
@@ -149,7 +137,7 @@ store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx)
 
 		free_commit_shas(commits, n);
 		n = 0;
-		if ((code = read_commits(store, sqlite3_column_int64(stmt, 0), &commits, &alloc, &n)) != SUCCESS)
+		if ((code = store_read_commits(store, sqlite3_column_int64(stmt, 0), &commits, &alloc, &n)) != SUCCESS)
 			break;
 		rec.commits = commits;
 		rec.n_commits = n;

@@ -57,24 +57,9 @@ load_commits(struct store *store, struct store_dora_input *in, struct loaded *ro
 	size_t alloc = 0, i;
 
 	for (i = 0; i < in->n_deployments; i++) {
-		sqlite3_stmt *stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS,
-			"SELECT sha, committed_at FROM deployment_commits WHERE deployment_id = ? "
-			"ORDER BY position");
-		int rc;
-
-		if (!stmt)
-			return ERROR_CUSTOM_MESSAGE;
 		rows[i].first_commit = in->n_commits;
-		sqlite3_bind_int64(stmt, 1, db_ids[i]);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			in->commits = xgrow(in->commits, &alloc, in->n_commits + 1, sizeof(*in->commits));
-			in->commits[in->n_commits].sha = xstrdup(store_column_text(stmt, 0));
-			in->commits[in->n_commits].committed_at = store_column_time(stmt, 1);
-			in->n_commits++;
-		}
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE)
-			return store_error(store, "reading commits");
+		if (store_read_commits(store, db_ids[i], &in->commits, &alloc, &in->n_commits) != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
 		in->deployments[i].n_commits = in->n_commits - rows[i].first_commit;
 	}
 	/* Pointers only now: the array moved while it grew. */

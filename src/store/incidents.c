@@ -128,7 +128,6 @@ store_upsert_incident(struct store *store, const struct store_incident *in)
 {
 	sqlite3_stmt *stmt;
 	int64_t service_id, id;
-	int rc;
 
 	if (in->n_services == 0)
 		return error("incident %s/%s names no service", in->source, in->source_id);
@@ -137,19 +136,10 @@ store_upsert_incident(struct store *store, const struct store_incident *in)
 	if (!(stmt = store_stmt(store, STMT_INCIDENT_UPSERT, upsert_sql)))
 		return ERROR_CUSTOM_MESSAGE;
 	bind_incident(stmt, in, service_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
-		/* The stored record is newer: nothing to do. */
-		sqlite3_reset(stmt);
-		return SUCCESS;
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return store_error(store, "saving an incident");
-	}
-	id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	return write_children(store, id, in);
+	if (store_step_id(store, stmt, "saving an incident", &id) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	/* id 0: the stored record is newer, and so are its children */
+	return id ? write_children(store, id, in) : SUCCESS;
 }
 
 /* ---- reading ---- */
@@ -222,8 +212,8 @@ read_pauses(struct store *store, int64_t id, struct incident_children *c, size_t
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading SLA pauses");
 }
 
-/* The extra services of incident id, as ids (names when names is set), after the
- * first slot which the caller fills. */
+/* Appends the extra services of incident id after the *n already there: their ids
+ * to ids (up to max_ids), and their names to c when c is set. */
 static enum status_code
 read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_ids,
 		    struct incident_children *c, size_t *n)
@@ -397,8 +387,7 @@ scan_emit(struct store *store, struct scan_row *row, struct incident_children *c
 	bool primary = true;
 
 	ids[0] = row->service_id;
-	if (row->n_extra && read_extra_services(store, row->id, ids + 1, ARRAY_SIZE(ids) - 1,
-						NULL, &n) != SUCCESS)
+	if (row->n_extra && read_extra_services(store, row->id, ids, ARRAY_SIZE(ids), NULL, &n) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	if (n > ARRAY_SIZE(ids))
 		n = ARRAY_SIZE(ids);

@@ -59,6 +59,13 @@ void store_bind_time(sqlite3_stmt *stmt, int col, int64_t t);
 int64_t store_column_time(sqlite3_stmt *stmt, int col);
 const char *store_column_text(sqlite3_stmt *stmt, int col);
 
+/* Runs an upsert ending in RETURNING id: *id is the row's id, or 0 when the stored
+ * row was newer and nothing was written. */
+enum status_code store_step_id(struct store *store, sqlite3_stmt *stmt, const char *doing, int64_t *id);
+/* Appends the commits of deployment id to *commits (sha strings new). */
+enum status_code store_read_commits(struct store *store, int64_t id, struct dora_commit **commits,
+				    size_t *alloc, size_t *n);
+
 /* Runs a statement that returns no rows. */
 enum status_code store_step_done(struct store *store, sqlite3_stmt *stmt, const char *doing);
 

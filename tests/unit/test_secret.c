@@ -84,16 +84,18 @@ assert_resolves(const char *spec, bool private_file, const char *want)
 	assert_null(out);
 }
 
-/* Resolving spec fails, with a message holding each of the NULL-terminated words. */
+/* Resolving spec fails, with a message holding each of the NULL-terminated words.
+ * private_file is an int: va_start on a promoted type is undefined. */
 static void
-assert_fails(const char *spec, bool private_file, ...)
+assert_fails(const char *spec, int private_file, ...)
 {
+	static char poison[] = "must be reset to NULL";
 	enum status_code code;
 	const char *word;
-	char *out = (char *)&out; /* must be reset to NULL */
+	char *out = poison;
 	va_list ap;
 
-	code = secret_resolve(spec, ORIGIN, private_file, &out);
+	code = secret_resolve(spec, ORIGIN, private_file != 0, &out);
 	assert_int_not_equal(code, SUCCESS);
 	assert_null(out);
 	assert_non_null(strstr(status_message(code), ORIGIN));

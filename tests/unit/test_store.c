@@ -1,0 +1,236 @@
+/* test_store.c - the cache on real SQLite files: migration, refusal of newer
+ * caches, idempotent upserts where the newer updated_at wins, child rows replaced
+ * rather than accumulated, and the metric scan's window filter. */
+#include "sitrep/sitrep.h"
+#include "sitrep/store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/sitrep-store-XXXXXX";
+static char path[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+	int rc = system(cmd);
+
+	(void)state;
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static struct store *
+fresh(const char *name)
+{
+	struct store *store;
+
+	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
+	assert_int_equal(store_open(&store, path, 0), SUCCESS);
+	return store;
+}
+
+static int64_t
+query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+store__migrates_a_new_file_to_the_schema_version(void **state)
+{
+	struct store *store = fresh("migrate");
+
+	(void)state;
+	assert_true(store_schema_version() >= 1);
+	store_close(&store);
+	assert_null(store);
+	assert_int_equal(query_int("PRAGMA user_version"), store_schema_version());
+	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'metric_samples'"), 1);
+	/* reopening an up-to-date cache changes nothing */
+	assert_int_equal(store_open(&store, path, 0), SUCCESS);
+	store_close(&store);
+}
+
+static void
+store__refuses_a_newer_cache(void **state)
+{
+	struct store *store = fresh("newer");
+	sqlite3 *db;
+
+	(void)state;
+	store_close(&store);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&store, path, 0), ERROR_CUSTOM_MESSAGE);
+	assert_null(store);
+	assert_non_null(strstr(status_message(ERROR_CUSTOM_MESSAGE), "newer than this sitrep"));
+	assert_int_equal(query_int("PRAGMA user_version"), 999);
+}
+
+static struct store_incident
+incident(const char *id, int64_t updated_at, const char *title)
+{
+	static const char *services[] = { "checkout", "payments" };
+	struct store_incident in = {
+		.source = "opsgenie", .source_id = id, .services = services, .n_services = 2,
+		.title = title, .impact = MX_IMPACT_OUTAGE, .impact_start = 1000, .detected_at = 1100,
+		.acknowledged_at = TIME_NONE, .contained_at = TIME_NONE, .resolved_at = 5000,
+		.closed_at = TIME_NONE, .updated_at = updated_at,
+	};
+	return in;
+}
+
+static void
+store__upsert_is_idempotent_and_newer_wins(void **state)
+{
+	static const struct mx_reopen reopen = { 2000, 3000 };
+	struct store *store = fresh("upsert");
+	struct store_incident in = incident("A1", 100, "first");
+
+	(void)state;
+	in.reopens = &reopen;
+	in.n_reopens = 1;
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	in = incident("A1", 50, "older");
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM incidents"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM incidents WHERE title = 'first'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM incident_reopens"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM incident_services"), 1);
+
+	store = fresh("upsert");
+	in = incident("A1", 200, "newer");
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM incidents WHERE title = 'newer'"), 1);
+	/* the newer record has no reopens: the old child rows are gone, not kept */
+	assert_int_equal(query_int("SELECT count(*) FROM incident_reopens"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM services"), 2);
+}
+
+struct scan_seen {
+	size_t rows, primary;
+};
+
+static void
+count_rows(void *ctx, const struct mx_incident *mx)
+{
+	struct scan_seen *seen = ctx;
+
+	seen->rows++;
+	seen->primary += mx->primary;
+}
+
+static void
+store__scan_emits_one_row_per_service_and_filters_the_window(void **state)
+{
+	struct store *store = fresh("scan");
+	struct store_incident in = incident("S1", 1, "x");
+	size_t index[8];
+	struct scan_seen seen = { 0 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	for (i = 0; i < ARRAY_SIZE(index); i++)
+		index[i] = i;
+	/* resolved at 5000: matters for [4000, 6000), not for [6000, 9000) or [0, 900) */
+	assert_int_equal(store_scan_metric_incidents(store, 4000, 6000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(seen.rows, 2);
+	assert_int_equal(seen.primary, 1);
+	seen = (struct scan_seen){ 0 };
+	assert_int_equal(store_scan_metric_incidents(store, 6000, 9000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(seen.rows, 0);
+	assert_int_equal(store_scan_metric_incidents(store, 0, 900, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(seen.rows, 0);
+	/* a service without an index is skipped, and the other one becomes primary */
+	index[1] = SIZE_MAX;
+	assert_int_equal(store_scan_metric_incidents(store, 0, 9000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(seen.rows, 1);
+	assert_int_equal(seen.primary, 1);
+	store_close(&store);
+}
+
+static void
+store__settings_round_trip(void **state)
+{
+	struct store *store = fresh("settings");
+	char *value;
+
+	(void)state;
+	assert_int_equal(store_get_setting(store, "missing", &value), SUCCESS);
+	assert_null(value);
+	assert_int_equal(store_set_setting(store, "k", "v1"), SUCCESS);
+	assert_int_equal(store_set_setting(store, "k", "v2"), SUCCESS);
+	assert_int_equal(store_get_setting(store, "k", &value), SUCCESS);
+	assert_string_equal(value, "v2");
+	free(value);
+	store_close(&store);
+}
+
+static void
+store__default_path_lookup(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = store_default_path("/x/explicit.db");
+	assert_string_equal(p, "/x/explicit.db");
+	free(p);
+	setenv("SITREP_DB", "/x/env.db", 1);
+	p = store_default_path(NULL);
+	assert_string_equal(p, "/x/env.db");
+	free(p);
+	unsetenv("SITREP_DB");
+	setenv("XDG_STATE_HOME", "/x/state", 1);
+	p = store_default_path(NULL);
+	assert_string_equal(p, "/x/state/sitrep/sitrep.db");
+	free(p);
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/x/home", 1);
+	p = store_default_path(NULL);
+	assert_string_equal(p, "/x/home/.local/state/sitrep/sitrep.db");
+	free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(store__migrates_a_new_file_to_the_schema_version),
+		cmocka_unit_test(store__refuses_a_newer_cache),
+		cmocka_unit_test(store__upsert_is_idempotent_and_newer_wins),
+		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
+		cmocka_unit_test(store__settings_round_trip),
+		cmocka_unit_test(store__default_path_lookup),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
