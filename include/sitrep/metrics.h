@@ -61,7 +61,7 @@ struct mx_sla {
 	int64_t target_seconds;
 	int64_t start_time;         /* TIME_NONE: no SLA (same as !present) */
 	int64_t stop_time;          /* TIME_NONE: still running */
-	const struct mx_pause *pauses; /* borrowed, ascending, not overlapping; end TIME_NONE: still paused */
+	const struct mx_pause *pauses; /* borrowed, ascending; end TIME_NONE: still paused */
 	size_t n_pauses;
 };
 
@@ -130,7 +130,9 @@ struct mttx_params {
 	size_t n_downtime_windows;
 };
 /* mttx_new() copies params, not what it points to: business_hours (and its holidays)
- * and downtime_windows must stay valid until mttx_finish(). */
+ * and downtime_windows must stay valid until mttx_finish(). The window and the
+ * downtime windows together must lie within 136 years (periods are stored as 32-bit
+ * offsets); mttx_new() dies otherwise. */
 
 /* Results for one service, or for all services pooled (spec E7). */
 struct mttx_figures {
@@ -177,7 +179,9 @@ int64_t mx_business_seconds(const struct mx_business_hours *hours, int64_t from,
 enum mx_sla_state {
 	MX_SLA_RUNNING,              /* not stopped and not breached by horizon (or no SLA) */
 	MX_SLA_MET,                  /* *when = stop_time */
-	MX_SLA_BREACHED,             /* *when = the instant the clock reached the target */
+	MX_SLA_BREACHED,             /* *when = the instant the clock went past the target
+				      * (a business clock that reaches it at 17:00 Friday
+				      * goes past it at 09:00 Monday) */
 };
 /* The outcome of an SLA and the instant it became known (spec §4.6). A running SLA
  * is evaluated up to horizon (the window end): breached if its clock reached the
@@ -277,7 +281,8 @@ struct slo_figures {
 };
 
 /* bad_seconds[i]: downtime in [at - lookback i, at) (mttx downtime_windows). An
- * objective outside (0, 1) has no budget: burns and budget_consumed are NaN, no alerts. */
+ * objective outside (0, 1) has no budget: budget_minutes 0, the other figures NaN,
+ * no alerts. */
 void slo_evaluate(double objective, int64_t period_seconds,
 		  const int64_t bad_seconds[SLO_LB_COUNT], struct slo_figures *out);
 

@@ -152,18 +152,22 @@ count_all(const struct mx_window *w, const struct dora_deployment *deps, size_t 
 
 	for (size_t i = 0; i < n; i++) {
 		const struct dora_deployment *d = &deps[i];
+		bool failed = is_failed(d, &v[i]);
 
 		if (d->service >= res->n_services)
 			die("dora_compute: service %zu of %zu", d->service, res->n_services);
 		if (is_deployment(d) && mx_window_contains(w, d->finished_at)) {
-			count_deployment(&res->services[d->service], d, is_failed(d, &v[i]));
-			count_deployment(&res->all, d, is_failed(d, &v[i]));
+			count_deployment(&res->services[d->service], d, failed);
+			count_deployment(&res->all, d, failed);
 		}
-		/* The sample goes to the window of recovery, whatever the deploy's window. */
-		if (is_failed(d, &v[i]) && recovery(d, &v[i], &start, &recovered) &&
+		/* The sample goes to the window of recovery, whatever the deploy's window;
+		 * a negative one (bad data) is floored at 0 like every duration (§3.2). */
+		if (failed && recovery(d, &v[i], &start, &recovered) &&
 		    mx_window_contains(w, recovered)) {
-			samples_add(&fdrt[d->service], recovered > start ? recovered - start : 0);
-			samples_add(&fdrt[res->n_services], recovered > start ? recovered - start : 0);
+			int64_t seconds = recovered > start ? recovered - start : 0;
+
+			samples_add(&fdrt[d->service], seconds);
+			samples_add(&fdrt[res->n_services], seconds);
 		}
 	}
 }

@@ -1,8 +1,9 @@
 /* mttx.c - the streaming accumulator behind the MTTx, downtime, availability,
  * failures, MTBF/MDT and SLA figures (spec §3, §4.1-4.7, §5). Rows arrive in any
  * order and in any number, so a row is reduced on arrival to what the figures need:
- * 4-byte duration samples, 16-byte outage periods, and counters. It must never keep
- * a row or a borrowed pointer from one, and its result must not depend on row order.
+ * 4-byte duration samples of in-window milestones, 8-byte outage periods that touch
+ * the windows, and counters. It must never keep a row or a borrowed pointer from one,
+ * and its result must not depend on row order.
  *
  * Reopens (§3.3, E3): a row is walked as impact periods [impact_start, first impact
  * end), [reopened_at, next impact end) ... A reopen within reopen_merge_seconds of
@@ -22,9 +23,10 @@
 enum metric { TTD, TTA, TTC, TTR, N_METRICS };
 enum counter { IMPUTED, UNACKED, OPEN, SLA_MET, SLA_BREACHED, N_COUNTERS };
 
+/* Seconds after mttx.base, 8 bytes instead of 16: see offset(). */
 struct span {
-	int64_t start;
-	int64_t end; /* INT64_MAX: still open */
+	uint32_t start;
+	uint32_t end;
 };
 
 struct spans {
@@ -49,6 +51,7 @@ struct service {
 struct mttx {
 	struct mttx_params params;
 	struct mx_window horizon; /* periods outside it cannot change any figure */
+	int64_t base;             /* the second before the horizon */
 	struct service *services;
 	struct counters all;
 };
@@ -100,6 +103,10 @@ mttx_new(const struct mttx_params *params)
 		m->horizon.start = min_i64(m->horizon.start, params->downtime_windows[i].start);
 		m->horizon.end = max_i64(m->horizon.end, params->downtime_windows[i].end);
 	}
+	if (m->horizon.end > m->horizon.start &&
+	    (uint64_t)m->horizon.end - (uint64_t)m->horizon.start > UINT32_MAX - 2)
+		die("mttx: windows spread over more than 136 years");
+	m->base = m->horizon.start > INT64_MIN ? m->horizon.start - 1 : INT64_MIN;
 	if (params->n_services)
 		m->services = xcalloc(params->n_services, sizeof(*m->services));
 	for (size_t i = 0; i < params->n_services; i++)
@@ -132,16 +139,33 @@ row_sample(const struct row *r, enum metric metric, int64_t seconds)
 	mx_samples_add(&list[metric], seconds);
 }
 
-/* Touching counts as connected (≥): the service never came back up in between. */
+/* An instant as an offset from base. Instants before the horizon become 0 and
+ * after it (open: INT64_MAX) UINT32_MAX; neither changes a union or an episode
+ * inside the horizon, whose length mttx_new() checked. */
+static uint32_t
+offset(const struct mttx *m, int64_t t)
+{
+	uint64_t off;
+
+	if (t <= m->base)
+		return 0;
+	off = (uint64_t)t - (uint64_t)m->base;
+	return off >= UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+}
+
+/* A span ending where the next starts is connected (episodes use ≤): the service
+ * never came back up in between. */
 static void
 spans_add(const struct row *r, struct spans *spans, int64_t start, int64_t end)
 {
+	const struct mttx *m = r->mttx;
+
 	end = max_i64(start, end);
-	if (!r->outage || end < r->mttx->horizon.start || start >= r->mttx->horizon.end)
+	if (!r->outage || end < m->horizon.start || start >= m->horizon.end)
 		return;
 	spans->v = xgrow(spans->v, &spans->alloc, spans->n + 1, sizeof(*spans->v));
-	spans->v[spans->n].start = start;
-	spans->v[spans->n].end = end;
+	spans->v[spans->n].start = offset(m, start);
+	spans->v[spans->n].end = offset(m, end);
 	spans->n++;
 }
 
@@ -321,7 +345,8 @@ spans_union(struct spans *s)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_span);
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && s->v[i].start <= s->v[k - 1].end)
-			s->v[k - 1].end = max_i64(s->v[k - 1].end, s->v[i].end);
+			s->v[k - 1].end = s->v[i].end > s->v[k - 1].end ? s->v[i].end
+									  : s->v[k - 1].end;
 		else
 			s->v[k++] = s->v[i];
 	}
@@ -329,13 +354,13 @@ spans_union(struct spans *s)
 }
 
 static int64_t
-union_in_window(const struct spans *runs, const struct mx_window *w)
+union_in_window(const struct mttx *m, const struct spans *runs, const struct mx_window *w)
 {
-	int64_t total = 0;
+	int64_t total = 0, w_start = offset(m, w->start), w_end = offset(m, w->end);
 
 	for (size_t i = 0; i < runs->n; i++) {
-		int64_t start = max_i64(runs->v[i].start, w->start);
-		int64_t end = min_i64(runs->v[i].end, w->end);
+		int64_t start = max_i64(runs->v[i].start, w_start);
+		int64_t end = min_i64(runs->v[i].end, w_end);
 
 		if (end > start)
 			total += end - start;
@@ -347,9 +372,10 @@ union_in_window(const struct spans *runs, const struct mx_window *w)
  * when it starts in W. Only a run can start a counted episode: a bridge always
  * follows the period it extends. */
 static size_t
-count_failures(const struct spans *runs, const struct spans *bridges, const struct mx_window *w)
+count_failures(const struct mttx *m, const struct spans *runs, const struct spans *bridges)
 {
-	int64_t reach = INT64_MIN;
+	int64_t reach = -1, w_start = offset(m, m->params.window.start);
+	int64_t w_end = offset(m, m->params.window.end);
 	size_t i = 0, j = 0, failures = 0;
 
 	while (i < runs->n || j < bridges->n) {
@@ -357,7 +383,7 @@ count_failures(const struct spans *runs, const struct spans *bridges, const stru
 			   (i < runs->n && runs->v[i].start <= bridges->v[j].start);
 		const struct span *s = run ? &runs->v[i++] : &bridges->v[j++];
 
-		if (s->start > reach && run && mx_window_contains(w, s->start))
+		if (run && s->start > reach && s->start >= w_start && s->start < w_end)
 			failures++;
 		reach = max_i64(reach, s->end);
 	}
@@ -419,13 +445,13 @@ finish_service(const struct mttx *m, struct service *s, struct mttx_figures *f)
 	spans_union(&s->periods);
 	if (s->bridges.n)
 		qsort(s->bridges.v, s->bridges.n, sizeof(*s->bridges.v), cmp_span);
-	f->failures = count_failures(&s->periods, &s->bridges, &p->window);
-	down = union_in_window(&s->periods, &p->window);
+	f->failures = count_failures(m, &s->periods, &s->bridges);
+	down = union_in_window(m, &s->periods, &p->window);
 	reliability(f, down, w_len - down, (double)w_len);
 	if (p->n_downtime_windows)
 		f->window_downtime = xcalloc(p->n_downtime_windows, sizeof(int64_t));
 	for (size_t i = 0; i < p->n_downtime_windows; i++)
-		f->window_downtime[i] = union_in_window(&s->periods, &p->downtime_windows[i]);
+		f->window_downtime[i] = union_in_window(m, &s->periods, &p->downtime_windows[i]);
 	return down;
 }
 

@@ -120,7 +120,7 @@ load_incidents(struct store *store, struct store_dora_input *in, const struct id
 
 	if (sqlite3_prepare_v2(store->db,
 		"SELECT caused_by, impact_start, detected_at, acknowledged_at, contained_at, "
-		"resolved_at FROM incidents WHERE caused_by IS NOT NULL", -1, &stmt, NULL) != SQLITE_OK)
+		"resolved_at FROM incidents WHERE caused_by IS NOT NULL AND impact != 2 /* planned */", -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "reading incidents");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		long index = find_index(ids, n_ids, store_column_text(stmt, 0));
