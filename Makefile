@@ -3,7 +3,8 @@
 #   make                 build ./sitrep
 #   make check           install missing Debian packages, build, run every test
 #   make check SAN=1     the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make demo            install, build, open the console on the simulated world
+#   make check VALGRIND=1   the same with every test binary and sitrep run under memcheck
+#   make demo            install, build, show sitrep on a sample world
 #   make bench           the benchmarks in bench/ (see bench/README.md)
 #   make install PREFIX=/usr/local DESTDIR=
 #   DEVELOPER=1          warnings are errors (CI);  V=1  show commands
@@ -92,7 +93,7 @@ tests: $(BUILD)/sitrep $(UNIT_BIN)
 # once the packages exist.
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)SITREP=$(BUILD)/sitrep BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
+	$(Q)SITREP=$(BUILD)/sitrep BUILD=$(BUILD) VALGRIND=$(VALGRIND) sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory sitrep

@@ -8,12 +8,22 @@ log_dir=${BUILD:-build}/test-logs
 mkdir -p "$log_dir"
 export SITREP
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
+# VALGRIND=1: every unit binary and every run of the sitrep binary under memcheck;
+# any error or definite leak fails the test.
+wrap=""
+if [ "${VALGRIND:-}" = 1 ]; then
+	wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	real=$SITREP
+	SITREP=$(pwd)/$log_dir/sitrep-valgrind
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$wrap" "$real" >"$SITREP"
+	chmod +x "$SITREP"
+fi
 for t in "$@"; do
 	name=$(basename "$t")
 	log="$log_dir/$name.log"
 	case "$t" in
 	*.sh) bash "$t" >"$log" 2>&1 ;;
-	*) "$t" >"$log" 2>&1 ;;
+	*) $wrap "$t" >"$log" 2>&1 ;;
 	esac
 	rc=$?
 	if [ $rc -eq 0 ]; then
