@@ -127,6 +127,14 @@ get_time(struct importer *im, json_t *obj, const char *key, const char *path, bo
 	}
 	if (json_is_string(v) && timestamp_parse(json_string_value(v), out))
 		return true;
+	if (json_is_integer(v)) {
+		/* epoch seconds or milliseconds, as the upstreams give them */
+		char digits[32];
+
+		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		if (timestamp_parse(digits, out))
+			return true;
+	}
 	q = quote_value(v);
 	problem(im, path, ".%s: not a timestamp: %s", key, q);
 	free(q);
