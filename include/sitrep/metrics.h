@@ -112,7 +112,23 @@ struct mx_samples {
 	size_t alloc;
 };
 
-void mx_samples_add(struct mx_samples *samples, int64_t seconds);
+/* Grows samples by at least one slot (the slow path of mx_samples_add). */
+void mx_samples_grow(struct mx_samples *samples);
+
+/* Inline: it runs four times per incident of a report. */
+static inline void
+mx_samples_add(struct mx_samples *samples, int64_t seconds)
+{
+	if (seconds < 0)
+		seconds = 0; /* spec §3.2: negative durations are floored at 0 */
+	if (seconds > (int64_t)UINT32_MAX)
+		seconds = UINT32_MAX;
+	if (samples->n == samples->alloc)
+		mx_samples_grow(samples);
+	samples->v[samples->n++] = (uint32_t)seconds;
+}
+/* Sorts n elements of size bytes by the uint32 key at the start of each (radix). */
+void mx_sort_by_key(void *v, size_t n, size_t size);
 void mx_samples_sort(struct mx_samples *samples);
 void mx_samples_release(struct mx_samples *samples);
 /* Summarises the union of n_lists SORTED lists without merging them (the pooled

@@ -163,7 +163,8 @@ spans_add(const struct row *r, struct spans *spans, int64_t start, int64_t end)
 	end = max_i64(start, end);
 	if (!r->outage || end < m->horizon.start || start >= m->horizon.end)
 		return;
-	spans->v = xgrow(spans->v, &spans->alloc, spans->n + 1, sizeof(*spans->v));
+	if (spans->n == spans->alloc)
+		spans->v = xgrow(spans->v, &spans->alloc, spans->n + 1, sizeof(*spans->v));
 	spans->v[spans->n].start = offset(m, start);
 	spans->v[spans->n].end = offset(m, end);
 	spans->n++;
@@ -325,24 +326,13 @@ mttx_add(struct mttx *mttx, const struct mx_incident *incident)
 	add_sla(&r, &inc.sla);
 }
 
-static int
-cmp_span(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-
-	if (x->start != y->start)
-		return (x->start > y->start) - (x->start < y->start);
-	return (x->end > y->end) - (x->end < y->end);
-}
-
 /* Sorts and merges overlapping or touching periods in place: their union (§4.5). */
 static void
 spans_union(struct spans *s)
 {
 	size_t k = 0;
 
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_span);
+	mx_sort_by_key(s->v, s->n, sizeof(*s->v)); /* by start; equal starts merge alike */
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && s->v[i].start <= s->v[k - 1].end)
 			s->v[k - 1].end = s->v[i].end > s->v[k - 1].end ? s->v[i].end
@@ -444,7 +434,7 @@ finish_service(const struct mttx *m, struct service *s, struct mttx_figures *f)
 	copy_counters(f, &s->counters, &p->window);
 	spans_union(&s->periods);
 	if (s->bridges.n)
-		qsort(s->bridges.v, s->bridges.n, sizeof(*s->bridges.v), cmp_span);
+		mx_sort_by_key(s->bridges.v, s->bridges.n, sizeof(*s->bridges.v));
 	f->failures = count_failures(m, &s->periods, &s->bridges);
 	down = union_in_window(m, &s->periods, &p->window);
 	reliability(f, down, w_len - down, (double)w_len);

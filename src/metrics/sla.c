@@ -100,13 +100,16 @@ cumulative(const struct mx_business_hours *h, int64_t t)
 			(int64_t)h->utc_offset_minutes * 60;
 	int64_t day = floor_div(local, DAY_SECONDS);
 	int64_t week_start = floor_div(day, 7) * 7;
-	int64_t per_week = 0, total, into_day;
+	/* Day week_start + i is weekday (i + 4) % 7 (week_start is a multiple of 7 and
+	 * day 0 a Thursday): rotate the weekday mask so that bit i is that day, and the
+	 * working days of the partial week are a popcount, not a loop. */
+	unsigned week = h->weekdays & 0x7f;
+	unsigned by_offset = ((week >> 4) | (week << 3)) & 0x7f;
+	unsigned before = by_offset & ((1u << (day - week_start)) - 1);
+	int64_t total, into_day;
 
-	for (int64_t d = 0; d < 7; d++)
-		per_week += weekday_works(h, d) ? day_seconds(h) : 0;
-	total = week_start / 7 * per_week;
-	for (int64_t d = week_start; d < day; d++)
-		total += weekday_works(h, d) ? day_seconds(h) : 0;
+	total = week_start / 7 * __builtin_popcount(week) * day_seconds(h);
+	total += __builtin_popcount(before) * day_seconds(h);
 	total -= holidays_before(h, day) * day_seconds(h);
 	if (weekday_works(h, day) && !is_holiday(h, day)) {
 		into_day = local - day * DAY_SECONDS;
@@ -172,11 +175,18 @@ breach_instant(const struct mx_sla *sla, const struct mx_business_hours *hours, 
 	       int64_t hi)
 {
 	int64_t lo = sla->start_time;
+	/* Without pauses elapsed(t) is cumulative(t) - cumulative(start): compute the
+	 * second term once instead of at every step of the search. */
+	bool plain = sla->n_pauses == 0 && sla->schedule == MX_SCHEDULE_BUSINESS_HOURS;
+	const struct mx_business_hours *h = hours ? hours : &default_hours;
+	int64_t base = plain ? cumulative(h, clamp_i64(lo, -INSTANT_LIMIT, INSTANT_LIMIT)) : 0;
 
 	while (lo < hi) {
 		int64_t mid = lo + (hi - lo) / 2;
+		int64_t elapsed = plain ? cumulative(h, mid) - base
+					: mx_sla_elapsed(sla, hours, sla->start_time, mid);
 
-		if (mx_sla_elapsed(sla, hours, sla->start_time, mid) > target)
+		if (elapsed > target)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -199,6 +209,9 @@ mx_sla_outcome(const struct mx_sla *sla, const struct mx_business_hours *hours,
 		*when = sla->stop_time;
 		return MX_SLA_MET;
 	}
-	*when = breach_instant(sla, hours, target, clamp_i64(end, sla->start_time, INSTANT_LIMIT));
+	if (sla->schedule == MX_SCHEDULE_24X7 && sla->n_pauses == 0)
+		*when = sla->start_time + target; /* the clock is the calendar: no search */
+	else
+		*when = breach_instant(sla, hours, target, clamp_i64(end, sla->start_time, INSTANT_LIMIT));
 	return MX_SLA_BREACHED;
 }

@@ -256,6 +256,8 @@ store_open(struct store **out, const char *path, unsigned flags)
 		goto fail;
 	}
 	code = configure(store, readonly);
+	if (code == SUCCESS)
+		code = store_register_scan(store);
 	if (code != SUCCESS)
 		goto fail;
 	*out = store;

@@ -56,6 +56,29 @@ bind_incident(sqlite3_stmt *stmt, const struct store_incident *in, int64_t servi
 	sqlite3_bind_int64(stmt, 23, in->updated_at);
 }
 
+/* Rewrites the derived metric row of incident id. */
+static enum status_code
+write_metric_row(struct store *store, int64_t id, int64_t service_id, const struct store_incident *in)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_METRICS_SET,
+		"INSERT OR REPLACE INTO incident_metrics(incident_id, service_id, first_at, last_at, mx) "
+		"VALUES (?, ?, ?, ?, ?)");
+	uint8_t mx[MXROW_MAX];
+	int64_t first, last;
+	size_t n;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	mxrow_bounds(in, &first, &last);
+	n = mxrow_encode(in, service_id, mx);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, service_id);
+	sqlite3_bind_int64(stmt, 3, first);
+	store_bind_time(stmt, 4, last);
+	sqlite3_bind_blob(stmt, 5, mx, (int)n, SQLITE_STATIC);
+	return store_step_done(store, stmt, "saving an incident's metric row");
+}
+
 /* Replaces the child rows of incident id with those of in. */
 static enum status_code
 write_children(struct store *store, int64_t id, const struct store_incident *in)
@@ -139,7 +162,11 @@ store_upsert_incident(struct store *store, const struct store_incident *in)
 	if (store_step_id(store, stmt, "saving an incident", &id) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	/* id 0: the stored record is newer, and so are its children */
-	return id ? write_children(store, id, in) : SUCCESS;
+	if (id == 0)
+		return SUCCESS;
+	if (write_metric_row(store, id, service_id, in) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	return write_children(store, id, in);
 }
 
 /* ---- reading ---- */
@@ -325,49 +352,27 @@ store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
 
 /* ---- the metric scan ---- */
 
-/* An incident matters for [from, to) unless everything about it happened before
- * from, or it began at or after to. Open incidents and running SLAs always matter
- * until they start after the window. */
+/* ---- the metric scan ----
+ *
+ * The engine is fed from inside SQLite: the scan is an aggregate query whose step
+ * function (scan_step) decodes each row and hands it to the caller's callback, the way
+ * AVG() consumes its rows. Stepping rows out to C and reading them back through the
+ * column API costs more than the metric engine itself at a million rows. */
+
+/* first_at and last_at bound when an incident can matter (see data/schema.sql). */
 static const char scan_sql[] =
-	"SELECT id, service_id, impact, impact_start, detected_at, acknowledged_at, "
-	"contained_at, resolved_at, reopen_count, extra_services, sla_target, sla_schedule, "
-	"sla_start, sla_stop, sla_pause_count FROM incidents "
-	"WHERE MIN(detected_at, IFNULL(impact_start, detected_at), "
-	"IFNULL(acknowledged_at, detected_at)) < ?2 "
-	"AND (resolved_at IS NULL OR (sla_target IS NOT NULL AND sla_stop IS NULL) "
-	"OR MAX(resolved_at, IFNULL(acknowledged_at, 0), IFNULL(contained_at, 0), "
-	"IFNULL(sla_stop, 0)) >= ?1)";
+	"SELECT sitrep_scan_row(mx, incident_id) FROM incident_metrics "
+	"WHERE first_at < ?2 AND (last_at IS NULL OR last_at >= ?1)";
 
-struct scan_row {
-	struct mx_incident mx;
-	int64_t id;
-	int64_t service_id;
-	size_t n_reopen_rows, n_pause_rows, n_extra;
+struct metric_scan {
+	struct store *store;
+	struct incident_children children;
+	const size_t *service_index;
+	size_t n_index;
+	store_mx_cb cb;
+	void *ctx;
+	enum status_code code;
 };
-
-static void
-scan_read_row(sqlite3_stmt *stmt, struct scan_row *row)
-{
-	struct mx_incident *mx = &row->mx;
-
-	memset(row, 0, sizeof(*row));
-	row->id = sqlite3_column_int64(stmt, 0);
-	row->service_id = sqlite3_column_int64(stmt, 1);
-	mx->impact = (enum mx_impact)sqlite3_column_int(stmt, 2);
-	mx->impact_start = store_column_time(stmt, 3);
-	mx->detected_at = store_column_time(stmt, 4);
-	mx->acknowledged_at = store_column_time(stmt, 5);
-	mx->contained_at = store_column_time(stmt, 6);
-	mx->resolved_at = store_column_time(stmt, 7);
-	row->n_reopen_rows = (size_t)sqlite3_column_int64(stmt, 8);
-	row->n_extra = (size_t)sqlite3_column_int64(stmt, 9);
-	mx->sla.present = sqlite3_column_type(stmt, 10) != SQLITE_NULL;
-	mx->sla.target_seconds = sqlite3_column_int64(stmt, 10);
-	mx->sla.schedule = (enum mx_schedule)sqlite3_column_int(stmt, 11);
-	mx->sla.start_time = store_column_time(stmt, 12);
-	mx->sla.stop_time = store_column_time(stmt, 13);
-	row->n_pause_rows = (size_t)sqlite3_column_int64(stmt, 14);
-}
 
 static size_t
 index_of(const size_t *service_index, size_t n_index, int64_t service_id)
@@ -377,36 +382,80 @@ index_of(const size_t *service_index, size_t n_index, int64_t service_id)
 	return service_index[service_id];
 }
 
-/* Emits row once per kept service; the first kept one is primary. */
+/* Emits the row once per kept service; the first kept one is primary. */
 static enum status_code
-scan_emit(struct store *store, struct scan_row *row, struct incident_children *c,
-	  const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
+scan_emit(struct metric_scan *scan, int64_t id, int64_t service_id, struct mx_incident *mx,
+	  const struct mxrow_counts *counts)
 {
+	struct incident_children *c = &scan->children;
 	int64_t ids[64];
 	size_t n = 1, i;
 	bool primary = true;
 
-	ids[0] = row->service_id;
-	if (row->n_extra && read_extra_services(store, row->id, ids, ARRAY_SIZE(ids), NULL, &n) != SUCCESS)
+	ids[0] = service_id;
+	if (counts->extra_services &&
+	    read_extra_services(scan->store, id, ids, ARRAY_SIZE(ids), NULL, &n) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	if (n > ARRAY_SIZE(ids))
 		n = ARRAY_SIZE(ids);
-	if (row->n_reopen_rows && read_reopens(store, row->id, c, &row->mx.n_reopens) != SUCCESS)
+	if (counts->reopens && read_reopens(scan->store, id, c, &mx->n_reopens) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	row->mx.reopens = c->reopens;
-	if (row->n_pause_rows && read_pauses(store, row->id, c, &row->mx.sla.n_pauses) != SUCCESS)
+	mx->reopens = c->reopens;
+	if (counts->pauses && read_pauses(scan->store, id, c, &mx->sla.n_pauses) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	row->mx.sla.pauses = c->pauses;
+	mx->sla.pauses = c->pauses;
 	for (i = 0; i < n; i++) {
-		size_t index = index_of(service_index, n_index, ids[i]);
+		size_t index = index_of(scan->service_index, scan->n_index, ids[i]);
 
 		if (index == SIZE_MAX)
 			continue;
-		row->mx.service = index;
-		row->mx.primary = primary;
+		mx->service = index;
+		mx->primary = primary;
 		primary = false;
-		cb(ctx, &row->mx);
+		scan->cb(scan->ctx, mx);
 	}
+	return SUCCESS;
+}
+
+static void
+scan_step(sqlite3_context *context, int argc, sqlite3_value **argv)
+{
+	struct store *store = sqlite3_user_data(context);
+	struct metric_scan *scan = store->scan;
+	const unsigned char *blob = sqlite3_value_blob(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	int64_t id = sqlite3_value_int64(argv[1]), service_id;
+	struct mxrow_counts counts;
+	struct mx_incident mx;
+	bool extra;
+
+	(void)argc;
+	if (!scan || scan->code != SUCCESS)
+		return;
+	if (mxrow_peek(blob, len, &service_id, &extra) && !extra &&
+	    index_of(scan->service_index, scan->n_index, service_id) == SIZE_MAX)
+		return; /* not a selected service, and no other: skip before decoding */
+	if (!mxrow_decode(blob, len, &mx, &counts))
+		scan->code = error("%s: incident %lld: damaged metric row; re-import or resync it",
+				   store->path, (long long)id);
+	else
+		scan->code = scan_emit(scan, id, service_id, &mx, &counts);
+	if (scan->code != SUCCESS)
+		sqlite3_result_error(context, status_message(scan->code), -1);
+}
+
+static void
+scan_final(sqlite3_context *context)
+{
+	sqlite3_result_null(context);
+}
+
+enum status_code
+store_register_scan(struct store *store)
+{
+	if (sqlite3_create_function_v2(store->db, "sitrep_scan_row", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+				       store, NULL, scan_step, scan_final, NULL) != SQLITE_OK)
+		return store_error(store, "registering the metric scan");
 	return SUCCESS;
 }
 
@@ -414,9 +463,10 @@ enum status_code
 store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 			    const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
 {
-	struct incident_children children = { 0 };
-	enum status_code code = SUCCESS;
-	struct scan_row row;
+	struct metric_scan scan = {
+		.store = store, .service_index = service_index, .n_index = n_index,
+		.cb = cb, .ctx = ctx, .code = SUCCESS,
+	};
 	sqlite3_stmt *stmt;
 	int rc;
 
@@ -424,15 +474,12 @@ store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 		return store_error(store, "reading incidents");
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		scan_read_row(stmt, &row);
-		code = scan_emit(store, &row, &children, service_index, n_index, cb, ctx);
-		if (code != SUCCESS)
-			break;
-	}
-	if (code == SUCCESS && rc != SQLITE_DONE)
-		code = store_error(store, "reading incidents");
+	store->scan = &scan;
+	rc = sqlite3_step(stmt);
+	store->scan = NULL;
+	if (scan.code == SUCCESS && rc != SQLITE_ROW)
+		scan.code = store_error(store, "reading incidents");
 	sqlite3_finalize(stmt);
-	children_release(&children);
-	return code;
+	children_release(&scan.children);
+	return scan.code;
 }

@@ -25,6 +25,7 @@ enum store_stmt {
 	STMT_INCIDENT_REOPEN_ADD,
 	STMT_INCIDENT_PAUSE_ADD,
 	STMT_INCIDENT_RAW_SET,
+	STMT_INCIDENT_METRICS_SET,
 	STMT_INCIDENT_EACH,
 	STMT_INCIDENT_SERVICES,
 	STMT_INCIDENT_REOPENS,
@@ -40,11 +41,17 @@ enum store_stmt {
 	STMT_COUNT
 };
 
+struct metric_scan;
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
+	struct metric_scan *scan;    /* the metric scan under way (incidents.c) */
 };
+
+/* Registers the SQL function the metric scan runs on (once per connection). */
+enum status_code store_register_scan(struct store *store);
 
 /* The cached statement id (reset and unbound), preparing sql the first time; NULL
  * after setting an error. */
@@ -65,6 +72,25 @@ enum status_code store_step_id(struct store *store, sqlite3_stmt *stmt, const ch
 /* Appends the commits of deployment id to *commits (sha strings new). */
 enum status_code store_read_commits(struct store *store, int64_t id, struct dora_commit **commits,
 				    size_t *alloc, size_t *n);
+
+/* ---- the metric row (mxrow.c) ---- */
+
+#define MXROW_MAX 70            /* flags, service, detected_at, seven 8-byte values */
+
+/* Which child rows a metric row has (read from their tables when set). */
+struct mxrow_counts {
+	bool reopens, extra_services, pauses;
+};
+
+/* Packs what the engine reads of in; returns the length written to out. */
+size_t mxrow_encode(const struct store_incident *in, int64_t service_id, uint8_t out[MXROW_MAX]);
+/* Unpacks a metric row (service, primary, reopens and pauses are left to the caller);
+ * false if the blob is damaged. */
+bool mxrow_decode(const void *blob, size_t len, struct mx_incident *mx, struct mxrow_counts *counts);
+/* The first service of a metric row and whether it names more (no decoding). */
+bool mxrow_peek(const void *blob, size_t len, int64_t *service_id, bool *extra_services);
+/* first_at and last_at (TIME_NONE: still running) of an incident. */
+void mxrow_bounds(const struct store_incident *in, int64_t *first, int64_t *last);
 
 /* Runs a statement that returns no rows. */
 enum status_code store_step_done(struct store *store, sqlite3_stmt *stmt, const char *doing);
