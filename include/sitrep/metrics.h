@@ -180,6 +180,9 @@ struct mttx;
 struct mttx *mttx_new(const struct mttx_params *params);
 /* Copies what it needs from incident; nothing is kept borrowed. */
 void mttx_add(struct mttx *mttx, const struct mx_incident *incident);
+/* Adds what from has accumulated to into (same params): accumulators fed with
+ * disjoint parts of the rows, e.g. by two threads, merge into the whole. */
+void mttx_merge(struct mttx *into, const struct mttx *from);
 /* Computes the figures into result (filled; free with mttx_result_release). */
 void mttx_finish(struct mttx *mttx, struct mttx_result *result);
 void mttx_free(struct mttx **mttx);

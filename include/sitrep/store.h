@@ -90,6 +90,16 @@ typedef void (*store_mx_cb)(void *ctx, const struct mx_incident *incident);
 enum status_code store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 					     const size_t *service_index, size_t n_index,
 					     store_mx_cb cb, void *ctx);
+/* The same over the incidents whose ids are in [id_lo, id_hi): disjoint ranges split
+ * a scan between threads, each with its own connection. */
+enum status_code store_scan_metric_range(struct store *store, int64_t from, int64_t to,
+					 int64_t id_lo, int64_t id_hi,
+					 const size_t *service_index, size_t n_index,
+					 store_mx_cb cb, void *ctx);
+/* The lowest and highest incident ids, and how many incidents there are (0: none). */
+enum status_code store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t *count);
+/* The file the cache was opened from (borrowed). */
+const char *store_path(const struct store *store);
 
 /* ---- deployments ---- */
 

@@ -51,6 +51,12 @@ struct engine_settings {
 enum status_code engine_settings_load(struct store *store, struct engine_settings *settings);
 void engine_settings_release(struct engine_settings *settings);
 
+/* Runs the MTTx engine over the selected services' incidents for window, with extra
+ * downtime windows (SLO lookbacks); large caches are scanned by two threads. */
+enum status_code mttx_run(struct store *store, const struct service_set *set,
+			  const struct mx_window *window, const struct mx_window *windows,
+			  size_t n_windows, struct mttx_result *result);
+
 /* Opens the cache named by the global options. */
 enum status_code cli_open_store(const struct global_opts *opts, struct store **store);
 

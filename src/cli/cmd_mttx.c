@@ -6,51 +6,6 @@
 
 #include <math.h>
 
-static void
-add_row(void *ctx, const struct mx_incident *incident)
-{
-	mttx_add(ctx, incident);
-}
-
-/* Runs the engine over the selected services. windows: extra downtime windows. */
-enum status_code mttx_run(struct store *store, const struct service_set *set,
-			  const struct mx_window *window, const struct mx_window *windows,
-			  size_t n_windows, struct mttx_result *result);
-
-enum status_code
-mttx_run(struct store *store, const struct service_set *set, const struct mx_window *window,
-	 const struct mx_window *windows, size_t n_windows, struct mttx_result *result)
-{
-	struct engine_settings st;
-	struct mttx_params params = { 0 };
-	struct mttx *mttx;
-	enum status_code code;
-	int64_t from = window->start, to = window->end;
-	size_t i;
-
-	if ((code = engine_settings_load(store, &st)) != SUCCESS)
-		return code;
-	params.window = *window;
-	params.n_services = set->n_selected;
-	params.reopen_merge_seconds = st.reopen_merge_seconds;
-	params.business_hours = &st.hours;
-	params.downtime_windows = windows;
-	params.n_downtime_windows = n_windows;
-	for (i = 0; i < n_windows; i++) {
-		if (windows[i].start < from)
-			from = windows[i].start;
-		if (windows[i].end > to)
-			to = windows[i].end;
-	}
-	mttx = mttx_new(&params);
-	code = store_scan_metric_incidents(store, from, to, set->index_by_id, set->n_index, add_row, mttx);
-	if (code == SUCCESS)
-		mttx_finish(mttx, result);
-	mttx_free(&mttx);
-	engine_settings_release(&st);
-	return code;
-}
-
 /* ---- JSON ---- */
 
 json_t *report_window(const struct mx_window *window);

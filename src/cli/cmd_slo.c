@@ -6,10 +6,6 @@
 
 #include <math.h>
 
-enum status_code mttx_run(struct store *store, const struct service_set *set,
-			  const struct mx_window *window, const struct mx_window *windows,
-			  size_t n_windows, struct mttx_result *result);
-
 /* Services with an objective, each with its figures. */
 struct slo_report {
 	size_t n;

@@ -326,6 +326,57 @@ mttx_add(struct mttx *mttx, const struct mx_incident *incident)
 	add_sla(&r, &inc.sla);
 }
 
+static void
+spans_append(struct spans *into, const struct spans *from)
+{
+	if (!from->n)
+		return;
+	into->v = xgrow(into->v, &into->alloc, into->n + from->n, sizeof(*into->v));
+	memcpy(into->v + into->n, from->v, from->n * sizeof(*from->v));
+	into->n += from->n;
+}
+
+static void
+samples_append(struct mx_samples *into, const struct mx_samples *from)
+{
+	if (!from->n)
+		return;
+	into->v = xgrow(into->v, &into->alloc, into->n + from->n, sizeof(*into->v));
+	memcpy(into->v + into->n, from->v, from->n * sizeof(*from->v));
+	into->n += from->n;
+}
+
+static void
+counters_add(struct counters *into, const struct counters *from)
+{
+	for (size_t i = 0; i < N_COUNTERS; i++)
+		into->n[i] += from->n[i];
+	into->oldest_open_start = min_i64(into->oldest_open_start, from->oldest_open_start);
+}
+
+/* Nothing an accumulator keeps depends on row order (samples are sorted and periods
+ * unioned at finish), so two halves of a scan merge by concatenation. */
+void
+mttx_merge(struct mttx *into, const struct mttx *from)
+{
+	if (into->params.n_services != from->params.n_services ||
+	    into->base != from->base)
+		die("mttx_merge: accumulators of different reports");
+	for (size_t i = 0; i < into->params.n_services; i++) {
+		struct service *a = &into->services[i];
+		const struct service *b = &from->services[i];
+
+		for (size_t m = 0; m < N_METRICS; m++) {
+			samples_append(&a->primary[m], &b->primary[m]);
+			samples_append(&a->secondary[m], &b->secondary[m]);
+		}
+		spans_append(&a->periods, &b->periods);
+		spans_append(&a->bridges, &b->bridges);
+		counters_add(&a->counters, &b->counters);
+	}
+	counters_add(&into->all, &from->all);
+}
+
 /* Sorts and merges overlapping or touching periods in place: their union (§4.5). */
 static void
 spans_union(struct spans *s)

@@ -67,6 +67,12 @@ make_parent_dirs(const char *path)
 	return code;
 }
 
+const char *
+store_path(const struct store *store)
+{
+	return store->path;
+}
+
 enum status_code
 store_error(struct store *store, const char *doing)
 {
@@ -135,15 +141,39 @@ store_step_done(struct store *store, sqlite3_stmt *stmt, const char *doing)
 }
 
 enum status_code
-store_step_id(struct store *store, sqlite3_stmt *stmt, const char *doing, int64_t *id)
+store_upsert_row(struct store *store, const struct store_upsert *u, store_bind_fn bind,
+		 const void *record, int64_t service_id, int64_t *id, bool *fresh)
 {
-	int rc = sqlite3_step(stmt);
+	sqlite3_stmt *stmt;
+	int rc;
 
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	*id = 0;
+	*fresh = false;
+	if (!(stmt = store_stmt(store, u->insert, u->insert_sql)))
+		return ERROR_CUSTOM_MESSAGE;
+	bind(stmt, record, service_id);
+	if (store_step_done(store, stmt, u->doing) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	if (sqlite3_changes(store->db) == 1) {
+		*id = sqlite3_last_insert_rowid(store->db);
+		*fresh = true;
+		return SUCCESS;
+	}
+	if (!(stmt = store_stmt(store, u->update, u->update_sql)))
+		return ERROR_CUSTOM_MESSAGE;
+	bind(stmt, record, service_id);
+	if (store_step_done(store, stmt, u->doing) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	if (sqlite3_changes(store->db) == 0)
+		return SUCCESS; /* the stored row is newer */
+	if (!(stmt = store_stmt(store, u->lookup, u->lookup_sql)))
+		return ERROR_CUSTOM_MESSAGE;
+	bind(stmt, record, service_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_error(store, doing);
-	return SUCCESS;
+	return rc == SQLITE_ROW ? SUCCESS : store_error(store, u->doing);
 }
 
 static enum status_code
@@ -277,6 +307,7 @@ store_close(struct store **storep)
 		return;
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(store->stmts[i]);
+	store_service_cache_clear(&store->services);
 	sqlite3_close(store->db);
 	free(store->path);
 	free(store);
@@ -304,6 +335,8 @@ store_rollback(struct store *store)
 {
 	sqlite3_stmt *stmt;
 
+	/* Services created in the transaction are gone, and so must their ids be. */
+	store_service_cache_clear(&store->services);
 	if (sqlite3_get_autocommit(store->db))
 		return;
 	stmt = store_stmt(store, STMT_ROLLBACK, "ROLLBACK");

@@ -4,28 +4,59 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
-static const char upsert_sql[] =
-	"INSERT INTO deployments(source, source_id, service_id, environment, status, kind, "
-	"version, sha, pattern, started_at, finished_at, fixes, rolled_back_by, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-	"ON CONFLICT(source, source_id) DO UPDATE SET service_id = ?3, environment = ?4, "
-	"status = ?5, kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
-	"finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
-	"WHERE ?14 >= deployments.updated_at "
-	"RETURNING id";
+static const struct store_upsert deployment_upsert = {
+	.insert = STMT_DEPLOYMENT_INSERT,
+	.insert_sql = "INSERT INTO deployments(source, source_id, service_id, environment, status, "
+		"kind, version, sha, pattern, started_at, finished_at, fixes, rolled_back_by, "
+		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+		"ON CONFLICT(source, source_id) DO NOTHING",
+	.update = STMT_DEPLOYMENT_UPDATE,
+	.update_sql = "UPDATE deployments SET service_id = ?3, environment = ?4, status = ?5, "
+		"kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
+		"finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
+		"WHERE source = ?1 AND source_id = ?2 AND ?14 >= updated_at",
+	.lookup = STMT_DEPLOYMENT_ID,
+	.lookup_sql = "SELECT id FROM deployments WHERE source = ?1 AND source_id = ?2",
+	.doing = "saving a deployment",
+};
+
+static void
+bind_deployment(sqlite3_stmt *stmt, const void *record, int64_t service_id)
+{
+	const struct store_deployment *in = record;
+
+	store_bind_text(stmt, 1, in->source);
+	store_bind_text(stmt, 2, in->source_id);
+	if (sqlite3_bind_parameter_count(stmt) < 14)
+		return; /* the lookup */
+	sqlite3_bind_int64(stmt, 3, service_id);
+	store_bind_text(stmt, 4, in->environment);
+	store_bind_text(stmt, 5, in->status);
+	sqlite3_bind_int(stmt, 6, (int)in->kind);
+	store_bind_text(stmt, 7, in->version);
+	store_bind_text(stmt, 8, in->sha);
+	store_bind_text(stmt, 9, in->pattern);
+	store_bind_time(stmt, 10, in->started_at);
+	store_bind_time(stmt, 11, in->finished_at);
+	store_bind_text(stmt, 12, in->fixes);
+	store_bind_text(stmt, 13, in->rolled_back_by);
+	sqlite3_bind_int64(stmt, 14, in->updated_at);
+}
 
 static enum status_code
-write_commits(struct store *store, int64_t id, const struct store_deployment *in)
+write_commits(struct store *store, int64_t id, const struct store_deployment *in, bool fresh)
 {
 	sqlite3_stmt *stmt;
 	size_t i;
 
-	if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS_CLEAR,
-				"DELETE FROM deployment_commits WHERE deployment_id = ?")))
-		return ERROR_CUSTOM_MESSAGE;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (store_step_done(store, stmt, "replacing a deployment's commits") != SUCCESS)
-		return ERROR_CUSTOM_MESSAGE;
+	if (!fresh) {
+		if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS_CLEAR,
+					"DELETE FROM deployment_commits WHERE deployment_id = ?")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		if (store_step_done(store, stmt, "replacing a deployment's commits") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
 	for (i = 0; i < in->n_commits; i++) {
 		if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMIT_ADD,
 			"INSERT INTO deployment_commits(deployment_id, position, sha, committed_at) "
@@ -44,30 +75,13 @@ write_commits(struct store *store, int64_t id, const struct store_deployment *in
 enum status_code
 store_upsert_deployment(struct store *store, const struct store_deployment *in)
 {
-	sqlite3_stmt *stmt;
 	int64_t service_id, id;
+	bool fresh;
 
-	if (store_service_id(store, in->service, true, &service_id) != SUCCESS)
+	if (store_service_id(store, in->service, true, &service_id) != SUCCESS ||
+	    store_upsert_row(store, &deployment_upsert, bind_deployment, in, service_id, &id, &fresh) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_UPSERT, upsert_sql)))
-		return ERROR_CUSTOM_MESSAGE;
-	store_bind_text(stmt, 1, in->source);
-	store_bind_text(stmt, 2, in->source_id);
-	sqlite3_bind_int64(stmt, 3, service_id);
-	store_bind_text(stmt, 4, in->environment);
-	store_bind_text(stmt, 5, in->status);
-	sqlite3_bind_int(stmt, 6, (int)in->kind);
-	store_bind_text(stmt, 7, in->version);
-	store_bind_text(stmt, 8, in->sha);
-	store_bind_text(stmt, 9, in->pattern);
-	store_bind_time(stmt, 10, in->started_at);
-	store_bind_time(stmt, 11, in->finished_at);
-	store_bind_text(stmt, 12, in->fixes);
-	store_bind_text(stmt, 13, in->rolled_back_by);
-	sqlite3_bind_int64(stmt, 14, in->updated_at);
-	if (store_step_id(store, stmt, "saving a deployment", &id) != SUCCESS)
-		return ERROR_CUSTOM_MESSAGE;
-	return id ? write_commits(store, id, in) : SUCCESS;
+	return id ? write_commits(store, id, in, fresh) : SUCCESS;
 }
 
 static const char each_sql[] =

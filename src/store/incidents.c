@@ -8,27 +8,42 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
-static const char upsert_sql[] =
-	"INSERT INTO incidents(source, source_id, service_id, title, severity, impact, "
-	"impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at, "
-	"reopen_count, extra_services, caused_by, url, sla_policy, sla_target, sla_schedule, "
-	"sla_start, sla_stop, sla_pause_count, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-	"?18, ?19, ?20, ?21, ?22, ?23) "
-	"ON CONFLICT(source, source_id) DO UPDATE SET service_id = ?3, title = ?4, "
-	"severity = ?5, impact = ?6, impact_start = ?7, detected_at = ?8, "
-	"acknowledged_at = ?9, contained_at = ?10, resolved_at = ?11, closed_at = ?12, "
-	"reopen_count = ?13, extra_services = ?14, caused_by = ?15, url = ?16, "
-	"sla_policy = ?17, sla_target = ?18, sla_schedule = ?19, sla_start = ?20, "
-	"sla_stop = ?21, sla_pause_count = ?22, updated_at = ?23 "
-	"WHERE ?23 >= incidents.updated_at "
-	"RETURNING id";
+#define INCIDENT_COLUMNS \
+	"source, source_id, service_id, title, severity, impact, impact_start, detected_at, " \
+	"acknowledged_at, contained_at, resolved_at, closed_at, reopen_count, extra_services, " \
+	"caused_by, url, sla_policy, sla_target, sla_schedule, sla_start, sla_stop, " \
+	"sla_pause_count, updated_at"
+
+static const struct store_upsert incident_upsert = {
+	.insert = STMT_INCIDENT_INSERT,
+	.insert_sql = "INSERT INTO incidents(" INCIDENT_COLUMNS ") "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT(source, source_id) DO NOTHING",
+	.update = STMT_INCIDENT_UPDATE,
+	.update_sql = "UPDATE incidents SET service_id = ?3, title = ?4, severity = ?5, "
+		"impact = ?6, impact_start = ?7, detected_at = ?8, acknowledged_at = ?9, "
+		"contained_at = ?10, resolved_at = ?11, closed_at = ?12, reopen_count = ?13, "
+		"extra_services = ?14, caused_by = ?15, url = ?16, sla_policy = ?17, "
+		"sla_target = ?18, sla_schedule = ?19, sla_start = ?20, sla_stop = ?21, "
+		"sla_pause_count = ?22, updated_at = ?23 "
+		"WHERE source = ?1 AND source_id = ?2 AND ?23 >= updated_at",
+	.lookup = STMT_INCIDENT_ID,
+	.lookup_sql = "SELECT id FROM incidents WHERE source = ?1 AND source_id = ?2",
+	.doing = "saving an incident",
+};
 
 static void
-bind_incident(sqlite3_stmt *stmt, const struct store_incident *in, int64_t service_id)
+bind_incident(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 {
+	const struct store_incident *in = record;
 	const struct mx_sla *sla = &in->sla;
 
+	/* The update and lookup statements use some of the parameters only. */
+	if (sqlite3_bind_parameter_count(stmt) < 23) {
+		store_bind_text(stmt, 1, in->source);
+		store_bind_text(stmt, 2, in->source_id);
+		return;
+	}
 	store_bind_text(stmt, 1, in->source);
 	store_bind_text(stmt, 2, in->source_id);
 	sqlite3_bind_int64(stmt, 3, service_id);
@@ -79,9 +94,10 @@ write_metric_row(struct store *store, int64_t id, int64_t service_id, const stru
 	return store_step_done(store, stmt, "saving an incident's metric row");
 }
 
-/* Replaces the child rows of incident id with those of in. */
+/* Replaces the child rows of incident id with those of in (a fresh row has none to
+ * clear: deletes are what make a bulk import slow). */
 static enum status_code
-write_children(struct store *store, int64_t id, const struct store_incident *in)
+write_children(struct store *store, int64_t id, const struct store_incident *in, bool fresh)
 {
 	static const struct {
 		enum store_stmt stmt;
@@ -94,7 +110,7 @@ write_children(struct store *store, int64_t id, const struct store_incident *in)
 	sqlite3_stmt *stmt;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(clear); i++) {
+	for (i = 0; !fresh && i < ARRAY_SIZE(clear); i++) {
 		if (!(stmt = store_stmt(store, clear[i].stmt, clear[i].sql)))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
@@ -149,24 +165,19 @@ write_children(struct store *store, int64_t id, const struct store_incident *in)
 enum status_code
 store_upsert_incident(struct store *store, const struct store_incident *in)
 {
-	sqlite3_stmt *stmt;
 	int64_t service_id, id;
+	bool fresh;
 
 	if (in->n_services == 0)
 		return error("incident %s/%s names no service", in->source, in->source_id);
-	if (store_service_id(store, in->services[0], true, &service_id) != SUCCESS)
+	if (store_service_id(store, in->services[0], true, &service_id) != SUCCESS ||
+	    store_upsert_row(store, &incident_upsert, bind_incident, in, service_id, &id, &fresh) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	if (!(stmt = store_stmt(store, STMT_INCIDENT_UPSERT, upsert_sql)))
-		return ERROR_CUSTOM_MESSAGE;
-	bind_incident(stmt, in, service_id);
-	if (store_step_id(store, stmt, "saving an incident", &id) != SUCCESS)
-		return ERROR_CUSTOM_MESSAGE;
-	/* id 0: the stored record is newer, and so are its children */
 	if (id == 0)
-		return SUCCESS;
+		return SUCCESS; /* the stored record is newer, and so are its children */
 	if (write_metric_row(store, id, service_id, in) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	return write_children(store, id, in);
+	return write_children(store, id, in, fresh);
 }
 
 /* ---- reading ---- */
@@ -362,7 +373,8 @@ store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
 /* first_at and last_at bound when an incident can matter (see data/schema.sql). */
 static const char scan_sql[] =
 	"SELECT sitrep_scan_row(mx, incident_id) FROM incident_metrics "
-	"WHERE first_at < ?2 AND (last_at IS NULL OR last_at >= ?1)";
+	"WHERE incident_id >= ?3 AND incident_id < ?4 "
+	"AND first_at < ?2 AND (last_at IS NULL OR last_at >= ?1)";
 
 struct metric_scan {
 	struct store *store;
@@ -463,6 +475,33 @@ enum status_code
 store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 			    const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
 {
+	return store_scan_metric_range(store, from, to, INT64_MIN, INT64_MAX, service_index, n_index,
+				       cb, ctx);
+}
+
+enum status_code
+store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t *count)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*lo = *hi = *count = 0;
+	if (sqlite3_prepare_v2(store->db, "SELECT min(incident_id), max(incident_id), count(*) "
+				"FROM incident_metrics", -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "counting incidents");
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*lo = sqlite3_column_int64(stmt, 0);
+		*hi = sqlite3_column_int64(stmt, 1);
+		*count = sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? SUCCESS : store_error(store, "counting incidents");
+}
+
+enum status_code
+store_scan_metric_range(struct store *store, int64_t from, int64_t to, int64_t id_lo, int64_t id_hi,
+			const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
+{
 	struct metric_scan scan = {
 		.store = store, .service_index = service_index, .n_index = n_index,
 		.cb = cb, .ctx = ctx, .code = SUCCESS,
@@ -474,6 +513,8 @@ store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 		return store_error(store, "reading incidents");
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 3, id_lo);
+	sqlite3_bind_int64(stmt, 4, id_hi);
 	store->scan = &scan;
 	rc = sqlite3_step(stmt);
 	store->scan = NULL;

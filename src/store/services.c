@@ -4,8 +4,105 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
+/* ---- the name -> id cache ---- */
+
+static size_t
+name_hash(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return (size_t)h;
+}
+
+/* The slot of name: where it is, or the empty slot where it would go. */
+static size_t
+cache_slot(const struct service_cache *c, const char *name)
+{
+	size_t i = name_hash(name) & (c->n_slots - 1);
+
+	while (c->names[i] && !streq(c->names[i], name))
+		i = (i + 1) & (c->n_slots - 1);
+	return i;
+}
+
+static bool
+cache_get(const struct service_cache *c, const char *name, int64_t *id)
+{
+	size_t i;
+
+	if (!c->n_slots)
+		return false;
+	i = cache_slot(c, name);
+	if (!c->names[i])
+		return false;
+	*id = c->ids[i];
+	return true;
+}
+
+static void cache_put(struct service_cache *c, const char *name, int64_t id);
+
+static void
+cache_grow(struct service_cache *c)
+{
+	struct service_cache old = *c;
+
+	c->n_slots = old.n_slots ? old.n_slots * 2 : 64;
+	c->names = xcalloc(c->n_slots, sizeof(*c->names));
+	c->ids = xcalloc(c->n_slots, sizeof(*c->ids));
+	c->n = 0;
+	for (size_t i = 0; i < old.n_slots; i++) {
+		if (old.names[i]) {
+			cache_put(c, old.names[i], old.ids[i]);
+			free(old.names[i]);
+		}
+	}
+	free(old.names);
+	free(old.ids);
+}
+
+static void
+cache_put(struct service_cache *c, const char *name, int64_t id)
+{
+	size_t i;
+
+	if ((c->n + 1) * 2 > c->n_slots)
+		cache_grow(c);
+	i = cache_slot(c, name);
+	if (!c->names[i]) {
+		c->names[i] = xstrdup(name);
+		c->n++;
+	}
+	c->ids[i] = id;
+}
+
+void
+store_service_cache_clear(struct service_cache *c)
+{
+	for (size_t i = 0; i < c->n_slots; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->ids);
+	memset(c, 0, sizeof(*c));
+}
+
+static enum status_code
+service_id_lookup(struct store *store, const char *name, bool create, int64_t *id);
+
 enum status_code
 store_service_id(struct store *store, const char *name, bool create, int64_t *id)
+{
+	if (cache_get(&store->services, name, id))
+		return SUCCESS;
+	if (service_id_lookup(store, name, create, id) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	cache_put(&store->services, name, *id);
+	return SUCCESS;
+}
+
+static enum status_code
+service_id_lookup(struct store *store, const char *name, bool create, int64_t *id)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_SERVICE_ID, "SELECT id FROM services WHERE name = ?");
 	int rc;

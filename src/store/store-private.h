@@ -16,7 +16,8 @@ enum store_stmt {
 	STMT_SERVICE_INSERT,
 	STMT_SERVICE_UPSERT,
 	STMT_SERVICE_LIST,
-	STMT_INCIDENT_UPSERT,
+	STMT_INCIDENT_INSERT,
+	STMT_INCIDENT_UPDATE,
 	STMT_INCIDENT_ID,
 	STMT_INCIDENT_CHILDREN_CLEAR_SERVICES,
 	STMT_INCIDENT_CHILDREN_CLEAR_REOPENS,
@@ -31,7 +32,8 @@ enum store_stmt {
 	STMT_INCIDENT_REOPENS,
 	STMT_INCIDENT_PAUSES,
 	STMT_INCIDENT_SCAN,
-	STMT_DEPLOYMENT_UPSERT,
+	STMT_DEPLOYMENT_INSERT,
+	STMT_DEPLOYMENT_UPDATE,
 	STMT_DEPLOYMENT_ID,
 	STMT_DEPLOYMENT_COMMITS_CLEAR,
 	STMT_DEPLOYMENT_COMMIT_ADD,
@@ -43,12 +45,24 @@ enum store_stmt {
 
 struct metric_scan;
 
+/* Service name -> id, so that a bulk import does not look the name up for every
+ * record (services.c). Open addressing; cleared on rollback, when ids may vanish. */
+struct service_cache {
+	char **names;
+	int64_t *ids;
+	size_t n_slots;              /* a power of two, or 0 */
+	size_t n;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	struct metric_scan *scan;    /* the metric scan under way (incidents.c) */
+	struct service_cache services;
 };
+
+void store_service_cache_clear(struct service_cache *cache);
 
 /* Registers the SQL function the metric scan runs on (once per connection). */
 enum status_code store_register_scan(struct store *store);
@@ -66,9 +80,24 @@ void store_bind_time(sqlite3_stmt *stmt, int col, int64_t t);
 int64_t store_column_time(sqlite3_stmt *stmt, int col);
 const char *store_column_text(sqlite3_stmt *stmt, int col);
 
-/* Runs an upsert ending in RETURNING id: *id is the row's id, or 0 when the stored
- * row was newer and nothing was written. */
-enum status_code store_step_id(struct store *store, sqlite3_stmt *stmt, const char *doing, int64_t *id);
+/* An upsert by natural key (source, source_id) as three plain statements sharing
+ * one parameter numbering: insert (ON CONFLICT DO NOTHING), update (WHERE the stored
+ * row is not newer) and lookup (the id). Not one upsert with RETURNING: SQLite builds
+ * a temporary table per RETURNING row, and a bulk import is mostly fresh inserts. */
+struct store_upsert {
+	enum store_stmt insert, update, lookup;
+	const char *insert_sql, *update_sql, *lookup_sql;
+	const char *doing;
+};
+
+/* Binds a record's parameters to any of the three statements. */
+typedef void (*store_bind_fn)(sqlite3_stmt *stmt, const void *record, int64_t service_id);
+
+/* *id: the row written, 0 when the stored row is newer (nothing written); *fresh:
+ * it was inserted, so it has no child rows to replace. */
+enum status_code store_upsert_row(struct store *store, const struct store_upsert *u,
+				  store_bind_fn bind, const void *record, int64_t service_id,
+				  int64_t *id, bool *fresh);
 /* Appends the commits of deployment id to *commits (sha strings new). */
 enum status_code store_read_commits(struct store *store, int64_t id, struct dora_commit **commits,
 				    size_t *alloc, size_t *n);
