@@ -133,6 +133,14 @@ done
 
 # ---- summary ----
 summary=$OUT/summary.txt
+{
+	echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "machine: $(nproc 2>/dev/null || echo '?') CPUs," \
+		"$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+	echo "sitrep:  $SITREP (tree: $(git describe --always --dirty 2>/dev/null || echo 'no git'))"
+	echo "sqlite3: $(sqlite3 --version | cut -d' ' -f1), $(hyperfine --version)," \
+		"$BENCH_RUNS timed runs per command (mean)"
+} >"$summary"
 awk '
 BEGIN {
 	printf "\n%-9s | %10s %10s %7s | %9s %9s %7s | %13s %11s\n", "incidents", "import s", \
@@ -165,7 +173,9 @@ END {
 		printf "  mttx peak RSS < 64 MB at 1M: %s (%.1f MB)\n", ok ? "met" : "MISSED", rss1m
 	}
 	print miss ? "RESULT: " miss " target(s) missed" : "RESULT: all targets met"
-}' "$results" | tee "$summary"
+}' "$results" >>"$summary"
+echo
+cat "$summary"
 status=0
 grep -q '^RESULT: all targets met' "$summary" || status=3
 echo
