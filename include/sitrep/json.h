@@ -29,6 +29,10 @@ bool json_scan_value(struct json_scan *scan, const char **value, size_t *len);
 bool json_scan_array_begin(struct json_scan *scan);
 /* Next element of the current array, as text; false at ']' or on bad input. */
 bool json_scan_element(struct json_scan *scan, const char **value, size_t *len);
+/* Moves to the start of the next element of the current array (past its ',') and
+ * returns true, or returns false at ']' (or on bad input, with error set). The caller
+ * then consumes the element itself and advances scan->p past it. */
+bool json_scan_element_start(struct json_scan *scan);
 /* After the top-level object: only whitespace may follow. */
 bool json_scan_end(struct json_scan *scan);
 /* 1-based line and column of a position, for messages. */

@@ -96,7 +96,8 @@ enum status_code store_scan_metric_range(struct store *store, int64_t from, int6
 					 int64_t id_lo, int64_t id_hi,
 					 const size_t *service_index, size_t n_index,
 					 store_mx_cb cb, void *ctx);
-/* The lowest and highest incident ids, and how many incidents there are (0: none). */
+/* The lowest and highest incident ids, and about how many incidents there are
+ * (hi - lo + 1; 0: none). */
 enum status_code store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t *count);
 /* The file the cache was opened from (borrowed). */
 const char *store_path(const struct store *store);

@@ -215,6 +215,15 @@ json_scan_element(struct json_scan *scan, const char **value, size_t *len)
 }
 
 bool
+json_scan_element_start(struct json_scan *scan)
+{
+	if (!next_item(scan, ']'))
+		return false;
+	skip_ws(scan);
+	return true;
+}
+
+bool
 json_scan_end(struct json_scan *scan)
 {
 	skip_ws(scan);

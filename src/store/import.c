@@ -1,13 +1,16 @@
 /* import.c - reads the import format (sitrep-import/1) into the cache.
  *
  * The file is mapped and walked one record at a time (json_scan), so memory does not
- * grow with its size. Every record is validated; the first problem stops writing but
- * not checking, so one run names every bad record. All writes happen in one
- * transaction that is rolled back unless the whole file was valid. This file speaks
- * to the cache only through store_*() calls. */
+ * grow with its size, and each record is tokenized in place (json_tok): no tree, no
+ * allocation per record, which is what makes a million-record import cost about what
+ * SQLite's own bulk load does. Every record is validated; the first problem stops
+ * writing but not checking, so one run names every bad record. All writes happen in
+ * one transaction that is rolled back unless the whole file was valid. This file
+ * speaks to the cache only through store_*() calls. */
 #include "sitrep/sitrep.h"
 #include "sitrep/import.h"
 #include "sitrep/json.h"
+#include "sitrep/json_tok.h"
 #include "sitrep/text.h"
 
 #include <errno.h>
@@ -36,7 +39,76 @@ struct importer {
 	size_t pauses_alloc;
 	struct dora_commit *commits;
 	size_t commits_alloc;
+	/* the current record: its text, tokens, and its decoded strings */
+	struct jtok_parser tok;
+	const char *text;
+	struct buf scratch;
+	char *arena;                 /* NUL-terminated strings, stable for the record */
+	size_t arena_len, arena_alloc;
 };
+
+/* ---- tokens of the current record ---- */
+
+static const struct jtok *
+tok_at(const struct importer *im, size_t t)
+{
+	return &im->tok.toks[t];
+}
+
+/* The value of key in object obj, 0 when absent; a JSON null counts as absent. */
+static size_t
+member(const struct importer *im, size_t obj, const char *key)
+{
+	size_t v = jtok_get(&im->tok, im->text, obj, key);
+
+	return v && tok_at(im, v)->type != JTOK_NULL ? v : 0;
+}
+
+/* For members and elements (0 is "absent" there); a record itself is token 0, see
+ * root_is(). */
+static bool
+is_type(const struct importer *im, size_t t, enum jtok_type type)
+{
+	return t && tok_at(im, t)->type == type;
+}
+
+static bool
+root_is(const struct importer *im, enum jtok_type type)
+{
+	return tok_at(im, 0)->type == type;
+}
+
+/* Room for every string of a record of len bytes: decoding never lengthens a string,
+ * and each needs one NUL. Reserved before the record, so pointers stay valid. */
+static void
+arena_reset(struct importer *im, size_t len)
+{
+	size_t need = len + im->tok.n + 1;
+
+	if (need > im->arena_alloc) {
+		free(im->arena);
+		im->arena_alloc = need;
+		im->arena = xmalloc(need);
+	}
+	im->arena_len = 0;
+}
+
+/* String token t decoded, NUL-terminated, valid until the next record; NULL when
+ * it is not a string or holds a NUL character (it could not be a C string). */
+static const char *
+tok_cstr(struct importer *im, size_t t)
+{
+	char *out;
+
+	if (tok_at(im, t)->type != JTOK_STRING || !jtok_string(&im->tok, im->text, t, &im->scratch) ||
+	    memchr(im->scratch.data, '\0', im->scratch.len) ||
+	    im->arena_len + im->scratch.len + 1 > im->arena_alloc)
+		return NULL;
+	out = im->arena + im->arena_len;
+	memcpy(out, im->scratch.data, im->scratch.len + 1);
+	im->arena_len += im->scratch.len + 1;
+	return out;
+}
 
 static void PRINTF_LIKE(3, 4)
 problem(struct importer *im, const char *path, const char *fmt, ...)
@@ -51,7 +123,7 @@ problem(struct importer *im, const char *path, const char *fmt, ...)
 		return;
 	/* "incidents[2]" + ".detected_at: ..." or + ": not an object" */
 	buf_init(&b, 0);
-	buf_printf(&b, "%s%s", path, fmt[0] == '.' || fmt[0] == '[' ? "" : ": ");
+	buf_printf(&b, "%s%s", path, fmt[0] == '.' || fmt[0] == '[' || fmt[0] == ':' ? "" : ": ");
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
@@ -59,17 +131,16 @@ problem(struct importer *im, const char *path, const char *fmt, ...)
 	r->problems[r->kept_problems++] = buf_detach(&b);
 }
 
-/* A short, terminal-safe rendering of a bad value for a message. */
+/* A short, terminal-safe rendering of a bad value for a message: its text as it
+ * stands in the file, quotes included. */
 static char *
-quote_value(const json_t *v)
+quote_value(const struct importer *im, size_t t)
 {
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	char *safe, *cut;
+	const struct jtok *k = tok_at(im, t);
+	size_t start = k->type == JTOK_STRING ? k->start - 1 : k->start;
+	size_t end = k->type == JTOK_STRING ? k->end + 1 : k->end;
+	char *safe = text_sanitize(im->text + start, end - start, false), *cut;
 
-	if (!text)
-		return xstrdup("?");
-	safe = text_sanitize(text, strlen(text), false);
-	free(text);
 	if (strlen(safe) > 60) {
 		cut = xasprintf("%.57s...", safe);
 		free(safe);
@@ -90,83 +161,82 @@ store_failed(struct importer *im, enum status_code code)
 /* ---- typed getters: each records a problem and returns false on a bad value ---- */
 
 static bool
-get_string(struct importer *im, json_t *obj, const char *key, const char *path, bool required,
+bad_value(struct importer *im, const char *path, const char *key, size_t v, const char *what)
+{
+	char *q = quote_value(im, v);
+
+	problem(im, path, ".%s: %s: %s", key, what, q);
+	free(q);
+	return false;
+}
+
+static bool
+get_string(struct importer *im, size_t obj, const char *key, const char *path, bool required,
 	   const char **out)
 {
-	json_t *v = json_object_get(obj, key);
-	char *q;
+	size_t v = member(im, obj, key);
 
 	*out = NULL;
-	if (!v || json_is_null(v)) {
+	if (!v) {
 		if (required)
 			problem(im, path, ".%s: missing", key);
 		return !required;
 	}
-	if (json_is_string(v) && json_string_length(v) > 0) {
-		*out = json_string_value(v);
+	if (is_type(im, v, JTOK_STRING) && tok_at(im, v)->end > tok_at(im, v)->start &&
+	    (*out = tok_cstr(im, v)))
 		return true;
-	}
-	q = quote_value(v);
-	problem(im, path, ".%s: not a non-empty string: %s", key, q);
-	free(q);
-	return false;
+	return bad_value(im, path, key, v, "not a non-empty string");
 }
 
 static bool
-get_time(struct importer *im, json_t *obj, const char *key, const char *path, bool required,
+get_time(struct importer *im, size_t obj, const char *key, const char *path, bool required,
 	 int64_t *out)
 {
-	json_t *v = json_object_get(obj, key);
-	char *q;
+	size_t v = member(im, obj, key);
+	const struct jtok *t;
 
 	*out = TIME_NONE;
-	if (!v || json_is_null(v)) {
+	if (!v) {
 		if (required)
 			problem(im, path, ".%s: missing", key);
 		return !required;
 	}
-	if (json_is_string(v) && timestamp_parse(json_string_value(v), out))
+	t = tok_at(im, v);
+	/* Strings in ISO-8601; integers as epoch seconds or milliseconds, as the
+	 * upstreams give them. Timestamps never need unescaping. */
+	if (((t->type == JTOK_STRING && !t->escaped) || (t->type == JTOK_NUMBER && t->integer)) &&
+	    timestamp_parse_n(im->text + t->start, t->end - t->start, out))
 		return true;
-	if (json_is_integer(v)) {
-		/* epoch seconds or milliseconds, as the upstreams give them */
-		char digits[32];
-
-		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		if (timestamp_parse(digits, out))
-			return true;
-	}
-	q = quote_value(v);
-	problem(im, path, ".%s: not a timestamp: %s", key, q);
-	free(q);
-	return false;
+	return bad_value(im, path, key, v, "not a timestamp");
 }
 
 static bool
-get_number(struct importer *im, json_t *obj, const char *key, const char *path, double min,
+get_number(struct importer *im, size_t obj, const char *key, const char *path, double min,
 	   double max, double *out)
 {
-	json_t *v = json_object_get(obj, key);
-	char *q;
+	size_t v = member(im, obj, key);
+	double d;
+	char what[64];
 
-	if (!v || json_is_null(v))
+	if (!v)
 		return true;
-	if (json_is_number(v) && json_number_value(v) >= min && json_number_value(v) <= max) {
-		*out = json_number_value(v);
+	if (jtok_double(&im->tok, im->text, v, &d) && d >= min && d <= max) {
+		*out = d;
 		return true;
 	}
-	q = quote_value(v);
-	problem(im, path, ".%s: not a number from %g to %g: %s", key, min, max, q);
-	free(q);
-	return false;
+	snprintf(what, sizeof(what), "not a number from %g to %g", min, max);
+	return bad_value(im, path, key, v, what);
 }
 
 /* Maps a string value to the index of its name in names; absent keeps *out. */
 static bool
-get_enum(struct importer *im, json_t *obj, const char *key, const char *path,
+get_enum(struct importer *im, size_t obj, const char *key, const char *path,
 	 const char *const *names, size_t n, int *out)
 {
+	size_t v = member(im, obj, key), i;
+	struct buf allowed;
 	const char *s;
-	size_t i;
+	char *q;
 
 	if (!get_string(im, obj, key, path, false, &s))
 		return false;
@@ -178,18 +248,14 @@ get_enum(struct importer *im, json_t *obj, const char *key, const char *path,
 			return true;
 		}
 	}
-	{
-		char *q = quote_value(json_object_get(obj, key));
-		struct buf allowed;
-
-		buf_init(&allowed, 0);
-		for (i = 0; i < n; i++)
-			if (names[i])
-				buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", names[i]);
-		problem(im, path, ".%s: %s is not one of %s", key, q, allowed.data);
-		buf_release(&allowed);
-		free(q);
-	}
+	q = quote_value(im, v);
+	buf_init(&allowed, 0);
+	for (i = 0; i < n; i++)
+		if (names[i])
+			buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", names[i]);
+	problem(im, path, ".%s: %s is not one of %s", key, q, allowed.data);
+	buf_release(&allowed);
+	free(q);
 	return false;
 }
 
@@ -215,15 +281,50 @@ valid_clock(const char *s)
 }
 
 static void
-check_business_hours(struct importer *im, json_t *bh)
+check_weekdays(struct importer *im, size_t bh, const char *path)
+{
+	size_t days = member(im, bh, "weekdays"), e, i = 0, d;
+
+	if (days && !is_type(im, days, JTOK_ARRAY)) {
+		problem(im, path, ".weekdays: not an array");
+		return;
+	}
+	for (e = days ? jtok_first(&im->tok, days) : 0; e; e = jtok_next(&im->tok, e), i++) {
+		for (d = 0; d < ARRAY_SIZE(weekday_names); d++)
+			if (jtok_streq(&im->tok, im->text, e, weekday_names[d]))
+				break;
+		if (d == ARRAY_SIZE(weekday_names))
+			problem(im, path, ".weekdays[%zu]: not one of Sun, Mon, Tue, Wed, Thu, Fri, Sat", i);
+	}
+}
+
+static void
+check_holidays(struct importer *im, size_t bh, const char *path)
+{
+	size_t days = member(im, bh, "holidays"), e, i = 0;
+	int64_t t;
+
+	if (days && !is_type(im, days, JTOK_ARRAY)) {
+		problem(im, path, ".holidays: not an array");
+		return;
+	}
+	for (e = days ? jtok_first(&im->tok, days) : 0; e; e = jtok_next(&im->tok, e), i++) {
+		const struct jtok *k = tok_at(im, e);
+
+		if (k->type != JTOK_STRING || k->end - k->start != 10 ||
+		    !timestamp_parse_n(im->text + k->start, 10, &t))
+			problem(im, path, ".holidays[%zu]: not a YYYY-MM-DD date", i);
+	}
+}
+
+static void
+check_business_hours(struct importer *im, size_t bh)
 {
 	const char *path = "settings.business_hours";
 	const char *tz = NULL, *start = NULL, *end = NULL;
-	json_t *days = json_object_get(bh, "weekdays"), *v;
-	size_t i;
 
-	if (!json_is_object(bh)) {
-		problem(im, path, "not an object");
+	if (!is_type(im, bh, JTOK_OBJECT)) {
+		problem(im, path, ": not an object");
 		return;
 	}
 	get_string(im, bh, "timezone", path, false, &tz);
@@ -237,36 +338,17 @@ check_business_hours(struct importer *im, json_t *bh)
 		problem(im, path, ".end: not a HH:MM time");
 	if (start && end && strcmp(start, end) >= 0)
 		problem(im, path, ".end: must be after start");
-	if (days && !json_is_array(days))
-		problem(im, path, ".weekdays: not an array");
-	json_array_foreach(days, i, v) {
-		size_t d;
-
-		for (d = 0; d < ARRAY_SIZE(weekday_names); d++)
-			if (json_is_string(v) && streq(json_string_value(v), weekday_names[d]))
-				break;
-		if (d == ARRAY_SIZE(weekday_names))
-			problem(im, path, ".weekdays[%zu]: not one of Sun, Mon, Tue, Wed, Thu, Fri, Sat", i);
-	}
-	v = json_object_get(bh, "holidays");
-	if (v && !json_is_array(v))
-		problem(im, path, ".holidays: not an array");
-	json_array_foreach(v, i, days) {
-		int64_t t;
-
-		if (!json_is_string(days) || strlen(json_string_value(days)) != 10 ||
-		    !timestamp_parse(json_string_value(days), &t))
-			problem(im, path, ".holidays[%zu]: not a YYYY-MM-DD date", i);
-	}
+	check_weekdays(im, bh, path);
+	check_holidays(im, bh, path);
 }
 
 static void
-import_settings(struct importer *im, json_t *settings)
+import_settings(struct importer *im, size_t settings)
 {
 	double hours = 24;
-	json_t *bh;
+	size_t bh;
 
-	if (!json_is_object(settings)) {
+	if (!root_is(im, JTOK_OBJECT)) {
 		problem(im, "settings", "not an object");
 		return;
 	}
@@ -277,12 +359,13 @@ import_settings(struct importer *im, json_t *settings)
 		snprintf(text, sizeof(text), "%.17g", hours);
 		store_failed(im, store_set_setting(im->store, "reopen_merge_window_hours", text));
 	}
-	bh = json_object_get(settings, "business_hours");
-	if (!bh || json_is_null(bh))
+	if (!(bh = member(im, settings, "business_hours")))
 		return;
 	check_business_hours(im, bh);
 	if (im->writing) {
-		char *text = json_dumps(bh, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		/* Valid JSON already (the tokenizer checked it): kept as written. */
+		char *text = xstrndup(im->text + tok_at(im, bh)->start,
+				      tok_at(im, bh)->end - tok_at(im, bh)->start);
 
 		store_failed(im, store_set_setting(im->store, "business_hours", text));
 		free(text);
@@ -291,17 +374,19 @@ import_settings(struct importer *im, json_t *settings)
 
 /* "0.999", 0.999 and "99.9%" all mean the same objective. */
 static bool
-parse_slo(json_t *v, double *out)
+parse_slo(struct importer *im, size_t v, double *out)
 {
+	const char *text;
 	char *end;
 	double d;
 
-	if (json_is_number(v)) {
-		d = json_number_value(v);
-	} else if (json_is_string(v)) {
+	if (is_type(im, v, JTOK_NUMBER)) {
+		if (!jtok_double(&im->tok, im->text, v, &d))
+			return false;
+	} else if ((text = tok_cstr(im, v))) {
 		errno = 0;
-		d = strtod(json_string_value(v), &end);
-		if (errno || end == json_string_value(v))
+		d = strtod(text, &end);
+		if (errno || end == text)
 			return false;
 		if (*end == '%') {
 			d /= 100;
@@ -319,29 +404,24 @@ parse_slo(json_t *v, double *out)
 }
 
 static void
-import_service(struct importer *im, json_t *v, size_t index)
+import_service(struct importer *im, size_t v, size_t index)
 {
 	struct store_service s = { 0 };
 	char path[64];
 	double days = 0, tier = 0;
-	json_t *slo;
+	const char *name;
+	size_t slo;
 
 	path_of(path, sizeof(path), "services", index, NULL);
-	if (json_is_string(v)) {
-		s.name = (char *)(uintptr_t)json_string_value(v);
-	} else if (json_is_object(v)) {
-		const char *name;
-
+	if (root_is(im, JTOK_STRING) && (name = tok_cstr(im, v)) && *name) {
+		s.name = (char *)(uintptr_t)name;
+	} else if (root_is(im, JTOK_OBJECT)) {
 		if (!get_string(im, v, "name", path, true, &name))
 			return;
 		s.name = (char *)(uintptr_t)name;
-		slo = json_object_get(v, "slo");
-		if (slo && !json_is_null(slo) && !parse_slo(slo, &s.slo)) {
-			char *q = quote_value(slo);
-
-			problem(im, path, ".slo: not an objective between 0 and 1 such as \"0.999\": %s", q);
-			free(q);
-		}
+		slo = member(im, v, "slo");
+		if (slo && !parse_slo(im, slo, &s.slo))
+			bad_value(im, path, "slo", slo, "not an objective between 0 and 1 such as \"0.999\"");
 		get_number(im, v, "slo_period_days", path, 1, 366, &days);
 		get_number(im, v, "tier", path, 0, 9, &tier);
 		s.slo_period_days = (int)days;
@@ -362,25 +442,24 @@ static const char *const schedule_names[] = { "24x7", "business_hours" };
 static const char *const severity_names[] = { "P1", "P2", "P3", "P4", "P5" };
 
 static bool
-read_services(struct importer *im, json_t *rec, const char *path, struct store_incident *in)
+read_services(struct importer *im, size_t rec, const char *path, struct store_incident *in)
 {
-	json_t *v = json_object_get(rec, "service"), *item;
-	size_t i;
+	size_t v = member(im, rec, "service"), e, i = 0;
+	const char *name;
 
 	in->n_services = 0;
-	if (json_is_string(v) && json_string_length(v)) {
+	if (is_type(im, v, JTOK_STRING) && (name = tok_cstr(im, v)) && *name) {
 		im->services = xgrow(im->services, &im->services_alloc, 1, sizeof(*im->services));
-		im->services[0] = json_string_value(v);
-		in->n_services = 1;
-	} else if (json_is_array(v) && json_array_size(v) > 0) {
-		im->services = xgrow(im->services, &im->services_alloc, json_array_size(v),
+		im->services[in->n_services++] = name;
+	} else if (is_type(im, v, JTOK_ARRAY) && tok_at(im, v)->size > 0) {
+		im->services = xgrow(im->services, &im->services_alloc, tok_at(im, v)->size,
 				     sizeof(*im->services));
-		json_array_foreach(v, i, item) {
-			if (!json_is_string(item) || !json_string_length(item)) {
+		for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
+			if (!(name = tok_cstr(im, e)) || !*name) {
 				problem(im, path, ".service[%zu]: not a service name", i);
 				return false;
 			}
-			im->services[in->n_services++] = json_string_value(item);
+			im->services[in->n_services++] = name;
 		}
 	} else {
 		problem(im, path, ".service: %s", v ? "not a name or a non-empty array of names" : "missing");
@@ -391,64 +470,74 @@ read_services(struct importer *im, json_t *rec, const char *path, struct store_i
 }
 
 static bool
-read_reopens(struct importer *im, json_t *rec, const char *path, struct store_incident *in)
+read_reopens(struct importer *im, size_t rec, const char *path, struct store_incident *in)
 {
-	json_t *v = json_object_get(rec, "reopens"), *item;
+	size_t v = member(im, rec, "reopens"), e, i = 0;
 	char sub[256];
 	bool ok = true;
-	size_t i;
 
 	in->n_reopens = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return true;
-	if (!json_is_array(v)) {
+	if (!is_type(im, v, JTOK_ARRAY)) {
 		problem(im, path, ".reopens: not an array");
 		return false;
 	}
-	im->reopens = xgrow(im->reopens, &im->reopens_alloc, json_array_size(v) + 1, sizeof(*im->reopens));
-	json_array_foreach(v, i, item) {
+	im->reopens = xgrow(im->reopens, &im->reopens_alloc, tok_at(im, v)->size + 1, sizeof(*im->reopens));
+	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
 		struct mx_reopen *r = &im->reopens[in->n_reopens];
+		bool good = true;
 
 		snprintf(sub, sizeof(sub), "%s.reopens[%zu]", path, i);
-		if (!json_is_object(item)) {
-			problem(im, sub, "not an object");
+		if (!is_type(im, e, JTOK_OBJECT)) {
+			problem(im, sub, ": not an object");
 			ok = false;
 			continue;
 		}
-		ok &= get_time(im, item, "resolved_at", sub, true, &r->resolved_at);
-		ok &= get_time(im, item, "reopened_at", sub, true, &r->reopened_at);
-		if (ok && r->reopened_at < r->resolved_at) {
+		good &= get_time(im, e, "resolved_at", sub, true, &r->resolved_at);
+		good &= get_time(im, e, "reopened_at", sub, true, &r->reopened_at);
+		if (good && r->reopened_at < r->resolved_at) {
 			problem(im, sub, ".reopened_at: before resolved_at");
-			ok = false;
+			good = false;
 		}
+		ok &= good;
 		in->n_reopens++;
 	}
 	in->reopens = im->reopens;
 	return ok;
 }
 
+/* One [start, end] pair of timestamps. */
 static bool
-read_pauses(struct importer *im, json_t *sla, const char *path, struct mx_sla *out)
+read_pause(struct importer *im, size_t pair, struct mx_pause *p)
 {
-	json_t *v = json_object_get(sla, "pauses"), *pair;
+	size_t a = jtok_at(&im->tok, pair, 0), b = jtok_at(&im->tok, pair, 1);
+
+	return is_type(im, pair, JTOK_ARRAY) && tok_at(im, pair)->size == 2 &&
+	       is_type(im, a, JTOK_STRING) && is_type(im, b, JTOK_STRING) &&
+	       timestamp_parse_n(im->text + tok_at(im, a)->start, tok_at(im, a)->end - tok_at(im, a)->start,
+				 &p->start) &&
+	       timestamp_parse_n(im->text + tok_at(im, b)->start, tok_at(im, b)->end - tok_at(im, b)->start,
+				 &p->end) &&
+	       p->end >= p->start;
+}
+
+static bool
+read_pauses(struct importer *im, size_t sla, const char *path, struct mx_sla *out)
+{
+	size_t v = member(im, sla, "pauses"), e, i = 0;
 	bool ok = true;
-	size_t i;
 
 	out->n_pauses = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return true;
-	if (!json_is_array(v)) {
+	if (!is_type(im, v, JTOK_ARRAY)) {
 		problem(im, path, ".pauses: not an array");
 		return false;
 	}
-	im->pauses = xgrow(im->pauses, &im->pauses_alloc, json_array_size(v) + 1, sizeof(*im->pauses));
-	json_array_foreach(v, i, pair) {
-		struct mx_pause *p = &im->pauses[out->n_pauses];
-		json_t *a = json_array_get(pair, 0), *b = json_array_get(pair, 1);
-
-		if (!json_is_array(pair) || json_array_size(pair) != 2 || !json_is_string(a) ||
-		    !json_is_string(b) || !timestamp_parse(json_string_value(a), &p->start) ||
-		    !timestamp_parse(json_string_value(b), &p->end) || p->end < p->start) {
+	im->pauses = xgrow(im->pauses, &im->pauses_alloc, tok_at(im, v)->size + 1, sizeof(*im->pauses));
+	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
+		if (!read_pause(im, e, &im->pauses[out->n_pauses])) {
 			problem(im, path, ".pauses[%zu]: not a [start, end] pair of timestamps", i);
 			ok = false;
 			continue;
@@ -460,9 +549,9 @@ read_pauses(struct importer *im, json_t *sla, const char *path, struct mx_sla *o
 }
 
 static bool
-read_sla(struct importer *im, json_t *rec, const char *path, struct store_incident *in)
+read_sla(struct importer *im, size_t rec, const char *path, struct store_incident *in)
 {
-	json_t *sla = json_object_get(rec, "sla");
+	size_t sla = member(im, rec, "sla");
 	char sub[256];
 	double target = 0;
 	int schedule = MX_SCHEDULE_24X7;
@@ -470,15 +559,15 @@ read_sla(struct importer *im, json_t *rec, const char *path, struct store_incide
 
 	memset(&in->sla, 0, sizeof(in->sla));
 	in->sla_policy = NULL;
-	if (!sla || json_is_null(sla))
+	if (!sla)
 		return true;
 	snprintf(sub, sizeof(sub), "%s.sla", path);
-	if (!json_is_object(sla)) {
-		problem(im, sub, "not an object");
+	if (!is_type(im, sla, JTOK_OBJECT)) {
+		problem(im, sub, ": not an object");
 		return false;
 	}
 	ok &= get_string(im, sla, "policy", sub, false, &in->sla_policy);
-	if (!json_object_get(sla, "target_minutes")) {
+	if (!member(im, sla, "target_minutes")) {
 		problem(im, sub, ".target_minutes: missing");
 		ok = false;
 	}
@@ -512,9 +601,9 @@ latest_milestone(const struct store_incident *in)
 }
 
 static bool
-read_incident(struct importer *im, json_t *rec, const char *path, struct store_incident *in)
+read_incident(struct importer *im, size_t rec, const char *path, struct store_incident *in)
 {
-	int impact = MX_IMPACT_OUTAGE, severity = 0;
+	int impact = MX_IMPACT_OUTAGE, severity = -1;
 	bool ok = true;
 
 	memset(in, 0, sizeof(*in));
@@ -523,7 +612,7 @@ read_incident(struct importer *im, json_t *rec, const char *path, struct store_i
 	ok &= read_services(im, rec, path, in);
 	ok &= get_string(im, rec, "title", path, false, &in->title);
 	ok &= get_enum(im, rec, "severity", path, severity_names, ARRAY_SIZE(severity_names), &severity);
-	in->severity = json_is_string(json_object_get(rec, "severity")) ? severity_names[severity] : NULL;
+	in->severity = severity >= 0 ? severity_names[severity] : NULL;
 	ok &= get_enum(im, rec, "impact", path, impact_names, ARRAY_SIZE(impact_names), &impact);
 	in->impact = (enum mx_impact)impact;
 	ok &= get_time(im, rec, "impact_start", path, false, &in->impact_start);
@@ -543,13 +632,13 @@ read_incident(struct importer *im, json_t *rec, const char *path, struct store_i
 }
 
 static void
-import_incident(struct importer *im, json_t *rec, size_t index)
+import_incident(struct importer *im, size_t rec, size_t index)
 {
 	struct store_incident in;
 	char path[64];
 
 	path_of(path, sizeof(path), "incidents", index, NULL);
-	if (!json_is_object(rec)) {
+	if (!root_is(im, JTOK_OBJECT)) {
 		problem(im, path, "not an object");
 		return;
 	}
@@ -564,32 +653,31 @@ static const char *const kind_names[] = { "normal", "hotfix", "rollback" };
 static const char *const pattern_names[] = { "recreate", "rolling", "blue-green", "canary", "ab", "shadow" };
 
 static bool
-read_commits(struct importer *im, json_t *rec, const char *path, struct store_deployment *d)
+read_commits(struct importer *im, size_t rec, const char *path, struct store_deployment *d)
 {
-	json_t *v = json_object_get(rec, "commits"), *item;
+	size_t v = member(im, rec, "commits"), e, i = 0;
 	char sub[256];
 	bool ok = true;
-	size_t i;
 
 	d->n_commits = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return true;
-	if (!json_is_array(v)) {
+	if (!is_type(im, v, JTOK_ARRAY)) {
 		problem(im, path, ".commits: not an array");
 		return false;
 	}
-	im->commits = xgrow(im->commits, &im->commits_alloc, json_array_size(v) + 1, sizeof(*im->commits));
-	json_array_foreach(v, i, item) {
+	im->commits = xgrow(im->commits, &im->commits_alloc, tok_at(im, v)->size + 1, sizeof(*im->commits));
+	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
 		struct dora_commit *c = &im->commits[d->n_commits];
 
 		snprintf(sub, sizeof(sub), "%s.commits[%zu]", path, i);
-		if (!json_is_object(item)) {
-			problem(im, sub, "not an object");
+		if (!is_type(im, e, JTOK_OBJECT)) {
+			problem(im, sub, ": not an object");
 			ok = false;
 			continue;
 		}
-		ok &= get_string(im, item, "sha", sub, true, &c->sha);
-		ok &= get_time(im, item, "committed_at", sub, false, &c->committed_at);
+		ok &= get_string(im, e, "sha", sub, true, &c->sha);
+		ok &= get_time(im, e, "committed_at", sub, false, &c->committed_at);
 		d->n_commits++;
 	}
 	d->commits = im->commits;
@@ -597,7 +685,7 @@ read_commits(struct importer *im, json_t *rec, const char *path, struct store_de
 }
 
 static bool
-read_deployment(struct importer *im, json_t *rec, const char *path, struct store_deployment *d)
+read_deployment(struct importer *im, size_t rec, const char *path, struct store_deployment *d)
 {
 	int kind = DORA_NORMAL, pattern = -1;
 	bool ok = true;
@@ -627,13 +715,13 @@ read_deployment(struct importer *im, json_t *rec, const char *path, struct store
 }
 
 static void
-import_deployment(struct importer *im, json_t *rec, size_t index)
+import_deployment(struct importer *im, size_t rec, size_t index)
 {
 	struct store_deployment d;
 	char path[64];
 
 	path_of(path, sizeof(path), "deployments", index, NULL);
-	if (!json_is_object(rec)) {
+	if (!root_is(im, JTOK_OBJECT)) {
 		problem(im, path, "not an object");
 		return;
 	}
@@ -644,34 +732,55 @@ import_deployment(struct importer *im, json_t *rec, size_t index)
 
 /* ---- the document ---- */
 
-typedef void (*record_fn)(struct importer *im, json_t *rec, size_t index);
+typedef void (*record_fn)(struct importer *im, size_t rec, size_t index);
 
-/* Walks an array member element by element, parsing each on its own. */
+/* Tokenizes one value of the document as the current record; false (with a problem
+ * named after path) when it is not valid JSON. */
+static bool
+load_record(struct importer *im, const struct json_scan *scan, const char *text, size_t len,
+	    const char *path)
+{
+	int line, column;
+
+	if (!jtok_parse(&im->tok, text, len)) {
+		json_scan_position(scan, text + im->tok.error_offset, &line, &column);
+		problem(im, path, ": line %d: invalid JSON: %s", line, im->tok.error);
+		return false;
+	}
+	im->text = text;
+	arena_reset(im, len);
+	return true;
+}
+
+/* Walks an array member element by element, tokenizing each in place: one pass over
+ * the bytes of a valid record. An invalid one is reported, then skipped by scanning
+ * for its end. */
 static bool
 import_array(struct importer *im, struct json_scan *scan, const char *name, record_fn fn)
 {
 	const char *text;
-	size_t len, index = 0;
-	char msg[200], path[64];
+	size_t len, used, index = 0;
+	char path[64];
+	int line, column;
 
 	if (!json_scan_array_begin(scan)) {
 		problem(im, name, "not an array");
 		return false;
 	}
-	while (json_scan_element(scan, &text, &len)) {
-		json_t *rec = json_parse(text, len, msg, sizeof(msg));
-
-		if (!rec) {
-			int line, column;
-
-			json_scan_position(scan, text, &line, &column);
-			path_of(path, sizeof(path), name, index, NULL);
-			problem(im, path, "line %d: invalid JSON: %s", line, msg);
-		} else {
-			fn(im, rec, index);
-			json_decref(rec);
+	while (json_scan_element_start(scan)) {
+		text = scan->p;
+		if (jtok_parse_prefix(&im->tok, text, (size_t)(scan->end - text), &used)) {
+			scan->p += used;
+			im->text = text;
+			arena_reset(im, used);
+			fn(im, 0, index++);
+			continue;
 		}
-		index++;
+		json_scan_position(scan, text + im->tok.error_offset, &line, &column);
+		path_of(path, sizeof(path), name, index++, NULL);
+		problem(im, path, ": line %d: invalid JSON: %s", line, im->tok.error);
+		if (!json_scan_value(scan, &text, &len))
+			break;
 	}
 	return scan->error[0] == '\0';
 }
@@ -681,8 +790,6 @@ import_member(struct importer *im, struct json_scan *scan, const char *key, bool
 {
 	const char *text;
 	size_t len;
-	char msg[200];
-	json_t *v;
 
 	if (streq(key, "incidents"))
 		return import_array(im, scan, "incidents", import_incident);
@@ -694,22 +801,19 @@ import_member(struct importer *im, struct json_scan *scan, const char *key, bool
 		return false;
 	if (!streq(key, "format") && !streq(key, "settings"))
 		return true; /* unknown keys are ignored, as the format says */
-	if (!(v = json_parse(text, len, msg, sizeof(msg)))) {
-		problem(im, key, "invalid JSON: %s", msg);
+	if (!load_record(im, scan, text, len, key))
 		return true;
-	}
 	if (streq(key, "settings")) {
-		import_settings(im, v);
+		import_settings(im, 0);
 	} else {
 		*seen_format = true;
-		if (!json_is_string(v) || !streq(json_string_value(v), IMPORT_FORMAT)) {
-			char *q = quote_value(v);
+		if (!jtok_streq(&im->tok, im->text, 0, IMPORT_FORMAT)) {
+			char *q = quote_value(im, 0);
 
-			problem(im, "format", "%s is not \"" IMPORT_FORMAT "\"", q);
+			problem(im, "format", ": %s is not \"" IMPORT_FORMAT "\"", q);
 			free(q);
 		}
 	}
-	json_decref(v);
 	return true;
 }
 
@@ -735,7 +839,7 @@ import_document(struct importer *im, const char *text, size_t len)
 	if (scan.error[0] || !json_scan_end(&scan))
 		problem(im, "(file)", "%s", scan.error);
 	else if (!seen_format)
-		problem(im, "format", "missing: the file must say \"format\": \"" IMPORT_FORMAT "\"");
+		problem(im, "format", ": missing: the file must say \"format\": \"" IMPORT_FORMAT "\"");
 }
 
 /* Maps path (or reads standard input for "-"); *unmap says how to free. */
@@ -773,7 +877,7 @@ load_text(const char *path, char **text, size_t *len, bool *mapped)
 		*text = xstrdup("");
 		return SUCCESS;
 	}
-	*text = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	*text = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (*text == MAP_FAILED)
 		return error("%s: %s", path, strerror(errno));
@@ -794,6 +898,9 @@ import_file(struct store *store, const char *path, struct import_report *report)
 	memset(report, 0, sizeof(*report));
 	if ((code = load_text(path, &text, &len, &mapped)) != SUCCESS)
 		return code;
+	jtok_init(&im.tok);
+	im.tok.max_depth = 16; /* records are shallow; deeper is hostile or broken */
+	buf_init(&im.scratch, 0);
 	store_prepare_bulk(store);
 	if ((code = store_begin(store)) == SUCCESS) {
 		import_document(&im, text, len);
@@ -813,6 +920,9 @@ import_file(struct store *store, const char *path, struct import_report *report)
 	free(im.reopens);
 	free(im.pauses);
 	free(im.commits);
+	free(im.arena);
+	buf_release(&im.scratch);
+	jtok_release(&im.tok);
 	return code;
 }
 

@@ -90,7 +90,7 @@ static const struct {
 	  "deployments[0].pattern: \"yolo\" is not one of" },
 	/* a control sequence in a bad value is not echoed to the terminal */
 	{ "{\"format\": \"sitrep-import/1\", \"incidents\": [{\"id\": \"I1\", \"source\": \"s\", \"service\": \"api\", "
-	  "\"detected_at\": \"\\u001b[2Jnow\"}]}", "not a timestamp: \"\\u001B[2Jnow\"" },
+	  "\"detected_at\": \"\\u001b[2Jnow\"}]}", "not a timestamp: \"\\u001b[2Jnow\"" },
 };
 
 static int
