@@ -7,6 +7,9 @@ passed=0 failed=0 failures=""
 log_dir=${BUILD:-build}/test-logs
 mkdir -p "$log_dir"
 export SITREP
+# Tests never read the user's config or touch the user's cache.
+unset SITREP_CONFIG SITREP_DB SITREP_TIME_NOW
+export XDG_CONFIG_HOME="$PWD/$log_dir/xdg-config" XDG_STATE_HOME="$PWD/$log_dir/xdg-state"
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
 # VALGRIND=1: every unit binary and every run of the sitrep binary under memcheck;
 # any error or definite leak fails the test.

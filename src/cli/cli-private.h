@@ -39,6 +39,10 @@ struct service_set {
 
 enum status_code service_set_load(struct store *store, const struct report_opts *opts,
 				  struct service_set *set);
+/* Applies the config file's [service "NAME"] objectives (slo, tier) to the services,
+ * over what the cache holds; prints the file's problems on stderr. Fails only when
+ * the file cannot be read or parsed. */
+enum status_code service_set_configure(struct service_set *set, const struct global_opts *opts);
 void service_set_release(struct service_set *set);
 
 /* Engine settings stored by import: business hours and the reopen merge window. */

@@ -107,6 +107,7 @@ cmd_dora(int argc, char **argv, const struct global_opts *gopts)
 	rc = EXIT_FAILURE_;
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
 	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
+	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
 	    (code = store_load_dora(store, set.index_by_id, set.n_index, &in)) != SUCCESS) {
 		cli_error("%s", status_message(code));
 		goto out;

@@ -196,6 +196,7 @@ cmd_mttx(int argc, char **argv, const struct global_opts *gopts)
 	rc = EXIT_FAILURE_;
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
 	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
+	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
 	    (code = mttx_run(store, &set, &opts.window, NULL, 0, &result)) != SUCCESS) {
 		cli_error("%s", status_message(code));
 		goto out;

@@ -163,6 +163,7 @@ cmd_slo(int argc, char **argv, const struct global_opts *gopts)
 	rc = EXIT_FAILURE_;
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
 	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
+	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
 	    (code = slo_run(store, &set, opts.at, &rep)) != SUCCESS) {
 		cli_error("%s", status_message(code));
 		goto out;

@@ -3,7 +3,9 @@
  * the engine inputs every one of them needs from the cache. */
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
+#include "sitrep/config.h"
 #include "sitrep/json.h"
+#include "sitrep/text.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -147,6 +149,13 @@ service_set_load(struct store *store, const struct report_opts *opts, struct ser
 	memset(set, 0, sizeof(*set));
 	if ((code = store_list_services(store, &set->all, &set->n_all)) != SUCCESS)
 		return code;
+	/* Names came from upstreams and import files, and every report prints them. */
+	for (i = 0; i < set->n_all; i++) {
+		char *safe = text_sanitize(set->all[i].name, strlen(set->all[i].name), false);
+
+		free(set->all[i].name);
+		set->all[i].name = safe;
+	}
 	for (i = 0; i < set->n_all; i++)
 		if (set->all[i].id > max_id)
 			max_id = set->all[i].id;
@@ -172,6 +181,31 @@ service_set_load(struct store *store, const struct report_opts *opts, struct ser
 	}
 	for (i = 0; i < set->n_selected; i++)
 		set->index_by_id[set->selected[i]->id] = i;
+	return SUCCESS;
+}
+
+enum status_code
+service_set_configure(struct service_set *set, const struct global_opts *opts)
+{
+	char *path = config_default_path(opts->config_path);
+	struct config cfg;
+	enum status_code code = config_load(&cfg, path, opts->config_path != NULL);
+	size_t i;
+
+	free(path);
+	if (code != SUCCESS)
+		return code;
+	for (i = 0; i < cfg.n_problems; i++)
+		cli_error("%s", cfg.problems[i]);
+	for (i = 0; i < set->n_all; i++) {
+		const struct config_service *c = config_find_service(&cfg, set->all[i].name);
+
+		if (c && c->slo > 0)
+			set->all[i].slo = c->slo;
+		if (c && c->tier > 0)
+			set->all[i].tier = c->tier;
+	}
+	config_release(&cfg);
 	return SUCCESS;
 }
 
