@@ -80,13 +80,13 @@ mx_samples_grow(struct mx_samples *samples)
 }
 
 /* LSD radix sort of n elements of size bytes by the uint32 key each starts with,
- * 11 bits at a time, skipping digits that are equal in every key: durations under
- * 48 days take two passes and end where they started, with no copy back. A million
- * samples sort in a few milliseconds where qsort takes ~80. Stable. Inlined for each
- * element size. */
-#define RADIX_BITS 11
-#define RADIX_SIZE (1u << RADIX_BITS)
-#define RADIX_PASSES 3
+ * skipping digits that are equal in every key. Large lists use 11-bit digits
+ * (durations under 48 days take two passes and need no copy back); smaller ones
+ * 8-bit digits, whose 8 KB of counters live on the stack: zeroing 48 KB of counters
+ * for each of a few hundred per-service lists would cost more than sorting them.
+ * A million samples sort in a few milliseconds where qsort takes ~80. Stable.
+ * Inlined for each element size. */
+#define RADIX_LARGE (1u << 16)
 
 static inline uint32_t
 key_of(const unsigned char *element)
@@ -97,19 +97,13 @@ key_of(const unsigned char *element)
 	return key;
 }
 
-static inline unsigned
-digit(uint32_t key, unsigned pass)
-{
-	return (key >> (RADIX_BITS * pass)) & (RADIX_SIZE - 1);
-}
-
 static inline void
-radix_pass(unsigned char *dst, const unsigned char *src, size_t n, size_t size, unsigned pass,
-	   size_t *count)
+radix_pass(unsigned char *dst, const unsigned char *src, size_t n, size_t size, unsigned shift,
+	   unsigned mask, size_t *count)
 {
 	size_t total = 0;
 
-	for (unsigned b = 0; b < RADIX_SIZE; b++) {
+	for (unsigned b = 0; b <= mask; b++) {
 		size_t c = count[b];
 
 		count[b] = total;
@@ -118,14 +112,15 @@ radix_pass(unsigned char *dst, const unsigned char *src, size_t n, size_t size, 
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *e = src + i * size;
 
-		memcpy(dst + count[digit(key_of(e), pass)]++ * size, e, size);
+		memcpy(dst + count[(key_of(e) >> shift) & mask]++ * size, e, size);
 	}
 }
 
+/* count: passes rows of (1 << bits) zeroed counters. */
 static inline void
-radix_sort(void *v, size_t n, size_t size)
+radix_sort(void *v, size_t n, size_t size, unsigned bits, size_t *count)
 {
-	size_t (*count)[RADIX_SIZE] = xcalloc(RADIX_PASSES, sizeof(*count));
+	unsigned passes = (32 + bits - 1) / bits, mask = (1u << bits) - 1;
 	unsigned char *tmp = xmalloc(n * size);
 	unsigned char *src = v, *dst = tmp, *swap;
 	uint32_t first = key_of(v);
@@ -133,13 +128,15 @@ radix_sort(void *v, size_t n, size_t size)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = key_of(src + i * size);
 
-		for (unsigned p = 0; p < RADIX_PASSES; p++)
-			count[p][digit(k, p)]++;
+		for (unsigned p = 0; p < passes; p++)
+			count[(size_t)p << bits | ((k >> (bits * p)) & mask)]++;
 	}
-	for (unsigned p = 0; p < RADIX_PASSES; p++) {
-		if (count[p][digit(first, p)] == n)
+	for (unsigned p = 0; p < passes; p++) {
+		size_t *row = count + ((size_t)p << bits);
+
+		if (row[(first >> (bits * p)) & mask] == n)
 			continue;
-		radix_pass(dst, src, n, size, p, count[p]);
+		radix_pass(dst, src, n, size, bits * p, mask, row);
 		swap = src;
 		src = dst;
 		dst = swap;
@@ -147,7 +144,21 @@ radix_sort(void *v, size_t n, size_t size)
 	if (src != (unsigned char *)v)
 		memcpy(v, src, n * size);
 	free(tmp);
-	free(count);
+}
+
+static inline void
+radix_sort_sized(void *v, size_t n, size_t size)
+{
+	if (n >= RADIX_LARGE) {
+		size_t *count = xcalloc((size_t)3 << 11, sizeof(*count));
+
+		radix_sort(v, n, size, 11, count);
+		free(count);
+	} else {
+		size_t count[4 << 8] = { 0 };
+
+		radix_sort(v, n, size, 8, count);
+	}
 }
 
 void
@@ -156,11 +167,11 @@ mx_sort_by_key(void *v, size_t n, size_t size)
 	if (n < 2)
 		return;
 	if (size == sizeof(uint32_t))
-		radix_sort(v, n, sizeof(uint32_t));
+		radix_sort_sized(v, n, sizeof(uint32_t));
 	else if (size == 2 * sizeof(uint32_t))
-		radix_sort(v, n, 2 * sizeof(uint32_t));
+		radix_sort_sized(v, n, 2 * sizeof(uint32_t));
 	else
-		radix_sort(v, n, size);
+		radix_sort_sized(v, n, size);
 }
 
 static int
