@@ -119,7 +119,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 checkstyle:
-	clang-format --dry-run -Werror $(LIB_SRC) src/main.c $(wildcard include/sitrep/*.h)
+	clang-format --dry-run -Werror $(wildcard src/*/*.c src/*/*.h src/main.c \
+		include/sitrep/*.h tests/unit/*.c bench/*.c)
 
 clean:
 	rm -rf build build-san sitrep

@@ -24,7 +24,7 @@
 
 #define T_START 1735689600LL /* 2025-01-01T00:00:00Z */
 #define T_END 1767225600LL   /* 2026-01-01T00:00:00Z */
-#define NONE INT64_MIN       /* an absent timestamp */
+#define NONE INT64_MIN	     /* an absent timestamp */
 #define N_SERVICES 50
 #define MINUTE 60.0
 #define HOUR 3600.0
@@ -187,13 +187,31 @@ hex(char *out, int n)
 /* ---- the world ---- */
 
 static const char *const service_names[N_SERVICES] = {
-	"checkout", "search", "payments", "auth", "cart", "catalog", "inventory", "shipping",
-	"orders", "accounts", "notifications", "email", "sms-gateway", "recommendations",
-	"pricing", "promotions", "reviews", "media", "cdn-edge", "api-gateway", "graphql",
-	"mobile-bff", "web-frontend", "admin", "reporting", "billing", "invoicing", "tax",
-	"fraud", "risk", "ledger", "wallet", "loyalty", "subscriptions", "feature-flags",
-	"config", "identity", "sso", "audit", "export", "import", "scheduler", "queue",
-	"stream-ingest", "warehouse", "etl", "ml-serving", "geo", "maps", "status-page",
+	"checkout",	 "search",
+	"payments",	 "auth",
+	"cart",		 "catalog",
+	"inventory",	 "shipping",
+	"orders",	 "accounts",
+	"notifications", "email",
+	"sms-gateway",	 "recommendations",
+	"pricing",	 "promotions",
+	"reviews",	 "media",
+	"cdn-edge",	 "api-gateway",
+	"graphql",	 "mobile-bff",
+	"web-frontend",	 "admin",
+	"reporting",	 "billing",
+	"invoicing",	 "tax",
+	"fraud",	 "risk",
+	"ledger",	 "wallet",
+	"loyalty",	 "subscriptions",
+	"feature-flags", "config",
+	"identity",	 "sso",
+	"audit",	 "export",
+	"import",	 "scheduler",
+	"queue",	 "stream-ingest",
+	"warehouse",	 "etl",
+	"ml-serving",	 "geo",
+	"maps",		 "status-page",
 };
 static const char *const slo_values[] = { "0.999", "0.9995", "0.99", "0.995", "0.9999" };
 
@@ -212,13 +230,23 @@ static const struct source incident_sources[] = {
 };
 
 static const char *const symptoms[] = {
-	"elevated 5xx rate", "p99 latency above threshold", "queue backlog growing",
-	"disk usage above 90%", "pod crash loop", "database replication lag",
-	"error budget burn rate high", "upstream dependency timeouts", "memory leak suspected",
-	"TLS handshake failures", "health check flapping", "connection pool exhausted",
+	"elevated 5xx rate",
+	"p99 latency above threshold",
+	"queue backlog growing",
+	"disk usage above 90%",
+	"pod crash loop",
+	"database replication lag",
+	"error budget burn rate high",
+	"upstream dependency timeouts",
+	"memory leak suspected",
+	"TLS handshake failures",
+	"health check flapping",
+	"connection pool exhausted",
 };
 static const char *const planned_symptoms[] = {
-	"planned maintenance", "database failover drill", "cluster upgrade window",
+	"planned maintenance",
+	"database failover drill",
+	"cluster upgrade window",
 };
 static const char *const severities[] = { "P1", "P2", "P3", "P4", "P5" };
 static const char *const impacts[] = { "outage", "degraded", "planned" };
@@ -266,13 +294,15 @@ write_header(FILE *f)
 
 	fputs("{\n\"format\": \"sitrep-import/1\",\n", f);
 	fputs("\"settings\": {\"reopen_merge_window_hours\": 24, \"business_hours\": "
-	      "{\"timezone\": \"UTC\", \"weekdays\": [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"], "
+	      "{\"timezone\": \"UTC\", \"weekdays\": [\"Mon\", \"Tue\", \"Wed\", \"Thu\", "
+	      "\"Fri\"], "
 	      "\"start\": \"09:00\", \"end\": \"17:00\", \"holidays\": [\"2025-01-01\", "
 	      "\"2025-05-01\", \"2025-12-25\", \"2025-12-26\"]}},\n",
 	      f);
 	fputs("\"services\": [\n", f);
 	for (i = 0; i < N_SERVICES; i++)
-		fprintf(f, "{\"name\":\"%s\",\"slo\":\"%s\",\"slo_period_days\":%d,\"tier\":%d}%s\n",
+		fprintf(f,
+			"{\"name\":\"%s\",\"slo\":\"%s\",\"slo_period_days\":%d,\"tier\":%d}%s\n",
 			service_names[i], slo_values[i % 5], i % 3 ? 28 : 30, 1 + i % 3,
 			i + 1 < N_SERVICES ? "," : "");
 	fputs("],\n", f);
@@ -391,8 +421,9 @@ write_incident(FILE *j, FILE *c, long i, long n, long n_deploy)
 			later(resolved, closed));
 
 	/* JSON: one line, absent keys for unknown values */
-	fprintf(j, "{\"id\":\"%s\",\"source\":\"%s\",\"service\":\"%s\",\"title\":\"%s\","
-		   "\"severity\":\"%s\",\"impact\":\"%s\"",
+	fprintf(j,
+		"{\"id\":\"%s\",\"source\":\"%s\",\"service\":\"%s\",\"title\":\"%s\","
+		"\"severity\":\"%s\",\"impact\":\"%s\"",
 		id, src->name, service_names[service], title, severities[sev], impacts[impact]);
 	j_time(j, "impact_start", impact_start);
 	j_time(j, "detected_at", detected);
@@ -403,7 +434,8 @@ write_incident(FILE *j, FILE *c, long i, long n, long n_deploy)
 	if (n_reopen) {
 		fputs(",\"reopens\":[", j);
 		for (k = 0; k < n_reopen; k++) {
-			fprintf(j, "%s{\"resolved_at\":\"%s\"", k ? "," : "", iso(reopen[k][0], buf));
+			fprintf(j, "%s{\"resolved_at\":\"%s\"", k ? "," : "",
+				iso(reopen[k][0], buf));
 			fprintf(j, ",\"reopened_at\":\"%s\"}", iso(reopen[k][1], buf));
 		}
 		fputc(']', j);
@@ -475,10 +507,14 @@ write_deployment(FILE *j, long i, long n_deploy)
 	u = unif();
 	kind = u < 0.90 ? 0 : u < 0.97 ? 1 : 2;
 	hex(sha, 40);
-	fprintf(j, "{\"id\":\"D-%07ld\",\"source\":\"%s\",\"service\":\"%s\",\"environment\":\"%s\","
-		   "\"status\":\"%s\",\"kind\":\"%s\",\"version\":\"v%d.%d.%ld\",\"sha\":\"%s\"",
+	fprintf(j,
+		"{\"id\":\"D-%07ld\",\"source\":\"%s\",\"service\":\"%s\",\"environment\":\"%s\","
+		"\"status\":\"%s\",\"kind\":\"%s\",\"version\":\"v%d.%d.%ld\",\"sha\":\"%s\"",
 		i + 1, service % 3 ? "github" : "gitlab", service_names[service],
-		envs[chance(0.05)], status, kind == 0 ? "normal" : kind == 1 ? "hotfix" : "rollback",
+		envs[chance(0.05)], status,
+		kind == 0   ? "normal"
+		: kind == 1 ? "hotfix"
+			    : "rollback",
 		1 + service % 4, (int)(i / 1000 % 50), i % 1000, sha);
 	if (chance(0.7))
 		fprintf(j, ",\"pattern\":\"%s\"", patterns[pick(4)]);
@@ -491,7 +527,8 @@ write_deployment(FILE *j, long i, long n_deploy)
 	for (k = 0; k < n_commits; k++) {
 		hex(sha, 40);
 		t = started - duration(6 * HOUR, 1.2, 60);
-		fprintf(j, "%s{\"sha\":\"%s\",\"committed_at\":\"%s\"}", k ? "," : "", sha, iso(t, buf));
+		fprintf(j, "%s{\"sha\":\"%s\",\"committed_at\":\"%s\"}", k ? "," : "", sha,
+			iso(t, buf));
 	}
 	fprintf(j, "]}%s\n", i + 1 < n_deploy ? "," : "");
 }

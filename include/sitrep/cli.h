@@ -11,8 +11,8 @@ enum exit_code {
 };
 
 struct global_opts {
-	const char *config_path;     /* --config, or NULL */
-	const char *db_path;         /* --db, or NULL */
+	const char *config_path; /* --config, or NULL */
+	const char *db_path;	 /* --db, or NULL */
 };
 
 int cmd_import(int argc, char **argv, const struct global_opts *opts);

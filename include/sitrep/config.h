@@ -16,10 +16,10 @@
 
 struct config_service {
 	char *name;
-	int tier;                    /* 0: not set */
-	double slo;                  /* fraction, e.g. 0.999; 0: not set */
-	int64_t ack_target;          /* seconds; 0: not set */
-	int64_t resolve_target;      /* seconds; 0: not set */
+	int tier;		/* 0: not set */
+	double slo;		/* fraction, e.g. 0.999; 0: not set */
+	int64_t ack_target;	/* seconds; 0: not set */
+	int64_t resolve_target; /* seconds; 0: not set */
 };
 
 /* One key = value of a section, in file order; repeatable keys appear repeatedly. */
@@ -31,31 +31,31 @@ struct config_value {
 
 struct config_source {
 	char *name;
-	char *type;                  /* prometheus, alertmanager, zabbix, ... */
-	int64_t interval;            /* seconds (default 60) */
-	int64_t timeout;             /* seconds (default 30) */
-	char *service;               /* default service, or NULL */
+	char *type;		     /* prometheus, alertmanager, zabbix, ... */
+	int64_t interval;	     /* seconds (default 60) */
+	int64_t timeout;	     /* seconds (default 30) */
+	char *service;		     /* default service, or NULL */
 	struct config_value *values; /* every key of the section, including the above, plus
 	                              * defaults of the type (github url) with line 0 */
 	size_t n_values;
-	int line;                    /* where the section starts */
+	int line; /* where the section starts */
 };
 
 struct config_metric {
-	char *name;                  /* "checkout.rpm" */
+	char *name; /* "checkout.rpm" */
 	char *source;
 	char *query;
 };
 
 struct config_deploy {
-	char *name;                  /* "checkout.production" */
+	char *name; /* "checkout.production" */
 	char *rollback;
 	bool auto_rollback;
 };
 
 struct config {
-	char *path;                  /* the file read, or NULL when none exists */
-	bool private_file;           /* no group/other permission bits: literal secrets allowed */
+	char *path;	   /* the file read, or NULL when none exists */
+	bool private_file; /* no group/other permission bits: literal secrets allowed */
 	char *theme;
 	struct config_service *services;
 	size_t n_services;
@@ -65,7 +65,7 @@ struct config {
 	size_t n_metrics;
 	struct config_deploy *deploys;
 	size_t n_deploys;
-	char **problems;             /* "FILE:LINE: message", one per problem found */
+	char **problems; /* "FILE:LINE: message", one per problem found */
 	size_t n_problems;
 };
 
@@ -94,7 +94,8 @@ const struct config_source *config_find_source(const struct config *cfg, const c
  *   file:PATH      the first line of PATH (~ expands to $HOME)
  *   anything else  literal; refused unless private_file
  * Messages never contain the secret. */
-enum status_code secret_resolve(const char *spec, const char *origin, bool private_file, char **out);
+enum status_code secret_resolve(const char *spec, const char *origin, bool private_file,
+				char **out);
 void secret_free(char **secret);
 
 #endif

@@ -11,8 +11,8 @@
 
 struct import_report {
 	size_t services, incidents, deployments;
-	char **problems;             /* "incidents[3].detected_at: not a timestamp: \"x\"" */
-	size_t n_problems;           /* all of them, even past the kept ones */
+	char **problems;   /* "incidents[3].detected_at: not a timestamp: \"x\"" */
+	size_t n_problems; /* all of them, even past the kept ones */
 	size_t kept_problems;
 };
 

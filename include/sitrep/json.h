@@ -9,11 +9,11 @@
 #include <jansson.h>
 
 struct json_scan {
-	const char *start;           /* borrowed text */
+	const char *start; /* borrowed text */
 	const char *p;
 	const char *end;
-	bool first;                  /* no separator before the next item */
-	char error[256];             /* set when a function returns false on bad input */
+	bool first;	 /* no separator before the next item */
+	char error[256]; /* set when a function returns false on bad input */
 };
 
 void json_scan_init(struct json_scan *scan, const char *text, size_t len);

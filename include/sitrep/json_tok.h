@@ -39,12 +39,12 @@ struct jtok {
 	 * bytes between the quotes, still escaped; for containers from the bracket to
 	 * the closing bracket inclusive. */
 	uint32_t start, end;
-	uint32_t size;  /* object: number of members; array: number of elements */
-	uint32_t skip;  /* index of the first token after this value and its descendants */
-	bool escaped;   /* string: contains a backslash escape (jtok_string must decode) */
-	bool integer;   /* number: no fraction and no exponent */
-	bool key;       /* string: an object member's key, not a value */
-	bool last;      /* the last element of its array or value of its object (jtok_next) */
+	uint32_t size; /* object: number of members; array: number of elements */
+	uint32_t skip; /* index of the first token after this value and its descendants */
+	bool escaped;  /* string: contains a backslash escape (jtok_string must decode) */
+	bool integer;  /* number: no fraction and no exponent */
+	bool key;      /* string: an object member's key, not a value */
+	bool last;     /* the last element of its array or value of its object (jtok_next) */
 };
 
 struct jtok_parser {

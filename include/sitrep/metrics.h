@@ -37,10 +37,10 @@ enum mx_schedule {
 /* The business-hours calendar used by business_hours SLAs (import settings).
  * Functions taking one accept NULL for the default: Mon-Fri 09:00-17:00 UTC. */
 struct mx_business_hours {
-	unsigned weekdays;      /* bit d set: weekday d is a working day, 0 = Sunday */
-	int start_minute;       /* minutes after local midnight the working day starts */
-	int end_minute;         /* ... and ends (end > start; 0..1440) */
-	int utc_offset_minutes; /* local time = UTC + offset */
+	unsigned weekdays;	 /* bit d set: weekday d is a working day, 0 = Sunday */
+	int start_minute;	 /* minutes after local midnight the working day starts */
+	int end_minute;		 /* ... and ends (end > start; 0..1440) */
+	int utc_offset_minutes;	 /* local time = UTC + offset */
 	const int64_t *holidays; /* borrowed: local days as days since 1970-01-01, ascending */
 	size_t n_holidays;
 };
@@ -59,8 +59,8 @@ struct mx_sla {
 	bool present;
 	enum mx_schedule schedule;
 	int64_t target_seconds;
-	int64_t start_time;         /* TIME_NONE: no SLA (same as !present) */
-	int64_t stop_time;          /* TIME_NONE: still running */
+	int64_t start_time;	       /* TIME_NONE: no SLA (same as !present) */
+	int64_t stop_time;	       /* TIME_NONE: still running */
 	const struct mx_pause *pauses; /* borrowed, ascending; end TIME_NONE: still paused */
 	size_t n_pauses;
 };
@@ -70,14 +70,14 @@ struct mx_sla {
  * once per service, with primary set on exactly one of them: it then counts once in
  * the pooled ("all") samples and once in each service's. */
 struct mx_incident {
-	size_t service;             /* index into the caller's service table */
+	size_t service; /* index into the caller's service table */
 	bool primary;
 	enum mx_impact impact;
-	int64_t impact_start;       /* TIME_NONE: imputed from detected_at */
-	int64_t detected_at;        /* required: mttx_add() ignores a row without it */
+	int64_t impact_start; /* TIME_NONE: imputed from detected_at */
+	int64_t detected_at;  /* required: mttx_add() ignores a row without it */
 	int64_t acknowledged_at;
 	int64_t contained_at;
-	int64_t resolved_at;        /* TIME_NONE: open; the FINAL resolution when reopened */
+	int64_t resolved_at;		 /* TIME_NONE: open; the FINAL resolution when reopened */
 	const struct mx_reopen *reopens; /* borrowed, sorted by time */
 	size_t n_reopens;
 	struct mx_sla sla;
@@ -85,10 +85,10 @@ struct mx_incident {
 
 /* Spec §3 normalisation of one incident, exposed for the UI's data-quality flags. */
 enum mx_quality_flags {
-	MX_IMPACT_IMPUTED = 1 << 0,   /* impact_start was missing */
-	MX_DETECTED_MOVED = 1 << 1,   /* detected_at := acknowledged_at (ack came first) */
-	MX_IMPACT_MOVED = 1 << 2,     /* impact_start := detected_at */
-	MX_CONTAINED_MOVED = 1 << 3,  /* contained_at := resolved_at */
+	MX_IMPACT_IMPUTED = 1 << 0,  /* impact_start was missing */
+	MX_DETECTED_MOVED = 1 << 1,  /* detected_at := acknowledged_at (ack came first) */
+	MX_IMPACT_MOVED = 1 << 2,    /* impact_start := detected_at */
+	MX_CONTAINED_MOVED = 1 << 3, /* contained_at := resolved_at */
 };
 unsigned mx_normalize(struct mx_incident *incident);
 
@@ -138,7 +138,7 @@ void mx_stat_lists(struct mx_stat *stat, const struct mx_samples *const *lists, 
 struct mttx_params {
 	struct mx_window window;
 	size_t n_services;
-	int64_t reopen_merge_seconds;  /* reopens within this of resolution stay one incident */
+	int64_t reopen_merge_seconds; /* reopens within this of resolution stay one incident */
 	const struct mx_business_hours *business_hours; /* borrowed; NULL: Mon-Fri 09-17 UTC */
 	/* Extra windows whose downtime is reported per service (SLO burn lookbacks).
 	 * Open incidents are down until each window's end. Borrowed. */
@@ -153,23 +153,23 @@ struct mttx_params {
 /* Results for one service, or for all services pooled (spec E7). */
 struct mttx_figures {
 	struct mx_stat ttd, tta, ttc, ttr;
-	size_t ttd_excluded_imputed;     /* detected in W, impact_start imputed */
-	size_t unacknowledged;           /* detected in W, never acknowledged */
-	size_t open_at_window_end;       /* detected before W's end, not resolved by it */
-	int64_t oldest_open_seconds;     /* age at W's end of the oldest of those, or 0 */
-	double downtime;                 /* minutes; "all": service-minutes (sum) */
-	double availability;             /* fraction 0..1; NaN when |W| = 0 or no services */
+	size_t ttd_excluded_imputed; /* detected in W, impact_start imputed */
+	size_t unacknowledged;	     /* detected in W, never acknowledged */
+	size_t open_at_window_end;   /* detected before W's end, not resolved by it */
+	int64_t oldest_open_seconds; /* age at W's end of the oldest of those, or 0 */
+	double downtime;	     /* minutes; "all": service-minutes (sum) */
+	double availability;	     /* fraction 0..1; NaN when |W| = 0 or no services */
 	size_t failures;
-	double mtbf, mdt;                /* minutes; NaN when failures == 0 */
+	double mtbf, mdt; /* minutes; NaN when failures == 0 */
 	size_t sla_met, sla_breached;
-	double sla_compliance;           /* fraction; NaN when met + breached == 0 */
-	int64_t *window_downtime;        /* seconds, one per params.downtime_windows (NULL
+	double sla_compliance;	  /* fraction; NaN when met + breached == 0 */
+	int64_t *window_downtime; /* seconds, one per params.downtime_windows (NULL
 					  * when none); "all": sum over services */
 };
 
 struct mttx_result {
 	size_t n_services;
-	struct mttx_figures *services;   /* n_services of them, by service index */
+	struct mttx_figures *services; /* n_services of them, by service index */
 	struct mttx_figures all;
 };
 
@@ -196,9 +196,9 @@ int64_t mx_sla_elapsed(const struct mx_sla *sla, const struct mx_business_hours 
 int64_t mx_business_seconds(const struct mx_business_hours *hours, int64_t from, int64_t to);
 
 enum mx_sla_state {
-	MX_SLA_RUNNING,              /* not stopped and not breached by horizon (or no SLA) */
-	MX_SLA_MET,                  /* *when = stop_time */
-	MX_SLA_BREACHED,             /* *when = the instant the clock went past the target
+	MX_SLA_RUNNING,	 /* not stopped and not breached by horizon (or no SLA) */
+	MX_SLA_MET,	 /* *when = stop_time */
+	MX_SLA_BREACHED, /* *when = the instant the clock went past the target
 				      * (a business clock that reaches it at 17:00 Friday
 				      * goes past it at 09:00 Monday) */
 };
@@ -217,18 +217,18 @@ enum dora_kind {
 };
 
 struct dora_commit {
-	const char *sha;             /* borrowed */
+	const char *sha; /* borrowed */
 	int64_t committed_at;
 };
 
 struct dora_deployment {
 	size_t service;
-	bool production;             /* environment is production */
-	bool success;                /* status success: it reached the environment */
+	bool production; /* environment is production */
+	bool success;	 /* status success: it reached the environment */
 	enum dora_kind kind;
 	int64_t finished_at;
-	long fixes;                  /* index of the deployment this one repairs, or -1 */
-	long rolled_back_by;         /* index of the rollback deployment, or -1 */
+	long fixes;			   /* index of the deployment this one repairs, or -1 */
+	long rolled_back_by;		   /* index of the rollback deployment, or -1 */
 	const struct dora_commit *commits; /* borrowed */
 	size_t n_commits;
 };
@@ -236,19 +236,19 @@ struct dora_deployment {
 /* An incident that names the deployment that caused it (outage or degraded; the
  * caller leaves planned incidents out, spec E12). */
 struct dora_incident {
-	size_t deployment;           /* index into the deployments array */
-	int64_t impact_start;        /* normalised (mx_normalize) */
-	int64_t resolved_at;         /* TIME_NONE: still open */
+	size_t deployment;    /* index into the deployments array */
+	int64_t impact_start; /* normalised (mx_normalize) */
+	int64_t resolved_at;  /* TIME_NONE: still open */
 };
 
 struct dora_figures {
-	size_t deployments;          /* counted: successful production deployments in W */
+	size_t deployments; /* counted: successful production deployments in W */
 	double per_day, per_week;
 	struct mx_stat lead_time;
 	size_t failed;
-	double cfr;                  /* failed / deployments; NaN when none */
-	size_t rework;               /* counted rollback and hotfix deployments */
-	double rework_rate;          /* rework / deployments; NaN when none */
+	double cfr;	    /* failed / deployments; NaN when none */
+	size_t rework;	    /* counted rollback and hotfix deployments */
+	double rework_rate; /* rework / deployments; NaN when none */
 	struct mx_stat fdrt;
 };
 
@@ -267,12 +267,12 @@ void dora_result_release(struct dora_result *result);
 /* ---- SLO error budget and burn rate (spec §4.10) ---- */
 
 /* The lookbacks burn rates are reported for, in this order, then the whole period. */
-#define SLO_LOOKBACKS(_) \
-	_(5m, 5 * 60) \
-	_(30m, 30 * 60) \
-	_(1h, 3600) \
-	_(2h, 2 * 3600) \
-	_(6h, 6 * 3600) \
+#define SLO_LOOKBACKS(_)  \
+	_(5m, 5 * 60)     \
+	_(30m, 30 * 60)   \
+	_(1h, 3600)       \
+	_(2h, 2 * 3600)   \
+	_(6h, 6 * 3600)   \
 	_(24h, 24 * 3600) \
 	_(3d, 3 * 86400)
 
@@ -290,19 +290,19 @@ const char *slo_lookback_name(enum slo_lookback lb, int64_t period_seconds, char
 int64_t slo_lookback_seconds(enum slo_lookback lb, int64_t period_seconds);
 
 struct slo_figures {
-	double objective;            /* e.g. 0.999 */
+	double objective; /* e.g. 0.999 */
 	int64_t period_seconds;
 	double budget_minutes;
-	double budget_consumed;      /* fraction of the budget used in the period */
+	double budget_consumed; /* fraction of the budget used in the period */
 	double budget_remaining_minutes;
 	double burn[SLO_LB_COUNT];
-	bool page, ticket;           /* multiwindow, multi-burn-rate alerts */
+	bool page, ticket; /* multiwindow, multi-burn-rate alerts */
 };
 
 /* bad_seconds[i]: downtime in [at - lookback i, at) (mttx downtime_windows). An
  * objective outside (0, 1) has no budget: budget_minutes 0, the other figures NaN,
  * no alerts. */
-void slo_evaluate(double objective, int64_t period_seconds,
-		  const int64_t bad_seconds[SLO_LB_COUNT], struct slo_figures *out);
+void slo_evaluate(double objective, int64_t period_seconds, const int64_t bad_seconds[SLO_LB_COUNT],
+		  struct slo_figures *out);
 
 #endif

@@ -7,16 +7,16 @@
 #ifndef SITREP_STATUS_H
 #define SITREP_STATUS_H
 
-#define STATUS_CODE_INFO(_) \
-	_(SUCCESS, "ok") \
-	_(ERROR_CUSTOM_MESSAGE, "error") \
-	_(ERROR_OUT_OF_MEMORY, "out of memory") \
-	_(ERROR_USAGE, "usage error") \
-	_(ERROR_NOT_FOUND, "not found") \
-	_(ERROR_PARSE, "parse error") \
-	_(ERROR_IO, "input/output error") \
-	_(ERROR_DB, "database error") \
-	_(ERROR_CONFIG, "configuration error") \
+#define STATUS_CODE_INFO(_)                         \
+	_(SUCCESS, "ok")                            \
+	_(ERROR_CUSTOM_MESSAGE, "error")            \
+	_(ERROR_OUT_OF_MEMORY, "out of memory")     \
+	_(ERROR_USAGE, "usage error")               \
+	_(ERROR_NOT_FOUND, "not found")             \
+	_(ERROR_PARSE, "parse error")               \
+	_(ERROR_IO, "input/output error")           \
+	_(ERROR_DB, "database error")               \
+	_(ERROR_CONFIG, "configuration error")      \
 	_(ERROR_SECRET, "secret could not be read") \
 	_(ERROR_TOO_BIG, "input too large")
 

@@ -13,7 +13,7 @@
 struct store;
 
 enum store_flags {
-	STORE_READONLY = 1 << 0,  /* open only if it exists; never create or migrate */
+	STORE_READONLY = 1 << 0, /* open only if it exists; never create or migrate */
 };
 
 /* The database path: explicit (--db), else $SITREP_DB, else
@@ -43,8 +43,8 @@ enum status_code store_get_setting(struct store *store, const char *key, char **
 struct store_service {
 	int64_t id;
 	char *name;
-	int tier;                    /* 0: not set */
-	double slo;                  /* 0: no objective */
+	int tier;   /* 0: not set */
+	double slo; /* 0: no objective */
 	int slo_period_days;
 };
 
@@ -53,7 +53,8 @@ enum status_code store_upsert_service(struct store *store, const struct store_se
 /* The id of the service called name, creating it when create is set. */
 enum status_code store_service_id(struct store *store, const char *name, bool create, int64_t *id);
 /* Every service, ordered by name (new array; free with store_services_free). */
-enum status_code store_list_services(struct store *store, struct store_service **services, size_t *n);
+enum status_code store_list_services(struct store *store, struct store_service **services,
+				     size_t *n);
 void store_services_free(struct store_service *services, size_t n);
 
 /* ---- incidents ---- */
@@ -69,12 +70,12 @@ struct store_incident {
 	int64_t impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at;
 	const struct mx_reopen *reopens;
 	size_t n_reopens;
-	const char *caused_by;       /* a deployment's source_id, or NULL */
+	const char *caused_by; /* a deployment's source_id, or NULL */
 	const char *url;
-	const char *sla_policy;      /* NULL with sla.present false: no SLA */
+	const char *sla_policy; /* NULL with sla.present false: no SLA */
 	struct mx_sla sla;
 	int64_t updated_at;
-	const char *raw_json;        /* the upstream record, or NULL */
+	const char *raw_json; /* the upstream record, or NULL */
 };
 
 enum status_code store_upsert_incident(struct store *store, const struct store_incident *incident);
@@ -93,12 +94,12 @@ enum status_code store_scan_metric_incidents(struct store *store, int64_t from, 
 /* The same over the incidents whose ids are in [id_lo, id_hi): disjoint ranges split
  * a scan between threads, each with its own connection. */
 enum status_code store_scan_metric_range(struct store *store, int64_t from, int64_t to,
-					 int64_t id_lo, int64_t id_hi,
-					 const size_t *service_index, size_t n_index,
-					 store_mx_cb cb, void *ctx);
+					 int64_t id_lo, int64_t id_hi, const size_t *service_index,
+					 size_t n_index, store_mx_cb cb, void *ctx);
 /* The lowest and highest incident ids, and about how many incidents there are
  * (hi - lo + 1; 0: none). */
-enum status_code store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t *count);
+enum status_code store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi,
+					  int64_t *count);
 /* The file the cache was opened from (borrowed). */
 const char *store_path(const struct store *store);
 
@@ -113,16 +114,18 @@ struct store_deployment {
 	enum dora_kind kind;
 	const char *version, *sha, *pattern;
 	int64_t started_at, finished_at;
-	const char *fixes;           /* source_id of the deployment it repairs, or NULL */
-	const char *rolled_back_by;  /* source_id of its rollback, or NULL */
+	const char *fixes;	    /* source_id of the deployment it repairs, or NULL */
+	const char *rolled_back_by; /* source_id of its rollback, or NULL */
 	const struct dora_commit *commits;
 	size_t n_commits;
 	int64_t updated_at;
 };
 
-enum status_code store_upsert_deployment(struct store *store, const struct store_deployment *deployment);
+enum status_code store_upsert_deployment(struct store *store,
+					 const struct store_deployment *deployment);
 
-typedef enum status_code (*store_deployment_cb)(void *ctx, const struct store_deployment *deployment);
+typedef enum status_code (*store_deployment_cb)(void *ctx,
+						const struct store_deployment *deployment);
 enum status_code store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx);
 
 /* The DORA engine's input: every deployment of a service with an index (all of them,

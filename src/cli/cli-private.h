@@ -16,9 +16,9 @@ enum report_format {
 
 struct report_opts {
 	struct mx_window window;
-	int64_t at;                  /* burn rates are evaluated here */
+	int64_t at; /* burn rates are evaluated here */
 	enum report_format format;
-	const char **services;       /* --service, repeatable */
+	const char **services; /* --service, repeatable */
 	size_t n_services;
 };
 

@@ -25,7 +25,8 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 	for (i = 0; i < report.kept_problems; i++)
 		fprintf(stderr, "%s\n", report.problems[i]);
 	if (report.n_problems > report.kept_problems)
-		fprintf(stderr, "... and %zu more problems\n", report.n_problems - report.kept_problems);
+		fprintf(stderr, "... and %zu more problems\n",
+			report.n_problems - report.kept_problems);
 	if (code != SUCCESS) {
 		cli_error("%s", status_message(code));
 		import_report_release(&report);
@@ -55,7 +56,8 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 				format = EXPORT_CSV;
 			else
 				goto usage;
-		} else if (!kind && (streq(argv[i], "incidents") || streq(argv[i], "deployments"))) {
+		} else if (!kind &&
+			   (streq(argv[i], "incidents") || streq(argv[i], "deployments"))) {
 			kind = argv[i];
 		} else {
 			goto usage;

@@ -23,8 +23,11 @@ per_service(const struct service_set *set, const struct dora_result *r, dora_fn 
 	return o;
 }
 
-#define DORA_FN(name, expr) \
-	static json_t *name(const struct dora_figures *f) { return expr; }
+#define DORA_FN(name, expr)                               \
+	static json_t *name(const struct dora_figures *f) \
+	{                                                 \
+		return expr;                              \
+	}
 
 DORA_FN(fig_count, json_integer((json_int_t)f->deployments))
 DORA_FN(fig_per_day, report_number(f->per_day))
@@ -36,19 +39,23 @@ DORA_FN(fig_rework, report_number(f->rework_rate))
 DORA_FN(fig_fdrt, report_stat(&f->fdrt))
 
 static json_t *
-dora_json(const struct service_set *set, const struct mx_window *window, const struct dora_result *r)
+dora_json(const struct service_set *set, const struct mx_window *window,
+	  const struct dora_result *r)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "window", report_window(window));
-	json_object_set_new(o, "df", json_pack("{s:o,s:o,s:o}",
-		"count", per_service(set, r, fig_count, NULL),
-		"per_day", per_service(set, r, fig_per_day, NULL),
-		"per_week", per_service(set, r, fig_per_week, NULL)));
+	json_object_set_new(o, "df",
+			    json_pack("{s:o,s:o,s:o}", "count",
+				      per_service(set, r, fig_count, NULL), "per_day",
+				      per_service(set, r, fig_per_day, NULL), "per_week",
+				      per_service(set, r, fig_per_week, NULL)));
 	json_object_set_new(o, "lead_time", per_service(set, r, fig_lead_time, NULL));
 	/* cfr.failed.<service> beside cfr.<service>, as the reference names them */
-	json_object_set_new(o, "cfr", per_service(set, r, fig_cfr,
-		json_pack("{s:o}", "failed", per_service(set, r, fig_failed, NULL))));
+	json_object_set_new(
+		o, "cfr",
+		per_service(set, r, fig_cfr,
+			    json_pack("{s:o}", "failed", per_service(set, r, fig_failed, NULL))));
 	json_object_set_new(o, "rework_rate", per_service(set, r, fig_rework, NULL));
 	json_object_set_new(o, "fdrt", per_service(set, r, fig_fdrt, NULL));
 	return o;
@@ -70,13 +77,14 @@ dora_row(const char *name, const struct dora_figures *f)
 
 	percent(f->cfr, cfr, sizeof(cfr));
 	percent(f->rework_rate, rw, sizeof(rw));
-	printf("  %-16s %6zu %8.2f %12s %7s %3zu/%-3zu %7s %12s\n", name, f->deployments, f->per_week,
-	       fmt_minutes(f->lead_time.median, lt, sizeof(lt)), cfr, f->failed, f->deployments, rw,
-	       fmt_minutes(f->fdrt.median, fd, sizeof(fd)));
+	printf("  %-16s %6zu %8.2f %12s %7s %3zu/%-3zu %7s %12s\n", name, f->deployments,
+	       f->per_week, fmt_minutes(f->lead_time.median, lt, sizeof(lt)), cfr, f->failed,
+	       f->deployments, rw, fmt_minutes(f->fdrt.median, fd, sizeof(fd)));
 }
 
 static void
-dora_table(const struct service_set *set, const struct mx_window *window, const struct dora_result *r)
+dora_table(const struct service_set *set, const struct mx_window *window,
+	   const struct dora_result *r)
 {
 	char from[TIMESTAMP_TEXT_SIZE], to[TIMESTAMP_TEXT_SIZE];
 	size_t i;

@@ -17,8 +17,8 @@ report_window(const struct mx_window *window)
 
 	timestamp_format(window->start, from, sizeof(from));
 	timestamp_format(window->end, to, sizeof(to));
-	return json_pack("{s:s,s:s,s:f}", "from", from, "to", to,
-			 "minutes", (double)(window->end - window->start) / 60.0);
+	return json_pack("{s:s,s:s,s:f}", "from", from, "to", to, "minutes",
+			 (double)(window->end - window->start) / 60.0);
 }
 
 typedef json_t *(*figure_fn)(const struct mttx_figures *f);
@@ -36,8 +36,11 @@ per_service(const struct service_set *set, const struct mttx_result *r, figure_f
 	return o;
 }
 
-#define FIGURE_FN(name, expr) \
-	static json_t *name(const struct mttx_figures *f) { return expr; }
+#define FIGURE_FN(name, expr)                             \
+	static json_t *name(const struct mttx_figures *f) \
+	{                                                 \
+		return expr;                              \
+	}
 
 FIGURE_FN(fig_ttd, report_stat(&f->ttd))
 FIGURE_FN(fig_tta, report_stat(&f->tta))
@@ -55,7 +58,8 @@ FIGURE_FN(fig_sla_breached, json_integer((json_int_t)f->sla_breached))
 FIGURE_FN(fig_sla_compliance, report_number(f->sla_compliance))
 
 static json_t *
-mttx_json(const struct service_set *set, const struct mx_window *window, const struct mttx_result *r)
+mttx_json(const struct service_set *set, const struct mx_window *window,
+	  const struct mttx_result *r)
 {
 	json_t *o = json_object();
 
@@ -71,10 +75,10 @@ mttx_json(const struct service_set *set, const struct mx_window *window, const s
 	json_object_set_new(o, "failures", per_service(set, r, fig_failures));
 	json_object_set_new(o, "mtbf", per_service(set, r, fig_mtbf));
 	json_object_set_new(o, "mdt", per_service(set, r, fig_mdt));
-	json_object_set_new(o, "sla", json_pack("{s:o,s:o,s:o}",
-		"met", per_service(set, r, fig_sla_met),
-		"breached", per_service(set, r, fig_sla_breached),
-		"compliance", per_service(set, r, fig_sla_compliance)));
+	json_object_set_new(o, "sla",
+			    json_pack("{s:o,s:o,s:o}", "met", per_service(set, r, fig_sla_met),
+				      "breached", per_service(set, r, fig_sla_breached),
+				      "compliance", per_service(set, r, fig_sla_compliance)));
 	return o;
 }
 
@@ -102,7 +106,12 @@ stat_row(const char *name, const struct mx_stat *s, const char *note)
 	       fmt_minutes(s->mean, b, sizeof(b)), fmt_minutes(s->p90, c, sizeof(c)), s->n, note);
 }
 
-enum stat_kind { STAT_TTD, STAT_TTA, STAT_TTC, STAT_TTR };
+enum stat_kind {
+	STAT_TTD,
+	STAT_TTA,
+	STAT_TTC,
+	STAT_TTR
+};
 
 static const struct mx_stat *
 pick(const struct mttx_figures *f, enum stat_kind kind)
@@ -134,8 +143,8 @@ stat_block(const struct service_set *set, const struct mttx_result *r, enum stat
 	char note[96];
 	size_t i;
 
-	printf("\n%s\n  %-16s %10s %10s %10s %6s  %s\n", title, "service", "median", "mean", "p90", "n",
-	       "excluded");
+	printf("\n%s\n  %-16s %10s %10s %10s %6s  %s\n", title, "service", "median", "mean", "p90",
+	       "n", "excluded");
 	for (i = 0; i < set->n_selected; i++) {
 		excluded_note(&r->services[i], kind, note, sizeof(note));
 		stat_row(set->selected[i]->name, pick(&r->services[i], kind), note);
@@ -150,17 +159,18 @@ availability_row(const char *name, const struct mttx_figures *f)
 	char d[32], m[32], t[32], sla[32];
 
 	if (f->sla_met + f->sla_breached)
-		snprintf(sla, sizeof(sla), "%zu/%zu %.2f%%", f->sla_met, f->sla_met + f->sla_breached,
-			 f->sla_compliance * 100);
+		snprintf(sla, sizeof(sla), "%zu/%zu %.2f%%", f->sla_met,
+			 f->sla_met + f->sla_breached, f->sla_compliance * 100);
 	else
 		snprintf(sla, sizeof(sla), "-");
-	printf("  %-16s %10s %9.4f%% %8zu %10s %10s  %s\n", name, fmt_minutes(f->downtime, d, sizeof(d)),
-	       f->availability * 100, f->failures, fmt_minutes(f->mtbf, m, sizeof(m)),
-	       fmt_minutes(f->mdt, t, sizeof(t)), sla);
+	printf("  %-16s %10s %9.4f%% %8zu %10s %10s  %s\n", name,
+	       fmt_minutes(f->downtime, d, sizeof(d)), f->availability * 100, f->failures,
+	       fmt_minutes(f->mtbf, m, sizeof(m)), fmt_minutes(f->mdt, t, sizeof(t)), sla);
 }
 
 static void
-mttx_table(const struct service_set *set, const struct mx_window *window, const struct mttx_result *r)
+mttx_table(const struct service_set *set, const struct mx_window *window,
+	   const struct mttx_result *r)
 {
 	char from[TIMESTAMP_TEXT_SIZE], to[TIMESTAMP_TEXT_SIZE], len[32];
 	size_t i;
@@ -174,8 +184,8 @@ mttx_table(const struct service_set *set, const struct mx_window *window, const 
 	stat_block(set, r, STAT_TTC, "MTTC  time to contain (detected -> contained)");
 	stat_block(set, r, STAT_TTR, "MTTR  time to recovery (impact start -> resolved)");
 	printf("\nAVAILABILITY  outages only; MDT = mean downtime per failure\n"
-	       "  %-16s %10s %10s %8s %10s %10s  %s\n", "service", "downtime", "avail", "failures",
-	       "MTBF", "MDT", "SLA met");
+	       "  %-16s %10s %10s %8s %10s %10s  %s\n",
+	       "service", "downtime", "avail", "failures", "MTBF", "MDT", "SLA met");
 	for (i = 0; i < set->n_selected; i++)
 		availability_row(set->selected[i]->name, &r->services[i]);
 	availability_row("all", &r->all);

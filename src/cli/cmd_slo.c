@@ -38,7 +38,8 @@ slo_run(struct store *store, const struct service_set *set, int64_t at, struct s
 	for (i = 0; i < set->n_selected; i++) {
 		int64_t period = (int64_t)set->selected[i]->slo_period_days * 86400;
 
-		if (set->selected[i]->slo <= 0 || period_slot(periods, n_periods, period) < n_periods)
+		if (set->selected[i]->slo <= 0 ||
+		    period_slot(periods, n_periods, period) < n_periods)
 			continue;
 		for (lb = 0; lb < SLO_LB_COUNT; lb++) {
 			int64_t len = slo_lookback_seconds((enum slo_lookback)lb, period);
@@ -62,7 +63,8 @@ slo_run(struct store *store, const struct service_set *set, int64_t at, struct s
 		if (s->slo <= 0)
 			continue;
 		rep->services[rep->n] = s;
-		slo_evaluate(s->slo, period, result.services[i].window_downtime + slot * SLO_LB_COUNT,
+		slo_evaluate(s->slo, period,
+			     result.services[i].window_downtime + slot * SLO_LB_COUNT,
 			     &rep->figures[rep->n]);
 		rep->n++;
 	}
@@ -76,7 +78,8 @@ slo_run(struct store *store, const struct service_set *set, int64_t at, struct s
 static json_t *
 slo_json(const struct slo_report *rep, int64_t at)
 {
-	json_t *o = json_object(), *slo = json_object(), *burn = json_object(), *alert = json_object();
+	json_t *o = json_object(), *slo = json_object(), *burn = json_object(),
+	       *alert = json_object();
 	json_t *budget = json_object(), *consumed = json_object(), *remaining = json_object();
 	json_t *objective = json_object(), *page = json_object(), *ticket = json_object();
 	char at_text[TIMESTAMP_TEXT_SIZE], name[16];
@@ -87,12 +90,14 @@ slo_json(const struct slo_report *rep, int64_t at)
 		for (i = 0; i < rep->n; i++) {
 			json_t *per;
 
-			slo_lookback_name((enum slo_lookback)lb, rep->figures[i].period_seconds, name, sizeof(name));
+			slo_lookback_name((enum slo_lookback)lb, rep->figures[i].period_seconds,
+					  name, sizeof(name));
 			if (!(per = json_object_get(burn, name))) {
 				per = json_object();
 				json_object_set_new(burn, name, per);
 			}
-			json_object_set_new(per, rep->services[i]->name, report_number(rep->figures[i].burn[lb]));
+			json_object_set_new(per, rep->services[i]->name,
+					    report_number(rep->figures[i].burn[lb]));
 		}
 	}
 	for (i = 0; i < rep->n; i++) {
@@ -130,8 +135,9 @@ slo_table(const struct slo_report *rep, int64_t at)
 	printf("burn rates at %s (1 = the budget lasts exactly the period)\n\n", at_text);
 	printf("  %-14s %8s %9s %9s", "service", "SLO", "budget", "used");
 	for (lb = 0; lb < SLO_LB_COUNT; lb++) {
-		slo_lookback_name((enum slo_lookback)lb, rep->n ? rep->figures[0].period_seconds : 28 * 86400,
-				  name, sizeof(name));
+		slo_lookback_name((enum slo_lookback)lb,
+				  rep->n ? rep->figures[0].period_seconds : 28 * 86400, name,
+				  sizeof(name));
 		printf(" %7s", lb == SLO_LB_PERIOD ? "period" : name);
 	}
 	printf("  alert\n");
@@ -145,7 +151,8 @@ slo_table(const struct slo_report *rep, int64_t at)
 		printf("  %s\n", f->page ? "PAGE" : f->ticket ? "ticket" : "-");
 	}
 	if (rep->n == 0)
-		printf("  no service has an objective (set slo in the config or the import file)\n");
+		printf("  no service has an objective (set slo in the config or the import "
+		       "file)\n");
 }
 
 int

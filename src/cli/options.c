@@ -26,8 +26,10 @@ static int
 usage(const char *command, const char *why, const char *arg)
 {
 	cli_error("%s: %s%s%s", command, why, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "usage: sitrep %s [--since 30d | --from T --to T] [--at T] "
-		"[--service S]... [--format table|json|csv]\n", command);
+	fprintf(stderr,
+		"usage: sitrep %s [--since 30d | --from T --to T] [--at T] "
+		"[--service S]... [--format table|json|csv]\n",
+		command);
 	return EXIT_USAGE;
 }
 
@@ -82,7 +84,8 @@ report_opts_parse(int argc, char **argv, const char *command, struct report_opts
 				return usage(command, "not a timestamp", optarg);
 			break;
 		case 'S':
-			opts->services = xrealloc(opts->services, (opts->n_services + 1) * sizeof(*opts->services));
+			opts->services = xrealloc(opts->services,
+						  (opts->n_services + 1) * sizeof(*opts->services));
 			opts->services[opts->n_services++] = optarg;
 			break;
 		case 'F':
@@ -242,13 +245,16 @@ parse_business_hours(const char *text, struct engine_settings *st)
 	}
 	if (json_is_array(json_object_get(bh, "weekdays"))) {
 		st->hours.weekdays = 0;
-		json_array_foreach(json_object_get(bh, "weekdays"), i, v)
-			for (d = 0; d < ARRAY_SIZE(days); d++)
-				if (json_is_string(v) && streq(json_string_value(v), days[d]))
-					st->hours.weekdays |= 1u << d;
+		json_array_foreach(json_object_get(bh, "weekdays"), i,
+				   v) for (d = 0; d < ARRAY_SIZE(days);
+					   d++) if (json_is_string(v) &&
+						    streq(json_string_value(v), days[d]))
+			st->hours.weekdays |= 1u << d;
 	}
-	st->hours.start_minute = clock_minutes(json_string_value(json_object_get(bh, "start")), 9 * 60);
-	st->hours.end_minute = clock_minutes(json_string_value(json_object_get(bh, "end")), 17 * 60);
+	st->hours.start_minute =
+		clock_minutes(json_string_value(json_object_get(bh, "start")), 9 * 60);
+	st->hours.end_minute =
+		clock_minutes(json_string_value(json_object_get(bh, "end")), 17 * 60);
 	tz = json_string_value(json_object_get(bh, "timezone"));
 	if (tz && (tz[0] == '+' || tz[0] == '-'))
 		st->hours.utc_offset_minutes = (tz[0] == '-' ? -1 : 1) * clock_minutes(tz + 1, 0);

@@ -33,7 +33,8 @@ csv_flatten(const char *prefix, json_t *v, FILE *out)
 	json_t *child;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, child) {
+		json_object_foreach(v, key, child)
+		{
 			char *name = prefix ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
 
 			csv_flatten(name, child, out);
@@ -63,8 +64,9 @@ report_write(json_t *report, enum report_format format)
 		fputs("key,value\n", stdout);
 		csv_flatten(NULL, report, stdout);
 	} else {
-		if (json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-			       JSON_REAL_PRECISION(15) | JSON_ENSURE_ASCII) != 0)
+		if (json_dumpf(report, stdout,
+			       JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) |
+				       JSON_ENSURE_ASCII) != 0)
 			return EXIT_FAILURE_;
 		fputc('\n', stdout);
 	}

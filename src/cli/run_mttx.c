@@ -13,12 +13,12 @@
 #define PARALLEL_MIN_ROWS 50000
 
 struct scan_job {
-	const char *path;            /* the cache, opened again by the worker */
+	const char *path; /* the cache, opened again by the worker */
 	const struct service_set *set;
 	int64_t from, to, id_lo, id_hi;
 	struct mttx *mttx;
 	enum status_code code;
-	char error[256];             /* the worker's message (error text is per thread) */
+	char error[256]; /* the worker's message (error text is per thread) */
 };
 
 static void
@@ -31,7 +31,8 @@ static enum status_code
 scan(struct store *store, struct scan_job *job)
 {
 	return store_scan_metric_range(store, job->from, job->to, job->id_lo, job->id_hi,
-				       job->set->index_by_id, job->set->n_index, add_row, job->mttx);
+				       job->set->index_by_id, job->set->n_index, add_row,
+				       job->mttx);
 }
 
 static void *

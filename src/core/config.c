@@ -29,7 +29,7 @@
 #define DEFAULT_INTERVAL 60
 #define DEFAULT_TIMEOUT 30
 
-#define SOURCE_TYPE_NAMES \
+#define SOURCE_TYPE_NAMES                                                           \
 	"prometheus, alertmanager, zabbix, grafana, sentry, opsgenie, servicenow, " \
 	"zendesk, github, gitlab, jenkins, argocd"
 
@@ -52,9 +52,9 @@ struct key_spec {
 
 /* How a source authenticates; checked once every key of the section is known. */
 enum source_auth {
-	AUTH_NONE,           /* no credentials */
+	AUTH_NONE,	     /* no credentials */
 	AUTH_TOKEN_OPTIONAL, /* token if the server wants one */
-	AUTH_TOKEN,          /* token required */
+	AUTH_TOKEN,	     /* token required */
 	AUTH_TOKEN_OR_USER,  /* token, or user + password */
 	AUTH_EMAIL_TOKEN,    /* email + token */
 	AUTH_USER_TOKEN,     /* optional, but user and token go together */
@@ -75,31 +75,58 @@ static const struct key_spec common_source_keys[] = {
 };
 
 static const struct source_type source_types[] = {
-	{ "prometheus", AUTH_TOKEN_OPTIONAL, NULL,
+	{ "prometheus",
+	  AUTH_TOKEN_OPTIONAL,
+	  NULL,
 	  { { "url", KEY_REQUIRED }, { "token", KEY_SECRET } } },
 	{ "alertmanager", AUTH_NONE, NULL, { { "url", KEY_REQUIRED } } },
-	{ "zabbix", AUTH_TOKEN_OR_USER, NULL,
-	  { { "url", KEY_REQUIRED }, { "token", KEY_SECRET }, { "user", 0 },
+	{ "zabbix",
+	  AUTH_TOKEN_OR_USER,
+	  NULL,
+	  { { "url", KEY_REQUIRED },
+	    { "token", KEY_SECRET },
+	    { "user", 0 },
 	    { "password", KEY_SECRET } } },
 	{ "grafana", AUTH_TOKEN, NULL, { { "url", KEY_REQUIRED }, { "token", KEY_SECRET } } },
-	{ "sentry", AUTH_TOKEN, NULL,
-	  { { "url", KEY_REQUIRED }, { "org", KEY_REQUIRED }, { "project", KEY_REPEATABLE },
+	{ "sentry",
+	  AUTH_TOKEN,
+	  NULL,
+	  { { "url", KEY_REQUIRED },
+	    { "org", KEY_REQUIRED },
+	    { "project", KEY_REPEATABLE },
 	    { "token", KEY_SECRET } } },
 	{ "opsgenie", AUTH_TOKEN, NULL, { { "url", KEY_REQUIRED }, { "token", KEY_SECRET } } },
-	{ "servicenow", AUTH_TOKEN_OR_USER, NULL,
-	  { { "url", KEY_REQUIRED }, { "user", 0 }, { "password", KEY_SECRET },
+	{ "servicenow",
+	  AUTH_TOKEN_OR_USER,
+	  NULL,
+	  { { "url", KEY_REQUIRED },
+	    { "user", 0 },
+	    { "password", KEY_SECRET },
 	    { "token", KEY_SECRET } } },
-	{ "zendesk", AUTH_EMAIL_TOKEN, NULL,
+	{ "zendesk",
+	  AUTH_EMAIL_TOKEN,
+	  NULL,
 	  { { "url", KEY_REQUIRED }, { "email", 0 }, { "token", KEY_SECRET } } },
-	{ "github", AUTH_TOKEN_OPTIONAL, "https://api.github.com",
+	{ "github",
+	  AUTH_TOKEN_OPTIONAL,
+	  "https://api.github.com",
 	  { { "url", 0 }, { "repo", KEY_REQUIRED | KEY_REPEATABLE }, { "token", KEY_SECRET } } },
-	{ "gitlab", AUTH_TOKEN_OPTIONAL, NULL,
-	  { { "url", KEY_REQUIRED }, { "project", KEY_REQUIRED | KEY_REPEATABLE },
+	{ "gitlab",
+	  AUTH_TOKEN_OPTIONAL,
+	  NULL,
+	  { { "url", KEY_REQUIRED },
+	    { "project", KEY_REQUIRED | KEY_REPEATABLE },
 	    { "token", KEY_SECRET } } },
-	{ "jenkins", AUTH_USER_TOKEN, NULL,
-	  { { "url", KEY_REQUIRED }, { "job", KEY_REPEATABLE }, { "user", 0 },
+	{ "jenkins",
+	  AUTH_USER_TOKEN,
+	  NULL,
+	  { { "url", KEY_REQUIRED },
+	    { "job", KEY_REPEATABLE },
+	    { "user", 0 },
 	    { "token", KEY_SECRET } } },
-	{ "argocd", AUTH_TOKEN, NULL,
+	{ "argocd",
+	  AUTH_TOKEN,
+	  NULL,
 	  { { "url", KEY_REQUIRED }, { "app", KEY_REPEATABLE }, { "token", KEY_SECRET } } },
 };
 
@@ -173,8 +200,7 @@ quoted_equals(const char **sp, const char *end, const char *want)
 /* Reads the header at s ('['); sets *match when it names section/subsection.
  * Returns where the rest of the line starts. */
 static const char *
-header_matches(const char *s, const char *end, const char *section, const char *sub,
-	       bool *match)
+header_matches(const char *s, const char *end, const char *section, const char *sub, bool *match)
 {
 	const char *name = ++s, *dot;
 	size_t len;
@@ -259,11 +285,11 @@ locate(const struct locator *loc, const char *section, const char *sub, const ch
 struct loader {
 	struct config *cfg;
 	struct locator loc;
-	char **seen;       /* every entry name so far, to count repeated keys */
+	char **seen; /* every entry name so far, to count repeated keys */
 	size_t n_seen;
-	char **reported;   /* sections already complained about as a whole */
+	char **reported; /* sections already complained about as a whole */
 	size_t n_reported;
-	int *lines;        /* the line of each of cfg->problems, to sort them */
+	int *lines; /* the line of each of cfg->problems, to sort them */
 };
 
 /* One entry of libgit2, split at the first and last dot of its name. */
@@ -272,8 +298,8 @@ struct entry {
 	const char *sub;     /* the section's name, or NULL */
 	const char *key;     /* lower-case */
 	const char *value;   /* NULL for a key written without '=' */
-	unsigned nth;        /* earlier entries with the same name */
-	int line;            /* 0: not found */
+	unsigned nth;	     /* earlier entries with the same name */
+	int line;	     /* 0: not found */
 };
 
 static void
@@ -315,8 +341,7 @@ sort_problems(struct loader *ld)
 	}
 }
 
-static void PRINTF_LIKE(3, 4)
-problem(struct loader *ld, int line, const char *fmt, ...)
+static void PRINTF_LIKE(3, 4) problem(struct loader *ld, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -327,7 +352,7 @@ problem(struct loader *ld, int line, const char *fmt, ...)
 
 /* A problem about one entry, prefixed with its section: `service "checkout" `. */
 static void PRINTF_LIKE(3, 4)
-entry_problem(struct loader *ld, const struct entry *e, const char *fmt, ...)
+	entry_problem(struct loader *ld, const struct entry *e, const char *fmt, ...)
 {
 	char *prefix;
 	va_list ap;
@@ -539,8 +564,10 @@ load_service(struct loader *ld, const struct entry *e)
 
 	if (!streq(e->key, "tier") && !streq(e->key, "slo") && !streq(e->key, "ack-target") &&
 	    !streq(e->key, "resolve-target")) {
-		entry_problem(ld, e, "has no key \"%s\" (keys: tier, slo, ack-target, "
-			      "resolve-target)", e->key);
+		entry_problem(ld, e,
+			      "has no key \"%s\" (keys: tier, slo, ack-target, "
+			      "resolve-target)",
+			      e->key);
 		return;
 	}
 	if (is_repeat(ld, e) || needs_value(ld, e))
@@ -553,8 +580,10 @@ load_service(struct loader *ld, const struct entry *e)
 				      e->value);
 	} else if (streq(e->key, "slo")) {
 		if (!parse_slo(e->value, &svc->slo))
-			entry_problem(ld, e, "slo \"%.40s\" is not between 0 and 1 (a fraction such "
-				      "as 0.999 or a percentage such as 99.9)", e->value);
+			entry_problem(ld, e,
+				      "slo \"%.40s\" is not between 0 and 1 (a fraction such "
+				      "as 0.999 or a percentage such as 99.9)",
+				      e->value);
 	} else if (streq(e->key, "ack-target")) {
 		parse_duration_value(ld, e, &svc->ack_target);
 	} else {
@@ -625,7 +654,8 @@ get_metric(struct loader *ld, const struct entry *e)
 	m->name = xstrdup(e->sub);
 	if (!is_dotted_name(e->sub))
 		problem(ld, section_line(ld, "metric", e->sub),
-			"metric \"%s\" must be named SERVICE.METRIC, e.g. [metric \"checkout.rpm\"]",
+			"metric \"%s\" must be named SERVICE.METRIC, e.g. [metric "
+			"\"checkout.rpm\"]",
 			e->sub);
 	return m;
 }
@@ -634,8 +664,9 @@ static void
 load_metric(struct loader *ld, const struct entry *e)
 {
 	struct config_metric *m = get_metric(ld, e);
-	char **field = streq(e->key, "source") ? &m->source
-		       : streq(e->key, "query") ? &m->query : NULL;
+	char **field = streq(e->key, "source")	? &m->source
+		       : streq(e->key, "query") ? &m->query
+						: NULL;
 
 	if (!field) {
 		entry_problem(ld, e, "has no key \"%s\" (keys: source, query)", e->key);
@@ -663,7 +694,8 @@ get_deploy(struct loader *ld, const struct entry *e)
 	if (!is_dotted_name(e->sub))
 		problem(ld, section_line(ld, "deploy", e->sub),
 			"deploy \"%s\" must be named SERVICE.ENVIRONMENT, e.g. "
-			"[deploy \"checkout.production\"]", e->sub);
+			"[deploy \"checkout.production\"]",
+			e->sub);
 	return d;
 }
 
@@ -696,8 +728,10 @@ load_deploy(struct loader *ld, const struct entry *e)
 		if (git_config_parse_bool(&flag, e->value) == 0)
 			d->auto_rollback = flag != 0;
 		else
-			entry_problem(ld, e, "auto-rollback \"%.40s\" is not a boolean (true or "
-				      "false)", e->value);
+			entry_problem(ld, e,
+				      "auto-rollback \"%.40s\" is not a boolean (true or "
+				      "false)",
+				      e->value);
 		return;
 	}
 	if (needs_value(ld, e))
@@ -706,7 +740,8 @@ load_deploy(struct loader *ld, const struct entry *e)
 	if (is_rollback_spec(e->value))
 		d->rollback = xstrdup(e->value);
 	else
-		entry_problem(ld, e, "rollback must start with exec:, argocd: or kubectl: "
+		entry_problem(ld, e,
+			      "rollback must start with exec:, argocd: or kubectl: "
 			      "(e.g. argocd:checkout-prod)");
 }
 
@@ -718,8 +753,8 @@ load_entry(struct loader *ld, const struct entry *e)
 		bool named;
 		void (*load)(struct loader *, const struct entry *);
 	} sections[] = {
-		{ "sitrep", false, load_sitrep },   { "service", true, load_service },
-		{ "source", true, load_source },    { "metric", true, load_metric },
+		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
+		{ "source", true, load_source },  { "metric", true, load_metric },
 		{ "deploy", true, load_deploy },
 	};
 	size_t i;
@@ -745,11 +780,13 @@ load_entry(struct loader *ld, const struct entry *e)
 	if (streq(e->section, "include") || streq(e->section, "includeif"))
 		problem(ld, section_line(ld, e->section, e->sub),
 			"[%s] is not supported: keep everything in this file (secrets can come "
-			"from env:, cmd: or file:)", e->section);
+			"from env:, cmd: or file:)",
+			e->section);
 	else
 		problem(ld, section_line(ld, e->section, e->sub),
 			"unknown section \"%s\" (sections: sitrep, service, source, metric, "
-			"deploy)", e->section);
+			"deploy)",
+			e->section);
 }
 
 /* Splits a libgit2 name at its first and last dots: the subsection may hold dots. */
@@ -763,8 +800,8 @@ load_git_entry(struct loader *ld, const git_config_entry *ge)
 	e.nth = count_seen(ld, ge->name);
 	if (!first) {
 		/* libgit2 accepts keys before the first header */
-		problem(ld, locate(&ld->loc, NULL, NULL, name, e.nth),
-			"%s is outside any section", name);
+		problem(ld, locate(&ld->loc, NULL, NULL, name, e.nth), "%s is outside any section",
+			name);
 		free(name);
 		return;
 	}
@@ -838,8 +875,10 @@ check_secret(struct loader *ld, const struct config_source *src, const struct co
 		for (p = s + 4; *p && (isalnum((unsigned char)*p) || *p == '_'); p++)
 			;
 		if (p == s + 4 || *p || isdigit((unsigned char)s[4]))
-			problem(ld, v->line, "source \"%s\" %s env: needs a variable name "
-				"(env:NAME)", src->name, v->key);
+			problem(ld, v->line,
+				"source \"%s\" %s env: needs a variable name "
+				"(env:NAME)",
+				src->name, v->key);
 	} else if (has_prefix(s, "cmd:")) {
 		for (p = s + 4; *p == ' ' || *p == '\t'; p++)
 			;
@@ -851,8 +890,10 @@ check_secret(struct loader *ld, const struct config_source *src, const struct co
 			problem(ld, v->line, "source \"%s\" %s file: needs a path", src->name,
 				v->key);
 	} else if (!ld->cfg->private_file) {
-		problem(ld, v->line, "source \"%s\" %s is a literal secret in a file others can "
-			"read: chmod 600 %s, " SECRET_HINT, src->name, v->key, ld->cfg->path);
+		problem(ld, v->line,
+			"source \"%s\" %s is a literal secret in a file others can "
+			"read: chmod 600 %s, " SECRET_HINT,
+			src->name, v->key, ld->cfg->path);
 	}
 }
 
@@ -873,16 +914,21 @@ check_url(struct loader *ld, const struct config_source *src, const struct confi
 	at = memchr(host, '@', end);
 	colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
 	if (colon && !ld->cfg->private_file)
-		problem(ld, v->line, "source \"%s\" url holds a password in a file others can "
+		problem(ld, v->line,
+			"source \"%s\" url holds a password in a file others can "
 			"read: chmod 600 %s, or move it to password = env:VAR / cmd:COMMAND / "
-			"file:PATH", src->name, ld->cfg->path);
+			"file:PATH",
+			src->name, ld->cfg->path);
 }
 
 static void
 check_source_value(struct loader *ld, struct config_source *src, const struct config_value *v)
 {
-	struct entry e = { .section = "source", .sub = src->name, .key = v->key,
-			   .value = v->value, .line = v->line };
+	struct entry e = { .section = "source",
+			   .sub = src->name,
+			   .key = v->key,
+			   .value = v->value,
+			   .line = v->line };
 
 	if (streq(v->key, "interval")) {
 		parse_duration_value(ld, &e, &src->interval);
@@ -913,7 +959,8 @@ check_auth(struct loader *ld, const struct config_source *src, const struct sour
 	int line = src->line;
 
 	if (password && !user && find_key(type, "password"))
-		problem(ld, line, "source \"%s\" (%s) has a password but no user", name, type->name);
+		problem(ld, line, "source \"%s\" (%s) has a password but no user", name,
+			type->name);
 	switch (type->auth) {
 	case AUTH_NONE:
 	case AUTH_TOKEN_OPTIONAL:
@@ -986,8 +1033,9 @@ check_source(struct loader *ld, struct config_source *src)
 		problem(ld, src->line, "source \"%s\" needs type (" SOURCE_TYPE_NAMES ")",
 			src->name);
 	else if (!type)
-		problem(ld, tv->line, "source \"%s\" type \"%.40s\" is unknown (" SOURCE_TYPE_NAMES
-			")", src->name, tv->value);
+		problem(ld, tv->line,
+			"source \"%s\" type \"%.40s\" is unknown (" SOURCE_TYPE_NAMES ")",
+			src->name, tv->value);
 	for (i = 0; i < n; i++) {
 		const struct config_value *v = &src->values[i];
 		const struct key_spec *spec = find_key(type, v->key);
@@ -997,13 +1045,15 @@ check_source(struct loader *ld, struct config_source *src)
 			check_secret(ld, src, v);
 		if (!spec) {
 			if (type)
-				problem(ld, v->line, "source \"%s\" (%s) has no key \"%s\"", src->name,
-					type->name, v->key);
+				problem(ld, v->line, "source \"%s\" (%s) has no key \"%s\"",
+					src->name, type->name, v->key);
 			continue;
 		}
 		if (!(spec->flags & KEY_REPEATABLE) && is_repeated_value(src, i)) {
-			problem(ld, v->line, "source \"%s\" %s is set more than once (first on line "
-				"%d)", src->name, v->key, first_value(src, v->key)->line);
+			problem(ld, v->line,
+				"source \"%s\" %s is set more than once (first on line "
+				"%d)",
+				src->name, v->key, first_value(src, v->key)->line);
 			continue;
 		}
 		if (!*v->value) {
@@ -1049,7 +1099,8 @@ check_deploys(struct loader *ld)
 		if (!d->rollback && !locate(&ld->loc, "deploy", d->name, "rollback", 0))
 			problem(ld, section_line(ld, "deploy", d->name),
 				"deploy \"%s\" needs rollback (exec:COMMAND, argocd:APP or "
-				"kubectl:ARGS)", d->name);
+				"kubectl:ARGS)",
+				d->name);
 	}
 }
 

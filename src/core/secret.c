@@ -166,12 +166,14 @@ wait_status(pid_t pid, const char *origin, bool timed_out)
 			     SECRET_CMD_TIMEOUT_MS / 1000);
 	if (WIFSIGNALED(status))
 		return error("%s: cmd: was killed by signal %d (run the command in a shell to see "
-			     "why)", origin, WTERMSIG(status));
+			     "why)",
+			     origin, WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)
 		return error("%s: cmd: command not found (exit status 127)", origin);
 	if (WEXITSTATUS(status) != 0)
 		return error("%s: cmd: failed with exit status %d (run the command in a shell to "
-			     "see why)", origin, WEXITSTATUS(status));
+			     "see why)",
+			     origin, WEXITSTATUS(status));
 	return SUCCESS;
 }
 
@@ -327,7 +329,8 @@ secret_resolve(const char *spec, const char *origin, bool private_file, char **o
 		return resolve_file(spec + 5, origin, out);
 	if (!private_file)
 		return error("%s is a literal secret in a file others can read: chmod 600 the "
-			     "config file, or use env:VAR / cmd:COMMAND / file:PATH", origin);
+			     "config file, or use env:VAR / cmd:COMMAND / file:PATH",
+			     origin);
 	*out = xstrdup(spec);
 	return SUCCESS;
 }

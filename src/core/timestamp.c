@@ -154,9 +154,8 @@ parse_iso(const char *text, size_t len, int64_t *out)
 	unsigned int year, month, day, hour = 0, minute = 0, second = 0;
 	int64_t offset = 0, t;
 
-	if (!scan_digits(&sc, 4, &year) || !scan_char(&sc, '-') ||
-	    !scan_digits(&sc, 2, &month) || !scan_char(&sc, '-') ||
-	    !scan_digits(&sc, 2, &day))
+	if (!scan_digits(&sc, 4, &year) || !scan_char(&sc, '-') || !scan_digits(&sc, 2, &month) ||
+	    !scan_char(&sc, '-') || !scan_digits(&sc, 2, &day))
 		return false;
 	if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
 		return false;
@@ -227,20 +226,26 @@ timestamp_format(int64_t t, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		return;
 	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static int64_t
 duration_unit(char c)
 {
 	switch (c) {
-	case 's': return 1;
-	case 'm': return 60;
-	case 'h': return 3600;
-	case 'd': return 86400;
-	case 'w': return 604800;
-	default: return 0;
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	case 'w':
+		return 604800;
+	default:
+		return 0;
 	}
 }
 
@@ -323,8 +328,9 @@ duration_format(int64_t seconds, char *buf, size_t size)
 	if (minor == 0)
 		snprintf(buf, size, "%s%" PRIu64 "%c", sign, major, units[i].name);
 	else
-		snprintf(buf, size, units[i + 1].pad ? "%s%" PRIu64 "%c %02" PRIu64 "%c"
-						      : "%s%" PRIu64 "%c %" PRIu64 "%c",
+		snprintf(buf, size,
+			 units[i + 1].pad ? "%s%" PRIu64 "%c %02" PRIu64 "%c"
+					  : "%s%" PRIu64 "%c %" PRIu64 "%c",
 			 sign, major, units[i].name, minor, units[i + 1].name);
 }
 

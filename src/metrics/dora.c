@@ -13,12 +13,12 @@
 
 /* What the incidents and repairs say about one deployment. */
 struct verdict {
-	bool incident;          /* caused at least one incident */
-	bool open;              /* ... one of which is still open */
-	bool repaired;          /* rolled back, or fixed by a hotfix or rollback */
-	int64_t first_impact;   /* earliest impact_start of its incidents */
-	int64_t last_resolved;  /* latest resolved_at of its incidents */
-	int64_t first_repair;   /* earliest finish of a repairing deployment */
+	bool incident;	       /* caused at least one incident */
+	bool open;	       /* ... one of which is still open */
+	bool repaired;	       /* rolled back, or fixed by a hotfix or rollback */
+	int64_t first_impact;  /* earliest impact_start of its incidents */
+	int64_t last_resolved; /* latest resolved_at of its incidents */
+	int64_t first_repair;  /* earliest finish of a repairing deployment */
 };
 
 struct samples {
@@ -96,8 +96,7 @@ judge_incidents(struct verdict *v, const struct dora_deployment *deps, size_t n,
 }
 
 static struct verdict *
-judge(const struct dora_deployment *deps, size_t n, const struct dora_incident *incs,
-      size_t n_incs)
+judge(const struct dora_deployment *deps, size_t n, const struct dora_incident *incs, size_t n_incs)
 {
 	struct verdict *v = xcalloc(n, sizeof(*v));
 
@@ -202,9 +201,9 @@ collect_changes(const struct dora_deployment *deps, size_t n, size_t *n_changes)
 			if (!commit->sha || commit->committed_at == TIME_NONE)
 				continue;
 			c = xgrow(c, &alloc, *n_changes + 1, sizeof(*c));
-			c[(*n_changes)++] = (struct change){ commit->sha, deps[i].service,
-							     deps[i].finished_at,
-							     commit->committed_at };
+			c[(*n_changes)++] =
+				(struct change){ commit->sha, deps[i].service, deps[i].finished_at,
+						 commit->committed_at };
 		}
 	}
 	return c;
@@ -274,8 +273,7 @@ finish_figures(struct dora_figures *f, const struct mx_window *w, struct samples
 void
 dora_compute(const struct mx_window *window, size_t n_services,
 	     const struct dora_deployment *deployments, size_t n_deployments,
-	     const struct dora_incident *incidents, size_t n_incidents,
-	     struct dora_result *result)
+	     const struct dora_incident *incidents, size_t n_incidents, struct dora_result *result)
 {
 	/* Index n_services holds the pooled samples. */
 	struct samples *lead = xcalloc(n_services + 1, sizeof(*lead));

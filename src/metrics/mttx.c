@@ -20,8 +20,21 @@
 
 #include <math.h>
 
-enum metric { TTD, TTA, TTC, TTR, N_METRICS };
-enum counter { IMPUTED, UNACKED, OPEN, SLA_MET, SLA_BREACHED, N_COUNTERS };
+enum metric {
+	TTD,
+	TTA,
+	TTC,
+	TTR,
+	N_METRICS
+};
+enum counter {
+	IMPUTED,
+	UNACKED,
+	OPEN,
+	SLA_MET,
+	SLA_BREACHED,
+	N_COUNTERS
+};
 
 /* Seconds after mttx.base, 8 bytes instead of 16: see offset(). */
 struct span {
@@ -51,7 +64,7 @@ struct service {
 struct mttx {
 	struct mttx_params params;
 	struct mx_window horizon; /* periods outside it cannot change any figure */
-	int64_t base;             /* the second before the horizon */
+	int64_t base;		  /* the second before the horizon */
 	struct service *services;
 	struct counters all;
 };
@@ -66,11 +79,11 @@ struct row {
 
 /* One incident after splitting the row at late reopens. */
 struct segment {
-	bool first;         /* the original occurrence: carries TTD, TTA */
-	int64_t start;      /* impact start */
+	bool first;    /* the original occurrence: carries TTD, TTA */
+	int64_t start; /* impact start */
 	int64_t detected;
-	int64_t contained;  /* TIME_NONE unless it falls inside this segment */
-	int64_t resolved;   /* TIME_NONE: open */
+	int64_t contained; /* TIME_NONE unless it falls inside this segment */
+	int64_t resolved;  /* TIME_NONE: open */
 };
 
 static int64_t
@@ -208,7 +221,7 @@ finish_segment(const struct row *r, const struct segment *seg)
 struct walk {
 	const struct row *row;
 	struct segment seg;
-	int64_t start;           /* of the current period */
+	int64_t start; /* of the current period */
 	bool first_period;
 	int64_t period_contained;
 	int64_t segment_contained;
@@ -359,8 +372,7 @@ counters_add(struct counters *into, const struct counters *from)
 void
 mttx_merge(struct mttx *into, const struct mttx *from)
 {
-	if (into->params.n_services != from->params.n_services ||
-	    into->base != from->base)
+	if (into->params.n_services != from->params.n_services || into->base != from->base)
 		die("mttx_merge: accumulators of different reports");
 	for (size_t i = 0; i < into->params.n_services; i++) {
 		struct service *a = &into->services[i];
@@ -386,8 +398,8 @@ spans_union(struct spans *s)
 	mx_sort_by_key(s->v, s->n, sizeof(*s->v)); /* by start; equal starts merge alike */
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && s->v[i].start <= s->v[k - 1].end)
-			s->v[k - 1].end = s->v[i].end > s->v[k - 1].end ? s->v[i].end
-									  : s->v[k - 1].end;
+			s->v[k - 1].end =
+				s->v[i].end > s->v[k - 1].end ? s->v[i].end : s->v[k - 1].end;
 		else
 			s->v[k++] = s->v[i];
 	}
@@ -420,8 +432,8 @@ count_failures(const struct mttx *m, const struct spans *runs, const struct span
 	size_t i = 0, j = 0, failures = 0;
 
 	while (i < runs->n || j < bridges->n) {
-		bool run = j == bridges->n ||
-			   (i < runs->n && runs->v[i].start <= bridges->v[j].start);
+		bool run =
+			j == bridges->n || (i < runs->n && runs->v[i].start <= bridges->v[j].start);
 		const struct span *s = run ? &runs->v[i++] : &bridges->v[j++];
 
 		if (run && s->start > reach && s->start >= w_start && s->start < w_end)
@@ -446,8 +458,8 @@ copy_counters(struct mttx_figures *f, const struct counters *c, const struct mx_
 	f->oldest_open_seconds = c->n[OPEN] ? w->end - c->oldest_open_start : 0;
 	f->sla_met = c->n[SLA_MET];
 	f->sla_breached = c->n[SLA_BREACHED];
-	f->sla_compliance = ratio((double)c->n[SLA_MET],
-				  (double)(c->n[SLA_MET] + c->n[SLA_BREACHED]));
+	f->sla_compliance =
+		ratio((double)c->n[SLA_MET], (double)(c->n[SLA_MET] + c->n[SLA_BREACHED]));
 }
 
 /* A = U/|W|, MTBF = U/N, MDT = D/N, so that A = MTBF/(MTBF+MDT) exactly (§4.7). */

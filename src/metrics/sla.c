@@ -96,8 +96,8 @@ holidays_before(const struct mx_business_hours *h, int64_t day)
 static int64_t
 cumulative(const struct mx_business_hours *h, int64_t t)
 {
-	int64_t local = clamp_i64(t, -INSTANT_LIMIT, INSTANT_LIMIT) +
-			(int64_t)h->utc_offset_minutes * 60;
+	int64_t local =
+		clamp_i64(t, -INSTANT_LIMIT, INSTANT_LIMIT) + (int64_t)h->utc_offset_minutes * 60;
 	int64_t day = floor_div(local, DAY_SECONDS);
 	int64_t week_start = floor_div(day, 7) * 7;
 	/* Day week_start + i is weekday (i + 4) % 7 (week_start is a multiple of 7 and
@@ -129,8 +129,8 @@ mx_business_seconds(const struct mx_business_hours *hours, int64_t from, int64_t
 }
 
 static int64_t
-schedule_seconds(const struct mx_sla *sla, const struct mx_business_hours *hours,
-		 int64_t from, int64_t to)
+schedule_seconds(const struct mx_sla *sla, const struct mx_business_hours *hours, int64_t from,
+		 int64_t to)
 {
 	from = clamp_i64(from, -INSTANT_LIMIT, INSTANT_LIMIT);
 	to = clamp_i64(to, -INSTANT_LIMIT, INSTANT_LIMIT);
@@ -142,8 +142,8 @@ schedule_seconds(const struct mx_sla *sla, const struct mx_business_hours *hours
 }
 
 int64_t
-mx_sla_elapsed(const struct mx_sla *sla, const struct mx_business_hours *hours,
-	       int64_t from, int64_t to)
+mx_sla_elapsed(const struct mx_sla *sla, const struct mx_business_hours *hours, int64_t from,
+	       int64_t to)
 {
 	int64_t elapsed = schedule_seconds(sla, hours, from, to);
 	int64_t cursor = from;
@@ -195,8 +195,8 @@ breach_instant(const struct mx_sla *sla, const struct mx_business_hours *hours, 
 }
 
 enum mx_sla_state
-mx_sla_outcome(const struct mx_sla *sla, const struct mx_business_hours *hours,
-	       int64_t horizon, int64_t *when)
+mx_sla_outcome(const struct mx_sla *sla, const struct mx_business_hours *hours, int64_t horizon,
+	       int64_t *when)
 {
 	int64_t target = sla->target_seconds > 0 ? sla->target_seconds : 0;
 	int64_t end = sla->stop_time != TIME_NONE ? sla->stop_time : horizon;
@@ -212,6 +212,7 @@ mx_sla_outcome(const struct mx_sla *sla, const struct mx_business_hours *hours,
 	if (sla->schedule == MX_SCHEDULE_24X7 && sla->n_pauses == 0)
 		*when = sla->start_time + target; /* the clock is the calendar: no search */
 	else
-		*when = breach_instant(sla, hours, target, clamp_i64(end, sla->start_time, INSTANT_LIMIT));
+		*when = breach_instant(sla, hours, target,
+				       clamp_i64(end, sla->start_time, INSTANT_LIMIT));
 	return MX_SLA_BREACHED;
 }

@@ -89,8 +89,8 @@ no_budget(struct slo_figures *out)
 }
 
 void
-slo_evaluate(double objective, int64_t period_seconds,
-	     const int64_t bad_seconds[SLO_LB_COUNT], struct slo_figures *out)
+slo_evaluate(double objective, int64_t period_seconds, const int64_t bad_seconds[SLO_LB_COUNT],
+	     struct slo_figures *out)
 {
 	double allowed = 1.0 - objective; /* the error ratio the SLO allows */
 	double bad_minutes = (double)bad_seconds[SLO_LB_PERIOD] / 60.0;

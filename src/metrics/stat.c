@@ -240,8 +240,7 @@ kth_smallest(const struct mx_samples *const *lists, size_t n_lists, uint64_t k)
 }
 
 static double
-percentile_lists(const struct mx_samples *const *lists, size_t n_lists, size_t n,
-		 unsigned permille)
+percentile_lists(const struct mx_samples *const *lists, size_t n_lists, size_t n, unsigned permille)
 {
 	uint64_t k;
 	double frac, lo;

@@ -39,10 +39,11 @@ fail(struct json_scan *scan, const char *what)
 
 	json_scan_position(scan, scan->p, &line, &column);
 	if (scan->p >= scan->end)
-		snprintf(scan->error, sizeof(scan->error), "line %d: unexpected end of input (truncated?) %s",
-			 line, what);
+		snprintf(scan->error, sizeof(scan->error),
+			 "line %d: unexpected end of input (truncated?) %s", line, what);
 	else
-		snprintf(scan->error, sizeof(scan->error), "line %d column %d: %s", line, column, what);
+		snprintf(scan->error, sizeof(scan->error), "line %d column %d: %s", line, column,
+			 what);
 	return false;
 }
 
@@ -105,7 +106,8 @@ skip_value(struct json_scan *scan)
 				scan->p++;
 				return true;
 			}
-		} else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+		} else if (depth == 0 &&
+			   (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
 			return true;
 		}
 		scan->p++;

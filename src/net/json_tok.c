@@ -125,12 +125,11 @@ hex_value(unsigned char c)
  * non-ASCII (UTF-8 is validated byte by byte). The rest is copied through unchecked,
  * which is what makes the common case fast. */
 static const unsigned char string_stop[256] = {
-	R16(1), R16(1),
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
-	R16(0), R16(0),
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
-	R16(0), R16(0),
-	R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
+	R16(1), R16(1), 0,	0,	1,	0,	0,	0,	0,	0,
+	0,	0,	0,	0,	0,	0,	0,	0, /* 0x20: '"' */
+	R16(0), R16(0), 0,	0,	0,	0,	0,	0,	0,	0,
+	0,	0,	0,	0,	1,	0,	0,	0, /* 0x50: '\\' */
+	R16(0), R16(0), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
 };
 #undef R16
 
@@ -201,7 +200,8 @@ scan_escape(struct jtok_parser *p, const unsigned char *s, size_t len, size_t *p
 	if ((lo = scan_hex4(p, s, len, i + 8, i + 6)) < 0)
 		return false;
 	if (lo < 0xdc00 || lo > 0xdfff)
-		return fail(p, i, "unpaired high surrogate \\u%04lx in a string (followed by \\u%04lx)",
+		return fail(p, i,
+			    "unpaired high surrogate \\u%04lx in a string (followed by \\u%04lx)",
 			    u, lo);
 	*pos = i + 12;
 	return true;
@@ -233,9 +233,9 @@ scan_utf8(struct jtok_parser *p, const unsigned char *s, size_t len, size_t *pos
 		need = 3;
 	} else {
 		return fail(p, i, "invalid UTF-8 in a string (%s 0x%02x)",
-			    c == 0xc0 || c == 0xc1 ? "overlong encoding, byte" :
-			    c < 0xc0	       ? "unexpected continuation byte" :
-						 "byte",
+			    c == 0xc0 || c == 0xc1 ? "overlong encoding, byte"
+			    : c < 0xc0		   ? "unexpected continuation byte"
+						   : "byte",
 			    c);
 	}
 	for (k = 1; k <= need; k++) {
@@ -772,8 +772,9 @@ parse(struct jtok_parser *p, const char *text, size_t len, size_t *used)
 			depth++;
 			i = skip_ws(s, len, i + 1);
 			if (i == len)
-				return fail_eof(p, len, c == '{' ? "expected a key or '}'" :
-								   "expected a value or ']'");
+				return fail_eof(p, len,
+						c == '{' ? "expected a key or '}'"
+							 : "expected a value or ']'");
 			if (s[i] == c + 2) /* '{' + 2 == '}', '[' + 2 == ']': empty, closed below */
 				break;
 			if (c == '{' && !scan_key(p, s, len, &i, cur))
@@ -830,8 +831,9 @@ parse(struct jtok_parser *p, const char *text, size_t len, size_t *used)
 				}
 				i = skip_ws(s, len, i);
 				if (i != len)
-					return fail_found(p, i, s[i],
-							  "expected the end of input after the JSON value");
+					return fail_found(
+						p, i, s[i],
+						"expected the end of input after the JSON value");
 				return true;
 			}
 			t = &p->toks[cur];
@@ -839,7 +841,8 @@ parse(struct jtok_parser *p, const char *text, size_t len, size_t *used)
 			i = skip_ws(s, len, i);
 			if (i == len)
 				return fail_eof(p, len,
-						array ? "expected ',' or ']'" : "expected ',' or '}'");
+						array ? "expected ',' or ']'"
+						      : "expected ',' or '}'");
 			c = s[i];
 			if (c == ',') {
 				size_t comma = i;
@@ -847,7 +850,8 @@ parse(struct jtok_parser *p, const char *text, size_t len, size_t *used)
 				i = skip_ws(s, len, i + 1);
 				if (i == len)
 					return fail_eof(p, len,
-							array ? "expected a value" : "expected a key");
+							array ? "expected a value"
+							      : "expected a key");
 				if (s[i] == (array ? ']' : '}'))
 					return fail(p, comma, "trailing comma before '%c'", s[i]);
 				if (!array && !scan_key(p, s, len, &i, cur))
@@ -855,9 +859,10 @@ parse(struct jtok_parser *p, const char *text, size_t len, size_t *used)
 				break;
 			}
 			if (c != (array ? ']' : '}'))
-				return fail_found(p, i, c,
-						  array ? "expected ',' or ']' after an array element" :
-							  "expected ',' or '}' after an object member");
+				return fail_found(
+					p, i, c,
+					array ? "expected ',' or ']' after an array element"
+					      : "expected ',' or '}' after an object member");
 			if (t->size)
 				p->toks[t->end].last = true;
 			if (!array && t->size > 1 && !check_duplicates(p, text, cur))

@@ -89,7 +89,8 @@ store_stmt(struct store *store, enum store_stmt id, const char *sql)
 		sqlite3_clear_bindings(stmt);
 		return stmt;
 	}
-	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
+	    SQLITE_OK) {
 		store_error(store, "preparing a statement");
 		return NULL;
 	}
@@ -185,7 +186,8 @@ exec(struct store *store, const char *sql, const char *doing)
 	enum status_code code = SUCCESS;
 
 	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		code = error("%s: %s: %s", store->path, doing, msg ? msg : sqlite3_errmsg(store->db));
+		code = error("%s: %s: %s", store->path, doing,
+			     msg ? msg : sqlite3_errmsg(store->db));
 	sqlite3_free(msg);
 	return code;
 }
@@ -254,7 +256,8 @@ configure(struct store *store, bool readonly)
 		return store_error(store, "reading the schema version");
 	if (version > want)
 		return error("%s: the cache has schema version %d, newer than this sitrep "
-			     "knows (%d); upgrade sitrep or use another --db", store->path, version, want);
+			     "knows (%d); upgrade sitrep or use another --db",
+			     store->path, version, want);
 	if (!readonly) {
 		code = exec(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
 			    "enabling write-ahead logging");
@@ -264,7 +267,8 @@ configure(struct store *store, bool readonly)
 	if (version < want) {
 		if (readonly)
 			return error("%s: the cache has schema version %d; run a sync or import "
-				     "to upgrade it to %d", store->path, version, want);
+				     "to upgrade it to %d",
+				     store->path, version, want);
 		return migrate(store, version, want);
 	}
 	return SUCCESS;
@@ -275,14 +279,16 @@ store_open(struct store **out, const char *path, unsigned flags)
 {
 	struct store *store = xcalloc(1, sizeof(*store));
 	bool readonly = flags & STORE_READONLY;
-	int open_flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int open_flags =
+		readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	enum status_code code;
 
 	store->path = xstrdup(path);
 	*out = NULL;
 	if (!readonly && (code = make_parent_dirs(path)) != SUCCESS)
 		goto fail;
-	if (sqlite3_open_v2(path, &store->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &store->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		code = error("cannot open the cache %s: %s", path,
 			     store->db ? sqlite3_errmsg(store->db) : "out of memory");
 		goto fail;
@@ -358,8 +364,8 @@ enum status_code
 store_set_setting(struct store *store, const char *key, const char *value)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_SET_SETTING,
-		"INSERT INTO settings(key, value) VALUES (?, ?) "
-		"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+					"INSERT INTO settings(key, value) VALUES (?, ?) "
+					"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 
 	if (!stmt)
 		return ERROR_CUSTOM_MESSAGE;
@@ -371,8 +377,8 @@ store_set_setting(struct store *store, const char *key, const char *value)
 enum status_code
 store_get_setting(struct store *store, const char *key, char **value)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_GET_SETTING,
-		"SELECT value FROM settings WHERE key = ?");
+	sqlite3_stmt *stmt =
+		store_stmt(store, STMT_GET_SETTING, "SELECT value FROM settings WHERE key = ?");
 	int rc;
 
 	*value = NULL;

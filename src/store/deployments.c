@@ -6,15 +6,16 @@
 
 static const struct store_upsert deployment_upsert = {
 	.insert = STMT_DEPLOYMENT_INSERT,
-	.insert_sql = "INSERT INTO deployments(source, source_id, service_id, environment, status, "
+	.insert_sql =
+		"INSERT INTO deployments(source, source_id, service_id, environment, status, "
 		"kind, version, sha, pattern, started_at, finished_at, fixes, rolled_back_by, "
 		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 		"ON CONFLICT(source, source_id) DO NOTHING",
 	.update = STMT_DEPLOYMENT_UPDATE,
 	.update_sql = "UPDATE deployments SET service_id = ?3, environment = ?4, status = ?5, "
-		"kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
-		"finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
-		"WHERE source = ?1 AND source_id = ?2 AND ?14 >= updated_at",
+		      "kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
+		      "finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
+		      "WHERE source = ?1 AND source_id = ?2 AND ?14 >= updated_at",
 	.lookup = STMT_DEPLOYMENT_ID,
 	.lookup_sql = "SELECT id FROM deployments WHERE source = ?1 AND source_id = ?2",
 	.doing = "saving a deployment",
@@ -59,8 +60,9 @@ write_commits(struct store *store, int64_t id, const struct store_deployment *in
 	}
 	for (i = 0; i < in->n_commits; i++) {
 		if (!(stmt = store_stmt(store, STMT_DEPLOYMENT_COMMIT_ADD,
-			"INSERT INTO deployment_commits(deployment_id, position, sha, committed_at) "
-			"VALUES (?, ?, ?, ?)")))
+					"INSERT INTO deployment_commits(deployment_id, position, "
+					"sha, committed_at) "
+					"VALUES (?, ?, ?, ?)")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, (int64_t)i);
@@ -79,7 +81,8 @@ store_upsert_deployment(struct store *store, const struct store_deployment *in)
 	bool fresh;
 
 	if (store_service_id(store, in->service, true, &service_id) != SUCCESS ||
-	    store_upsert_row(store, &deployment_upsert, bind_deployment, in, service_id, &id, &fresh) != SUCCESS)
+	    store_upsert_row(store, &deployment_upsert, bind_deployment, in, service_id, &id,
+			     &fresh) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	return id ? write_commits(store, id, in, fresh) : SUCCESS;
 }
@@ -91,9 +94,10 @@ static const char each_sql[] =
 
 enum status_code
 store_read_commits(struct store *store, int64_t id, struct dora_commit **commits, size_t *alloc,
-	     size_t *n)
+		   size_t *n)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_DEPLOYMENT_COMMITS,
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_DEPLOYMENT_COMMITS,
 		"SELECT sha, committed_at FROM deployment_commits WHERE deployment_id = ? "
 		"ORDER BY position");
 	int rc;
@@ -151,7 +155,8 @@ store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx)
 
 		free_commit_shas(commits, n);
 		n = 0;
-		if ((code = store_read_commits(store, sqlite3_column_int64(stmt, 0), &commits, &alloc, &n)) != SUCCESS)
+		if ((code = store_read_commits(store, sqlite3_column_int64(stmt, 0), &commits,
+					       &alloc, &n)) != SUCCESS)
 			break;
 		rec.commits = commits;
 		rec.n_commits = n;

@@ -16,7 +16,8 @@ struct id_entry {
 static int
 id_entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct id_entry *)a)->source_id, ((const struct id_entry *)b)->source_id);
+	return strcmp(((const struct id_entry *)a)->source_id,
+		      ((const struct id_entry *)b)->source_id);
 }
 
 static long
@@ -40,8 +41,9 @@ is_production(const char *env)
 static bool
 is_success(const char *status)
 {
-	return status && (strcasecmp(status, "success") == 0 || strcasecmp(status, "succeeded") == 0 ||
-			  strcasecmp(status, "successful") == 0);
+	return status &&
+	       (strcasecmp(status, "success") == 0 || strcasecmp(status, "succeeded") == 0 ||
+		strcasecmp(status, "successful") == 0);
 }
 
 /* Per-deployment text kept while links are resolved. */
@@ -58,13 +60,15 @@ load_commits(struct store *store, struct store_dora_input *in, struct loaded *ro
 
 	for (i = 0; i < in->n_deployments; i++) {
 		rows[i].first_commit = in->n_commits;
-		if (store_read_commits(store, db_ids[i], &in->commits, &alloc, &in->n_commits) != SUCCESS)
+		if (store_read_commits(store, db_ids[i], &in->commits, &alloc, &in->n_commits) !=
+		    SUCCESS)
 			return ERROR_CUSTOM_MESSAGE;
 		in->deployments[i].n_commits = in->n_commits - rows[i].first_commit;
 	}
 	/* Pointers only now: the array moved while it grew. */
 	for (i = 0; i < in->n_deployments; i++)
-		in->deployments[i].commits = in->n_commits ? in->commits + rows[i].first_commit : NULL;
+		in->deployments[i].commits =
+			in->n_commits ? in->commits + rows[i].first_commit : NULL;
 	return SUCCESS;
 }
 
@@ -79,15 +83,18 @@ load_deployments(struct store *store, const size_t *service_index, size_t n_inde
 	int rc;
 
 	if (sqlite3_prepare_v2(store->db,
-		"SELECT id, service_id, environment, status, kind, finished_at, source_id, fixes, "
-		"rolled_back_by FROM deployments ORDER BY id", -1, &stmt, NULL) != SQLITE_OK)
+			       "SELECT id, service_id, environment, status, kind, finished_at, "
+			       "source_id, fixes, "
+			       "rolled_back_by FROM deployments ORDER BY id",
+			       -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "reading deployments");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int64_t service_id = sqlite3_column_int64(stmt, 1);
 		struct dora_deployment *d;
 		size_t n = in->n_deployments;
 
-		if (service_id < 0 || (uint64_t)service_id >= n_index || service_index[service_id] == SIZE_MAX)
+		if (service_id < 0 || (uint64_t)service_id >= n_index ||
+		    service_index[service_id] == SIZE_MAX)
 			continue;
 		in->deployments = xgrow(in->deployments, &alloc, n + 1, sizeof(*in->deployments));
 		rows = xgrow(rows, &rows_alloc, n + 1, sizeof(*rows));
@@ -101,8 +108,10 @@ load_deployments(struct store *store, const size_t *service_index, size_t n_inde
 		d->kind = (enum dora_kind)sqlite3_column_int(stmt, 4);
 		d->finished_at = store_column_time(stmt, 5);
 		rows[n].source_id = xstrdup(store_column_text(stmt, 6));
-		rows[n].fixes = store_column_text(stmt, 7) ? xstrdup(store_column_text(stmt, 7)) : NULL;
-		rows[n].rolled_back_by = store_column_text(stmt, 8) ? xstrdup(store_column_text(stmt, 8)) : NULL;
+		rows[n].fixes =
+			store_column_text(stmt, 7) ? xstrdup(store_column_text(stmt, 7)) : NULL;
+		rows[n].rolled_back_by =
+			store_column_text(stmt, 8) ? xstrdup(store_column_text(stmt, 8)) : NULL;
 		in->n_deployments++;
 	}
 	sqlite3_finalize(stmt);
@@ -112,15 +121,19 @@ load_deployments(struct store *store, const size_t *service_index, size_t n_inde
 }
 
 static enum status_code
-load_incidents(struct store *store, struct store_dora_input *in, const struct id_entry *ids, size_t n_ids)
+load_incidents(struct store *store, struct store_dora_input *in, const struct id_entry *ids,
+	       size_t n_ids)
 {
 	sqlite3_stmt *stmt;
 	size_t alloc = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(store->db,
-		"SELECT caused_by, impact_start, detected_at, acknowledged_at, contained_at, "
-		"resolved_at FROM incidents WHERE caused_by IS NOT NULL AND impact != 2 /* planned */", -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    store->db,
+		    "SELECT caused_by, impact_start, detected_at, acknowledged_at, contained_at, "
+		    "resolved_at FROM incidents WHERE caused_by IS NOT NULL AND impact != 2 /* "
+		    "planned */",
+		    -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "reading incidents");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		long index = find_index(ids, n_ids, store_column_text(stmt, 0));
@@ -134,7 +147,8 @@ load_incidents(struct store *store, struct store_dora_input *in, const struct id
 		mx.contained_at = store_column_time(stmt, 4);
 		mx.resolved_at = store_column_time(stmt, 5);
 		mx_normalize(&mx);
-		in->incidents = xgrow(in->incidents, &alloc, in->n_incidents + 1, sizeof(*in->incidents));
+		in->incidents =
+			xgrow(in->incidents, &alloc, in->n_incidents + 1, sizeof(*in->incidents));
 		in->incidents[in->n_incidents].deployment = (size_t)index;
 		in->incidents[in->n_incidents].impact_start = mx.impact_start;
 		in->incidents[in->n_incidents].resolved_at = mx.resolved_at;
@@ -166,7 +180,8 @@ store_load_dora(struct store *store, const size_t *service_index, size_t n_index
 	qsort(ids, in->n_deployments, sizeof(*ids), id_entry_cmp);
 	for (i = 0; i < in->n_deployments; i++) {
 		in->deployments[i].fixes = find_index(ids, in->n_deployments, rows[i].fixes);
-		in->deployments[i].rolled_back_by = find_index(ids, in->n_deployments, rows[i].rolled_back_by);
+		in->deployments[i].rolled_back_by =
+			find_index(ids, in->n_deployments, rows[i].rolled_back_by);
 	}
 	code = load_incidents(store, in, ids, in->n_deployments);
 out:

@@ -62,8 +62,10 @@ sla_json(const struct store_incident *in)
 
 	json_object_set_new(sla, "policy", text_value(in->sla_policy));
 	json_object_set_new(sla, "target_minutes", minutes_value(in->sla.target_seconds));
-	json_object_set_new(sla, "schedule", json_string(in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS ?
-							  "business_hours" : "24x7"));
+	json_object_set_new(sla, "schedule",
+			    json_string(in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS
+						? "business_hours"
+						: "24x7"));
 	json_object_set_new(sla, "start_time", time_value(in->sla.start_time));
 	json_object_set_new(sla, "stop_time", time_value(in->sla.stop_time));
 	for (i = 0; i < in->sla.n_pauses; i++)
@@ -101,9 +103,10 @@ incident_json(const struct store_incident *in)
 	json_object_set_new(rec, "resolved_at", time_value(in->resolved_at));
 	json_object_set_new(rec, "closed_at", time_value(in->closed_at));
 	for (i = 0; i < in->n_reopens; i++)
-		json_array_append_new(reopens, json_pack("{s:o,s:o}",
-			"resolved_at", time_value(in->reopens[i].resolved_at),
-			"reopened_at", time_value(in->reopens[i].reopened_at)));
+		json_array_append_new(reopens, json_pack("{s:o,s:o}", "resolved_at",
+							 time_value(in->reopens[i].resolved_at),
+							 "reopened_at",
+							 time_value(in->reopens[i].reopened_at)));
 	json_object_set_new(rec, "reopens", reopens);
 	json_object_set_new(rec, "caused_by_deployment", text_value(in->caused_by));
 	json_object_set_new(rec, "url", text_value(in->url));
@@ -135,7 +138,8 @@ deployment_json(const struct store_deployment *d)
 	json_object_set_new(rec, "rolled_back_by", text_value(d->rolled_back_by));
 	for (i = 0; i < d->n_commits; i++)
 		json_array_append_new(commits, json_pack("{s:s,s:o}", "sha", d->commits[i].sha,
-							 "committed_at", time_value(d->commits[i].committed_at)));
+							 "committed_at",
+							 time_value(d->commits[i].committed_at)));
 	json_object_set_new(rec, "commits", commits);
 	json_object_set_new(rec, "updated_at", time_value(d->updated_at));
 	return rec;
@@ -278,9 +282,11 @@ json_head(struct store *store, FILE *out, const char *key)
 	    (code = store_get_setting(store, "business_hours", &hours)) != SUCCESS)
 		goto out;
 	if (reopen)
-		json_object_set_new(settings, "reopen_merge_window_hours", json_real(strtod(reopen, NULL)));
+		json_object_set_new(settings, "reopen_merge_window_hours",
+				    json_real(strtod(reopen, NULL)));
 	if (hours)
-		json_object_set_new(settings, "business_hours", json_parse(hours, strlen(hours), NULL, 0));
+		json_object_set_new(settings, "business_hours",
+				    json_parse(hours, strlen(hours), NULL, 0));
 	for (i = 0; i < n; i++) {
 		json_t *s = json_pack("{s:s}", "name", services[i].name);
 		char slo[32];
@@ -289,7 +295,8 @@ json_head(struct store *store, FILE *out, const char *key)
 			snprintf(slo, sizeof(slo), "%.15g", services[i].slo);
 			json_object_set_new(s, "slo", json_string(slo));
 		}
-		json_object_set_new(s, "slo_period_days", json_integer(services[i].slo_period_days));
+		json_object_set_new(s, "slo_period_days",
+				    json_integer(services[i].slo_period_days));
 		if (services[i].tier)
 			json_object_set_new(s, "tier", json_integer(services[i].tier));
 		json_array_append_new(list, s);

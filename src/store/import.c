@@ -28,7 +28,7 @@
 struct importer {
 	struct store *store;
 	struct import_report *report;
-	bool writing;                /* false after the first problem */
+	bool writing;		     /* false after the first problem */
 	enum status_code store_code; /* a failure of the cache itself */
 	/* scratch arrays reused from record to record */
 	const char **services;
@@ -43,7 +43,7 @@ struct importer {
 	struct jtok_parser tok;
 	const char *text;
 	struct buf scratch;
-	char *arena;                 /* NUL-terminated strings, stable for the record */
+	char *arena; /* NUL-terminated strings, stable for the record */
 	size_t arena_len, arena_alloc;
 };
 
@@ -100,7 +100,8 @@ tok_cstr(struct importer *im, size_t t)
 {
 	char *out;
 
-	if (tok_at(im, t)->type != JTOK_STRING || !jtok_string(&im->tok, im->text, t, &im->scratch) ||
+	if (tok_at(im, t)->type != JTOK_STRING ||
+	    !jtok_string(&im->tok, im->text, t, &im->scratch) ||
 	    memchr(im->scratch.data, '\0', im->scratch.len) ||
 	    im->arena_len + im->scratch.len + 1 > im->arena_alloc)
 		return NULL;
@@ -110,8 +111,7 @@ tok_cstr(struct importer *im, size_t t)
 	return out;
 }
 
-static void PRINTF_LIKE(3, 4)
-problem(struct importer *im, const char *path, const char *fmt, ...)
+static void PRINTF_LIKE(3, 4) problem(struct importer *im, const char *path, const char *fmt, ...)
 {
 	struct import_report *r = im->report;
 	struct buf b;
@@ -294,7 +294,8 @@ check_weekdays(struct importer *im, size_t bh, const char *path)
 			if (jtok_streq(&im->tok, im->text, e, weekday_names[d]))
 				break;
 		if (d == ARRAY_SIZE(weekday_names))
-			problem(im, path, ".weekdays[%zu]: not one of Sun, Mon, Tue, Wed, Thu, Fri, Sat", i);
+			problem(im, path,
+				".weekdays[%zu]: not one of Sun, Mon, Tue, Wed, Thu, Fri, Sat", i);
 	}
 }
 
@@ -330,7 +331,9 @@ check_business_hours(struct importer *im, size_t bh)
 	get_string(im, bh, "timezone", path, false, &tz);
 	if (tz && !streq(tz, "UTC") && !streq(tz, "Z") &&
 	    !((tz[0] == '+' || tz[0] == '-') && valid_clock(tz + 1)))
-		problem(im, path, ".timezone: \"%s\" is not supported: use UTC or a fixed offset such as +01:00",
+		problem(im, path,
+			".timezone: \"%s\" is not supported: use UTC or a fixed offset such as "
+			"+01:00",
 			tz);
 	if (get_string(im, bh, "start", path, false, &start) && start && !valid_clock(start))
 		problem(im, path, ".start: not a HH:MM time");
@@ -352,7 +355,8 @@ import_settings(struct importer *im, size_t settings)
 		problem(im, "settings", "not an object");
 		return;
 	}
-	if (get_number(im, settings, "reopen_merge_window_hours", "settings", 0, 24 * 365, &hours) &&
+	if (get_number(im, settings, "reopen_merge_window_hours", "settings", 0, 24 * 365,
+		       &hours) &&
 	    im->writing) {
 		char text[32];
 
@@ -421,7 +425,8 @@ import_service(struct importer *im, size_t v, size_t index)
 		s.name = (char *)(uintptr_t)name;
 		slo = member(im, v, "slo");
 		if (slo && !parse_slo(im, slo, &s.slo))
-			bad_value(im, path, "slo", slo, "not an objective between 0 and 1 such as \"0.999\"");
+			bad_value(im, path, "slo", slo,
+				  "not an objective between 0 and 1 such as \"0.999\"");
 		get_number(im, v, "slo_period_days", path, 1, 366, &days);
 		get_number(im, v, "tier", path, 0, 9, &tier);
 		s.slo_period_days = (int)days;
@@ -462,7 +467,8 @@ read_services(struct importer *im, size_t rec, const char *path, struct store_in
 			im->services[in->n_services++] = name;
 		}
 	} else {
-		problem(im, path, ".service: %s", v ? "not a name or a non-empty array of names" : "missing");
+		problem(im, path, ".service: %s",
+			v ? "not a name or a non-empty array of names" : "missing");
 		return false;
 	}
 	in->services = im->services;
@@ -483,7 +489,8 @@ read_reopens(struct importer *im, size_t rec, const char *path, struct store_inc
 		problem(im, path, ".reopens: not an array");
 		return false;
 	}
-	im->reopens = xgrow(im->reopens, &im->reopens_alloc, tok_at(im, v)->size + 1, sizeof(*im->reopens));
+	im->reopens = xgrow(im->reopens, &im->reopens_alloc, tok_at(im, v)->size + 1,
+			    sizeof(*im->reopens));
 	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
 		struct mx_reopen *r = &im->reopens[in->n_reopens];
 		bool good = true;
@@ -515,10 +522,10 @@ read_pause(struct importer *im, size_t pair, struct mx_pause *p)
 
 	return is_type(im, pair, JTOK_ARRAY) && tok_at(im, pair)->size == 2 &&
 	       is_type(im, a, JTOK_STRING) && is_type(im, b, JTOK_STRING) &&
-	       timestamp_parse_n(im->text + tok_at(im, a)->start, tok_at(im, a)->end - tok_at(im, a)->start,
-				 &p->start) &&
-	       timestamp_parse_n(im->text + tok_at(im, b)->start, tok_at(im, b)->end - tok_at(im, b)->start,
-				 &p->end) &&
+	       timestamp_parse_n(im->text + tok_at(im, a)->start,
+				 tok_at(im, a)->end - tok_at(im, a)->start, &p->start) &&
+	       timestamp_parse_n(im->text + tok_at(im, b)->start,
+				 tok_at(im, b)->end - tok_at(im, b)->start, &p->end) &&
 	       p->end >= p->start;
 }
 
@@ -535,7 +542,8 @@ read_pauses(struct importer *im, size_t sla, const char *path, struct mx_sla *ou
 		problem(im, path, ".pauses: not an array");
 		return false;
 	}
-	im->pauses = xgrow(im->pauses, &im->pauses_alloc, tok_at(im, v)->size + 1, sizeof(*im->pauses));
+	im->pauses =
+		xgrow(im->pauses, &im->pauses_alloc, tok_at(im, v)->size + 1, sizeof(*im->pauses));
 	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
 		if (!read_pause(im, e, &im->pauses[out->n_pauses])) {
 			problem(im, path, ".pauses[%zu]: not a [start, end] pair of timestamps", i);
@@ -572,7 +580,8 @@ read_sla(struct importer *im, size_t rec, const char *path, struct store_inciden
 		ok = false;
 	}
 	ok &= get_number(im, sla, "target_minutes", sub, 0.001, 1e9, &target);
-	ok &= get_enum(im, sla, "schedule", sub, schedule_names, ARRAY_SIZE(schedule_names), &schedule);
+	ok &= get_enum(im, sla, "schedule", sub, schedule_names, ARRAY_SIZE(schedule_names),
+		       &schedule);
 	ok &= get_time(im, sla, "start_time", sub, false, &in->sla.start_time);
 	ok &= get_time(im, sla, "stop_time", sub, false, &in->sla.stop_time);
 	ok &= read_pauses(im, sla, sub, &in->sla);
@@ -611,7 +620,8 @@ read_incident(struct importer *im, size_t rec, const char *path, struct store_in
 	ok &= get_string(im, rec, "source", path, true, &in->source);
 	ok &= read_services(im, rec, path, in);
 	ok &= get_string(im, rec, "title", path, false, &in->title);
-	ok &= get_enum(im, rec, "severity", path, severity_names, ARRAY_SIZE(severity_names), &severity);
+	ok &= get_enum(im, rec, "severity", path, severity_names, ARRAY_SIZE(severity_names),
+		       &severity);
 	in->severity = severity >= 0 ? severity_names[severity] : NULL;
 	ok &= get_enum(im, rec, "impact", path, impact_names, ARRAY_SIZE(impact_names), &impact);
 	in->impact = (enum mx_impact)impact;
@@ -650,7 +660,8 @@ import_incident(struct importer *im, size_t rec, size_t index)
 /* ---- deployments ---- */
 
 static const char *const kind_names[] = { "normal", "hotfix", "rollback" };
-static const char *const pattern_names[] = { "recreate", "rolling", "blue-green", "canary", "ab", "shadow" };
+static const char *const pattern_names[] = { "recreate", "rolling", "blue-green",
+					     "canary",	 "ab",	    "shadow" };
 
 static bool
 read_commits(struct importer *im, size_t rec, const char *path, struct store_deployment *d)
@@ -666,7 +677,8 @@ read_commits(struct importer *im, size_t rec, const char *path, struct store_dep
 		problem(im, path, ".commits: not an array");
 		return false;
 	}
-	im->commits = xgrow(im->commits, &im->commits_alloc, tok_at(im, v)->size + 1, sizeof(*im->commits));
+	im->commits = xgrow(im->commits, &im->commits_alloc, tok_at(im, v)->size + 1,
+			    sizeof(*im->commits));
 	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
 		struct dora_commit *c = &im->commits[d->n_commits];
 
@@ -700,7 +712,8 @@ read_deployment(struct importer *im, size_t rec, const char *path, struct store_
 	d->kind = (enum dora_kind)kind;
 	ok &= get_string(im, rec, "version", path, false, &d->version);
 	ok &= get_string(im, rec, "sha", path, false, &d->sha);
-	ok &= get_enum(im, rec, "pattern", path, pattern_names, ARRAY_SIZE(pattern_names), &pattern);
+	ok &= get_enum(im, rec, "pattern", path, pattern_names, ARRAY_SIZE(pattern_names),
+		       &pattern);
 	d->pattern = pattern >= 0 ? pattern_names[pattern] : NULL;
 	ok &= get_time(im, rec, "started_at", path, false, &d->started_at);
 	ok &= get_time(im, rec, "finished_at", path, false, &d->finished_at);
@@ -709,8 +722,9 @@ read_deployment(struct importer *im, size_t rec, const char *path, struct store_
 	ok &= read_commits(im, rec, path, d);
 	ok &= get_time(im, rec, "updated_at", path, false, &d->updated_at);
 	if (d->updated_at == TIME_NONE)
-		d->updated_at = d->finished_at != TIME_NONE ? d->finished_at :
-				d->started_at != TIME_NONE ? d->started_at : 0;
+		d->updated_at = d->finished_at != TIME_NONE  ? d->finished_at
+				: d->started_at != TIME_NONE ? d->started_at
+							     : 0;
 	return ok;
 }
 
@@ -839,7 +853,8 @@ import_document(struct importer *im, const char *text, size_t len)
 	if (scan.error[0] || !json_scan_end(&scan))
 		problem(im, "(file)", "%s", scan.error);
 	else if (!seen_format)
-		problem(im, "format", ": missing: the file must say \"format\": \"" IMPORT_FORMAT "\"");
+		problem(im, "format",
+			": missing: the file must say \"format\": \"" IMPORT_FORMAT "\"");
 }
 
 /* Maps path (or reads standard input for "-"); *unmap says how to free. */
@@ -859,7 +874,8 @@ load_text(const char *path, char **text, size_t *len, bool *mapped)
 		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
 			if (!buf_add(&b, chunk, n)) {
 				buf_release(&b);
-				return error("standard input: larger than %zu bytes", MAX_STDIN_BYTES);
+				return error("standard input: larger than %zu bytes",
+					     MAX_STDIN_BYTES);
 			}
 		*len = b.len;
 		*text = buf_detach(&b);
@@ -907,8 +923,8 @@ import_file(struct store *store, const char *path, struct import_report *report)
 		if (report->n_problems == 0)
 			code = store_commit(store);
 		else
-			code = error("%s: %zu problem%s; nothing was imported", path, report->n_problems,
-				     report->n_problems == 1 ? "" : "s");
+			code = error("%s: %zu problem%s; nothing was imported", path,
+				     report->n_problems, report->n_problems == 1 ? "" : "s");
 		if (code != SUCCESS)
 			store_rollback(store);
 	}

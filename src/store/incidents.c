@@ -8,25 +8,26 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
-#define INCIDENT_COLUMNS \
-	"source, source_id, service_id, title, severity, impact, impact_start, detected_at, " \
+#define INCIDENT_COLUMNS                                                                        \
+	"source, source_id, service_id, title, severity, impact, impact_start, detected_at, "   \
 	"acknowledged_at, contained_at, resolved_at, closed_at, reopen_count, extra_services, " \
-	"caused_by, url, sla_policy, sla_target, sla_schedule, sla_start, sla_stop, " \
+	"caused_by, url, sla_policy, sla_target, sla_schedule, sla_start, sla_stop, "           \
 	"sla_pause_count, updated_at"
 
 static const struct store_upsert incident_upsert = {
 	.insert = STMT_INCIDENT_INSERT,
-	.insert_sql = "INSERT INTO incidents(" INCIDENT_COLUMNS ") "
+	.insert_sql =
+		"INSERT INTO incidents(" INCIDENT_COLUMNS ") "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 		"?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT(source, source_id) DO NOTHING",
 	.update = STMT_INCIDENT_UPDATE,
 	.update_sql = "UPDATE incidents SET service_id = ?3, title = ?4, severity = ?5, "
-		"impact = ?6, impact_start = ?7, detected_at = ?8, acknowledged_at = ?9, "
-		"contained_at = ?10, resolved_at = ?11, closed_at = ?12, reopen_count = ?13, "
-		"extra_services = ?14, caused_by = ?15, url = ?16, sla_policy = ?17, "
-		"sla_target = ?18, sla_schedule = ?19, sla_start = ?20, sla_stop = ?21, "
-		"sla_pause_count = ?22, updated_at = ?23 "
-		"WHERE source = ?1 AND source_id = ?2 AND ?23 >= updated_at",
+		      "impact = ?6, impact_start = ?7, detected_at = ?8, acknowledged_at = ?9, "
+		      "contained_at = ?10, resolved_at = ?11, closed_at = ?12, reopen_count = ?13, "
+		      "extra_services = ?14, caused_by = ?15, url = ?16, sla_policy = ?17, "
+		      "sla_target = ?18, sla_schedule = ?19, sla_start = ?20, sla_stop = ?21, "
+		      "sla_pause_count = ?22, updated_at = ?23 "
+		      "WHERE source = ?1 AND source_id = ?2 AND ?23 >= updated_at",
 	.lookup = STMT_INCIDENT_ID,
 	.lookup_sql = "SELECT id FROM incidents WHERE source = ?1 AND source_id = ?2",
 	.doing = "saving an incident",
@@ -73,11 +74,13 @@ bind_incident(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 
 /* Rewrites the derived metric row of incident id. */
 static enum status_code
-write_metric_row(struct store *store, int64_t id, int64_t service_id, const struct store_incident *in)
+write_metric_row(struct store *store, int64_t id, int64_t service_id,
+		 const struct store_incident *in)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_METRICS_SET,
-		"INSERT OR REPLACE INTO incident_metrics(incident_id, service_id, first_at, last_at, mx) "
-		"VALUES (?, ?, ?, ?, ?)");
+					"INSERT OR REPLACE INTO incident_metrics(incident_id, "
+					"service_id, first_at, last_at, mx) "
+					"VALUES (?, ?, ?, ?, ?)");
 	uint8_t mx[MXROW_MAX];
 	int64_t first, last;
 	size_t n;
@@ -103,9 +106,12 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 		enum store_stmt stmt;
 		const char *sql;
 	} clear[] = {
-		{ STMT_INCIDENT_CHILDREN_CLEAR_SERVICES, "DELETE FROM incident_services WHERE incident_id = ?" },
-		{ STMT_INCIDENT_CHILDREN_CLEAR_REOPENS, "DELETE FROM incident_reopens WHERE incident_id = ?" },
-		{ STMT_INCIDENT_CHILDREN_CLEAR_PAUSES, "DELETE FROM sla_pauses WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_SERVICES,
+		  "DELETE FROM incident_services WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_REOPENS,
+		  "DELETE FROM incident_reopens WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_PAUSES,
+		  "DELETE FROM sla_pauses WHERE incident_id = ?" },
 	};
 	sqlite3_stmt *stmt;
 	size_t i;
@@ -123,7 +129,8 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 		if (store_service_id(store, in->services[i], true, &service_id) != SUCCESS)
 			return ERROR_CUSTOM_MESSAGE;
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_SERVICE_ADD,
-			"INSERT OR IGNORE INTO incident_services(incident_id, service_id) VALUES (?, ?)")))
+					"INSERT OR IGNORE INTO incident_services(incident_id, "
+					"service_id) VALUES (?, ?)")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, service_id);
@@ -132,8 +139,9 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 	}
 	for (i = 0; i < in->n_reopens; i++) {
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_REOPEN_ADD,
-			"INSERT OR REPLACE INTO incident_reopens(incident_id, resolved_at, reopened_at) "
-			"VALUES (?, ?, ?)")))
+					"INSERT OR REPLACE INTO incident_reopens(incident_id, "
+					"resolved_at, reopened_at) "
+					"VALUES (?, ?, ?)")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, in->reopens[i].resolved_at);
@@ -143,7 +151,8 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 	}
 	for (i = 0; in->sla.present && i < in->sla.n_pauses; i++) {
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_PAUSE_ADD,
-			"INSERT OR REPLACE INTO sla_pauses(incident_id, start, end) VALUES (?, ?, ?)")))
+					"INSERT OR REPLACE INTO sla_pauses(incident_id, start, "
+					"end) VALUES (?, ?, ?)")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, in->sla.pauses[i].start);
@@ -153,7 +162,8 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 	}
 	if (in->raw_json) {
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_RAW_SET,
-			"INSERT OR REPLACE INTO incident_raw(incident_id, json) VALUES (?, ?)")))
+					"INSERT OR REPLACE INTO incident_raw(incident_id, json) "
+					"VALUES (?, ?)")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		store_bind_text(stmt, 2, in->raw_json);
@@ -171,7 +181,8 @@ store_upsert_incident(struct store *store, const struct store_incident *in)
 	if (in->n_services == 0)
 		return error("incident %s/%s names no service", in->source, in->source_id);
 	if (store_service_id(store, in->services[0], true, &service_id) != SUCCESS ||
-	    store_upsert_row(store, &incident_upsert, bind_incident, in, service_id, &id, &fresh) != SUCCESS)
+	    store_upsert_row(store, &incident_upsert, bind_incident, in, service_id, &id, &fresh) !=
+		    SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	if (id == 0)
 		return SUCCESS; /* the stored record is newer, and so are its children */
@@ -190,7 +201,7 @@ struct incident_children {
 	size_t reopens_alloc;
 	struct mx_pause *pauses;
 	size_t pauses_alloc;
-	char **names;                /* owned copies of service names */
+	char **names; /* owned copies of service names */
 	size_t n_names;
 };
 
@@ -210,7 +221,8 @@ children_release(struct incident_children *c)
 static enum status_code
 read_reopens(struct store *store, int64_t id, struct incident_children *c, size_t *n)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_REOPENS,
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_INCIDENT_REOPENS,
 		"SELECT resolved_at, reopened_at FROM incident_reopens WHERE incident_id = ? "
 		"ORDER BY resolved_at");
 	int rc;
@@ -232,7 +244,8 @@ read_reopens(struct store *store, int64_t id, struct incident_children *c, size_
 static enum status_code
 read_pauses(struct store *store, int64_t id, struct incident_children *c, size_t *n)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_PAUSES,
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_INCIDENT_PAUSES,
 		"SELECT start, end FROM sla_pauses WHERE incident_id = ? ORDER BY start");
 	int rc;
 
@@ -257,8 +270,9 @@ read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_id
 		    struct incident_children *c, size_t *n)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_SERVICES,
-		"SELECT s.id, s.name FROM incident_services i JOIN services s ON s.id = i.service_id "
-		"WHERE i.incident_id = ? ORDER BY s.name");
+					"SELECT s.id, s.name FROM incident_services i JOIN "
+					"services s ON s.id = i.service_id "
+					"WHERE i.incident_id = ? ORDER BY s.name");
 	int rc;
 
 	if (!stmt)
@@ -268,7 +282,8 @@ read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_id
 		if (ids && *n < max_ids)
 			ids[*n] = sqlite3_column_int64(stmt, 0);
 		if (c) {
-			c->services = xgrow(c->services, &c->services_alloc, *n + 1, sizeof(*c->services));
+			c->services = xgrow(c->services, &c->services_alloc, *n + 1,
+					    sizeof(*c->services));
 			c->names = xrealloc(c->names, (c->n_names + 1) * sizeof(*c->names));
 			c->names[c->n_names] = xstrdup(store_column_text(stmt, 1));
 			c->services[*n] = c->names[c->n_names++];
@@ -317,7 +332,8 @@ fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
 	rec->contained_at = store_column_time(stmt, 10);
 	rec->resolved_at = store_column_time(stmt, 11);
 	rec->closed_at = store_column_time(stmt, 12);
-	if (sqlite3_column_int64(stmt, 13) > 0 && read_reopens(store, id, c, &rec->n_reopens) != SUCCESS)
+	if (sqlite3_column_int64(stmt, 13) > 0 &&
+	    read_reopens(store, id, c, &rec->n_reopens) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	rec->reopens = c->reopens;
 	rec->caused_by = store_column_text(stmt, 15);
@@ -328,7 +344,8 @@ fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
 	rec->sla.schedule = (enum mx_schedule)sqlite3_column_int(stmt, 19);
 	rec->sla.start_time = store_column_time(stmt, 20);
 	rec->sla.stop_time = store_column_time(stmt, 21);
-	if (sqlite3_column_int64(stmt, 22) > 0 && read_pauses(store, id, c, &rec->sla.n_pauses) != SUCCESS)
+	if (sqlite3_column_int64(stmt, 22) > 0 &&
+	    read_pauses(store, id, c, &rec->sla.n_pauses) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
 	rec->sla.pauses = c->pauses;
 	rec->updated_at = sqlite3_column_int64(stmt, 23);
@@ -371,10 +388,9 @@ store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
  * column API costs more than the metric engine itself at a million rows. */
 
 /* first_at and last_at bound when an incident can matter (see data/schema.sql). */
-static const char scan_sql[] =
-	"SELECT sitrep_scan_row(mx, incident_id) FROM incident_metrics "
-	"WHERE incident_id >= ?3 AND incident_id < ?4 "
-	"AND first_at < ?2 AND (last_at IS NULL OR last_at >= ?1)";
+static const char scan_sql[] = "SELECT sitrep_scan_row(mx, incident_id) FROM incident_metrics "
+			       "WHERE incident_id >= ?3 AND incident_id < ?4 "
+			       "AND first_at < ?2 AND (last_at IS NULL OR last_at >= ?1)";
 
 struct metric_scan {
 	struct store *store;
@@ -465,8 +481,9 @@ scan_final(sqlite3_context *context)
 enum status_code
 store_register_scan(struct store *store)
 {
-	if (sqlite3_create_function_v2(store->db, "sitrep_scan_row", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-				       store, NULL, scan_step, scan_final, NULL) != SQLITE_OK)
+	if (sqlite3_create_function_v2(store->db, "sitrep_scan_row", 2,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, store, NULL, scan_step,
+				       scan_final, NULL) != SQLITE_OK)
 		return store_error(store, "registering the metric scan");
 	return SUCCESS;
 }
@@ -475,8 +492,8 @@ enum status_code
 store_scan_metric_incidents(struct store *store, int64_t from, int64_t to,
 			    const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
 {
-	return store_scan_metric_range(store, from, to, INT64_MIN, INT64_MAX, service_index, n_index,
-				       cb, ctx);
+	return store_scan_metric_range(store, from, to, INT64_MIN, INT64_MAX, service_index,
+				       n_index, cb, ctx);
 }
 
 enum status_code
@@ -488,8 +505,10 @@ store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t 
 	*lo = *hi = *count = 0;
 	/* min() and max() of a rowid read the two ends of the b-tree; count(*) would
 	 * walk all of it, so the count is estimated from them (ids are dense). */
-	if (sqlite3_prepare_v2(store->db, "SELECT min(incident_id), max(incident_id) "
-				"FROM incident_metrics", -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT min(incident_id), max(incident_id) "
+			       "FROM incident_metrics",
+			       -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "counting incidents");
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		*lo = sqlite3_column_int64(stmt, 0);
@@ -505,8 +524,12 @@ store_scan_metric_range(struct store *store, int64_t from, int64_t to, int64_t i
 			const size_t *service_index, size_t n_index, store_mx_cb cb, void *ctx)
 {
 	struct metric_scan scan = {
-		.store = store, .service_index = service_index, .n_index = n_index,
-		.cb = cb, .ctx = ctx, .code = SUCCESS,
+		.store = store,
+		.service_index = service_index,
+		.n_index = n_index,
+		.cb = cb,
+		.ctx = ctx,
+		.code = SUCCESS,
 	};
 	sqlite3_stmt *stmt;
 	int rc;

@@ -25,7 +25,7 @@
 #define MXROW_HEAD 14 /* flags, service id, detected_at */
 
 enum mxrow_flags {
-	MXROW_IMPACT_MASK = 3,       /* enum mx_impact */
+	MXROW_IMPACT_MASK = 3, /* enum mx_impact */
 	MXROW_IMPACT_START = 1 << 2,
 	MXROW_ACKNOWLEDGED = 1 << 3,
 	MXROW_CONTAINED = 1 << 4,
@@ -189,7 +189,8 @@ mxrow_decode(const void *blob, size_t len, struct mx_incident *mx, struct mxrow_
 	mx->reopens = NULL;
 	mx->n_reopens = 0;
 	mx->sla.present = flags & MXROW_SLA;
-	mx->sla.schedule = flags & MXROW_SLA_BUSINESS ? MX_SCHEDULE_BUSINESS_HOURS : MX_SCHEDULE_24X7;
+	mx->sla.schedule =
+		flags & MXROW_SLA_BUSINESS ? MX_SCHEDULE_BUSINESS_HOURS : MX_SCHEDULE_24X7;
 	mx->sla.target_seconds = mx->sla.present ? next_value(&p, wide, 0) : 0;
 	mx->sla.start_time = mx->sla.present ? next_value(&p, wide, d) : TIME_NONE;
 	mx->sla.stop_time = optional_value(&p, flags, MXROW_SLA_STOP, wide, d);

@@ -87,8 +87,8 @@ store_service_cache_clear(struct service_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static enum status_code
-service_id_lookup(struct store *store, const char *name, bool create, int64_t *id);
+static enum status_code service_id_lookup(struct store *store, const char *name, bool create,
+					  int64_t *id);
 
 enum status_code
 store_service_id(struct store *store, const char *name, bool create, int64_t *id)
@@ -104,7 +104,8 @@ store_service_id(struct store *store, const char *name, bool create, int64_t *id
 static enum status_code
 service_id_lookup(struct store *store, const char *name, bool create, int64_t *id)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_SERVICE_ID, "SELECT id FROM services WHERE name = ?");
+	sqlite3_stmt *stmt =
+		store_stmt(store, STMT_SERVICE_ID, "SELECT id FROM services WHERE name = ?");
 	int rc;
 
 	if (!stmt)
@@ -134,7 +135,8 @@ service_id_lookup(struct store *store, const char *name, bool create, int64_t *i
 enum status_code
 store_upsert_service(struct store *store, const struct store_service *service)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_SERVICE_UPSERT,
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_SERVICE_UPSERT,
 		"INSERT INTO services(name, tier, slo, slo_period_days) "
 		"VALUES (?1, NULLIF(?2, 0), NULLIF(?3, 0.0), IFNULL(NULLIF(?4, 0), 28)) "
 		"ON CONFLICT(name) DO UPDATE SET "
@@ -153,9 +155,10 @@ store_upsert_service(struct store *store, const struct store_service *service)
 enum status_code
 store_list_services(struct store *store, struct store_service **out, size_t *n)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_SERVICE_LIST,
-		"SELECT id, name, IFNULL(tier, 0), IFNULL(slo, 0), slo_period_days "
-		"FROM services ORDER BY name");
+	sqlite3_stmt *stmt =
+		store_stmt(store, STMT_SERVICE_LIST,
+			   "SELECT id, name, IFNULL(tier, 0), IFNULL(slo, 0), slo_period_days "
+			   "FROM services ORDER BY name");
 	struct store_service *services = NULL;
 	size_t count = 0, alloc = 0;
 	int rc;

@@ -50,7 +50,7 @@ struct metric_scan;
 struct service_cache {
 	char **names;
 	int64_t *ids;
-	size_t n_slots;              /* a power of two, or 0 */
+	size_t n_slots; /* a power of two, or 0 */
 	size_t n;
 };
 
@@ -58,7 +58,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
-	struct metric_scan *scan;    /* the metric scan under way (incidents.c) */
+	struct metric_scan *scan; /* the metric scan under way (incidents.c) */
 	struct service_cache services;
 };
 
@@ -104,7 +104,7 @@ enum status_code store_read_commits(struct store *store, int64_t id, struct dora
 
 /* ---- the metric row (mxrow.c) ---- */
 
-#define MXROW_MAX 70            /* flags, service, detected_at, seven 8-byte values */
+#define MXROW_MAX 70 /* flags, service, detected_at, seven 8-byte values */
 
 /* Which child rows a metric row has (read from their tables when set). */
 struct mxrow_counts {
@@ -115,7 +115,8 @@ struct mxrow_counts {
 size_t mxrow_encode(const struct store_incident *in, int64_t service_id, uint8_t out[MXROW_MAX]);
 /* Unpacks a metric row (service, primary, reopens and pauses are left to the caller);
  * false if the blob is damaged. */
-bool mxrow_decode(const void *blob, size_t len, struct mx_incident *mx, struct mxrow_counts *counts);
+bool mxrow_decode(const void *blob, size_t len, struct mx_incident *mx,
+		  struct mxrow_counts *counts);
 /* The first service of a metric row and whether it names more (no decoding). */
 bool mxrow_peek(const void *blob, size_t len, int64_t *service_id, bool *extra_services);
 /* first_at and last_at (TIME_NONE: still running) of an incident. */

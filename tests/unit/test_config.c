@@ -173,7 +173,8 @@ static const struct bad_config {
 	/* [sitrep] has only the keys of its table */
 	{ "[sitrep]\n\tthem = dark\n", 2, "[sitrep] has no key \"them\"" },
 	/* libgit2 accepts a key before any header; sitrep has no such key */
-	{ "# comment\ntheme = mono\n[sitrep]\n\ttheme = mono\n", 2, "theme is outside any section" },
+	{ "# comment\ntheme = mono\n[sitrep]\n\ttheme = mono\n", 2,
+	  "theme is outside any section" },
 	/* [sitrep] is a singleton: a name there is a mistake */
 	{ "[sitrep \"x\"]\n\ttheme = mono\n", 1, "[sitrep] takes no name" },
 	/* sources are named: a bare [source] cannot be told apart */
@@ -199,7 +200,8 @@ static const struct bad_config {
 	/* a zero timeout would make every request fail */
 	{ PROM "\ttimeout = 0\n", 4, "timeout must be longer than 0s" },
 	/* url is not repeatable: which one was meant? */
-	{ PROM "\turl = http://127.0.0.2:9090\n", 4, "url is set more than once (first on line 3)" },
+	{ PROM "\turl = http://127.0.0.2:9090\n", 4,
+	  "url is set more than once (first on line 3)" },
 	/* sentry lists issues of an organisation */
 	{ "[source \"s\"]\n\ttype = sentry\n\turl = https://sentry.io\n\ttoken = env:T\n", 1,
 	  "source \"s\" (sentry) needs org" },
@@ -242,7 +244,8 @@ static const struct bad_config {
 	/* targets are durations */
 	{ "[service \"c\"]\n\tack-target = soon\n", 2, "ack-target \"soon\" is not a duration" },
 	/* resolve-target, not resolve-time */
-	{ "[service \"c\"]\n\tresolve-time = 4h\n", 2, "service \"c\" has no key \"resolve-time\"" },
+	{ "[service \"c\"]\n\tresolve-time = 4h\n", 2,
+	  "service \"c\" has no key \"resolve-time\"" },
 	/* a service key twice: the first one counts */
 	{ "[service \"c\"]\n\ttier = 1\n\ttier = 2\n", 3, "tier is set more than once" },
 	/* metrics are named SERVICE.METRIC */
@@ -252,7 +255,8 @@ static const struct bad_config {
 	{ "[metric \"checkout.latency.p99\"]\n\tsource = nope\n\tquery = up\n", 2,
 	  "metric \"checkout.latency.p99\" source \"nope\" is not a [source]" },
 	/* a metric without a query shows nothing */
-	{ PROM "[metric \"checkout.rpm\"]\n\tsource = p\n", 4, "metric \"checkout.rpm\" needs query" },
+	{ PROM "[metric \"checkout.rpm\"]\n\tsource = p\n", 4,
+	  "metric \"checkout.rpm\" needs query" },
 	/* deploys are named SERVICE.ENVIRONMENT */
 	{ "[deploy \"checkout\"]\n\trollback = argocd:checkout\n", 1,
 	  "deploy \"checkout\" must be named SERVICE.ENVIRONMENT" },
@@ -301,8 +305,8 @@ config__bad_snippets_report_file_and_line(void **state)
 		if (!has_problem(&cfg, bad->line, bad->expect) || cfg.n_problems != 1) {
 			print_problems(&cfg);
 			fail_msg("row %zu: want one problem at line %d with \"%s\", got %zu\n"
-				 "--- config ---\n%s", i, bad->line, bad->expect, cfg.n_problems,
-				 bad->text);
+				 "--- config ---\n%s",
+				 i, bad->line, bad->expect, cfg.n_problems, bad->text);
 		}
 		config_release(&cfg);
 	}
@@ -316,13 +320,13 @@ config__problems_are_collected_and_loading_goes_on(void **state)
 
 	load_text(fx,
 		  "[service \"c\"]\n"
-		  "\ttier = x\n"          /* 2 */
+		  "\ttier = x\n" /* 2 */
 		  "\tslo = 99.5\n"
 		  "[source \"p\"]\n"
 		  "\ttype = prometheus\n"
 		  "\turl = http://x\n"
-		  "\tinterval = soon\n"   /* 7 */
-		  "[bogus]\n"             /* 8 */
+		  "\tinterval = soon\n" /* 7 */
+		  "[bogus]\n"		/* 8 */
 		  "\ta = b\n"
 		  "\tc = d\n",
 		  0600, &cfg);
@@ -365,7 +369,8 @@ config__syntax_error_names_file_and_line(void **state)
 		code = config_load(&cfg, fx->path, true);
 		assert_int_not_equal(code, SUCCESS);
 		if (!strstr(status_message(code), where))
-			fail_msg("row %zu: \"%s\" does not name %s", i, status_message(code), where);
+			fail_msg("row %zu: \"%s\" does not name %s", i, status_message(code),
+				 where);
 		/* the config is left empty and releasable */
 		assert_null(cfg.path);
 		assert_int_equal(cfg.n_sources, 0);
@@ -564,12 +569,11 @@ config__default_path_lookup_order(void **state)
  * Secrets
  */
 
-static const char literal_config[] =
-	"[source \"sentry\"]\n"
-	"\ttype = sentry\n"
-	"\turl = https://sentry.io\n"
-	"\torg = acme\n"
-	"\ttoken = sntrys_literal\n"; /* line 5 */
+static const char literal_config[] = "[source \"sentry\"]\n"
+				     "\ttype = sentry\n"
+				     "\turl = https://sentry.io\n"
+				     "\torg = acme\n"
+				     "\ttoken = sntrys_literal\n"; /* line 5 */
 
 static void
 config__literal_secret_refused_when_others_can_read(void **state)
@@ -676,8 +680,7 @@ exercise_secret_paths(struct fixture *fx)
 	config_release(&cfg);
 
 	/* a syntax error on a line holding a secret */
-	write_file(fx->path, "[source \"s\"]\n\ttoken = " CANARY "\n\tto ken = " CANARY "\n",
-		   0644);
+	write_file(fx->path, "[source \"s\"]\n\ttoken = " CANARY "\n\tto ken = " CANARY "\n", 0644);
 	assert_message_clean(config_load(&cfg, fx->path, true));
 	config_release(&cfg);
 
@@ -689,11 +692,11 @@ exercise_secret_paths(struct fixture *fx)
 					    "source s token", true, &out));
 	assert_null(out);
 	/* a command that complains with the secret on stderr */
-	assert_message_clean(secret_resolve("cmd:echo " CANARY " >&2; exit 1", "source s token",
-					    true, &out));
+	assert_message_clean(
+		secret_resolve("cmd:echo " CANARY " >&2; exit 1", "source s token", true, &out));
 	/* a command that is killed */
-	assert_message_clean(secret_resolve("cmd:echo " CANARY "; kill -9 $$", "source s token",
-					    true, &out));
+	assert_message_clean(
+		secret_resolve("cmd:echo " CANARY "; kill -9 $$", "source s token", true, &out));
 	/* a file path that does not exist (the path is named, the secret is not) */
 	assert_message_clean(secret_resolve("file:/nonexistent/sitrep-secret", "t", true, &out));
 	/* a file whose first line is empty, with the secret on the second */

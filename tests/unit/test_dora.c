@@ -15,7 +15,11 @@
 #define HOUR 3600
 #define DAY 86400
 
-enum { CHECKOUT, SEARCH, N_SERVICES };
+enum {
+	CHECKOUT,
+	SEARCH,
+	N_SERVICES
+};
 static const char *const service_names[N_SERVICES] = { "checkout", "search" };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
@@ -70,29 +74,113 @@ struct ref_deployment {
 };
 
 static const struct ref_deployment ref_deployments[] = {
-	{ "D-12", CHECKOUT, true, true, DORA_NORMAL, "2025-02-27T10:00:00Z", -1, -1,
+	{ "D-12",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-02-27T10:00:00Z",
+	  -1,
+	  -1,
 	  { { "c0", "2025-02-26T16:00:00Z" } } },
-	{ "D-01", CHECKOUT, true, true, DORA_NORMAL, "2025-03-02T10:00:00Z", -1, -1,
+	{ "D-01",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-02T10:00:00Z",
+	  -1,
+	  -1,
 	  { { "c1", "2025-03-01T15:00:00Z" }, { "c2", "2025-03-02T08:00:00Z" } } },
-	{ "D-02", CHECKOUT, true, false, DORA_NORMAL, "2025-03-04T11:00:00Z", -1, -1,
+	{ "D-02",
+	  CHECKOUT,
+	  true,
+	  false,
+	  DORA_NORMAL,
+	  "2025-03-04T11:00:00Z",
+	  -1,
+	  -1,
 	  { { "c3", "2025-03-04T09:00:00Z" } } },
-	{ "D-03", CHECKOUT, true, true, DORA_NORMAL, "2025-03-05T13:55:00Z", -1, -1,
+	{ "D-03",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-05T13:55:00Z",
+	  -1,
+	  -1,
 	  { { "c3", "2025-03-04T09:00:00Z" }, { "c4", "2025-03-05T11:00:00Z" } } },
-	{ "D-04", CHECKOUT, true, true, DORA_HOTFIX, "2025-03-05T16:00:00Z", 3, -1,
+	{ "D-04",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_HOTFIX,
+	  "2025-03-05T16:00:00Z",
+	  3,
+	  -1,
 	  { { "c5", "2025-03-05T15:00:00Z" } } },
-	{ "D-05", SEARCH, true, true, DORA_NORMAL, "2025-03-10T08:30:00Z", -1, -1,
+	{ "D-05",
+	  SEARCH,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-10T08:30:00Z",
+	  -1,
+	  -1,
 	  { { "c6", "2025-03-07T14:00:00Z" } } },
-	{ "D-06", SEARCH, true, true, DORA_NORMAL, "2025-03-18T12:00:00Z", -1, 7,
+	{ "D-06",
+	  SEARCH,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-18T12:00:00Z",
+	  -1,
+	  7,
 	  { { "c7", "2025-03-18T10:00:00Z" } } },
-	{ "D-07", SEARCH, true, true, DORA_ROLLBACK, "2025-03-18T12:30:00Z", 6, -1,
+	{ "D-07",
+	  SEARCH,
+	  true,
+	  true,
+	  DORA_ROLLBACK,
+	  "2025-03-18T12:30:00Z",
+	  6,
+	  -1,
 	  { { NULL, NULL } } },
-	{ "D-08", CHECKOUT, true, true, DORA_NORMAL, "2025-03-20T16:00:00Z", -1, 9,
+	{ "D-08",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-20T16:00:00Z",
+	  -1,
+	  9,
 	  { { "c8", "2025-03-20T13:00:00Z" } } },
-	{ "D-09", CHECKOUT, true, true, DORA_ROLLBACK, "2025-03-20T16:20:00Z", 8, -1,
+	{ "D-09",
+	  CHECKOUT,
+	  true,
+	  true,
+	  DORA_ROLLBACK,
+	  "2025-03-20T16:20:00Z",
+	  8,
+	  -1,
 	  { { NULL, NULL } } },
-	{ "D-10", SEARCH, true, false, DORA_NORMAL, "2025-03-25T09:00:00Z", -1, -1,
+	{ "D-10",
+	  SEARCH,
+	  true,
+	  false,
+	  DORA_NORMAL,
+	  "2025-03-25T09:00:00Z",
+	  -1,
+	  -1,
 	  { { "c9", "2025-03-25T08:00:00Z" } } },
-	{ "D-11", SEARCH, true, true, DORA_NORMAL, "2025-03-26T15:00:00Z", -1, -1,
+	{ "D-11",
+	  SEARCH,
+	  true,
+	  true,
+	  DORA_NORMAL,
+	  "2025-03-26T15:00:00Z",
+	  -1,
+	  -1,
 	  { { "c9", "2025-03-25T08:00:00Z" }, { "c10", "2025-03-26T14:00:00Z" } } },
 };
 
@@ -107,16 +195,16 @@ struct ref_cause {
 };
 
 static const struct ref_cause ref_causes[] = {
-	{ "INC-01", 0, "2025-02-28T23:00:00Z", "2025-02-28T23:10:00Z",
-	  "2025-02-28T23:15:00Z", "2025-03-01T01:00:00Z" },
-	{ "INC-03", 3, "2025-03-05T14:00:00Z", "2025-03-05T14:02:00Z",
-	  "2025-03-05T14:07:00Z", "2025-03-05T15:10:00Z" },
-	{ "INC-04", 3, "2025-03-05T14:30:00Z", "2025-03-05T14:35:00Z",
-	  "2025-03-05T14:45:00Z", "2025-03-05T15:40:00Z" },
-	{ "INC-06", 5, "2025-03-10T09:00:00Z", "2025-03-10T09:20:00Z",
-	  "2025-03-10T09:50:00Z", "2025-03-10T12:00:00Z" },
-	{ "INC-10", 8, "2025-03-20T16:02:00Z", "2025-03-20T16:04:00Z",
-	  "2025-03-20T16:06:00Z", "2025-03-20T16:30:00Z" },
+	{ "INC-01", 0, "2025-02-28T23:00:00Z", "2025-02-28T23:10:00Z", "2025-02-28T23:15:00Z",
+	  "2025-03-01T01:00:00Z" },
+	{ "INC-03", 3, "2025-03-05T14:00:00Z", "2025-03-05T14:02:00Z", "2025-03-05T14:07:00Z",
+	  "2025-03-05T15:10:00Z" },
+	{ "INC-04", 3, "2025-03-05T14:30:00Z", "2025-03-05T14:35:00Z", "2025-03-05T14:45:00Z",
+	  "2025-03-05T15:40:00Z" },
+	{ "INC-06", 5, "2025-03-10T09:00:00Z", "2025-03-10T09:20:00Z", "2025-03-10T09:50:00Z",
+	  "2025-03-10T12:00:00Z" },
+	{ "INC-10", 8, "2025-03-20T16:02:00Z", "2025-03-20T16:04:00Z", "2025-03-20T16:06:00Z",
+	  "2025-03-20T16:30:00Z" },
 };
 
 #define N_CAUSES ARRAY_SIZE(ref_causes)
@@ -144,8 +232,8 @@ ref_deployment(struct ref_data *data, size_t i)
 		.commits = data->commits[i],
 	};
 	for (size_t j = 0; j < 2 && r->commits[j].sha; j++) {
-		data->commits[i][j] = (struct dora_commit){ r->commits[j].sha,
-							    ts(r->commits[j].committed) };
+		data->commits[i][j] =
+			(struct dora_commit){ r->commits[j].sha, ts(r->commits[j].committed) };
 		d->n_commits++;
 	}
 }
@@ -163,8 +251,8 @@ ref_cause(struct ref_data *data, size_t i)
 	};
 
 	mx_normalize(&inc);
-	data->incidents[i] = (struct dora_incident){ r->deployment, inc.impact_start,
-						     inc.resolved_at };
+	data->incidents[i] =
+		(struct dora_incident){ r->deployment, inc.impact_start, inc.resolved_at };
 }
 
 static void
@@ -178,49 +266,48 @@ ref_data_init(struct ref_data *data)
 
 /* ---- checking reference-expected.md §14 ---- */
 
-static const char expected_values[] =
-	"df.count.checkout = 5\n"
-	"df.count.search = 4\n"
-	"df.count.all = 9\n"
-	"df.per_day.checkout = 1/6\n"
-	"df.per_day.search = 2/15\n"
-	"df.per_day.all = 3/10\n"
-	"df.per_week.checkout = 7/6\n"
-	"df.per_week.search = 14/15\n"
-	"df.per_week.all = 21/10\n"
-	"lead_time.checkout.n = 6\n"
-	"lead_time.checkout.mean = 1705/3\n"
-	"lead_time.checkout.median = 355/2\n"
-	"lead_time.checkout.p90 = 2875/2\n"
-	"lead_time.search.n = 4\n"
-	"lead_time.search.mean = 3015/2\n"
-	"lead_time.search.median = 990\n"
-	"lead_time.search.p90 = 3351\n"
-	"lead_time.all.n = 10\n"
-	"lead_time.all.mean = 944\n"
-	"lead_time.all.median = 355/2\n"
-	"lead_time.all.p90 = 2073\n"
-	"cfr.failed.checkout = 2\n"
-	"cfr.failed.search = 2\n"
-	"cfr.failed.all = 4\n"
-	"cfr.checkout = 2/5\n"
-	"cfr.search = 1/2\n"
-	"cfr.all = 4/9\n"
-	"rework_rate.checkout = 2/5\n"
-	"rework_rate.search = 1/4\n"
-	"rework_rate.all = 1/3\n"
-	"fdrt.checkout.n = 3\n"
-	"fdrt.checkout.mean = 248/3\n"
-	"fdrt.checkout.median = 100\n"
-	"fdrt.checkout.p90 = 116\n"
-	"fdrt.search.n = 2\n"
-	"fdrt.search.mean = 105\n"
-	"fdrt.search.median = 105\n"
-	"fdrt.search.p90 = 165\n"
-	"fdrt.all.n = 5\n"
-	"fdrt.all.mean = 458/5\n"
-	"fdrt.all.median = 100\n"
-	"fdrt.all.p90 = 156\n";
+static const char expected_values[] = "df.count.checkout = 5\n"
+				      "df.count.search = 4\n"
+				      "df.count.all = 9\n"
+				      "df.per_day.checkout = 1/6\n"
+				      "df.per_day.search = 2/15\n"
+				      "df.per_day.all = 3/10\n"
+				      "df.per_week.checkout = 7/6\n"
+				      "df.per_week.search = 14/15\n"
+				      "df.per_week.all = 21/10\n"
+				      "lead_time.checkout.n = 6\n"
+				      "lead_time.checkout.mean = 1705/3\n"
+				      "lead_time.checkout.median = 355/2\n"
+				      "lead_time.checkout.p90 = 2875/2\n"
+				      "lead_time.search.n = 4\n"
+				      "lead_time.search.mean = 3015/2\n"
+				      "lead_time.search.median = 990\n"
+				      "lead_time.search.p90 = 3351\n"
+				      "lead_time.all.n = 10\n"
+				      "lead_time.all.mean = 944\n"
+				      "lead_time.all.median = 355/2\n"
+				      "lead_time.all.p90 = 2073\n"
+				      "cfr.failed.checkout = 2\n"
+				      "cfr.failed.search = 2\n"
+				      "cfr.failed.all = 4\n"
+				      "cfr.checkout = 2/5\n"
+				      "cfr.search = 1/2\n"
+				      "cfr.all = 4/9\n"
+				      "rework_rate.checkout = 2/5\n"
+				      "rework_rate.search = 1/4\n"
+				      "rework_rate.all = 1/3\n"
+				      "fdrt.checkout.n = 3\n"
+				      "fdrt.checkout.mean = 248/3\n"
+				      "fdrt.checkout.median = 100\n"
+				      "fdrt.checkout.p90 = 116\n"
+				      "fdrt.search.n = 2\n"
+				      "fdrt.search.mean = 105\n"
+				      "fdrt.search.median = 105\n"
+				      "fdrt.search.p90 = 165\n"
+				      "fdrt.all.n = 5\n"
+				      "fdrt.all.mean = 458/5\n"
+				      "fdrt.all.median = 100\n"
+				      "fdrt.all.p90 = 156\n";
 
 static const struct dora_figures *
 figures_of(const struct dora_result *res, const char *service)

@@ -90,8 +90,8 @@ check_shape(const struct doc *d, const char *shape)
 		bool key = letter == 'K';
 
 		if (i >= d->p.n)
-			fail_msg("%s: more tokens expected than the %zu parsed", shown(d->text, d->len),
-				 d->p.n);
+			fail_msg("%s: more tokens expected than the %zu parsed",
+				 shown(d->text, d->len), d->p.n);
 		t = &d->p.toks[i];
 		if (key)
 			letter = 'S';
@@ -102,9 +102,11 @@ check_shape(const struct doc *d, const char *shape)
 		s = end;
 		while (*s == ' ')
 			s++;
-		if ((size_t)t->type != (size_t)(strchr(letters, letter) - letters) || t->key != key ||
-		    t->skip != skip || ((letter == 'O' || letter == 'A') && t->size != size))
-			fail_msg("%s: token %zu is type %d key %d size %u skip %u, not %c%lu:%lu of %s",
+		if ((size_t)t->type != (size_t)(strchr(letters, letter) - letters) ||
+		    t->key != key || t->skip != skip ||
+		    ((letter == 'O' || letter == 'A') && t->size != size))
+			fail_msg("%s: token %zu is type %d key %d size %u skip %u, not %c%lu:%lu "
+				 "of %s",
 				 shown(d->text, d->len), i, (int)t->type, t->key, t->size, t->skip,
 				 key ? 'K' : letter, size, skip, shape);
 		i++;
@@ -146,7 +148,8 @@ static const struct valid_case valid_cases[] = {
 	/* NUL is a valid character when escaped */
 	{ "\"a\\u0000b\"", 0, 1, NULL },
 	/* UTF-8 at the edges of each well-formed range, and DEL (not a control char) */
-	{ "\"\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf \xf0\x90\x80\x80 "
+	{ "\"\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf "
+	  "\xf0\x90\x80\x80 "
 	  "\xf4\x8f\xbf\xbf \x7f\"",
 	  0, 1, NULL },
 	/* distinct keys: case, trailing space, empty */
@@ -176,8 +179,8 @@ json_tok__valid_documents_parse(void **state)
 				 d.p.error, d.p.error_offset);
 		assert_string_equal(d.p.error, "");
 		if (d.p.n != c->ntoks)
-			fail_msg("valid case %zu %s: %zu tokens, not %zu", i, shown(c->text, len), d.p.n,
-				 c->ntoks);
+			fail_msg("valid case %zu %s: %zu tokens, not %zu", i, shown(c->text, len),
+				 d.p.n, c->ntoks);
 		if (c->shape)
 			check_shape(&d, c->shape);
 	}
@@ -188,9 +191,9 @@ json_tok__valid_documents_parse(void **state)
 
 struct invalid_case {
 	const char *text;
-	size_t len;         /* 0: strlen(text) */
+	size_t len;	    /* 0: strlen(text) */
 	const char *expect; /* substring of p.error */
-	long offset;        /* expected p.error_offset, -1: not checked */
+	long offset;	    /* expected p.error_offset, -1: not checked */
 };
 
 static const struct invalid_case invalid_cases[] = {
@@ -316,11 +319,11 @@ json_tok__invalid_documents_fail_with_a_reason(void **state)
 		if (doc_parse(&d, c->text, len))
 			fail_msg("invalid case %zu %s accepted", i, shown(c->text, len));
 		if (!strstr(d.p.error, c->expect))
-			fail_msg("invalid case %zu %s: error \"%s\" lacks \"%s\"", i, shown(c->text, len),
-				 d.p.error, c->expect);
+			fail_msg("invalid case %zu %s: error \"%s\" lacks \"%s\"", i,
+				 shown(c->text, len), d.p.error, c->expect);
 		if (c->offset >= 0 && d.p.error_offset != (size_t)c->offset)
-			fail_msg("invalid case %zu %s (%s): offset %zu, not %ld", i, shown(c->text, len),
-				 d.p.error, d.p.error_offset, c->offset);
+			fail_msg("invalid case %zu %s (%s): offset %zu, not %ld", i,
+				 shown(c->text, len), d.p.error, d.p.error_offset, c->offset);
 		/* nothing half-built is left to walk */
 		assert_int_equal(d.p.n, 0);
 		assert_int_equal(jtok_first(&d.p, 0), 0);
@@ -331,12 +334,14 @@ json_tok__invalid_documents_fail_with_a_reason(void **state)
 /* ---- a record as `sitrep import` sees it: every construct, about 600 bytes ---- */
 
 static const char record[] =
-	"{\"id\":\"INC-2041\",\"service\":\"checkout\",\"source\":\"pagerduty\",\"severity\":\"P1\","
+	"{\"id\":\"INC-2041\",\"service\":\"checkout\",\"source\":\"pagerduty\",\"severity\":"
+	"\"P1\","
 	"\"impact\":\"outage\",\"impact_start\":\"2025-02-28T23:00:00Z\","
 	"\"detected_at\":\"2025-02-28T23:10:00Z\",\"resolved_at\":null,\"reopens\":[],"
 	"\"planned\":false,\"customer_visible\":true,\"minutes\":-12.5e1,\"count\":42,"
 	"\"title\":\"Caf\\u00e9 \\\"checkout\\\" 5xx \\ud83d\\ude00 \\u2014 done\\n\","
-	"\"owner\":\"\xc3\xa9" "quipe \xf0\x9f\x9a\x80\",\"caf\\u00e9\":\"key with an escape\","
+	"\"owner\":\"\xc3\xa9"
+	"quipe \xf0\x9f\x9a\x80\",\"caf\\u00e9\":\"key with an escape\","
 	"\"sla\":{\"policy\":\"P1 resolution 2h (24x7)\",\"target_minutes\":120,"
 	"\"pauses\":[{\"from\":\"2025-03-01T00:00:00Z\",\"to\":\"2025-03-01T00:10:00Z\"}]},"
 	"\"labels\":[\"db\",\"eu-west-1\"], \"empty\" : { } }";
@@ -522,9 +527,9 @@ json_tok__duplicate_keys_in_large_objects(void **state)
 /* ---- decoding ---- */
 
 struct decode_case {
-	const char *json;    /* a string token, quotes included */
+	const char *json; /* a string token, quotes included */
 	const char *decoded;
-	size_t decoded_len;  /* 0: strlen(decoded) */
+	size_t decoded_len; /* 0: strlen(decoded) */
 	bool escaped;
 };
 
@@ -624,15 +629,9 @@ json_tok__converts_numbers(void **state)
 		bool ok;
 		double value;
 	} reals[] = {
-		{ "1.5", true, 1.5 },
-		{ "-2.5e3", true, -2500.0 },
-		{ "42", true, 42.0 },
-		{ "-0", true, -0.0 },
-		{ "1E-2", true, 0.01 },
-		{ "1e400", false, 0 },
-		{ "-1e400", false, 0 },
-		{ "1e-400", true, 0.0 },
-		{ "true", false, 0 },
+		{ "1.5", true, 1.5 },	{ "-2.5e3", true, -2500.0 }, { "42", true, 42.0 },
+		{ "-0", true, -0.0 },	{ "1E-2", true, 0.01 },	     { "1e400", false, 0 },
+		{ "-1e400", false, 0 }, { "1e-400", true, 0.0 },     { "true", false, 0 },
 	};
 	struct doc d;
 	struct buf b;
@@ -702,9 +701,25 @@ static void
 json_tok__walks_a_nested_record(void **state)
 {
 	static const char *const keys[] = {
-		"id", "service", "source", "severity", "impact", "impact_start", "detected_at",
-		"resolved_at", "reopens", "planned", "customer_visible", "minutes", "count", "title",
-		"owner", "caf\xc3\xa9", "sla", "labels", "empty",
+		"id",
+		"service",
+		"source",
+		"severity",
+		"impact",
+		"impact_start",
+		"detected_at",
+		"resolved_at",
+		"reopens",
+		"planned",
+		"customer_visible",
+		"minutes",
+		"count",
+		"title",
+		"owner",
+		"caf\xc3\xa9",
+		"sla",
+		"labels",
+		"empty",
 	};
 	struct doc d;
 	struct buf s;
@@ -731,7 +746,8 @@ json_tok__walks_a_nested_record(void **state)
 	assert_int_equal(i, ARRAY_SIZE(keys));
 
 	assert_true(jtok_string(&d.p, d.text, jtok_get(&d.p, d.text, 0, "title"), &s));
-	assert_string_equal(s.data, "Caf\xc3\xa9 \"checkout\" 5xx \xf0\x9f\x98\x80 \xe2\x80\x94 done\n");
+	assert_string_equal(s.data,
+			    "Caf\xc3\xa9 \"checkout\" 5xx \xf0\x9f\x98\x80 \xe2\x80\x94 done\n");
 	assert_true(jtok_string(&d.p, d.text, jtok_get(&d.p, d.text, 0, "owner"), &s));
 	assert_string_equal(s.data, "\xc3\xa9quipe \xf0\x9f\x9a\x80");
 	k = jtok_get(&d.p, d.text, 0, "caf\xc3\xa9");
@@ -766,7 +782,8 @@ json_tok__walks_a_nested_record(void **state)
 	assert_int_equal(d.p.toks[pauses].size, 1);
 	e = jtok_at(&d.p, pauses, 0);
 	assert_int_equal(e, jtok_first(&d.p, pauses));
-	assert_true(jtok_streq(&d.p, d.text, jtok_get(&d.p, d.text, e, "to"), "2025-03-01T00:10:00Z"));
+	assert_true(
+		jtok_streq(&d.p, d.text, jtok_get(&d.p, d.text, e, "to"), "2025-03-01T00:10:00Z"));
 	assert_int_equal(jtok_next(&d.p, e), 0);
 	assert_int_equal(jtok_at(&d.p, pauses, 1), 0);
 	assert_int_equal(jtok_at(&d.p, sla, 0), 0);
@@ -889,7 +906,8 @@ gen_string(struct gen *g)
 		case 1:
 		case 2:
 			buf_addch(&g->out, (char)(0x20 + pick(g, 0x5f))); /* printable ASCII */
-			if (g->out.data[g->out.len - 1] == '"' || g->out.data[g->out.len - 1] == '\\')
+			if (g->out.data[g->out.len - 1] == '"' ||
+			    g->out.data[g->out.len - 1] == '\\')
 				g->out.data[g->out.len - 1] = 'q';
 			break;
 		case 3:
@@ -929,7 +947,10 @@ gen_number(struct gen *g)
 		buf_printf(&g->out, ".%u", pick(g, 1000));
 	if (pick(g, 4) == 0)
 		buf_printf(&g->out, "%c%s%u", pick(g, 2) ? 'e' : 'E',
-			   pick(g, 3) == 0 ? "-" : pick(g, 2) ? "+" : "", pick(g, 100));
+			   pick(g, 3) == 0 ? "-"
+			   : pick(g, 2)	   ? "+"
+					   : "",
+			   pick(g, 100));
 }
 
 /* Keys from a small pool that spells some keys in two ways, so that duplicates (also
@@ -938,9 +959,9 @@ static void
 gen_key(struct gen *g)
 {
 	static const char *const pool[] = {
-		"\"a\"", "\"b\"", "\"c\"", "\"\\u0061\"", /* "a" twice */
-		"\"ab\"", "\"a\\u0062\"",                /* "ab" twice */
-		"\"\xc3\xa9\"", "\"\\u00e9\"",           /* U+00E9 twice */
+		"\"a\"",	"\"b\"",	"\"c\"", "\"\\u0061\"", /* "a" twice */
+		"\"ab\"",	"\"a\\u0062\"",				/* "ab" twice */
+		"\"\xc3\xa9\"", "\"\\u00e9\"",				/* U+00E9 twice */
 	};
 
 	if (pick(g, 2))
@@ -1095,7 +1116,8 @@ same_value(const struct doc *d, size_t tok, const json_t *v, struct buf *s)
 		if (!json_is_array(v) || json_array_size(v) != t->size)
 			return false;
 		for (e = jtok_first(&d->p, tok), n = 0; e; e = jtok_next(&d->p, e), n++)
-			if (jtok_at(&d->p, tok, n) != e || !same_value(d, e, json_array_get(v, n), s))
+			if (jtok_at(&d->p, tok, n) != e ||
+			    !same_value(d, e, json_array_get(v, n), s))
 				return false;
 		return n == t->size;
 	case JTOK_STRING:
@@ -1164,8 +1186,9 @@ json_tok__agrees_with_jansson_on_random_documents(void **state)
 			continue;
 		}
 		if (ok != (v != NULL))
-			fail_msg("round %u: jtok %s, jansson %s: %s", round, ok ? "accepts" : d.p.error,
-				 v ? "accepts" : jerr.text, shown(d.text, d.len));
+			fail_msg("round %u: jtok %s, jansson %s: %s", round,
+				 ok ? "accepts" : d.p.error, v ? "accepts" : jerr.text,
+				 shown(d.text, d.len));
 		if (ok && !same_value(&d, 0, v, &s))
 			fail_msg("round %u: jtok and jansson read differently: %s", round,
 				 shown(d.text, d.len));

@@ -17,7 +17,11 @@
 #define DAY 86400
 #define PERIOD_30D (30 * DAY)
 
-enum { CHECKOUT, SEARCH, N_SERVICES };
+enum {
+	CHECKOUT,
+	SEARCH,
+	N_SERVICES
+};
 static const char *const service_names[N_SERVICES] = { "checkout", "search" };
 
 /* ---- time ---- */
@@ -65,78 +69,44 @@ struct ref_incident {
 };
 
 static const struct ref_incident reference[] = {
-	{ "INC-01", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-02-28T23:00:00Z", "2025-02-28T23:10:00Z", "2025-02-28T23:15:00Z",
-	  "2025-03-01T00:30:00Z", "2025-03-01T01:00:00Z",
-	  NULL, NULL,
-	  120, MX_SCHEDULE_24X7, "2025-02-28T23:10:00Z", "2025-03-01T01:00:00Z",
-	  NULL, NULL },
-	{ "INC-02", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-03-03T10:00:00Z", "2025-03-03T10:05:00Z", "2025-03-03T10:03:00Z",
-	  "2025-03-03T10:40:00Z", "2025-03-03T11:00:00Z",
-	  NULL, NULL,
-	  480, MX_SCHEDULE_24X7, "2025-03-03T10:05:00Z", "2025-03-03T11:00:00Z",
-	  NULL, NULL },
-	{ "INC-03", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-03-05T14:00:00Z", "2025-03-05T14:02:00Z", "2025-03-05T14:07:00Z",
-	  "2025-03-05T14:50:00Z", "2025-03-05T15:10:00Z",
-	  NULL, NULL,
-	  120, MX_SCHEDULE_24X7, "2025-03-05T14:02:00Z", "2025-03-05T15:10:00Z",
-	  NULL, NULL },
-	{ "INC-04", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-03-05T14:30:00Z", "2025-03-05T14:35:00Z", "2025-03-05T14:45:00Z",
-	  "2025-03-05T15:20:00Z", "2025-03-05T15:40:00Z",
-	  NULL, NULL,
-	  480, MX_SCHEDULE_24X7, "2025-03-05T14:35:00Z", "2025-03-05T15:40:00Z",
-	  NULL, NULL },
-	{ "INC-05", SEARCH, MX_IMPACT_OUTAGE,
-	  NULL, "2025-03-08T02:00:00Z", NULL,
-	  NULL, "2025-03-08T02:25:00Z",
-	  NULL, NULL,
-	  1440, MX_SCHEDULE_24X7, "2025-03-08T02:00:00Z", "2025-03-08T02:25:00Z",
-	  NULL, NULL },
-	{ "INC-06", SEARCH, MX_IMPACT_DEGRADED,
-	  "2025-03-10T09:00:00Z", "2025-03-10T09:20:00Z", "2025-03-10T09:50:00Z",
-	  "2025-03-10T11:00:00Z", "2025-03-10T12:00:00Z",
-	  NULL, NULL,
-	  1440, MX_SCHEDULE_24X7, "2025-03-10T09:20:00Z", "2025-03-10T12:00:00Z",
-	  NULL, NULL },
-	{ "INC-07", SEARCH, MX_IMPACT_OUTAGE,
-	  "2025-03-12T20:00:00Z", "2025-03-12T20:05:00Z", "2025-03-12T20:15:00Z",
-	  "2025-03-12T20:45:00Z", "2025-03-13T00:30:00Z",
-	  "2025-03-12T21:00:00Z", "2025-03-12T23:00:00Z",
-	  480, MX_SCHEDULE_24X7, "2025-03-12T20:05:00Z", "2025-03-13T00:30:00Z",
-	  NULL, NULL },
-	{ "INC-08", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-03-15T08:00:00Z", "2025-03-15T08:30:00Z", "2025-03-15T08:40:00Z",
-	  "2025-03-15T12:00:00Z", "2025-03-15T18:00:00Z",
-	  NULL, NULL,
-	  480, MX_SCHEDULE_24X7, "2025-03-15T08:30:00Z", "2025-03-15T18:00:00Z",
-	  "2025-03-15T13:00:00Z", "2025-03-15T15:00:00Z" },
-	{ "INC-09", SEARCH, MX_IMPACT_DEGRADED,
-	  "2025-03-14T15:30:00Z", "2025-03-14T16:00:00Z", "2025-03-14T16:20:00Z",
-	  "2025-03-17T09:30:00Z", "2025-03-17T10:00:00Z",
-	  NULL, NULL,
-	  480, MX_SCHEDULE_BUSINESS_HOURS, "2025-03-14T16:00:00Z", "2025-03-17T10:00:00Z",
-	  NULL, NULL },
-	{ "INC-10", CHECKOUT, MX_IMPACT_OUTAGE,
-	  "2025-03-20T16:02:00Z", "2025-03-20T16:04:00Z", "2025-03-20T16:06:00Z",
-	  "2025-03-20T16:20:00Z", "2025-03-20T16:30:00Z",
-	  NULL, NULL,
-	  480, MX_SCHEDULE_24X7, "2025-03-20T16:04:00Z", "2025-03-20T16:30:00Z",
-	  NULL, NULL },
-	{ "INC-11", SEARCH, MX_IMPACT_OUTAGE,
-	  "2025-03-24T03:00:00Z", "2025-03-24T03:04:00Z", "2025-03-24T03:20:00Z",
-	  "2025-03-24T03:50:00Z", "2025-03-24T05:30:00Z",
-	  NULL, NULL,
-	  120, MX_SCHEDULE_24X7, "2025-03-24T03:04:00Z", "2025-03-24T05:30:00Z",
-	  NULL, NULL },
-	{ "INC-12", SEARCH, MX_IMPACT_OUTAGE,
-	  "2025-03-30T21:30:00Z", "2025-03-30T21:33:00Z", "2025-03-30T21:38:00Z",
-	  NULL, NULL,
-	  NULL, NULL,
-	  120, MX_SCHEDULE_24X7, "2025-03-30T21:33:00Z", NULL,
-	  NULL, NULL },
+	{ "INC-01", CHECKOUT, MX_IMPACT_OUTAGE, "2025-02-28T23:00:00Z", "2025-02-28T23:10:00Z",
+	  "2025-02-28T23:15:00Z", "2025-03-01T00:30:00Z", "2025-03-01T01:00:00Z", NULL, NULL, 120,
+	  MX_SCHEDULE_24X7, "2025-02-28T23:10:00Z", "2025-03-01T01:00:00Z", NULL, NULL },
+	{ "INC-02", CHECKOUT, MX_IMPACT_OUTAGE, "2025-03-03T10:00:00Z", "2025-03-03T10:05:00Z",
+	  "2025-03-03T10:03:00Z", "2025-03-03T10:40:00Z", "2025-03-03T11:00:00Z", NULL, NULL, 480,
+	  MX_SCHEDULE_24X7, "2025-03-03T10:05:00Z", "2025-03-03T11:00:00Z", NULL, NULL },
+	{ "INC-03", CHECKOUT, MX_IMPACT_OUTAGE, "2025-03-05T14:00:00Z", "2025-03-05T14:02:00Z",
+	  "2025-03-05T14:07:00Z", "2025-03-05T14:50:00Z", "2025-03-05T15:10:00Z", NULL, NULL, 120,
+	  MX_SCHEDULE_24X7, "2025-03-05T14:02:00Z", "2025-03-05T15:10:00Z", NULL, NULL },
+	{ "INC-04", CHECKOUT, MX_IMPACT_OUTAGE, "2025-03-05T14:30:00Z", "2025-03-05T14:35:00Z",
+	  "2025-03-05T14:45:00Z", "2025-03-05T15:20:00Z", "2025-03-05T15:40:00Z", NULL, NULL, 480,
+	  MX_SCHEDULE_24X7, "2025-03-05T14:35:00Z", "2025-03-05T15:40:00Z", NULL, NULL },
+	{ "INC-05", SEARCH, MX_IMPACT_OUTAGE, NULL, "2025-03-08T02:00:00Z", NULL, NULL,
+	  "2025-03-08T02:25:00Z", NULL, NULL, 1440, MX_SCHEDULE_24X7, "2025-03-08T02:00:00Z",
+	  "2025-03-08T02:25:00Z", NULL, NULL },
+	{ "INC-06", SEARCH, MX_IMPACT_DEGRADED, "2025-03-10T09:00:00Z", "2025-03-10T09:20:00Z",
+	  "2025-03-10T09:50:00Z", "2025-03-10T11:00:00Z", "2025-03-10T12:00:00Z", NULL, NULL, 1440,
+	  MX_SCHEDULE_24X7, "2025-03-10T09:20:00Z", "2025-03-10T12:00:00Z", NULL, NULL },
+	{ "INC-07", SEARCH, MX_IMPACT_OUTAGE, "2025-03-12T20:00:00Z", "2025-03-12T20:05:00Z",
+	  "2025-03-12T20:15:00Z", "2025-03-12T20:45:00Z", "2025-03-13T00:30:00Z",
+	  "2025-03-12T21:00:00Z", "2025-03-12T23:00:00Z", 480, MX_SCHEDULE_24X7,
+	  "2025-03-12T20:05:00Z", "2025-03-13T00:30:00Z", NULL, NULL },
+	{ "INC-08", CHECKOUT, MX_IMPACT_OUTAGE, "2025-03-15T08:00:00Z", "2025-03-15T08:30:00Z",
+	  "2025-03-15T08:40:00Z", "2025-03-15T12:00:00Z", "2025-03-15T18:00:00Z", NULL, NULL, 480,
+	  MX_SCHEDULE_24X7, "2025-03-15T08:30:00Z", "2025-03-15T18:00:00Z", "2025-03-15T13:00:00Z",
+	  "2025-03-15T15:00:00Z" },
+	{ "INC-09", SEARCH, MX_IMPACT_DEGRADED, "2025-03-14T15:30:00Z", "2025-03-14T16:00:00Z",
+	  "2025-03-14T16:20:00Z", "2025-03-17T09:30:00Z", "2025-03-17T10:00:00Z", NULL, NULL, 480,
+	  MX_SCHEDULE_BUSINESS_HOURS, "2025-03-14T16:00:00Z", "2025-03-17T10:00:00Z", NULL, NULL },
+	{ "INC-10", CHECKOUT, MX_IMPACT_OUTAGE, "2025-03-20T16:02:00Z", "2025-03-20T16:04:00Z",
+	  "2025-03-20T16:06:00Z", "2025-03-20T16:20:00Z", "2025-03-20T16:30:00Z", NULL, NULL, 480,
+	  MX_SCHEDULE_24X7, "2025-03-20T16:04:00Z", "2025-03-20T16:30:00Z", NULL, NULL },
+	{ "INC-11", SEARCH, MX_IMPACT_OUTAGE, "2025-03-24T03:00:00Z", "2025-03-24T03:04:00Z",
+	  "2025-03-24T03:20:00Z", "2025-03-24T03:50:00Z", "2025-03-24T05:30:00Z", NULL, NULL, 120,
+	  MX_SCHEDULE_24X7, "2025-03-24T03:04:00Z", "2025-03-24T05:30:00Z", NULL, NULL },
+	{ "INC-12", SEARCH, MX_IMPACT_OUTAGE, "2025-03-30T21:30:00Z", "2025-03-30T21:33:00Z",
+	  "2025-03-30T21:38:00Z", NULL, NULL, NULL, NULL, 120, MX_SCHEDULE_24X7,
+	  "2025-03-30T21:33:00Z", NULL, NULL, NULL },
 };
 
 #define N_REF ARRAY_SIZE(reference)
@@ -169,9 +139,11 @@ ref_row(struct ref_rows *store, size_t i)
 		inc->reopens = &store->reopens[i];
 		inc->n_reopens = 1;
 	}
-	inc->sla = (struct mx_sla){ .present = true, .schedule = r->schedule,
+	inc->sla = (struct mx_sla){ .present = true,
+				    .schedule = r->schedule,
 				    .target_seconds = r->sla_target_minutes * MIN,
-				    .start_time = ts(r->sla_start), .stop_time = ts(r->sla_stop) };
+				    .start_time = ts(r->sla_start),
+				    .stop_time = ts(r->sla_stop) };
 	if (r->pause_start) {
 		store->pauses[i] = (struct mx_pause){ ts(r->pause_start), ts(r->pause_end) };
 		inc->sla.pauses = &store->pauses[i];
@@ -218,8 +190,7 @@ params_for(struct mx_window window, size_t n_services)
 }
 
 static void
-run(const struct mttx_params *p, const struct mx_incident *rows, size_t n,
-    struct mttx_result *res)
+run(const struct mttx_params *p, const struct mx_incident *rows, size_t n, struct mttx_result *res)
 {
 	struct mttx *m = mttx_new(p);
 
@@ -250,108 +221,107 @@ run_reference(const struct mx_incident *rows, struct mttx_result *res)
 
 /* ---- checking reference-expected.md §14 ---- */
 
-static const char expected_values[] =
-	"window.minutes = 43200\n"
-	"mttd.checkout.n = 5\n"
-	"mttd.checkout.mean = 42/5\n"
-	"mttd.checkout.median = 3\n"
-	"mttd.checkout.p90 = 20\n"
-	"mttd.search.n = 5\n"
-	"mttd.search.mean = 62/5\n"
-	"mttd.search.median = 5\n"
-	"mttd.search.p90 = 26\n"
-	"mttd.all.n = 10\n"
-	"mttd.all.mean = 52/5\n"
-	"mttd.all.median = 9/2\n"
-	"mttd.all.p90 = 30\n"
-	"mtta.checkout.n = 5\n"
-	"mtta.checkout.mean = 27/5\n"
-	"mtta.checkout.median = 5\n"
-	"mtta.checkout.p90 = 10\n"
-	"mtta.search.n = 5\n"
-	"mtta.search.mean = 81/5\n"
-	"mtta.search.median = 16\n"
-	"mtta.search.p90 = 26\n"
-	"mtta.all.n = 10\n"
-	"mtta.all.mean = 54/5\n"
-	"mtta.all.median = 10\n"
-	"mtta.all.p90 = 21\n"
-	"unacknowledged_in_window.all = 1\n"
-	"mttc.checkout.n = 6\n"
-	"mttc.checkout.mean = 218/3\n"
-	"mttc.checkout.median = 93/2\n"
-	"mttc.checkout.p90 = 145\n"
-	"mttc.search.n = 4\n"
-	"mttc.search.mean = 1029\n"
-	"mttc.search.median = 73\n"
-	"mttc.search.p90 = 2781\n"
-	"mttc.all.n = 10\n"
-	"mttc.all.mean = 2276/5\n"
-	"mttc.all.median = 47\n"
-	"mttc.all.p90 = 582\n"
-	"mttr.checkout.n = 6\n"
-	"mttr.checkout.mean = 158\n"
-	"mttr.checkout.median = 70\n"
-	"mttr.checkout.p90 = 360\n"
-	"mttr.search.n = 5\n"
-	"mttr.search.mean = 923\n"
-	"mttr.search.median = 180\n"
-	"mttr.search.p90 = 2502\n"
-	"mttr.all.n = 11\n"
-	"mttr.all.mean = 5563/11\n"
-	"mttr.all.median = 120\n"
-	"mttr.all.p90 = 600\n"
-	"open_at_window_end.all = 1\n"
-	"downtime.checkout = 408\n"
-	"downtime.search = 360\n"
-	"downtime.all = 768\n"
-	"availability.checkout = 1783/1800\n"
-	"availability.search = 119/120\n"
-	"availability.all = 223/225\n"
-	"failures.checkout = 4\n"
-	"failures.search = 4\n"
-	"failures.all = 8\n"
-	"mtbf.checkout = 10698\n"
-	"mtbf.search = 10710\n"
-	"mtbf.all = 10704\n"
-	"mdt.checkout = 102\n"
-	"mdt.search = 90\n"
-	"mdt.all = 96\n"
-	"sla.met.checkout = 6\n"
-	"sla.breached.checkout = 0\n"
-	"sla.compliance.checkout = 1\n"
-	"sla.met.search = 4\n"
-	"sla.breached.search = 2\n"
-	"sla.compliance.search = 2/3\n"
-	"sla.met.all = 10\n"
-	"sla.breached.all = 2\n"
-	"sla.compliance.all = 5/6\n"
-	"slo.budget_minutes.checkout = 216/5\n"
-	"slo.budget_consumed.checkout = 85/9\n"
-	"slo.budget_remaining_minutes.checkout = -1824/5\n"
-	"slo.budget_minutes.search = 432\n"
-	"slo.budget_consumed.search = 5/6\n"
-	"slo.budget_remaining_minutes.search = 72\n"
-	"burn.5m.checkout = 0\n"
-	"burn.30m.checkout = 0\n"
-	"burn.1h.checkout = 0\n"
-	"burn.2h.checkout = 0\n"
-	"burn.6h.checkout = 0\n"
-	"burn.24h.checkout = 0\n"
-	"burn.3d.checkout = 0\n"
-	"burn.30d.checkout = 85/9\n"
-	"burn.5m.search = 100\n"
-	"burn.30m.search = 100\n"
-	"burn.1h.search = 100\n"
-	"burn.2h.search = 100\n"
-	"burn.6h.search = 125/3\n"
-	"burn.24h.search = 125/12\n"
-	"burn.3d.search = 125/36\n"
-	"burn.30d.search = 5/6\n"
-	"alert.page.checkout = 0\n"
-	"alert.ticket.checkout = 0\n"
-	"alert.page.search = 1\n"
-	"alert.ticket.search = 1\n";
+static const char expected_values[] = "window.minutes = 43200\n"
+				      "mttd.checkout.n = 5\n"
+				      "mttd.checkout.mean = 42/5\n"
+				      "mttd.checkout.median = 3\n"
+				      "mttd.checkout.p90 = 20\n"
+				      "mttd.search.n = 5\n"
+				      "mttd.search.mean = 62/5\n"
+				      "mttd.search.median = 5\n"
+				      "mttd.search.p90 = 26\n"
+				      "mttd.all.n = 10\n"
+				      "mttd.all.mean = 52/5\n"
+				      "mttd.all.median = 9/2\n"
+				      "mttd.all.p90 = 30\n"
+				      "mtta.checkout.n = 5\n"
+				      "mtta.checkout.mean = 27/5\n"
+				      "mtta.checkout.median = 5\n"
+				      "mtta.checkout.p90 = 10\n"
+				      "mtta.search.n = 5\n"
+				      "mtta.search.mean = 81/5\n"
+				      "mtta.search.median = 16\n"
+				      "mtta.search.p90 = 26\n"
+				      "mtta.all.n = 10\n"
+				      "mtta.all.mean = 54/5\n"
+				      "mtta.all.median = 10\n"
+				      "mtta.all.p90 = 21\n"
+				      "unacknowledged_in_window.all = 1\n"
+				      "mttc.checkout.n = 6\n"
+				      "mttc.checkout.mean = 218/3\n"
+				      "mttc.checkout.median = 93/2\n"
+				      "mttc.checkout.p90 = 145\n"
+				      "mttc.search.n = 4\n"
+				      "mttc.search.mean = 1029\n"
+				      "mttc.search.median = 73\n"
+				      "mttc.search.p90 = 2781\n"
+				      "mttc.all.n = 10\n"
+				      "mttc.all.mean = 2276/5\n"
+				      "mttc.all.median = 47\n"
+				      "mttc.all.p90 = 582\n"
+				      "mttr.checkout.n = 6\n"
+				      "mttr.checkout.mean = 158\n"
+				      "mttr.checkout.median = 70\n"
+				      "mttr.checkout.p90 = 360\n"
+				      "mttr.search.n = 5\n"
+				      "mttr.search.mean = 923\n"
+				      "mttr.search.median = 180\n"
+				      "mttr.search.p90 = 2502\n"
+				      "mttr.all.n = 11\n"
+				      "mttr.all.mean = 5563/11\n"
+				      "mttr.all.median = 120\n"
+				      "mttr.all.p90 = 600\n"
+				      "open_at_window_end.all = 1\n"
+				      "downtime.checkout = 408\n"
+				      "downtime.search = 360\n"
+				      "downtime.all = 768\n"
+				      "availability.checkout = 1783/1800\n"
+				      "availability.search = 119/120\n"
+				      "availability.all = 223/225\n"
+				      "failures.checkout = 4\n"
+				      "failures.search = 4\n"
+				      "failures.all = 8\n"
+				      "mtbf.checkout = 10698\n"
+				      "mtbf.search = 10710\n"
+				      "mtbf.all = 10704\n"
+				      "mdt.checkout = 102\n"
+				      "mdt.search = 90\n"
+				      "mdt.all = 96\n"
+				      "sla.met.checkout = 6\n"
+				      "sla.breached.checkout = 0\n"
+				      "sla.compliance.checkout = 1\n"
+				      "sla.met.search = 4\n"
+				      "sla.breached.search = 2\n"
+				      "sla.compliance.search = 2/3\n"
+				      "sla.met.all = 10\n"
+				      "sla.breached.all = 2\n"
+				      "sla.compliance.all = 5/6\n"
+				      "slo.budget_minutes.checkout = 216/5\n"
+				      "slo.budget_consumed.checkout = 85/9\n"
+				      "slo.budget_remaining_minutes.checkout = -1824/5\n"
+				      "slo.budget_minutes.search = 432\n"
+				      "slo.budget_consumed.search = 5/6\n"
+				      "slo.budget_remaining_minutes.search = 72\n"
+				      "burn.5m.checkout = 0\n"
+				      "burn.30m.checkout = 0\n"
+				      "burn.1h.checkout = 0\n"
+				      "burn.2h.checkout = 0\n"
+				      "burn.6h.checkout = 0\n"
+				      "burn.24h.checkout = 0\n"
+				      "burn.3d.checkout = 0\n"
+				      "burn.30d.checkout = 85/9\n"
+				      "burn.5m.search = 100\n"
+				      "burn.30m.search = 100\n"
+				      "burn.1h.search = 100\n"
+				      "burn.2h.search = 100\n"
+				      "burn.6h.search = 125/3\n"
+				      "burn.24h.search = 125/12\n"
+				      "burn.3d.search = 125/36\n"
+				      "burn.30d.search = 5/6\n"
+				      "alert.page.checkout = 0\n"
+				      "alert.ticket.checkout = 0\n"
+				      "alert.page.search = 1\n"
+				      "alert.ticket.search = 1\n";
 
 struct computed {
 	struct mttx_result mttx;
@@ -688,14 +658,17 @@ synthetic_row(struct mx_incident *inc, struct mx_reopen *reopen, uint64_t *seed)
 	}
 	inc->sla = (struct mx_sla){ .present = true,
 				    .schedule = (enum mx_schedule)random_below(seed, 2),
-				    .target_seconds = 4 * HOUR, .start_time = inc->detected_at,
+				    .target_seconds = 4 * HOUR,
+				    .start_time = inc->detected_at,
 				    .stop_time = inc->resolved_at };
 }
 
 static void
 mttx__out_of_order_synthetic_identical(void **state)
 {
-	enum { N = 3000 };
+	enum {
+		N = 3000
+	};
 	struct mx_incident *rows = xcalloc(N, sizeof(*rows));
 	struct mx_reopen *reopens = xcalloc(N, sizeof(*reopens));
 	struct mx_window windows[SLO_LB_COUNT];
@@ -789,8 +762,8 @@ mttx__no_services(void **state)
 static void
 mttx__reopen_after_24h_is_new_failure(void **state)
 {
-	struct mx_incident inc = outage("2025-03-02T10:00:00Z", "2025-03-02T10:30:00Z",
-					"2025-03-04T12:00:00Z");
+	struct mx_incident inc =
+		outage("2025-03-02T10:00:00Z", "2025-03-02T10:30:00Z", "2025-03-04T12:00:00Z");
 	struct mx_reopen late = { ts("2025-03-02T11:00:00Z"), ts("2025-03-04T10:00:00Z") };
 	struct mx_reopen early = { ts("2025-03-02T11:00:00Z"), ts("2025-03-03T10:00:00Z") };
 	struct mttx_result res;
@@ -877,7 +850,8 @@ mttx__planned_impact_ignored(void **state)
 	(void)state;
 	rows[0].impact = MX_IMPACT_PLANNED;
 	rows[1].impact = MX_IMPACT_PLANNED;
-	rows[1].sla = (struct mx_sla){ .present = true, .target_seconds = 60,
+	rows[1].sla = (struct mx_sla){ .present = true,
+				       .target_seconds = 60,
 				       .start_time = rows[1].detected_at,
 				       .stop_time = TIME_NONE };
 	rows[2].impact = MX_IMPACT_DEGRADED;
@@ -958,7 +932,8 @@ mttx__sla_breach_counted_at_crossing(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-		rows[i].sla = (struct mx_sla){ .present = true, .target_seconds = 2 * HOUR,
+		rows[i].sla = (struct mx_sla){ .present = true,
+					       .target_seconds = 2 * HOUR,
 					       .start_time = rows[i].detected_at,
 					       .stop_time = rows[i].resolved_at };
 	rows[3].sla.target_seconds = 3 * DAY; /* met, but in April */
@@ -974,8 +949,8 @@ mttx__sla_breach_counted_at_crossing(void **state)
 static void
 mttx__normalisation_applied(void **state)
 {
-	struct mx_incident inc = outage("2025-03-05T14:00:00Z", "2025-03-05T16:00:00Z",
-					"2025-03-05T15:00:00Z");
+	struct mx_incident inc =
+		outage("2025-03-05T14:00:00Z", "2025-03-05T16:00:00Z", "2025-03-05T15:00:00Z");
 	struct mx_incident raw;
 	struct mttx_result res;
 
@@ -999,8 +974,8 @@ mttx__normalisation_applied(void **state)
 static void
 mttx__negative_durations_floored(void **state)
 {
-	struct mx_incident inc = outage("2025-03-05T14:00:00Z", "2025-03-05T13:00:00Z",
-					"2025-03-05T15:00:00Z");
+	struct mx_incident inc =
+		outage("2025-03-05T14:00:00Z", "2025-03-05T13:00:00Z", "2025-03-05T15:00:00Z");
 	struct mttx_result res;
 
 	(void)state;

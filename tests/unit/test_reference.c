@@ -52,7 +52,8 @@ flatten(const char *prefix, json_t *v)
 	json_t *child;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, child) {
+		json_object_foreach(v, key, child)
+		{
 			char *name = prefix ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
 
 			flatten(name, child);
@@ -154,7 +155,8 @@ reference__every_expected_value(void **state)
 			print_error("missing: %s (want %s)\n", key, value);
 			wrong++;
 		} else if (fabs(json_real_value(got) - want) > 1e-9) {
-			print_error("wrong: %s = %.12g, want %s = %.12g\n", key, json_real_value(got), value, want);
+			print_error("wrong: %s = %.12g, want %s = %.12g\n", key,
+				    json_real_value(got), value, want);
 			wrong++;
 		}
 	}

@@ -226,12 +226,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-		T(secret__env_gives_the_variable),
-		T(secret__cmd_gives_the_first_line),
-		T(secret__cmd_failing_is_an_error),
-		T(secret__file_gives_the_first_line),
-		T(secret__file_problems_are_errors),
-		T(secret__literal_only_from_a_private_file),
+		T(secret__env_gives_the_variable),   T(secret__cmd_gives_the_first_line),
+		T(secret__cmd_failing_is_an_error),  T(secret__file_gives_the_first_line),
+		T(secret__file_problems_are_errors), T(secret__literal_only_from_a_private_file),
 		T(secret__free_accepts_null),
 #undef T
 	};

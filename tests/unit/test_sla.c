@@ -50,8 +50,10 @@ static const struct mx_business_hours mon_fri_9_17 = {
 static struct mx_sla
 sla(enum mx_schedule schedule, int target_minutes, const char *start, const char *stop)
 {
-	return (struct mx_sla){ .present = true, .schedule = schedule,
-				.target_seconds = target_minutes * MIN, .start_time = ts(start),
+	return (struct mx_sla){ .present = true,
+				.schedule = schedule,
+				.target_seconds = target_minutes * MIN,
+				.start_time = ts(start),
 				.stop_time = ts(stop) };
 }
 
@@ -89,8 +91,8 @@ sla__business_hours_skip_holiday(void **state)
 	h.holidays = holidays;
 	h.n_holidays = ARRAY_SIZE(holidays);
 	assert_int_equal(mx_business_seconds(&h, from, to), 120 * MIN);
-	assert_int_equal(mx_business_seconds(&h, ts("2025-03-17T08:00:00Z"),
-					     ts("2025-03-17T18:00:00Z")), 0);
+	assert_int_equal(
+		mx_business_seconds(&h, ts("2025-03-17T08:00:00Z"), ts("2025-03-17T18:00:00Z")), 0);
 }
 
 /* Local time = UTC + offset: 09-17 at UTC+02:00 is 07-15 UTC. */
@@ -101,14 +103,17 @@ sla__business_hours_utc_offset(void **state)
 
 	(void)state;
 	h.utc_offset_minutes = 120;
-	assert_int_equal(mx_business_seconds(&h, ts("2025-03-17T06:00:00Z"),
-					     ts("2025-03-17T08:00:00Z")), HOUR);
-	assert_int_equal(mx_business_seconds(&h, ts("2025-03-14T14:00:00Z"),
-					     ts("2025-03-17T07:30:00Z")), 90 * MIN);
+	assert_int_equal(
+		mx_business_seconds(&h, ts("2025-03-17T06:00:00Z"), ts("2025-03-17T08:00:00Z")),
+		HOUR);
+	assert_int_equal(
+		mx_business_seconds(&h, ts("2025-03-14T14:00:00Z"), ts("2025-03-17T07:30:00Z")),
+		90 * MIN);
 	/* At UTC-05:00 the working day is 14:00-22:00 UTC. */
 	h.utc_offset_minutes = -300;
-	assert_int_equal(mx_business_seconds(&h, ts("2025-03-17T13:00:00Z"),
-					     ts("2025-03-17T15:00:00Z")), HOUR);
+	assert_int_equal(
+		mx_business_seconds(&h, ts("2025-03-17T13:00:00Z"), ts("2025-03-17T15:00:00Z")),
+		HOUR);
 }
 
 /* Whole year and before 1970: the calendar arithmetic is exact, not per-day drift. */
@@ -117,11 +122,13 @@ sla__business_hours_long_and_early_intervals(void **state)
 {
 	(void)state;
 	/* 2025 has 261 weekdays. */
-	assert_int_equal(mx_business_seconds(NULL, ts("2025-01-01T00:00:00Z"),
-					     ts("2026-01-01T00:00:00Z")), 261 * 8 * HOUR);
+	assert_int_equal(
+		mx_business_seconds(NULL, ts("2025-01-01T00:00:00Z"), ts("2026-01-01T00:00:00Z")),
+		261 * 8 * HOUR);
 	/* 1969-12-26 was a Friday. */
-	assert_int_equal(mx_business_seconds(NULL, ts("1969-12-26T16:00:00Z"),
-					     ts("1969-12-29T10:00:00Z")), 120 * MIN);
+	assert_int_equal(
+		mx_business_seconds(NULL, ts("1969-12-26T16:00:00Z"), ts("1969-12-29T10:00:00Z")),
+		120 * MIN);
 }
 
 /* INC-08: 570 minutes minus a 120-minute pause = 450, met (E10). */
@@ -129,8 +136,8 @@ static void
 sla__pause_subtracted(void **state)
 {
 	struct mx_pause pause = { ts("2025-03-15T13:00:00Z"), ts("2025-03-15T15:00:00Z") };
-	struct mx_sla s = sla(MX_SCHEDULE_24X7, 480, "2025-03-15T08:30:00Z",
-			      "2025-03-15T18:00:00Z");
+	struct mx_sla s =
+		sla(MX_SCHEDULE_24X7, 480, "2025-03-15T08:30:00Z", "2025-03-15T18:00:00Z");
 	int64_t when = 0;
 
 	(void)state;
@@ -169,8 +176,8 @@ sla__pause_in_business_time(void **state)
 static void
 sla__breach_instant(void **state)
 {
-	struct mx_sla s = sla(MX_SCHEDULE_24X7, 120, "2025-03-24T03:04:00Z",
-			      "2025-03-24T05:30:00Z");
+	struct mx_sla s =
+		sla(MX_SCHEDULE_24X7, 120, "2025-03-24T03:04:00Z", "2025-03-24T05:30:00Z");
 	int64_t when = 0;
 
 	(void)state;

@@ -25,14 +25,16 @@ static void
 slo__lookback_names_and_lengths(void **state)
 {
 	static const char *const names[] = { "5m", "30m", "1h", "2h", "6h", "24h", "3d" };
-	static const int64_t lengths[] = { 5 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR,
-					   DAY, 3 * DAY };
+	static const int64_t lengths[] = {
+		5 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY
+	};
 	char buf[16];
 
 	(void)state;
 	for (int i = 0; i < SLO_LB_PERIOD; i++) {
-		assert_string_equal(slo_lookback_name((enum slo_lookback)i, 30 * DAY, buf,
-						      sizeof(buf)), names[i]);
+		assert_string_equal(
+			slo_lookback_name((enum slo_lookback)i, 30 * DAY, buf, sizeof(buf)),
+			names[i]);
 		assert_int_equal(slo_lookback_seconds((enum slo_lookback)i, 30 * DAY), lengths[i]);
 	}
 	assert_string_equal(slo_lookback_name(SLO_LB_PERIOD, 30 * DAY, buf, sizeof(buf)), "30d");
@@ -46,10 +48,10 @@ slo__lookback_names_and_lengths(void **state)
 static void
 slo__reference_search_pages_and_tickets(void **state)
 {
-	const int64_t bad[SLO_LB_COUNT] = { 5 * MIN, 30 * MIN, 60 * MIN, 120 * MIN,
+	const int64_t bad[SLO_LB_COUNT] = { 5 * MIN,   30 * MIN,  60 * MIN,  120 * MIN,
 					    150 * MIN, 150 * MIN, 150 * MIN, 360 * MIN };
-	const double burn[SLO_LB_COUNT] = { 100, 100, 100, 100, 125.0 / 3, 125.0 / 12,
-					    125.0 / 36, 5.0 / 6 };
+	const double burn[SLO_LB_COUNT] = { 100,       100,	   100,	       100,
+					    125.0 / 3, 125.0 / 12, 125.0 / 36, 5.0 / 6 };
 	struct slo_figures f;
 
 	(void)state;
@@ -108,7 +110,9 @@ static void
 slo__slow_burn_tickets_only(void **state)
 {
 	const int64_t bad[SLO_LB_COUNT] = {
-		[SLO_LB_6h] = 1 * MIN, [SLO_LB_24h] = 3 * MIN, [SLO_LB_3d] = 10 * MIN,
+		[SLO_LB_6h] = 1 * MIN,
+		[SLO_LB_24h] = 3 * MIN,
+		[SLO_LB_3d] = 10 * MIN,
 		[SLO_LB_PERIOD] = 10 * MIN,
 	};
 	struct slo_figures f;

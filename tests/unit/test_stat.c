@@ -109,7 +109,9 @@ lcg(uint64_t *seed)
 static void
 stat__lists_equal_concatenation(void **state)
 {
-	enum { LISTS = 5 };
+	enum {
+		LISTS = 5
+	};
 	static const size_t sizes[LISTS] = { 0, 1, 255, 3000, 17 };
 	struct mx_samples lists[LISTS] = { { 0 } };
 	const struct mx_samples *ptrs[LISTS];

@@ -69,7 +69,8 @@ store__migrates_a_new_file_to_the_schema_version(void **state)
 	store_close(&store);
 	assert_null(store);
 	assert_int_equal(query_int("PRAGMA user_version"), store_schema_version());
-	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'metric_samples'"), 1);
+	assert_int_equal(
+		query_int("SELECT count(*) FROM sqlite_master WHERE name = 'metric_samples'"), 1);
 	/* reopening an up-to-date cache changes nothing */
 	assert_int_equal(store_open(&store, path, 0), SUCCESS);
 	store_close(&store);
@@ -84,7 +85,8 @@ store__refuses_a_newer_cache(void **state)
 	(void)state;
 	store_close(&store);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(&store, path, 0), ERROR_CUSTOM_MESSAGE);
 	assert_null(store);
@@ -97,10 +99,19 @@ incident(const char *id, int64_t updated_at, const char *title)
 {
 	static const char *services[] = { "checkout", "payments" };
 	struct store_incident in = {
-		.source = "opsgenie", .source_id = id, .services = services, .n_services = 2,
-		.title = title, .impact = MX_IMPACT_OUTAGE, .impact_start = 1000, .detected_at = 1100,
-		.acknowledged_at = TIME_NONE, .contained_at = TIME_NONE, .resolved_at = 5000,
-		.closed_at = TIME_NONE, .updated_at = updated_at,
+		.source = "opsgenie",
+		.source_id = id,
+		.services = services,
+		.n_services = 2,
+		.title = title,
+		.impact = MX_IMPACT_OUTAGE,
+		.impact_start = 1000,
+		.detected_at = 1100,
+		.acknowledged_at = TIME_NONE,
+		.contained_at = TIME_NONE,
+		.resolved_at = 5000,
+		.closed_at = TIME_NONE,
+		.updated_at = updated_at,
 	};
 	return in;
 }
@@ -162,17 +173,23 @@ store__scan_emits_one_row_per_service_and_filters_the_window(void **state)
 	for (i = 0; i < ARRAY_SIZE(index); i++)
 		index[i] = i;
 	/* resolved at 5000: matters for [4000, 6000), not for [6000, 9000) or [0, 900) */
-	assert_int_equal(store_scan_metric_incidents(store, 4000, 6000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(
+		store_scan_metric_incidents(store, 4000, 6000, index, 8, count_rows, &seen),
+		SUCCESS);
 	assert_int_equal(seen.rows, 2);
 	assert_int_equal(seen.primary, 1);
 	seen = (struct scan_seen){ 0 };
-	assert_int_equal(store_scan_metric_incidents(store, 6000, 9000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(
+		store_scan_metric_incidents(store, 6000, 9000, index, 8, count_rows, &seen),
+		SUCCESS);
 	assert_int_equal(seen.rows, 0);
-	assert_int_equal(store_scan_metric_incidents(store, 0, 900, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(store_scan_metric_incidents(store, 0, 900, index, 8, count_rows, &seen),
+			 SUCCESS);
 	assert_int_equal(seen.rows, 0);
 	/* a service without an index is skipped, and the other one becomes primary */
 	index[1] = SIZE_MAX;
-	assert_int_equal(store_scan_metric_incidents(store, 0, 9000, index, 8, count_rows, &seen), SUCCESS);
+	assert_int_equal(store_scan_metric_incidents(store, 0, 9000, index, 8, count_rows, &seen),
+			 SUCCESS);
 	assert_int_equal(seen.rows, 1);
 	assert_int_equal(seen.primary, 1);
 	store_close(&store);

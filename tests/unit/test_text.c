@@ -185,9 +185,8 @@ text__codepoint_width_table(void **state)
 		int w = codepoint_width(width_cases[i].cp);
 
 		if (w != width_cases[i].width)
-			fail_msg("U+%04X (%s): width %d, want %d",
-				 (unsigned int)width_cases[i].cp, width_cases[i].why, w,
-				 width_cases[i].width);
+			fail_msg("U+%04X (%s): width %d, want %d", (unsigned int)width_cases[i].cp,
+				 width_cases[i].why, w, width_cases[i].width);
 	}
 }
 
@@ -205,7 +204,9 @@ static const struct text_width_case text_width_cases[] = {
 	{ S("e\xcc\x81"), 1, "e and a combining acute" },
 	{ S("\xf0\x9f\x98\x80x"), 3, "emoji and a letter" },
 	{ S("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd"), 4, "emoji and a skin tone modifier" },
-	{ S("a\xff" "b"), 3, "an invalid byte counts one" },
+	{ S("a\xff"
+	    "b"),
+	  3, "an invalid byte counts one" },
 	{ S("\xe4\xb8"), 1, "a truncated sequence counts one" },
 	{ S("\xc0\xaf"), 2, "overlong: two invalid subparts" },
 	{ S("a\x1b\x7f"), 1, "controls count nothing" },
@@ -243,8 +244,7 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ S("\x1b]0;pwned\x1b\\Title"), false, "Title", "OSC 0 window title, ST" },
 	{ S("\x1b]2;pwned\xc2\x9cTitle"), false, "Title", "OSC 2, C1 ST" },
 	{ S("\x1b]52;c;cm0gLXJmIH4K\x07ok"), false, "ok", "OSC 52 clipboard write" },
-	{ S("\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\"), false, "link",
-	  "OSC 8 hyperlink" },
+	{ S("\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\"), false, "link", "OSC 8 hyperlink" },
 	{ S("\x1b[31mred\x1b[0m"), false, "red", "SGR colour" },
 	{ S("a\x1b[1;31;4mb"), false, "ab", "SGR with parameters" },
 	{ S("\x1b[2J\x1b[H"), false, "", "clear screen, cursor home" },
@@ -252,12 +252,19 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ S("a\x1b[ qb"), false, "ab", "CSI with an intermediate byte" },
 	{ S("\x1bP$q\"p\x1b\\ok"), false, "ok", "DCS DECRQSS" },
 	{ S("\x1bPq#0;2;0;0;0#0~~\x1b\\ok"), false, "ok", "DCS sixel" },
-	{ S("\x1bPabc\x07" "def"), false, "", "BEL does not end DCS" },
+	{ S("\x1bPabc\x07"
+	    "def"),
+	  false, "", "BEL does not end DCS" },
 	{ S("\x1bXhidden\x1b\\v"), false, "v", "SOS" },
 	{ S("\x1b^hidden\x1b\\v"), false, "v", "PM" },
 	{ S("\x1b_Gi=1;AAAA\x1b\\v"), false, "v", "APC kitty graphics" },
-	{ S("a\x1b" "cb"), false, "ab", "two-byte ESC c (full reset)" },
-	{ S("a\x1b" "7b\x1b" "8"), false, "ab", "save and restore cursor" },
+	{ S("a\x1b"
+	    "cb"),
+	  false, "ab", "two-byte ESC c (full reset)" },
+	{ S("a\x1b"
+	    "7b\x1b"
+	    "8"),
+	  false, "ab", "save and restore cursor" },
 	{ S("a\x1b(Bb"), false, "ab", "charset designation with intermediate" },
 	{ S("a\x1b\\b"), false, "ab", "stray ST" },
 	{ S("a\x1b\x1b[2Jb"), false, "ab", "ESC ESC [" },
@@ -269,45 +276,95 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ S("ok\x1b[31"), false, "ok", "unterminated CSI" },
 	{ S("ok\x1b"), false, "ok", "lone ESC at the end" },
 	/* The same introduced by UTF-8 encoded C1 controls. */
-	{ S("a\xc2\x9b" "2Jb"), false, "ab", "C1 CSI clear screen" },
-	{ S("a\xc2\x9b" "31mb"), false, "ab", "C1 CSI colour" },
-	{ S("a\xc2\x9d" "0;pwned\x07" "b"), false, "ab", "C1 OSC, BEL" },
-	{ S("a\xc2\x9d" "52;c;eA==\xc2\x9c" "b"), false, "ab", "C1 OSC 52, C1 ST" },
+	{ S("a\xc2\x9b"
+	    "2Jb"),
+	  false, "ab", "C1 CSI clear screen" },
+	{ S("a\xc2\x9b"
+	    "31mb"),
+	  false, "ab", "C1 CSI colour" },
+	{ S("a\xc2\x9d"
+	    "0;pwned\x07"
+	    "b"),
+	  false, "ab", "C1 OSC, BEL" },
+	{ S("a\xc2\x9d"
+	    "52;c;eA==\xc2\x9c"
+	    "b"),
+	  false, "ab", "C1 OSC 52, C1 ST" },
 	{ S("a\xc2\x90q#0\x1b\\b"), false, "ab", "C1 DCS" },
-	{ S("a\xc2\x9fhidden\xc2\x9c" "b"), false, "ab", "C1 APC" },
-	{ S("a\xc2\x98hidden\xc2\x9c" "b"), false, "ab", "C1 SOS" },
-	{ S("a\xc2\x9ehidden\xc2\x9c" "b"), false, "ab", "C1 PM" },
-	{ S("a\xc2\x9d" "0;pwned"), false, "a", "unterminated C1 OSC" },
-	{ S("a\xc2\x85" "b\xc2\x8d" "c\xc2\x9c" "d"), false, "abcd", "other C1 controls" },
+	{ S("a\xc2\x9fhidden\xc2\x9c"
+	    "b"),
+	  false, "ab", "C1 APC" },
+	{ S("a\xc2\x98hidden\xc2\x9c"
+	    "b"),
+	  false, "ab", "C1 SOS" },
+	{ S("a\xc2\x9ehidden\xc2\x9c"
+	    "b"),
+	  false, "ab", "C1 PM" },
+	{ S("a\xc2\x9d"
+	    "0;pwned"),
+	  false, "a", "unterminated C1 OSC" },
+	{ S("a\xc2\x85"
+	    "b\xc2\x8d"
+	    "c\xc2\x9c"
+	    "d"),
+	  false, "abcd", "other C1 controls" },
 	/* Raw C1 bytes are invalid UTF-8: replaced, never passed through. */
-	{ S("a\x9b" "2Jb"), false, "a" FFFD "2Jb", "raw 8-bit CSI" },
-	{ S("a\x9d" "b"), false, "a" FFFD "b", "raw 8-bit OSC" },
-	{ S("a\x85" "b"), false, "a" FFFD "b", "raw 8-bit NEL" },
+	{ S("a\x9b"
+	    "2Jb"),
+	  false, "a" FFFD "2Jb", "raw 8-bit CSI" },
+	{ S("a\x9d"
+	    "b"),
+	  false, "a" FFFD "b", "raw 8-bit OSC" },
+	{ S("a\x85"
+	    "b"),
+	  false, "a" FFFD "b", "raw 8-bit NEL" },
 	/* C0 controls and DEL. */
-	{ S("a\0b\x01" "c\x07" "d\x08" "e\x7f" "f"), false, "abcdef", "C0 and DEL" },
-	{ S("a\x0b" "b\x0c" "c\x18" "d\x1a" "e"), false, "abcde", "VT, FF, CAN, SUB" },
+	{ S("a\0b\x01"
+	    "c\x07"
+	    "d\x08"
+	    "e\x7f"
+	    "f"),
+	  false, "abcdef", "C0 and DEL" },
+	{ S("a\x0b"
+	    "b\x0c"
+	    "c\x18"
+	    "d\x1a"
+	    "e"),
+	  false, "abcde", "VT, FF, CAN, SUB" },
 	{ S("a\tb"), false, "a b", "tab" },
 	{ S("a\nb"), false, "a b", "newline folded" },
 	{ S("a\nb"), true, "a\nb", "newline kept" },
 	{ S("a\r\nb"), false, "a b", "CR LF folded" },
 	{ S("a\r\nb"), true, "a\nb", "CR LF kept as LF" },
 	{ S("a\rb"), true, "a\nb", "lone CR is a line break" },
-	{ S("a\xe2\x80\xa8" "b"), true, "a\nb", "line separator" },
-	{ S("a\xe2\x80\xa9" "b"), false, "a b", "paragraph separator" },
+	{ S("a\xe2\x80\xa8"
+	    "b"),
+	  true, "a\nb", "line separator" },
+	{ S("a\xe2\x80\xa9"
+	    "b"),
+	  false, "a b", "paragraph separator" },
 	/* Invalid UTF-8. */
 	{ S("\xc0\xaf"), false, FFFD FFFD, "overlong '/'" },
 	{ S("\xe0\x80\xaf"), false, FFFD FFFD FFFD, "overlong three-byte '/'" },
 	{ S("\xed\xa0\x80"), false, FFFD FFFD FFFD, "surrogate" },
 	{ S("\xe4\xb8"), false, FFFD, "truncated: one maximal subpart" },
-	{ S("\xf0\x9f\x98" "x"), false, FFFD "x", "truncated emoji" },
+	{ S("\xf0\x9f\x98"
+	    "x"),
+	  false, FFFD "x", "truncated emoji" },
 	{ S("\xf4\x90\x80\x80"), false, FFFD FFFD FFFD FFFD, "past U+10FFFF" },
-	{ S("a\xff" "b"), false, "a" FFFD "b", "FF" },
+	{ S("a\xff"
+	    "b"),
+	  false, "a" FFFD "b", "FF" },
 	/* Bidirectional overrides and isolates. */
-	{ S("a\xe2\x80\xae" "b"), false, "ab", "RLO" },
-	{ S("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad" "x"), false, "x",
-	  "LRE, RLE, PDF, LRO" },
-	{ S("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8" "x\xe2\x81\xa9"), false, "x",
-	  "LRI, RLI, FSI, PDI" },
+	{ S("a\xe2\x80\xae"
+	    "b"),
+	  false, "ab", "RLO" },
+	{ S("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"
+	    "x"),
+	  false, "x", "LRE, RLE, PDF, LRO" },
+	{ S("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8"
+	    "x\xe2\x81\xa9"),
+	  false, "x", "LRI, RLI, FSI, PDI" },
 	/* What must survive. */
 	{ S("\xe4\xb8\xad\xe6\x96\x87 e\xcc\x81 \xf0\x9f\x98\x80"), false,
 	  "\xe4\xb8\xad\xe6\x96\x87 e\xcc\x81 \xf0\x9f\x98\x80", "CJK, combining, emoji" },
@@ -374,10 +431,9 @@ static void
 text__sanitize_output_is_always_safe(void **state)
 {
 	static const unsigned char alphabet[] = {
-		0x1b, 0x1b, '[', ']', 'P', 'X', '^', '_', '\\', 0x07, '0', ';', 'm',
-		'a', ' ', '\n', '\r', '\t', 0x00, 0x7f, 0x80, 0x85, 0x9b, 0x9c, 0x9d,
-		0xbf, 0xc0, 0xc2, 0xc2, 0xe2, 0x80, 0xae, 0xed, 0xa0, 0xf0, 0xf4, 0x90,
-		0xff,
+		0x1b, 0x1b, '[',  ']',	'P',  'X',  '^',  '_',	'\\', 0x07, '0',  ';',	'm',
+		'a',  ' ',  '\n', '\r', '\t', 0x00, 0x7f, 0x80, 0x85, 0x9b, 0x9c, 0x9d, 0xbf,
+		0xc0, 0xc2, 0xc2, 0xe2, 0x80, 0xae, 0xed, 0xa0, 0xf0, 0xf4, 0x90, 0xff,
 	};
 	uint32_t seed = 0x5171e9u;
 	unsigned char in[48];
@@ -452,14 +508,21 @@ static const struct truncate_case truncate_cases[] = {
 	{ "e\xcc\x81", 5, false, 64, "e", 1, "ASCII terminal drops combining marks" },
 	{ "\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 3, true, 64, "\xf0\x9f\x98\x80\xe2\x80\xa6", 3,
 	  "emoji cut" },
-	{ "a\xff" "b", 10, true, 64, "a" FFFD "b", 3, "invalid byte drawn as U+FFFD" },
-	{ "a\xff" "b", 10, false, 64, "a?b", 3, "invalid byte drawn as '?'" },
-	{ "a\tb\x1b" "c\x7f" "d\nE", 10, true, 64, "a bcd E", 7, "controls never copied" },
+	{ "a\xff"
+	  "b",
+	  10, true, 64, "a" FFFD "b", 3, "invalid byte drawn as U+FFFD" },
+	{ "a\xff"
+	  "b",
+	  10, false, 64, "a?b", 3, "invalid byte drawn as '?'" },
+	{ "a\tb\x1b"
+	  "c\x7f"
+	  "d\nE",
+	  10, true, 64, "a bcd E", 7, "controls never copied" },
 	{ "hello", 10, false, 4, "he~", 3, "cut by the buffer size" },
 	{ "hello", 10, true, 4, "\xe2\x80\xa6", 1, "buffer leaves room for the mark only" },
 	{ "hello", 10, true, 3, "he", 2, "no room for the mark" },
-	{ "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97", 10, true, 7,
-	  "\xe4\xb8\xad\xe2\x80\xa6", 3, "buffer cuts at a character boundary" },
+	{ "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97", 10, true, 7, "\xe4\xb8\xad\xe2\x80\xa6", 3,
+	  "buffer cuts at a character boundary" },
 	{ "\xe4\xb8\xad", 10, true, 3, "", 0, "no room for half a character" },
 	{ "hello", 10, true, 1, "", 0, "room for the NUL only" },
 };

@@ -126,8 +126,7 @@ timestamp__parse_accepts_good_inputs(void **state)
 		if (!timestamp_parse(c->text, &t))
 			fail_msg("rejected \"%s\"", c->text);
 		if (t != c->expected)
-			fail_msg("\"%s\": got %" PRId64 ", want %" PRId64, c->text, t,
-				 c->expected);
+			fail_msg("\"%s\": got %" PRId64 ", want %" PRId64, c->text, t, c->expected);
 	}
 }
 
@@ -250,9 +249,8 @@ timestamp__parse_agrees_with_gmtime_r(void **state)
 	for (t = INT64_C(-62167219200); t <= INT64_C(253402300799); t += stride, n++) {
 		tt = (time_t)t;
 		assert_non_null(gmtime_r(&tt, &tm));
-		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			 tm.tm_min, tm.tm_sec);
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		if (!timestamp_parse(buf, &parsed) || parsed != t)
 			fail_msg("%s: want %" PRId64, buf, t);
 	}
@@ -286,27 +284,27 @@ static const struct good_duration good_durations[] = {
 };
 
 static const char *const bad_durations[] = {
-	"",			/* empty */
-	" ",			/* only a space */
-	"-5m",			/* negative */
-	"1h-5m",		/* sign inside a compound */
-	"+5m",			/* explicit sign */
-	"5x",			/* unknown unit */
-	"1y",			/* years are not a fixed length */
-	"5M",			/* months? minutes? refuse to guess */
-	"m",			/* unit without a number */
-	"5mm",			/* unit twice */
-	"1h30",			/* bare number after a unit: minutes or seconds? */
-	"1h 30",		/* the same with a space */
-	"30m1h",		/* units out of order */
-	"1h1h",			/* repeated unit */
-	" 5m",			/* leading space */
-	"5m ",			/* trailing space */
-	"5 m",			/* space between number and unit */
-	"1.5h",			/* fractions */
-	"5m\n",			/* trailing newline */
-	"9223372036854775808",	/* number overflows */
-	"15250284452472w",	/* unit multiplication overflows */
+	"",			   /* empty */
+	" ",			   /* only a space */
+	"-5m",			   /* negative */
+	"1h-5m",		   /* sign inside a compound */
+	"+5m",			   /* explicit sign */
+	"5x",			   /* unknown unit */
+	"1y",			   /* years are not a fixed length */
+	"5M",			   /* months? minutes? refuse to guess */
+	"m",			   /* unit without a number */
+	"5mm",			   /* unit twice */
+	"1h30",			   /* bare number after a unit: minutes or seconds? */
+	"1h 30",		   /* the same with a space */
+	"30m1h",		   /* units out of order */
+	"1h1h",			   /* repeated unit */
+	" 5m",			   /* leading space */
+	"5m ",			   /* trailing space */
+	"5 m",			   /* space between number and unit */
+	"1.5h",			   /* fractions */
+	"5m\n",			   /* trailing newline */
+	"9223372036854775808",	   /* number overflows */
+	"15250284452472w",	   /* unit multiplication overflows */
 	"15250284452471w 999999h", /* sum overflows */
 };
 
@@ -323,8 +321,7 @@ duration__parse_accepts_good_inputs(void **state)
 		if (!duration_parse(c->text, &d))
 			fail_msg("rejected \"%s\"", c->text);
 		if (d != c->expected)
-			fail_msg("\"%s\": got %" PRId64 ", want %" PRId64, c->text, d,
-				 c->expected);
+			fail_msg("\"%s\": got %" PRId64 ", want %" PRId64, c->text, d, c->expected);
 	}
 }
 
@@ -359,7 +356,7 @@ duration__format_shows_two_units(void **state)
 		{ "59m 59s", 3599 },
 		{ "1h", 3600 },
 		{ "1h 05m", 3900 },
-		{ "1h 05m", 3959 },	/* seconds truncated, not rounded */
+		{ "1h 05m", 3959 }, /* seconds truncated, not rounded */
 		{ "23h 59m", 86399 },
 		{ "1d", 86400 },
 		{ "3d 2h", 266400 },
