@@ -80,20 +80,19 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (global_option(argv, &i, &opts) != 0) {
-			fprintf(stderr, "sitrep: unknown option: %s\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "sitrep: unknown option: %s (sitrep --help lists them)\n",
+				argv[i]);
 			return 2;
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr, "sitrep: the console is not built yet; use one of the commands\n");
-		usage(stderr);
+		fprintf(stderr, "sitrep: the console is not built yet: give a command "
+				"(sitrep --help lists them)\n");
 		return 2;
 	}
 	for (c = 0; c < ARRAY_SIZE(commands); c++)
 		if (streq(argv[i], commands[c].name))
 			return commands[c].run(argc - i, argv + i, &opts);
-	fprintf(stderr, "sitrep: unknown command: %s\n", argv[i]);
-	usage(stderr);
+	fprintf(stderr, "sitrep: unknown command: %s (sitrep --help lists them)\n", argv[i]);
 	return 2;
 }

@@ -22,8 +22,9 @@ struct report_opts {
 	size_t n_services;
 };
 
-/* Parses --from --to --since --at --service --format. Returns EXIT_OK, or EXIT_USAGE
- * after printing why. */
+/* Parses --from --to --since --at --service --format. Returns EXIT_OK, EXIT_USAGE
+ * after printing why, or EXIT_HELP after printing the usage for --help. */
+#define EXIT_HELP (-1)
 int report_opts_parse(int argc, char **argv, const char *command, struct report_opts *opts);
 void report_opts_release(struct report_opts *opts);
 

@@ -12,8 +12,13 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 	enum status_code code;
 	size_t i;
 
+	if (argc == 2 && streq(argv[1], "--help")) {
+		printf("usage: sitrep import FILE   (FILE may be - for standard input)\n");
+		return EXIT_OK;
+	}
 	if (argc != 2 || argv[1][0] == '\0' || (argv[1][0] == '-' && argv[1][1] != '\0')) {
-		cli_error("usage: sitrep import FILE   (FILE may be - for standard input)");
+		cli_error("import: expected one FILE (usage: sitrep import FILE, - for standard "
+			  "input)");
 		return EXIT_USAGE;
 	}
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS) {
@@ -48,6 +53,10 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 	int i;
 
 	for (i = 1; i < argc; i++) {
+		if (streq(argv[i], "--help")) {
+			printf("usage: sitrep export incidents|deployments [--format json|csv]\n");
+			return EXIT_OK;
+		}
 		if (streq(argv[i], "--format") && i + 1 < argc) {
 			i++;
 			if (streq(argv[i], "json"))
@@ -75,6 +84,7 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 	}
 	return EXIT_OK;
 usage:
-	cli_error("usage: sitrep export incidents|deployments [--format json|csv]");
+	cli_error("export: %s%s (usage: sitrep export incidents|deployments [--format json|csv])",
+		  i < argc ? "unexpected argument: " : "what to export?", i < argc ? argv[i] : "");
 	return EXIT_USAGE;
 }

@@ -110,8 +110,10 @@ cmd_dora(int argc, char **argv, const struct global_opts *gopts)
 	enum status_code code;
 	int rc;
 
-	if ((rc = report_opts_parse(argc, argv, "dora", &opts)) != EXIT_OK)
+	if ((rc = report_opts_parse(argc, argv, "dora", &opts)) != EXIT_OK) {
+		rc = rc == EXIT_HELP ? EXIT_OK : rc;
 		goto out;
+	}
 	rc = EXIT_FAILURE_;
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
 	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||

@@ -22,14 +22,16 @@ cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+#define REPORT_USAGE                                                 \
+	"[--since 30d | --from T --to T] [--at T] [--service S]... " \
+	"[--format table|json|csv]"
+
+/* One line on stderr: what was wrong, and where to read more. */
 static int
 usage(const char *command, const char *why, const char *arg)
 {
-	cli_error("%s: %s%s%s", command, why, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr,
-		"usage: sitrep %s [--since 30d | --from T --to T] [--at T] "
-		"[--service S]... [--format table|json|csv]\n",
-		command);
+	cli_error("%s: %s%s%s (usage: sitrep %s " REPORT_USAGE ")", command, why, arg ? ": " : "",
+		  arg ? arg : "", command);
 	return EXIT_USAGE;
 }
 
@@ -57,6 +59,7 @@ report_opts_parse(int argc, char **argv, const char *command, struct report_opts
 		{ "at", required_argument, NULL, 'a' },
 		{ "service", required_argument, NULL, 'S' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int64_t since = 30 * 86400, from = TIME_NONE, to = TIME_NONE, at = TIME_NONE;
@@ -92,6 +95,9 @@ report_opts_parse(int argc, char **argv, const char *command, struct report_opts
 			if (parse_format(command, optarg, &opts->format) != EXIT_OK)
 				return EXIT_USAGE;
 			break;
+		case 'h':
+			printf("usage: sitrep %s " REPORT_USAGE "\n", command);
+			return EXIT_HELP;
 		default:
 			return usage(command, "unknown option", argv[optind - 1]);
 		}

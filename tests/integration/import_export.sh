@@ -79,7 +79,14 @@ fi
 grep -q 'red title\|red  title' "$tmp/esc.csv" || fail "title text lost: $(cat "$tmp/esc.csv")"
 
 # --- exit codes and stdout discipline
-"$SITREP" --db "$tmp/a.db" mttx --bogus >/dev/null 2>&1; [ $? = 2 ] || fail "unknown option: exit 2 expected"
+"$SITREP" --db "$tmp/a.db" mttx --bogus >"$tmp/out" 2>"$tmp/err"; [ $? = 2 ] || fail "unknown option: exit 2 expected"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "a usage error is one line: $(cat "$tmp/err")"
+grep -q -- '--bogus' "$tmp/err" || fail "the usage error names the option"
+[ -s "$tmp/out" ] && fail "usage error printed to stdout"
+for cmd in mttx dora slo import export; do
+	"$SITREP" "$cmd" --help >"$tmp/out" 2>&1 || fail "$cmd --help: exit 0 expected"
+	grep -q "^usage: sitrep $cmd" "$tmp/out" || fail "$cmd --help: no usage"
+done
 "$SITREP" --db "$tmp/a.db" mttx --from yesterday --to 2025-01-01 >/dev/null 2>&1; [ $? = 2 ] || fail "bad --from: exit 2"
 "$SITREP" --db "$tmp/a.db" nosuch >/dev/null 2>&1; [ $? = 2 ] || fail "unknown command: exit 2 expected"
 "$SITREP" --db "$tmp/a.db" import >/dev/null 2>&1; [ $? = 2 ] || fail "import without FILE: exit 2"
