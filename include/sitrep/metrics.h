@@ -93,11 +93,16 @@ enum mx_quality_flags {
 unsigned mx_normalize(struct mx_incident *incident);
 
 /* n, mean, median and p90 (PERCENTILE_CONT) of duration samples, in minutes. */
+#define MX_STAT_FEW 4
+
 struct mx_stat {
 	size_t n;
 	double mean;
 	double median;
 	double p90;
+	/* When n <= MX_STAT_FEW, the samples themselves in minutes, ascending: a p90 of
+	 * two to four samples is mostly interpolation, so reports show them (spec §6). */
+	double few[MX_STAT_FEW];
 };
 
 /* Sorts values (seconds) in place and summarises them in minutes. */

@@ -97,13 +97,26 @@ fmt_minutes(double minutes, char *buf, size_t size)
 	return buf;
 }
 
+/* One row; with two to four samples the samples themselves follow the note, since
+ * their p90 is mostly interpolation (spec §6). */
 static void
 stat_row(const char *name, const struct mx_stat *s, const char *note)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], v[32];
+	struct buf notes;
 
-	printf("  %-16s %10s %10s %10s %6zu  %s\n", name, fmt_minutes(s->median, a, sizeof(a)),
-	       fmt_minutes(s->mean, b, sizeof(b)), fmt_minutes(s->p90, c, sizeof(c)), s->n, note);
+	buf_init(&notes, 0);
+	buf_addstr(&notes, note);
+	if (s->n >= 2 && s->n <= MX_STAT_FEW) {
+		buf_addstr(&notes, notes.len ? "; values " : "values ");
+		for (size_t i = 0; i < s->n; i++)
+			buf_printf(&notes, "%s%s", i ? ", " : "",
+				   fmt_minutes(s->few[i], v, sizeof(v)));
+	}
+	printf("  %-16s %10s %10s %10s %6zu%s%s\n", name, fmt_minutes(s->median, a, sizeof(a)),
+	       fmt_minutes(s->mean, b, sizeof(b)), fmt_minutes(s->p90, c, sizeof(c)), s->n,
+	       notes.len ? "  " : "", notes.len ? notes.data : "");
+	buf_release(&notes);
 }
 
 enum stat_kind {
@@ -144,7 +157,7 @@ stat_block(const struct service_set *set, const struct mttx_result *r, enum stat
 	size_t i;
 
 	printf("\n%s\n  %-16s %10s %10s %10s %6s  %s\n", title, "service", "median", "mean", "p90",
-	       "n", "excluded");
+	       "n", "notes");
 	for (i = 0; i < set->n_selected; i++) {
 		excluded_note(&r->services[i], kind, note, sizeof(note));
 		stat_row(set->selected[i]->name, pick(&r->services[i], kind), note);

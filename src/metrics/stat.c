@@ -71,6 +71,8 @@ mx_stat_compute(struct mx_stat *stat, int64_t *values, size_t n)
 	stat->mean = (double)sum / (double)n / SECONDS_PER_MINUTE;
 	stat->median = percentile_i64(values, n, 500);
 	stat->p90 = percentile_i64(values, n, 900);
+	for (size_t i = 0; n <= MX_STAT_FEW && i < n; i++)
+		stat->few[i] = (double)values[i] / SECONDS_PER_MINUTE;
 }
 
 void
@@ -271,4 +273,6 @@ mx_stat_lists(struct mx_stat *stat, const struct mx_samples *const *lists, size_
 	stat->mean = (double)sum / (double)n / SECONDS_PER_MINUTE;
 	stat->median = percentile_lists(lists, n_lists, n, 500);
 	stat->p90 = percentile_lists(lists, n_lists, n, 900);
+	for (size_t i = 0; n <= MX_STAT_FEW && i < n; i++)
+		stat->few[i] = kth_smallest(lists, n_lists, i) / SECONDS_PER_MINUTE;
 }

@@ -142,6 +142,32 @@ stat__lists_equal_concatenation(void **state)
 	free(all);
 }
 
+/* Up to four samples are kept, ascending, in minutes; both ways of computing agree. */
+static void
+stat__few_samples_are_listed(void **state)
+{
+	int64_t values[] = { 600, 60, 7200 };
+	struct mx_samples a = { 0 }, b = { 0 };
+	const struct mx_samples *lists[] = { &a, &b };
+	struct mx_stat direct, pooled;
+
+	(void)state;
+	mx_stat_compute(&direct, values, ARRAY_SIZE(values));
+	assert_int_equal(direct.n, 3);
+	assert_true(direct.few[0] == 1.0 && direct.few[1] == 10.0 && direct.few[2] == 120.0);
+	mx_samples_add(&a, 7200);
+	mx_samples_add(&a, 60);
+	mx_samples_add(&b, 600);
+	mx_samples_sort(&a);
+	mx_samples_sort(&b);
+	mx_stat_lists(&pooled, lists, ARRAY_SIZE(lists));
+	assert_int_equal(pooled.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(pooled.few[i] == direct.few[i]);
+	mx_samples_release(&a);
+	mx_samples_release(&b);
+}
+
 int
 main(void)
 {
@@ -152,6 +178,7 @@ main(void)
 		cmocka_unit_test(stat__p90_of_eleven_is_exact),
 		cmocka_unit_test(stat__samples_floor_and_cap),
 		cmocka_unit_test(stat__lists_equal_concatenation),
+		cmocka_unit_test(stat__few_samples_are_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
