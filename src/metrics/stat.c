@@ -88,7 +88,7 @@ mx_samples_grow(struct mx_samples *samples)
  * for each of a few hundred per-service lists would cost more than sorting them.
  * A million samples sort in a few milliseconds where qsort takes ~80. Stable.
  * Inlined for each element size. */
-#define RADIX_LARGE (1u << 16)
+#define RADIX_LARGE (1u << 12)
 
 static inline uint32_t
 key_of(const unsigned char *element)

@@ -503,11 +503,12 @@ store_incident_id_bounds(struct store *store, int64_t *lo, int64_t *hi, int64_t 
 	int rc;
 
 	*lo = *hi = *count = 0;
-	/* min() and max() of a rowid read the two ends of the b-tree; count(*) would
-	 * walk all of it, so the count is estimated from them (ids are dense). */
+	/* A lone min() or max() of a rowid reads one end of the b-tree; both in one
+	 * SELECT, or count(*), would walk all of it. The count is estimated from the
+	 * two ends (ids are dense). */
 	if (sqlite3_prepare_v2(store->db,
-			       "SELECT min(incident_id), max(incident_id) "
-			       "FROM incident_metrics",
+			       "SELECT (SELECT min(incident_id) FROM incident_metrics), "
+			       "(SELECT max(incident_id) FROM incident_metrics)",
 			       -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "counting incidents");
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
