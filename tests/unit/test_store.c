@@ -196,6 +196,65 @@ store__scan_emits_one_row_per_service_and_filters_the_window(void **state)
 }
 
 static void
+keep_row(void *ctx, const struct mx_incident *mx)
+{
+	*(struct mx_incident *)ctx = *mx;
+}
+
+/* The packed metric row gives back every field the engine reads, including deltas
+ * too wide for its compact form (an impact start 90 years before detection). */
+static void
+store__metric_row_round_trips(void **state)
+{
+	static const struct mx_pause pause = { 2000000000, 2000003600 };
+	static const char *services[] = { "db" };
+	struct store *store = fresh("mxrow");
+	struct store_incident in = {
+		.source = "zabbix",
+		.source_id = "W1",
+		.services = services,
+		.n_services = 1,
+		.impact = MX_IMPACT_DEGRADED,
+		.impact_start = 0,
+		.detected_at = 2840140800,
+		.acknowledged_at = 2840140800 - 60,
+		.contained_at = TIME_NONE,
+		.resolved_at = 2840140800 + 7200,
+		.closed_at = TIME_NONE,
+		.updated_at = 1,
+		.sla = { .present = true,
+			 .schedule = MX_SCHEDULE_BUSINESS_HOURS,
+			 .target_seconds = 480 * 60,
+			 .start_time = 2840140800,
+			 .stop_time = TIME_NONE,
+			 .pauses = &pause,
+			 .n_pauses = 1 },
+	};
+	struct mx_incident got = { 0 };
+	size_t index[8];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(index); i++)
+		index[i] = 0;
+	assert_int_equal(store_upsert_incident(store, &in), SUCCESS);
+	assert_int_equal(store_scan_metric_incidents(store, 0, INT64_MAX, index, 8, keep_row, &got),
+			 SUCCESS);
+	assert_int_equal(got.impact, MX_IMPACT_DEGRADED);
+	assert_true(got.impact_start == 0);
+	assert_true(got.detected_at == 2840140800);
+	assert_true(got.acknowledged_at == 2840140800 - 60);
+	assert_true(got.contained_at == TIME_NONE);
+	assert_true(got.resolved_at == 2840140800 + 7200);
+	assert_true(got.sla.present);
+	assert_int_equal(got.sla.schedule, MX_SCHEDULE_BUSINESS_HOURS);
+	assert_true(got.sla.target_seconds == 480 * 60);
+	assert_true(got.sla.start_time == 2840140800);
+	assert_true(got.sla.stop_time == TIME_NONE);
+	assert_int_equal(got.sla.n_pauses, 1); /* read from their table for the callback */
+	store_close(&store);
+}
+
+static void
 store__settings_round_trip(void **state)
 {
 	struct store *store = fresh("settings");
@@ -245,6 +304,7 @@ main(void)
 		cmocka_unit_test(store__refuses_a_newer_cache),
 		cmocka_unit_test(store__upsert_is_idempotent_and_newer_wins),
 		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
+		cmocka_unit_test(store__metric_row_round_trips),
 		cmocka_unit_test(store__settings_round_trip),
 		cmocka_unit_test(store__default_path_lookup),
 	};
