@@ -65,6 +65,26 @@ enum status_code mttx_run(struct store *store, const struct service_set *set,
 /* Opens the cache named by the global options. */
 enum status_code cli_open_store(const struct global_opts *opts, struct store **store);
 
+/* What every analytics command starts from: its options, the cache, and the selected
+ * services with the config's objectives applied. */
+struct report_session {
+	struct report_opts opts;
+	struct store *store;
+	struct service_set set;
+};
+
+/* EXIT_OK when the session is ready; otherwise the command's exit code, the reason
+ * already printed (EXIT_OK for --help, which printed the usage: check s->store). */
+int report_session_open(struct report_session *s, int argc, char **argv, const char *command,
+			const struct global_opts *gopts);
+void report_session_close(struct report_session *s);
+/* Reports a failure of the command (exit code 1). */
+int report_fail(enum status_code code);
+
+/* Prints table(ctx) or writes json(ctx) as the format asks; returns the exit code. */
+int report_output(enum report_format format, void (*table)(const void *ctx),
+		  json_t *(*json)(const void *ctx), const void *ctx);
+
 /* Writes a report tree as JSON, or flattened "key,value" CSV. */
 int report_write(json_t *report, enum report_format format);
 /* A number, or null for NaN. */

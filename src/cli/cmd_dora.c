@@ -99,45 +99,50 @@ dora_table(const struct service_set *set, const struct mx_window *window,
 	dora_row("all", &r->all);
 }
 
+struct dora_report {
+	const struct service_set *set;
+	const struct mx_window *window;
+	const struct dora_result *result;
+};
+
+static void
+table_of(const void *ctx)
+{
+	const struct dora_report *r = ctx;
+
+	dora_table(r->set, r->window, r->result);
+}
+
+static json_t *
+json_of(const void *ctx)
+{
+	const struct dora_report *r = ctx;
+
+	return dora_json(r->set, r->window, r->result);
+}
+
 int
 cmd_dora(int argc, char **argv, const struct global_opts *gopts)
 {
-	struct report_opts opts;
-	struct store *store = NULL;
-	struct service_set set = { 0 };
+	struct report_session s;
 	struct store_dora_input in = { 0 };
 	struct dora_result result = { 0 };
+	struct dora_report report = { &s.set, &s.opts.window, &result };
 	enum status_code code;
 	int rc;
 
-	if ((rc = report_opts_parse(argc, argv, "dora", &opts)) != EXIT_OK) {
-		rc = rc == EXIT_HELP ? EXIT_OK : rc;
+	if ((rc = report_session_open(&s, argc, argv, "dora", gopts)) != EXIT_OK || !s.store)
+		goto out;
+	if ((code = store_load_dora(s.store, s.set.index_by_id, s.set.n_index, &in)) != SUCCESS) {
+		rc = report_fail(code);
 		goto out;
 	}
-	rc = EXIT_FAILURE_;
-	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
-	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
-	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
-	    (code = store_load_dora(store, set.index_by_id, set.n_index, &in)) != SUCCESS) {
-		cli_error("%s", status_message(code));
-		goto out;
-	}
-	dora_compute(&opts.window, set.n_selected, in.deployments, in.n_deployments, in.incidents,
-		     in.n_incidents, &result);
-	if (opts.format == REPORT_TABLE) {
-		dora_table(&set, &opts.window, &result);
-		rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
-	} else {
-		json_t *report = dora_json(&set, &opts.window, &result);
-
-		rc = report_write(report, opts.format);
-		json_decref(report);
-	}
+	dora_compute(&s.opts.window, s.set.n_selected, in.deployments, in.n_deployments,
+		     in.incidents, in.n_incidents, &result);
+	rc = report_output(s.opts.format, table_of, json_of, &report);
 	dora_result_release(&result);
 out:
 	store_dora_input_release(&in);
-	service_set_release(&set);
-	store_close(&store);
-	report_opts_release(&opts);
+	report_session_close(&s);
 	return rc;
 }

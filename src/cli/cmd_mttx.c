@@ -204,41 +204,46 @@ mttx_table(const struct service_set *set, const struct mx_window *window,
 	availability_row("all", &r->all);
 }
 
+struct mttx_report {
+	const struct service_set *set;
+	const struct mx_window *window;
+	const struct mttx_result *result;
+};
+
+static void
+table_of(const void *ctx)
+{
+	const struct mttx_report *r = ctx;
+
+	mttx_table(r->set, r->window, r->result);
+}
+
+static json_t *
+json_of(const void *ctx)
+{
+	const struct mttx_report *r = ctx;
+
+	return mttx_json(r->set, r->window, r->result);
+}
+
 int
 cmd_mttx(int argc, char **argv, const struct global_opts *gopts)
 {
-	struct report_opts opts;
-	struct store *store = NULL;
-	struct service_set set = { 0 };
+	struct report_session s;
 	struct mttx_result result = { 0 };
+	struct mttx_report report = { &s.set, &s.opts.window, &result };
 	enum status_code code;
 	int rc;
 
-	if ((rc = report_opts_parse(argc, argv, "mttx", &opts)) != EXIT_OK) {
-		rc = rc == EXIT_HELP ? EXIT_OK : rc;
+	if ((rc = report_session_open(&s, argc, argv, "mttx", gopts)) != EXIT_OK || !s.store)
+		goto out;
+	if ((code = mttx_run(s.store, &s.set, &s.opts.window, NULL, 0, &result)) != SUCCESS) {
+		rc = report_fail(code);
 		goto out;
 	}
-	rc = EXIT_FAILURE_;
-	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
-	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
-	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
-	    (code = mttx_run(store, &set, &opts.window, NULL, 0, &result)) != SUCCESS) {
-		cli_error("%s", status_message(code));
-		goto out;
-	}
-	if (opts.format == REPORT_TABLE) {
-		mttx_table(&set, &opts.window, &result);
-		rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
-	} else {
-		json_t *report = mttx_json(&set, &opts.window, &result);
-
-		rc = report_write(report, opts.format);
-		json_decref(report);
-	}
+	rc = report_output(s.opts.format, table_of, json_of, &report);
 	mttx_result_release(&result);
 out:
-	service_set_release(&set);
-	store_close(&store);
-	report_opts_release(&opts);
+	report_session_close(&s);
 	return rc;
 }

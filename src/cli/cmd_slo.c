@@ -155,42 +155,47 @@ slo_table(const struct slo_report *rep, int64_t at)
 		       "file)\n");
 }
 
+struct slo_output {
+	const struct slo_report *rep;
+	int64_t at;
+};
+
+static void
+table_of(const void *ctx)
+{
+	const struct slo_output *o = ctx;
+
+	slo_table(o->rep, o->at);
+}
+
+static json_t *
+json_of(const void *ctx)
+{
+	const struct slo_output *o = ctx;
+
+	return slo_json(o->rep, o->at);
+}
+
 int
 cmd_slo(int argc, char **argv, const struct global_opts *gopts)
 {
-	struct report_opts opts;
-	struct store *store = NULL;
-	struct service_set set = { 0 };
+	struct report_session s;
 	struct slo_report rep = { 0 };
+	struct slo_output output = { &rep, 0 };
 	enum status_code code;
 	int rc;
 
-	if ((rc = report_opts_parse(argc, argv, "slo", &opts)) != EXIT_OK) {
-		rc = rc == EXIT_HELP ? EXIT_OK : rc;
+	if ((rc = report_session_open(&s, argc, argv, "slo", gopts)) != EXIT_OK || !s.store)
+		goto out;
+	output.at = s.opts.at;
+	if ((code = slo_run(s.store, &s.set, s.opts.at, &rep)) != SUCCESS) {
+		rc = report_fail(code);
 		goto out;
 	}
-	rc = EXIT_FAILURE_;
-	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
-	    (code = service_set_load(store, &opts, &set)) != SUCCESS ||
-	    (code = service_set_configure(&set, gopts)) != SUCCESS ||
-	    (code = slo_run(store, &set, opts.at, &rep)) != SUCCESS) {
-		cli_error("%s", status_message(code));
-		goto out;
-	}
-	if (opts.format == REPORT_TABLE) {
-		slo_table(&rep, opts.at);
-		rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
-	} else {
-		json_t *report = slo_json(&rep, opts.at);
-
-		rc = report_write(report, opts.format);
-		json_decref(report);
-	}
+	rc = report_output(s.opts.format, table_of, json_of, &output);
 out:
 	free(rep.services);
 	free(rep.figures);
-	service_set_release(&set);
-	store_close(&store);
-	report_opts_release(&opts);
+	report_session_close(&s);
 	return rc;
 }

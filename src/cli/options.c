@@ -125,6 +125,38 @@ report_opts_release(struct report_opts *opts)
 	opts->services = NULL;
 }
 
+int
+report_session_open(struct report_session *s, int argc, char **argv, const char *command,
+		    const struct global_opts *gopts)
+{
+	enum status_code code;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = report_opts_parse(argc, argv, command, &s->opts)) != EXIT_OK)
+		return rc == EXIT_HELP ? EXIT_OK : rc;
+	if ((code = cli_open_store(gopts, &s->store)) != SUCCESS ||
+	    (code = service_set_load(s->store, &s->opts, &s->set)) != SUCCESS ||
+	    (code = service_set_configure(&s->set, gopts)) != SUCCESS)
+		return report_fail(code);
+	return EXIT_OK;
+}
+
+void
+report_session_close(struct report_session *s)
+{
+	service_set_release(&s->set);
+	store_close(&s->store);
+	report_opts_release(&s->opts);
+}
+
+int
+report_fail(enum status_code code)
+{
+	cli_error("%s", status_message(code));
+	return EXIT_FAILURE_;
+}
+
 enum status_code
 cli_open_store(const struct global_opts *opts, struct store **store)
 {

@@ -72,3 +72,20 @@ report_write(json_t *report, enum report_format format)
 	}
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
 }
+
+int
+report_output(enum report_format format, void (*table)(const void *ctx),
+	      json_t *(*json)(const void *ctx), const void *ctx)
+{
+	json_t *report;
+	int rc;
+
+	if (format == REPORT_TABLE) {
+		table(ctx);
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
+	}
+	report = json(ctx);
+	rc = report_write(report, format);
+	json_decref(report);
+	return rc;
+}

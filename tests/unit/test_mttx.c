@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #define MIN 60
 #define HOUR 3600
 #define DAY 86400
@@ -25,33 +27,6 @@ enum {
 static const char *const service_names[N_SERVICES] = { "checkout", "search" };
 
 /* ---- time ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* "2025-03-01T10:00:00Z" -> epoch seconds; NULL -> TIME_NONE. */
-static int64_t
-ts(const char *text)
-{
-	int y, mo, d, h, mi, s;
-
-	if (!text)
-		return TIME_NONE;
-	if (sscanf(text, "%d-%d-%dT%d:%d:%dZ", &y, &mo, &d, &h, &mi, &s) != 6)
-		fail_msg("bad test timestamp %s", text);
-	return days_from_civil(y, mo, d) * DAY + h * HOUR + mi * MIN + s;
-}
 
 /* ---- the reference dataset (reference.json, incidents) ---- */
 
