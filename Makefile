@@ -118,8 +118,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sitrep $(DESTDIR)$(MANDIR)/man1/sitrep.1 $(DESTDIR)$(MANDIR)/man5/sitrep.conf.5
 	rm -rf $(DESTDIR)$(DATADIR)
 
-checkstyle:
-	clang-format --dry-run -Werror $(wildcard src/*/*.c src/*/*.h src/main.c \
+checkstyle: deps
+	$(Q)clang-format --dry-run -Werror $(wildcard src/*/*.c src/*/*.h src/main.c \
 		include/sitrep/*.h tests/unit/*.c bench/*.c)
 
 clean:

@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libgit2-dev libcmocka-dev libmicrohttpd-dev sqlite3 tmux git
-valgrind time hyperfine"
+valgrind time hyperfine clang-format"
 
 missing=""
 for p in $packages; do
