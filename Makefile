@@ -36,12 +36,14 @@ ifeq ($(DEVELOPER),1)
 override CFLAGS += -Werror
 endif
 override CPPFLAGS += -Iinclude -I$(BUILD) -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags libmicrohttpd cmocka 2>/dev/null) \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 # --as-needed: a command loads only the libraries it uses, which is most of its
 # start-up time when it runs for milliseconds.
 override LDFLAGS += -Wl,--as-needed
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -lpthread
-TEST_LDLIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+TEST_LDLIBS = $(shell $(PKG_CONFIG) --libs cmocka libmicrohttpd 2>/dev/null)
+SIM_LDLIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 ifneq ($(V),1)
 Q = @
@@ -50,17 +52,27 @@ QUIET_LINK = @echo '  LINK    ' $@;
 QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
-LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c src/cli/*.c))
+LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c \
+	src/sources/*.c src/sync/*.c src/cli/*.c))
+SIM_SRC := $(sort $(wildcard src/sim/*.c))
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 LIB := $(BUILD)/libsitrep.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEGRATION := $(sort $(wildcard tests/integration/*.sh))
 
-all: sitrep
+all: sitrep sitrep-sim
 
 sitrep: $(BUILD)/sitrep
 	$(Q)cp $< $@
+
+sitrep-sim: $(BUILD)/sitrep-sim
+	$(Q)cp $< $@
+
+# sitrep-sim: a simulated ops world over HTTP for the demo and the tests.
+$(BUILD)/sitrep-sim: $(SIM_OBJ) $(LIB)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(SIM_LDLIBS) $(LDLIBS)
 
 $(BUILD)/sitrep: $(BUILD)/src/main.o $(LIB)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -90,13 +102,14 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 deps:
 	$(Q)sh tools/install-deps.sh
 
-tests: $(BUILD)/sitrep $(UNIT_BIN)
+tests: $(BUILD)/sitrep $(BUILD)/sitrep-sim $(UNIT_BIN)
 
 # Everything after deps runs in a sub-make so that pkg-config flags are computed
 # once the packages exist.
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)SITREP=$(BUILD)/sitrep BUILD=$(BUILD) VALGRIND=$(VALGRIND) sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
+	$(Q)SITREP=$(BUILD)/sitrep SITREP_SIM=$(BUILD)/sitrep-sim BUILD=$(BUILD) VALGRIND=$(VALGRIND) \
+		sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
@@ -106,9 +119,10 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
 	sh bench/run.sh
 
-install: sitrep
+install: sitrep sitrep-sim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 sitrep $(DESTDIR)$(BINDIR)/sitrep
+	install -m 755 sitrep-sim $(DESTDIR)$(BINDIR)/sitrep-sim
 	install -m 644 data/schema.sql data/sitrep.conf.sample $(DESTDIR)$(DATADIR)/
 	for t in themes/*.theme; do [ -f "$$t" ] && install -m 644 "$$t" $(DESTDIR)$(DATADIR)/themes/ || true; done
 	install -m 644 docs/sitrep.1 $(DESTDIR)$(MANDIR)/man1/sitrep.1
@@ -123,7 +137,7 @@ checkstyle: deps
 		include/sitrep/*.h tests/unit/*.c bench/*.c)
 
 clean:
-	rm -rf build build-san sitrep
+	rm -rf build build-san sitrep sitrep-sim
 
 .PHONY: all deps tests check demo bench install uninstall checkstyle clean
 # Keep the test objects (made by a pattern chain, so intermediate otherwise).

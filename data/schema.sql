@@ -198,5 +198,7 @@ CREATE TABLE sync_state (
 	last_attempt INTEGER,
 	last_success INTEGER,
 	last_error TEXT,
+	records INTEGER NOT NULL DEFAULT 0,    -- of the last round
+	pages INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (source, stream)
 ) WITHOUT ROWID;

@@ -1,16 +1,19 @@
 #!/bin/sh
 # run.sh TEST... - runs cmocka unit binaries and integration scripts, one line each,
 # full output of the failures, and a closing "N passed, N failed" line.
-# Integration scripts and the acceptance test get $SITREP, the binary under test.
+# Integration scripts and the acceptance test get $SITREP, the binary under test,
+# and $SITREP_SIM, the simulator.
 set -u
 passed=0 failed=0 failures=""
 log_dir=${BUILD:-build}/test-logs
 mkdir -p "$log_dir"
-export SITREP
+export SITREP SITREP_SIM
 # Tests never read the user's config or touch the user's cache.
 unset SITREP_CONFIG SITREP_DB SITREP_TIME_NOW
 export XDG_CONFIG_HOME="$PWD/$log_dir/xdg-config" XDG_STATE_HOME="$PWD/$log_dir/xdg-state"
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
+: "${SITREP_SIM:=$SITREP-sim}"
+SITREP_SIM=$(cd "$(dirname "$SITREP_SIM")" && pwd)/$(basename "$SITREP_SIM")
 # VALGRIND=1: every unit binary and every run of the sitrep binary under memcheck;
 # any error or definite leak fails the test.
 wrap=""

@@ -143,4 +143,49 @@ enum status_code store_load_dora(struct store *store, const size_t *service_inde
 				 struct store_dora_input *input);
 void store_dora_input_release(struct store_dora_input *input);
 
+/* ---- what sync brings: timeline events, metric samples, sync state ---- */
+
+/* An event on the timeline of the incident (source, incident_id). Ignored (no error)
+ * when that incident is not in the cache, or when the same event is already there. */
+enum status_code store_add_event(struct store *store, const char *source, const char *incident_id,
+				 int64_t at, const char *kind, const char *actor, const char *text,
+				 const char *event_id);
+
+/* A sample of series (source, name, labels); a second value at the same ts replaces
+ * the first. The series is created on first use. */
+enum status_code store_add_sample(struct store *store, const char *source, const char *name,
+				  const char *labels, const char *service, int64_t ts,
+				  double value);
+
+/* Resolves, at at, the open incidents of source that are not among seen (sorted or
+ * not): an upstream that lists only open alerts stopped listing them. */
+enum status_code store_resolve_missing(struct store *store, const char *source,
+				       const char *const *seen, size_t n_seen, int64_t at);
+
+struct store_sync_state {
+	char *source, *stream;
+	char *cursor, *etag, *last_modified; /* or NULL */
+	int64_t last_attempt, last_success;  /* TIME_NONE: never */
+	char *last_error;		     /* NULL after a success */
+	int64_t records, pages;		     /* of the last round */
+};
+
+/* The state of (source, stream); fields NULL/TIME_NONE when never synced. */
+enum status_code store_sync_state_get(struct store *store, const char *source, const char *stream,
+				      struct store_sync_state *state);
+/* Saves the cursor (and validators) of a stream: called inside the page's
+ * transaction, so the cursor moves exactly with the records it covers. */
+enum status_code store_sync_cursor_set(struct store *store, const char *source, const char *stream,
+				       const char *cursor, const char *etag,
+				       const char *last_modified);
+/* Records how a round of (source, stream) ended: error NULL for a success. */
+enum status_code store_sync_round_end(struct store *store, const char *source, const char *stream,
+				      int64_t at, const char *error, int64_t records,
+				      int64_t pages);
+/* Every stream's state, ordered by source and stream (new array). */
+enum status_code store_sync_states(struct store *store, struct store_sync_state **states,
+				   size_t *n);
+void store_sync_state_release(struct store_sync_state *state);
+void store_sync_states_free(struct store_sync_state *states, size_t n);
+
 #endif

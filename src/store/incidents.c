@@ -294,14 +294,17 @@ read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_id
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading an incident's services");
 }
 
-static const char each_sql[] =
-	"SELECT i.id, i.source, i.source_id, s.name, i.title, i.severity, i.impact, "
-	"i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, i.resolved_at, "
-	"i.closed_at, i.reopen_count, i.extra_services, i.caused_by, i.url, i.sla_policy, "
-	"i.sla_target, i.sla_schedule, i.sla_start, i.sla_stop, i.sla_pause_count, "
-	"i.updated_at, r.json "
-	"FROM incidents i JOIN services s ON s.id = i.service_id "
-	"LEFT JOIN incident_raw r ON r.incident_id = i.id ORDER BY i.id";
+#define RECORD_SELECT                                                                       \
+	"SELECT i.id, i.source, i.source_id, s.name, i.title, i.severity, i.impact, "       \
+	"i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, i.resolved_at, " \
+	"i.closed_at, i.reopen_count, i.extra_services, i.caused_by, i.url, i.sla_policy, " \
+	"i.sla_target, i.sla_schedule, i.sla_start, i.sla_stop, i.sla_pause_count, "        \
+	"i.updated_at, r.json "                                                             \
+	"FROM incidents i JOIN services s ON s.id = i.service_id "                          \
+	"LEFT JOIN incident_raw r ON r.incident_id = i.id "
+
+static const char each_sql[] = RECORD_SELECT "ORDER BY i.id";
+static const char get_sql[] = RECORD_SELECT "WHERE i.source = ?1 AND i.source_id = ?2";
 
 static enum status_code
 fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
@@ -353,8 +356,10 @@ fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
 	return SUCCESS;
 }
 
-enum status_code
-store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
+/* Runs a record query (each_sql or get_sql, parameters bound by bind) into cb. */
+static enum status_code
+each_record(struct store *store, const char *sql, const char *source, const char *source_id,
+	    store_incident_cb cb, void *ctx)
 {
 	struct incident_children children = { 0 };
 	struct store_incident rec;
@@ -363,8 +368,10 @@ store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
 	int rc;
 
 	/* Not cached: fill_record() runs the child statements while this one is open. */
-	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "listing incidents");
+	store_bind_text(stmt, 1, source);
+	store_bind_text(stmt, 2, source_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((code = fill_record(store, stmt, &rec, &children)) != SUCCESS)
 			break;
@@ -376,6 +383,19 @@ store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
 	sqlite3_finalize(stmt);
 	children_release(&children);
 	return code;
+}
+
+enum status_code
+store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
+{
+	return each_record(store, each_sql, NULL, NULL, cb, ctx);
+}
+
+enum status_code
+store_incident_get(struct store *store, const char *source, const char *source_id,
+		   store_incident_cb cb, void *ctx)
+{
+	return each_record(store, get_sql, source, source_id, cb, ctx);
 }
 
 /* ---- the metric scan ---- */

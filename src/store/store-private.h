@@ -40,6 +40,14 @@ enum store_stmt {
 	STMT_DEPLOYMENT_EACH,
 	STMT_DEPLOYMENT_COMMITS,
 	STMT_DORA_INCIDENTS,
+	STMT_EVENT_ADD,
+	STMT_SERIES_ID,
+	STMT_SERIES_INSERT,
+	STMT_SAMPLE_ADD,
+	STMT_OPEN_INCIDENTS,
+	STMT_SYNC_GET,
+	STMT_SYNC_CURSOR,
+	STMT_SYNC_ROUND,
 	STMT_COUNT
 };
 
@@ -63,6 +71,11 @@ struct store {
 };
 
 void store_service_cache_clear(struct service_cache *cache);
+
+/* The stored record of incident (source, source_id) handed to cb, or SUCCESS without
+ * calling it when there is none (incidents.c). */
+enum status_code store_incident_get(struct store *store, const char *source, const char *source_id,
+				    store_incident_cb cb, void *ctx);
 
 /* Registers the SQL function the metric scan runs on (once per connection). */
 enum status_code store_register_scan(struct store *store);

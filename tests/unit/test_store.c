@@ -254,6 +254,61 @@ store__metric_row_round_trips(void **state)
 	store_close(&store);
 }
 
+/* What sync writes: events on known incidents only, samples replacing on the same
+ * ts, alerts that stopped being listed resolved, and the sync state of a stream. */
+static void
+store__sync_writes(void **state)
+{
+	static const char *services[] = { "api" };
+	struct store *store = fresh("sync");
+	struct store_incident a = incident("A", 100, "a"), b = incident("B", 100, "b");
+	struct store_sync_state st;
+	const char *seen[] = { "A" };
+
+	(void)state;
+	a.services = b.services = services;
+	a.n_services = b.n_services = 1;
+	a.source = b.source = "am";
+	a.resolved_at = b.resolved_at = TIME_NONE;
+	assert_int_equal(store_upsert_incident(store, &a), SUCCESS);
+	assert_int_equal(store_upsert_incident(store, &b), SUCCESS);
+	assert_int_equal(store_add_event(store, "am", "A", 1100, "trigger", NULL, "fired", "e1"),
+			 SUCCESS);
+	assert_int_equal(store_add_event(store, "am", "A", 1100, "trigger", NULL, "fired", "e1"),
+			 SUCCESS);
+	assert_int_equal(store_add_event(store, "am", "nope", 1100, "trigger", NULL, NULL, NULL),
+			 SUCCESS);
+	assert_int_equal(store_add_sample(store, "prom", "api.cpu", "instance=a", "api", 60, 1.5),
+			 SUCCESS);
+	assert_int_equal(store_add_sample(store, "prom", "api.cpu", "instance=a", "api", 60, 2.5),
+			 SUCCESS);
+	assert_int_equal(store_add_sample(store, "prom", "api.cpu", "instance=a", "api", 120, 3.5),
+			 SUCCESS);
+	assert_int_equal(store_resolve_missing(store, "am", seen, 1, 5000), SUCCESS);
+	assert_int_equal(store_sync_cursor_set(store, "am", "alerts", "c1", "\"e\"", NULL),
+			 SUCCESS);
+	assert_int_equal(store_sync_round_end(store, "am", "alerts", 6000, NULL, 3, 1), SUCCESS);
+	assert_int_equal(store_sync_round_end(store, "am", "alerts", 7000, "HTTP 500", 0, 0),
+			 SUCCESS);
+	assert_int_equal(store_sync_state_get(store, "am", "alerts", &st), SUCCESS);
+	assert_string_equal(st.cursor, "c1");
+	assert_string_equal(st.etag, "\"e\"");
+	assert_true(st.last_success == 6000 && st.last_attempt == 7000);
+	assert_string_equal(st.last_error, "HTTP 500");
+	store_sync_state_release(&st);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM incident_events"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM metric_samples"), 2);
+	assert_int_equal(
+		query_int("SELECT CAST(value AS INTEGER) FROM metric_samples WHERE ts = 60"), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM incidents WHERE resolved_at IS NULL"), 1);
+	assert_int_equal(query_int("SELECT resolved_at FROM incidents WHERE source_id = 'B'"),
+			 5000);
+	/* the metric row follows the resolution */
+	assert_int_equal(query_int("SELECT count(*) FROM incident_metrics WHERE last_at IS NULL"),
+			 1);
+}
+
 static void
 store__settings_round_trip(void **state)
 {
@@ -305,6 +360,7 @@ main(void)
 		cmocka_unit_test(store__upsert_is_idempotent_and_newer_wins),
 		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
 		cmocka_unit_test(store__metric_row_round_trips),
+		cmocka_unit_test(store__sync_writes),
 		cmocka_unit_test(store__settings_round_trip),
 		cmocka_unit_test(store__default_path_lookup),
 	};

@@ -1,0 +1,157 @@
+/* source.h - one adapter per upstream behind one small ops table (tig's view_ops).
+ *
+ * A source plans the requests of a sync round and turns each response into
+ * normalized records plus the stream's next cursor. It never touches SQLite, the
+ * network or the screen: the sync engine does the HTTP, commits each page's records
+ * with its cursor in one transaction, and keeps the sync state. So every source is
+ * testable on saved payloads alone. */
+#ifndef SITREP_SOURCE_H
+#define SITREP_SOURCE_H
+
+#include "sitrep/http.h"
+#include "sitrep/store.h"
+
+struct config_source;
+struct json_t;
+struct config_metric;
+
+/* An event on an incident's timeline. */
+struct source_event {
+	const char *incident_id; /* the incident's source_id */
+	int64_t at;
+	const char *kind;     /* trigger, ack, note, silence, resolve, reopen, ... */
+	const char *actor;    /* or NULL */
+	const char *text;     /* or NULL; untrusted */
+	const char *event_id; /* the upstream's id for it, or NULL */
+};
+
+/* One sample of a metric series. */
+struct source_sample {
+	const char *series;  /* the config's metric name, "checkout.rpm" */
+	const char *labels;  /* canonical "k=v,k=v" sorted by key, or "" */
+	const char *service; /* or NULL */
+	int64_t ts;
+	double value;
+};
+
+/* One request a source wants made. Strings are owned by the request. */
+struct source_request {
+	char *stream;		       /* its sync-state stream: "alerts", "metric:checkout.rpm" */
+	char *method;		       /* "GET" or "POST" */
+	char *url;		       /* absolute */
+	char *body;		       /* or NULL */
+	struct http_header headers[4]; /* auth, content type; names and values owned */
+	size_t n_headers;
+};
+
+/* What one response yields. Records point into memory the page owns (its arrays and
+ * source_page_alloc blocks); all of it is freed by source_page_release. */
+struct source_page {
+	struct store_incident *incidents;
+	size_t n_incidents;
+	struct source_event *events;
+	size_t n_events;
+	struct source_sample *samples;
+	size_t n_samples;
+	/* The incidents are every incident of the stream open upstream right now: the
+	 * engine resolves, at observed_at, the stream's stored open incidents that are
+	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
+	bool snapshot;
+	int64_t observed_at;
+	char *cursor;		     /* the stream's cursor after this page; NULL: unchanged */
+	struct source_request *next; /* the following page, fetched in the same round */
+	void **allocs;		     /* blocks the records point into */
+	size_t n_allocs, allocs_alloc;
+	size_t incidents_alloc, events_alloc, samples_alloc;
+};
+
+/* What the engine gives a source. */
+struct source_ctx {
+	const char *name; /* the [source "NAME"] */
+	const struct config_source *config;
+	const char *secret; /* the resolved token/password, or NULL; never logged */
+	const struct config_metric *metrics; /* every [metric] section (a source uses those
+					      * whose source is ctx->name); borrowed */
+	size_t n_metrics;
+	int64_t now;
+	/* The stored cursor of a stream, or NULL (borrowed). */
+	const char *(*cursor)(void *engine, const char *stream);
+	void *engine;
+};
+
+struct source_ops {
+	const char *type; /* the config's type = ... */
+	/* Adds the requests that start a round to *out (source_request_add). */
+	enum status_code (*plan)(const struct source_ctx *ctx, struct source_request **out,
+				 size_t *n);
+	/* Parses one response of one of its requests. Errors name the request's stream
+	 * and what was wrong with the payload; the engine keeps the previous data. */
+	enum status_code (*parse)(const struct source_ctx *ctx, const struct source_request *req,
+				  const struct http_response *resp, struct source_page *page);
+};
+
+/* The ops of a type, or NULL. */
+const struct source_ops *source_ops_find(const char *type);
+
+/* Each type's ops, defined in its src/sources/ file: source_ops_find's table. */
+extern const struct source_ops source_prometheus_ops;
+extern const struct source_ops source_alertmanager_ops;
+
+/* Helpers for sources. */
+struct source_request *source_request_add(struct source_request **reqs, size_t *n,
+					  const char *stream, const char *method, char *url);
+void source_request_header(struct source_request *req, const char *name, const char *value);
+void source_request_release(struct source_request *req);
+void source_requests_free(struct source_request *reqs, size_t n);
+
+void source_page_init(struct source_page *page);
+void source_page_release(struct source_page *page);
+/* Zeroed memory, or a copy of s (NULL stays NULL), owned by the page. */
+void *source_page_alloc(struct source_page *page, size_t size);
+const char *source_page_strdup(struct source_page *page, const char *s);
+const char *source_page_strndup(struct source_page *page, const char *s, size_t len);
+struct store_incident *source_page_incident(struct source_page *page);
+struct source_event *source_page_event(struct source_page *page);
+struct source_sample *source_page_sample(struct source_page *page);
+
+/* ---- helpers shared by the sources ---- */
+
+/* base (a configured url, trailing slashes ignored) followed by path. New. */
+char *source_url(const char *base, const char *path);
+/* Untrusted upstream text fit for an error message: the first bytes of s sanitized
+ * (text_sanitize) and cut to at most 160 columns. New. */
+char *source_error_text(const char *s, size_t len);
+/* The generic failures of a response, as an error naming type and stream: no
+ * response (transport error), a body over the size limit, a status other than 200
+ * (with the start of the body), an empty body. SUCCESS when none applies. A source
+ * with an error envelope of its own checks for it first. */
+enum status_code source_check_response(const char *type, const char *stream,
+				       const struct http_response *resp);
+/* Parses a response body with jansson into *out (new reference), or returns an
+ * error naming type and stream and what was wrong, untrusted text sanitized. */
+enum status_code source_parse_json(const char *type, const char *stream,
+				   const struct http_response *resp, struct json_t **out);
+
+/* Alerts labelled the Prometheus way (Prometheus, Alertmanager, Grafana alerting).
+ * labels and annotations are jansson objects (borrowed; either may be NULL). */
+
+/* The label set's fingerprint exactly as Prometheus and Alertmanager compute it
+ * (FNV-1a 64 over the sorted names and values, 0xff after each), so that both
+ * sources name one alert alike; Alertmanager prints it as %016x. Values that are
+ * not strings count as "". */
+uint64_t source_labels_fingerprint(const struct json_t *labels);
+/* "k=v,k=v" sorted by name, with ',' and '\' in values escaped by '\'; "" when
+ * there are none. In page memory; NULL when a value is not a string. */
+const char *source_labels_canonical(struct source_page *page, const struct json_t *labels);
+/* P1..P5 for a severity label (critical P1; high, error P2; warning P3; info P4;
+ * p1..p5 upper-cased; any case), NULL otherwise. Static text. */
+const char *source_severity(const char *label);
+/* Sets services (the service label, else job, else default_service, else
+ * "unknown"), title (annotation summary, else description, else the alertname
+ * label, else fallback_title), severity and impact (outage for P1, else degraded).
+ * Untrusted text is stored as it is: sanitizing is the display's job. */
+void source_alert_describe(struct source_page *page, struct store_incident *incident,
+			   const struct json_t *labels, const struct json_t *annotations,
+			   const char *default_service, const char *fallback_title);
+
+#endif

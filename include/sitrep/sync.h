@@ -1,0 +1,47 @@
+/* sync.h - the sync engine: runs a round of each configured source (plan, fetch
+ * with retries and backoff, parse, commit each page with its cursor in one
+ * transaction) and keeps the sync state the console shows as ok / stale / failing. */
+#ifndef SITREP_SYNC_H
+#define SITREP_SYNC_H
+
+#include "sitrep/config.h"
+#include "sitrep/http.h"
+#include "sitrep/store.h"
+
+struct sync_options {
+	unsigned max_attempts;	 /* per request, default 4 */
+	int64_t base_backoff_ms; /* default 500 */
+	int64_t max_wait_ms;	 /* longest wait before a retry (Retry-After too), 30 s */
+	unsigned max_pages;	 /* per stream and round, default 1000 */
+	uint64_t seed;		 /* backoff jitter */
+};
+
+/* How one source's round went: one line of `sitrep sync --once`. */
+struct sync_report {
+	char source[128];
+	int64_t records;
+	int64_t pages;
+	double seconds;
+	bool failed;
+	char error[512]; /* the first stream's failure; never a secret */
+};
+
+/* Runs one round of src. A failure is reported in report (and in the sync state),
+ * never returned: only a failure of the cache itself returns an error. */
+enum status_code sync_round(struct store *store, struct http_client *http, const struct config *cfg,
+			    const struct config_source *src, const struct sync_options *opts,
+			    struct sync_report *report);
+
+enum sync_health {
+	SYNC_OK,
+	SYNC_STALE,   /* no success for three intervals */
+	SYNC_FAILING, /* the last round failed */
+	SYNC_NEVER,   /* never synced */
+};
+
+const char *sync_health_name(enum sync_health health);
+/* The health of a source from its streams' states at now. */
+enum sync_health sync_health_of(const struct store_sync_state *states, size_t n, int64_t interval,
+				int64_t now, int64_t *last_success, const char **last_error);
+
+#endif

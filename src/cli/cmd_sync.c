@@ -1,0 +1,275 @@
+/* cmd_sync.c - `sitrep sync --once` (one round of every configured source, or of
+ * those named, one line each) and `sitrep status` (each source's health from its
+ * sync state: ok, stale, failing or never, for scripts and tmux status bars). */
+#include "sitrep/sitrep.h"
+#include "cli-private.h"
+#include "sitrep/config.h"
+#include "sitrep/sync.h"
+#include "sitrep/text.h"
+
+#include <getopt.h>
+
+#define SYNC_USAGE "sitrep sync --once [--source NAME]... [--verbose]"
+#define STATUS_USAGE "sitrep status [--format line|json]"
+
+static enum status_code
+load_config(const struct global_opts *gopts, struct config *cfg)
+{
+	char *path = config_default_path(gopts->config_path);
+	enum status_code code = config_load(cfg, path, gopts->config_path != NULL);
+
+	free(path);
+	if (code != SUCCESS)
+		return code;
+	for (size_t i = 0; i < cfg->n_problems; i++)
+		cli_error("%s", cfg->problems[i]);
+	return SUCCESS;
+}
+
+static bool
+selected(const char *name, char **names, size_t n)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (streq(names[i], name))
+			return true;
+	return false;
+}
+
+static void
+print_report(const struct sync_report *r)
+{
+	char *safe;
+
+	if (!r->failed) {
+		printf("%-16s ok      %8lld records %5lld pages %8.3f s\n", r->source,
+		       (long long)r->records, (long long)r->pages, r->seconds);
+		return;
+	}
+	safe = text_sanitize(r->error, strlen(r->error), false);
+	cli_error("sync: %s: failed after %lld records, %lld pages, %.3f s: %s", r->source,
+		  (long long)r->records, (long long)r->pages, r->seconds, safe);
+	free(safe);
+}
+
+static int
+sync_sources(struct store *store, const struct config *cfg, char **names, size_t n_names,
+	     FILE *trace)
+{
+	struct http_options hopts = { .trace = trace };
+	struct http_client *http = http_client_new(&hopts);
+	struct sync_options sopts = { 0 };
+	int rc = EXIT_OK;
+	size_t done = 0;
+
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		struct sync_report report;
+		enum status_code code;
+
+		if (!selected(cfg->sources[i].name, names, n_names))
+			continue;
+		done++;
+		code = sync_round(store, http, cfg, &cfg->sources[i], &sopts, &report);
+		if (code != SUCCESS) {
+			rc = report_fail(code);
+			break;
+		}
+		print_report(&report);
+		if (report.failed)
+			rc = EXIT_FAILURE_;
+	}
+	http_client_free(&http);
+	if (rc == EXIT_OK && done < (n_names ? n_names : 1)) {
+		cli_error("sync: %s", n_names ? "no such [source] in the config"
+					      : "the config has no [source] sections");
+		rc = EXIT_FAILURE_;
+	}
+	return rc;
+}
+
+int
+cmd_sync(int argc, char **argv, const struct global_opts *gopts)
+{
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'o' },	    { "daemon", no_argument, NULL, 'd' },
+		{ "source", required_argument, NULL, 's' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+	};
+	char **names = xcalloc((size_t)argc + 1, sizeof(*names));
+	size_t n_names = 0;
+	bool verbose = false;
+	struct config cfg;
+	struct store *store = NULL;
+	enum status_code code;
+	int c, rc = EXIT_USAGE;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'o') {
+			continue;
+		} else if (c == 's') {
+			names[n_names++] = optarg;
+		} else if (c == 'v') {
+			verbose = true;
+		} else if (c == 'h') {
+			printf("usage: " SYNC_USAGE "\n");
+			rc = EXIT_OK;
+			goto out_args;
+		} else if (c == 'd') {
+			cli_error("sync: --daemon is not available yet; run sync --once from a "
+				  "timer");
+			rc = EXIT_FAILURE_;
+			goto out_args;
+		} else {
+			cli_error("sync: unknown option: %s (usage: " SYNC_USAGE ")",
+				  argv[optind - 1]);
+			goto out_args;
+		}
+	}
+	if ((code = load_config(gopts, &cfg)) != SUCCESS) {
+		rc = report_fail(code);
+		goto out_args;
+	}
+	if ((code = cli_open_store(gopts, &store)) != SUCCESS)
+		rc = report_fail(code);
+	else
+		rc = sync_sources(store, &cfg, names, n_names, verbose ? stderr : NULL);
+	store_close(&store);
+	config_release(&cfg);
+out_args:
+	free(names);
+	return rc;
+}
+
+/* ---- status ---- */
+
+struct source_status {
+	const struct config_source *src;
+	struct store_sync_state *states; /* borrowed from the whole list */
+	size_t n_states;
+	enum sync_health health;
+	int64_t last_success;
+	const char *last_error;
+};
+
+static json_t *
+time_or_null(int64_t t)
+{
+	char text[TIMESTAMP_TEXT_SIZE];
+
+	if (t == TIME_NONE)
+		return json_null();
+	timestamp_format(t, text, sizeof(text));
+	return json_string(text);
+}
+
+static json_t *
+source_json(const struct source_status *s)
+{
+	json_t *o = json_object(), *streams = json_array();
+
+	json_object_set_new(o, "name", json_string(s->src->name));
+	json_object_set_new(o, "type", json_string(s->src->type ? s->src->type : ""));
+	json_object_set_new(o, "state", json_string(sync_health_name(s->health)));
+	json_object_set_new(o, "last_success", time_or_null(s->last_success));
+	json_object_set_new(o, "last_error",
+			    s->last_error ? json_string(s->last_error) : json_null());
+	for (size_t i = 0; i < s->n_states; i++) {
+		const struct store_sync_state *st = &s->states[i];
+
+		json_array_append_new(
+			streams,
+			json_pack("{s:s,s:o,s:o,s:o,s:I,s:I}", "stream", st->stream, "last_attempt",
+				  time_or_null(st->last_attempt), "last_success",
+				  time_or_null(st->last_success), "last_error",
+				  st->last_error ? json_string(st->last_error) : json_null(),
+				  "records", (json_int_t)st->records, "pages",
+				  (json_int_t)st->pages));
+	}
+	json_object_set_new(o, "streams", streams);
+	return o;
+}
+
+static void
+status_line(const struct source_status *all, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		char age[32] = "";
+
+		if (all[i].last_success != TIME_NONE)
+			duration_format(now - all[i].last_success, age, sizeof(age));
+		printf("%s%s %s%s%s", i ? " · " : "", all[i].src->name,
+		       sync_health_name(all[i].health), *age ? " " : "", age);
+	}
+	printf("\n");
+}
+
+int
+cmd_status(int argc, char **argv, const struct global_opts *gopts)
+{
+	struct config cfg;
+	struct store *store = NULL;
+	struct store_sync_state *states = NULL;
+	struct source_status *all = NULL;
+	size_t n_states = 0;
+	bool json = false;
+	int64_t now = time_now();
+	enum status_code code;
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--format") && i + 1 < argc &&
+		    (streq(argv[i + 1], "json") || streq(argv[i + 1], "line"))) {
+			json = streq(argv[++i], "json");
+		} else if (streq(argv[i], "--help")) {
+			printf("usage: " STATUS_USAGE "\n");
+			return EXIT_OK;
+		} else {
+			cli_error("status: unexpected argument: %s (usage: " STATUS_USAGE ")",
+				  argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((code = load_config(gopts, &cfg)) != SUCCESS)
+		return report_fail(code);
+	if ((code = cli_open_store(gopts, &store)) != SUCCESS ||
+	    (code = store_sync_states(store, &states, &n_states)) != SUCCESS) {
+		rc = report_fail(code);
+		goto out;
+	}
+	all = xcalloc(cfg.n_sources + 1, sizeof(*all));
+	for (size_t i = 0; i < cfg.n_sources; i++) {
+		struct source_status *s = &all[i];
+		size_t j = 0;
+
+		s->src = &cfg.sources[i];
+		while (j < n_states && !streq(states[j].source, s->src->name))
+			j++;
+		s->states = states + j;
+		while (j + s->n_states < n_states &&
+		       streq(states[j + s->n_states].source, s->src->name))
+			s->n_states++;
+		s->health = sync_health_of(s->states, s->n_states, s->src->interval, now,
+					   &s->last_success, &s->last_error);
+	}
+	if (json) {
+		json_t *o = json_object(), *list = json_array();
+
+		for (size_t i = 0; i < cfg.n_sources; i++)
+			json_array_append_new(list, source_json(&all[i]));
+		json_object_set_new(o, "at", time_or_null(now));
+		json_object_set_new(o, "sources", list);
+		rc = report_write(o, REPORT_JSON);
+		json_decref(o);
+	} else {
+		status_line(all, cfg.n_sources, now);
+	}
+out:
+	free(all);
+	store_sync_states_free(states, n_states);
+	store_close(&store);
+	config_release(&cfg);
+	return rc;
+}

@@ -1,0 +1,428 @@
+/* server.c - the HTTP side of sitrep-sim: libmicrohttpd on 127.0.0.1 only, one
+ * thread per connection, routing by path prefix to the dialects and the control
+ * API, and the one place where injected faults reach the wire (delays, dropped
+ * connections, broken and huge bodies, 429s), plus bearer-token checks and ETags.
+ *
+ * Handlers build a struct sim_response under sim->lock and never touch the
+ * connection; everything that waits (a delay fault, streaming 100 MB) happens
+ * here, outside the lock, so one slow request never stalls the others. */
+#include "sitrep/sitrep.h"
+#include "sim.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_UPLOAD (1024 * 1024)
+
+/* Per-request state, from the first call of the access handler to completion. */
+struct conn_ctx {
+	struct buf body;
+	bool too_big;
+};
+
+void
+response_json(struct sim_response *r, unsigned int status, json_t *body)
+{
+	json_decref(r->json);
+	r->status = status;
+	r->json = body;
+}
+
+void
+response_text(struct sim_response *r, unsigned int status, const char *text)
+{
+	json_decref(r->json);
+	r->json = NULL;
+	r->status = status;
+	buf_reset(&r->text);
+	buf_addstr(&r->text, text);
+}
+
+void
+response_header(struct sim_response *r, const char *name, const char *value)
+{
+	if (r->n_headers == SIM_MAX_HEADERS)
+		die("response_header: more than %d headers", SIM_MAX_HEADERS);
+	r->headers[r->n_headers][0] = xstrdup(name);
+	r->headers[r->n_headers][1] = xstrdup(value);
+	r->n_headers++;
+}
+
+static void
+response_release(struct sim_response *r)
+{
+	json_decref(r->json);
+	buf_release(&r->text);
+	for (size_t i = 0; i < r->n_headers; i++) {
+		free(r->headers[i][0]);
+		free(r->headers[i][1]);
+	}
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void
+index_page(struct sim_response *resp)
+{
+	json_t *root = json_object(), *d = json_object();
+
+	json_object_set_new(d, "prometheus", json_string("/prometheus"));
+	json_object_set_new(d, "alertmanager", json_string("/alertmanager"));
+	json_object_set_new(root, "name", json_string("sitrep-sim"));
+	json_object_set_new(root, "dialects", d);
+	json_object_set_new(root, "control", json_string("/_sim/"));
+	response_json(resp, 200, root);
+}
+
+/* Every route is "/<dialect>" followed by that upstream's own paths, so a source
+ * configured with url = http://127.0.0.1:PORT/<dialect> sees the real layout. */
+static void
+dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
+{
+	if (has_prefix(req->path, "/_sim/")) {
+		req->route = req->path;
+		control_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/prometheus/")) {
+		req->route = req->path + strlen("/prometheus");
+		prometheus_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/alertmanager/")) {
+		req->route = req->path + strlen("/alertmanager");
+		alertmanager_handle(sim, req, resp);
+	} else if (streq(req->path, "/")) {
+		index_page(resp);
+	} else {
+		response_text(resp, 404, "404 page not found\n");
+	}
+}
+
+/* An injected status carries the body that upstream sends with it. */
+static void
+fault_status_body(const char *path, unsigned int status, struct sim_response *resp)
+{
+	char text[64];
+
+	if (has_prefix(path, "/prometheus/")) {
+		prometheus_fault_body(resp, status);
+	} else if (has_prefix(path, "/alertmanager/")) {
+		alertmanager_fault_body(resp, status);
+	} else {
+		snprintf(text, sizeof(text), "injected status %u\n", status);
+		response_text(resp, status, text);
+	}
+}
+
+static enum MHD_Result
+add_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	params_add(cls, key, value);
+	return MHD_YES;
+}
+
+static const char *
+header(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* -1 when no token is required, else whether the request carries it. */
+static int
+check_token(const struct sim *sim, const char *authorization)
+{
+	size_t scheme = strlen("Bearer ");
+
+	if (!sim->require_token)
+		return -1;
+	return authorization && strncasecmp(authorization, "Bearer ", scheme) == 0 &&
+	       streq(authorization + scheme, sim->require_token);
+}
+
+/* Sleeps in slices so that stopping the simulator ends a long delay early. */
+static void
+sleep_ms(const struct sim *sim, unsigned int ms)
+{
+	while (ms > 0 && !atomic_load(&sim->stopping)) {
+		unsigned int slice = ms < 20 ? ms : 20;
+		struct timespec ts = { 0, (long)slice * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+}
+
+static bool
+etag_matches(const char *if_none_match, const char *etag)
+{
+	const char *p = if_none_match;
+	size_t len = strlen(etag);
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		if (has_prefix(p, "W/"))
+			p += 2;
+		n = strcspn(p, " \t,");
+		if ((n == 1 && *p == '*') || (n == len && strncmp(p, etag, len) == 0))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static ssize_t
+huge_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	const struct sim *sim = cls;
+
+	if (atomic_load(&sim->stopping))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return (ssize_t)fault_huge_fill(pos, buf, max);
+}
+
+static enum MHD_Result
+queue_huge(struct sim *sim, struct MHD_Connection *conn)
+{
+	struct MHD_Response *mr = MHD_create_response_from_callback(FAULT_HUGE_SIZE, 64 * 1024,
+								    huge_reader, sim, NULL);
+	enum MHD_Result ret;
+
+	if (!mr)
+		return MHD_NO;
+	MHD_add_response_header(mr, "Content-Type", "application/json");
+	ret = MHD_queue_response(conn, 200, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+/* Serialises the response, applies the body faults and the ETag, and queues it. */
+static enum MHD_Result
+queue(struct MHD_Connection *conn, struct sim_response *resp, const struct fault_hit *hit,
+      const char *if_none_match)
+{
+	struct MHD_Response *mr;
+	struct buf body;
+	char etag[24];
+	unsigned int status = resp->status;
+	enum MHD_Result ret;
+	size_t len;
+
+	buf_init(&body, 0);
+	if (resp->json) {
+		char *text;
+
+		if (hit->hit && hit->kind == FAULT_WRONG_TYPES)
+			resp->json = fault_wrong_types(resp->json);
+		text = wire_dump(resp->json, resp->go_escape, &len);
+		buf_add(&body, text, len);
+		free(text);
+	} else {
+		buf_add(&body, resp->text.data ? resp->text.data : "", resp->text.len);
+	}
+	etag[0] = '\0';
+	/* A body fault ignores If-None-Match: the client must get the broken body.
+	 * truncate and malformed keep the good body's ETag, as a mangling proxy
+	 * would pass it on: a client that stores it before parsing is caught. */
+	if (hit->hit && (hit->kind == FAULT_TRUNCATE || hit->kind == FAULT_MALFORMED ||
+			 hit->kind == FAULT_WRONG_TYPES))
+		if_none_match = NULL;
+	if (resp->etag && status == 200) {
+		snprintf(etag, sizeof(etag), "\"%016llx\"",
+			 (unsigned long long)fnv64_add(FNV64_OFFSET, body.data ? body.data : "",
+						       body.len));
+		if (if_none_match && etag_matches(if_none_match, etag)) {
+			status = 304;
+			buf_reset(&body);
+		}
+	}
+	if (hit->hit && hit->kind == FAULT_TRUNCATE)
+		fault_truncate(&body);
+	if (hit->hit && hit->kind == FAULT_MALFORMED)
+		fault_malform(&body);
+	len = body.len;
+	mr = MHD_create_response_from_buffer(len, buf_detach(&body), MHD_RESPMEM_MUST_FREE);
+	if (!mr)
+		return MHD_NO;
+	if (status != 304)
+		MHD_add_response_header(mr, "Content-Type",
+					resp->json	     ? "application/json"
+					: resp->content_type ? resp->content_type
+							     : "text/plain; charset=utf-8");
+	if (etag[0])
+		MHD_add_response_header(mr, "ETag", etag);
+	for (size_t i = 0; i < resp->n_headers; i++)
+		MHD_add_response_header(mr, resp->headers[i][0], resp->headers[i][1]);
+	ret = MHD_queue_response(conn, status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+/* The faults that replace the response entirely. Returns true when resp is ready. */
+static bool
+fault_response(const struct sim_request *req, const struct fault_hit *hit,
+	       struct sim_response *resp)
+{
+	char text[16];
+
+	if (!hit->hit)
+		return false;
+	switch (hit->kind) {
+	case FAULT_STATUS:
+		fault_status_body(req->path, hit->status, resp);
+		return true;
+	case FAULT_RATE_LIMIT:
+		response_text(resp, hit->status, "Too Many Requests\n");
+		snprintf(text, sizeof(text), "%u", hit->retry_after);
+		response_header(resp, "Retry-After", text);
+		response_header(resp, "X-RateLimit-Remaining", "0");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The whole life of one request once its body is in: log it and pick its fault
+ * under the lock, wait outside it, then either drop the connection, stream the
+ * huge body, answer for the fault or the missing token, or run the handler. */
+static enum MHD_Result
+serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char *method,
+      struct conn_ctx *ctx)
+{
+	struct sim_request req = { .method = method, .path = url };
+	struct sim_response resp = { .status = 200 };
+	const char *ctype = header(conn, "Content-Type");
+	const char *inm = header(conn, "If-None-Match");
+	const char *auth = header(conn, "Authorization");
+	bool control = has_prefix(url, "/_sim/");
+	struct fault_hit hit = { .hit = false };
+	int token_ok = check_token(sim, auth);
+	enum MHD_Result ret;
+
+	buf_init(&resp.text, 0);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_param, &req.params);
+	if (ctype && has_prefix(ctype, "application/x-www-form-urlencoded"))
+		params_add_form(&req.params, ctx->body.data ? ctx->body.data : "", ctx->body.len);
+	req.body = ctx->body.data ? ctx->body.data : "";
+	req.body_len = ctx->body.len;
+
+	pthread_mutex_lock(&sim->lock);
+	if (!control) {
+		reqlog_record(&sim->log, method, url, inm, auth, token_ok,
+			      params_json(&req.params));
+		hit = fault_take(&sim->faults, method, url);
+	}
+	pthread_mutex_unlock(&sim->lock);
+
+	if (hit.hit && hit.delay_ms > 0)
+		sleep_ms(sim, hit.delay_ms);
+	if (hit.hit && (hit.kind == FAULT_RESET || hit.kind == FAULT_HUGE)) {
+		/* MHD_NO closes the connection before a byte of the response. */
+		ret = hit.kind == FAULT_RESET ? MHD_NO : queue_huge(sim, conn);
+		goto out;
+	}
+	if (ctx->too_big) {
+		response_text(&resp, 413, "request body too large\n");
+	} else if (fault_response(&req, &hit, &resp)) {
+		/* resp is the fault's */
+	} else if (!control && token_ok == 0) {
+		response_text(&resp, 401, "Unauthorized\n");
+		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");
+	} else {
+		req.stuck_cursor = hit.hit && hit.kind == FAULT_STUCK_CURSOR;
+		pthread_mutex_lock(&sim->lock);
+		dispatch(sim, &req, &resp);
+		pthread_mutex_unlock(&sim->lock);
+	}
+	if (sim->verbose)
+		fprintf(stderr, "sitrep-sim: %s %s -> %u%s\n", method, url, resp.status,
+			hit.hit ? " (fault)" : "");
+	ret = queue(conn, &resp, &hit, inm);
+out:
+	params_release(&req.params);
+	response_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	       const char *version, const char *upload_data, size_t *upload_data_size,
+	       void **con_cls)
+{
+	struct conn_ctx *ctx = *con_cls;
+
+	(void)version;
+	if (!ctx) {
+		ctx = xcalloc(1, sizeof(*ctx));
+		buf_init(&ctx->body, MAX_UPLOAD);
+		*con_cls = ctx;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!buf_add(&ctx->body, upload_data, *upload_data_size))
+			ctx->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return serve(cls, conn, url, method, ctx);
+}
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		  enum MHD_RequestTerminationCode toe)
+{
+	struct conn_ctx *ctx = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!ctx)
+		return;
+	buf_release(&ctx->body);
+	free(ctx);
+	*con_cls = NULL;
+}
+
+enum status_code
+server_start(struct sim *sim, uint16_t port)
+{
+	struct sockaddr_in addr;
+	const union MHD_DaemonInfo *info;
+	/* A thread per connection: a delay fault sleeps in its request's thread,
+	 * and the other clients of a test keep being answered meanwhile. */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+
+	/* Loopback only: the simulator accepts any token and serves fake data, so it
+	 * must never be reachable from another host. */
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons(port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sim->verbose)
+		flags |= MHD_USE_ERROR_LOG;
+	sim->daemon = MHD_start_daemon(
+		flags, port, NULL, NULL, access_handler, sim, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, request_completed, sim,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+	if (!sim->daemon)
+		return error("cannot listen on 127.0.0.1:%u", (unsigned int)port);
+	info = MHD_get_daemon_info(sim->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	sim->port = info ? info->port : port;
+	return SUCCESS;
+}
+
+void
+server_stop(struct sim *sim)
+{
+	atomic_store(&sim->stopping, true);
+	if (sim->daemon)
+		MHD_stop_daemon(sim->daemon);
+	sim->daemon = NULL;
+}

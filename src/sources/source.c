@@ -1,0 +1,479 @@
+/* source.c - what every source shares: the table of source types, the requests a
+ * source plans, the pages its parser fills, and the helpers for responses and for
+ * alerts labelled the Prometheus way.
+ *
+ * A page owns everything its records point to (its arrays and every block handed out
+ * by source_page_alloc), so a parser never frees anything on an error path: the
+ * engine releases the page either way. Nothing here does I/O, touches the cache or
+ * draws; untrusted text is kept as it came, except in error messages, which may be
+ * printed and are therefore sanitized here. */
+#include "sitrep/sitrep.h"
+#include "sitrep/source.h"
+
+#include <ctype.h>
+
+#include "sitrep/json.h"
+#include "sitrep/text.h"
+#include "sitrep/timestamp.h"
+
+/* How much of an untrusted body an error message quotes. */
+#define ERROR_TEXT_BYTES 1024
+#define ERROR_TEXT_COLUMNS 160
+
+/* ---- the source types ---- */
+
+static const struct source_ops *const source_types[] = {
+	&source_prometheus_ops,
+	&source_alertmanager_ops,
+};
+
+const struct source_ops *
+source_ops_find(const char *type)
+{
+	size_t i;
+
+	for (i = 0; type && i < ARRAY_SIZE(source_types); i++)
+		if (streq(source_types[i]->type, type))
+			return source_types[i];
+	return NULL;
+}
+
+/* ---- requests ---- */
+
+/* The array grows one element at a time: a round plans a handful of requests, and
+ * the signature has no room for a capacity. */
+struct source_request *
+source_request_add(struct source_request **reqs, size_t *n, const char *stream, const char *method,
+		   char *url)
+{
+	struct source_request *req;
+
+	*reqs = xrealloc(*reqs, (*n + 1) * sizeof(**reqs));
+	req = &(*reqs)[(*n)++];
+	memset(req, 0, sizeof(*req));
+	req->stream = xstrdup(stream);
+	req->method = xstrdup(method ? method : "GET");
+	req->url = url;
+	return req;
+}
+
+void
+source_request_header(struct source_request *req, const char *name, const char *value)
+{
+	/* A source that needs more headers than the array holds is a programming
+	 * error, not a condition of the data. */
+	if (req->n_headers >= ARRAY_SIZE(req->headers))
+		die("source_request_header: more than %zu headers for %s", ARRAY_SIZE(req->headers),
+		    req->stream);
+	req->headers[req->n_headers].name = xstrdup(name);
+	req->headers[req->n_headers].value = xstrdup(value);
+	req->n_headers++;
+}
+
+void
+source_request_release(struct source_request *req)
+{
+	size_t i;
+
+	if (!req)
+		return;
+	free(req->stream);
+	free(req->method);
+	free(req->url);
+	free(req->body);
+	for (i = 0; i < req->n_headers; i++) {
+		free(req->headers[i].name);
+		/* Authorization values are secrets: wipe before freeing. */
+		if (req->headers[i].value) {
+			volatile char *v = req->headers[i].value;
+
+			while (*v)
+				*v++ = '\0';
+		}
+		free(req->headers[i].value);
+	}
+	memset(req, 0, sizeof(*req));
+}
+
+void
+source_requests_free(struct source_request *reqs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; reqs && i < n; i++)
+		source_request_release(&reqs[i]);
+	free(reqs);
+}
+
+/* ---- pages ---- */
+
+void
+source_page_init(struct source_page *page)
+{
+	memset(page, 0, sizeof(*page));
+	page->observed_at = TIME_NONE;
+}
+
+/* Frees everything the page owns, including a next request the engine did not take
+ * (it takes one by setting page->next to NULL). */
+void
+source_page_release(struct source_page *page)
+{
+	size_t i;
+
+	if (!page)
+		return;
+	for (i = 0; i < page->n_allocs; i++)
+		free(page->allocs[i]);
+	free(page->allocs);
+	free(page->incidents);
+	free(page->events);
+	free(page->samples);
+	free(page->cursor);
+	if (page->next) {
+		source_request_release(page->next);
+		free(page->next);
+	}
+	source_page_init(page);
+}
+
+void *
+source_page_alloc(struct source_page *page, size_t size)
+{
+	void *p = xcalloc(1, size ? size : 1);
+
+	page->allocs =
+		xgrow(page->allocs, &page->allocs_alloc, page->n_allocs + 1, sizeof(*page->allocs));
+	page->allocs[page->n_allocs++] = p;
+	return p;
+}
+
+const char *
+source_page_strdup(struct source_page *page, const char *s)
+{
+	return s ? source_page_strndup(page, s, strlen(s)) : NULL;
+}
+
+const char *
+source_page_strndup(struct source_page *page, const char *s, size_t len)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	if (len == SIZE_MAX)
+		die("source_page_strndup: length overflow");
+	copy = source_page_alloc(page, len + 1);
+	memcpy(copy, s, len);
+	return copy;
+}
+
+/* The record functions return a zeroed slot at the end of their array. The pointer
+ * is valid until the next call for the same kind of record, which may move the
+ * array; what records point to lives in page blocks and never moves. */
+
+struct store_incident *
+source_page_incident(struct source_page *page)
+{
+	struct store_incident *inc;
+
+	page->incidents = xgrow(page->incidents, &page->incidents_alloc, page->n_incidents + 1,
+				sizeof(*page->incidents));
+	inc = &page->incidents[page->n_incidents++];
+	memset(inc, 0, sizeof(*inc));
+	/* Every milestone starts unknown; 0 would be a real instant (1970). */
+	inc->impact = MX_IMPACT_DEGRADED;
+	inc->impact_start = TIME_NONE;
+	inc->detected_at = TIME_NONE;
+	inc->acknowledged_at = TIME_NONE;
+	inc->contained_at = TIME_NONE;
+	inc->resolved_at = TIME_NONE;
+	inc->closed_at = TIME_NONE;
+	inc->updated_at = TIME_NONE;
+	inc->sla.start_time = TIME_NONE;
+	inc->sla.stop_time = TIME_NONE;
+	return inc;
+}
+
+struct source_event *
+source_page_event(struct source_page *page)
+{
+	struct source_event *ev;
+
+	page->events =
+		xgrow(page->events, &page->events_alloc, page->n_events + 1, sizeof(*page->events));
+	ev = &page->events[page->n_events++];
+	memset(ev, 0, sizeof(*ev));
+	ev->at = TIME_NONE;
+	return ev;
+}
+
+struct source_sample *
+source_page_sample(struct source_page *page)
+{
+	struct source_sample *s;
+
+	page->samples = xgrow(page->samples, &page->samples_alloc, page->n_samples + 1,
+			      sizeof(*page->samples));
+	s = &page->samples[page->n_samples++];
+	memset(s, 0, sizeof(*s));
+	s->ts = TIME_NONE;
+	return s;
+}
+
+/* ---- responses ---- */
+
+char *
+source_url(const char *base, const char *path)
+{
+	size_t len = base ? strlen(base) : 0;
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	return xasprintf("%.*s%s", (int)len, base ? base : "", path ? path : "");
+}
+
+char *
+source_error_text(const char *s, size_t len)
+{
+	char buf[ERROR_TEXT_COLUMNS * 4 + 8], *clean;
+
+	if (!s)
+		return xstrdup("");
+	/* Only the start is worth quoting, and sanitizing a 64 MB body to quote 160
+	 * columns of it would cost three times its size. */
+	clean = text_sanitize(s, len < ERROR_TEXT_BYTES ? len : ERROR_TEXT_BYTES, false);
+	text_truncate(clean, ERROR_TEXT_COLUMNS, true, buf, sizeof(buf));
+	free(clean);
+	return xstrdup(buf);
+}
+
+enum status_code
+source_check_response(const char *type, const char *stream, const struct http_response *resp)
+{
+	enum status_code code;
+	char *text;
+
+	if (resp->status == 0) {
+		text = source_error_text(resp->error, strlen(resp->error));
+		code = error("%s %s: no response: %s", type, stream,
+			     *text ? text : "unknown error");
+		free(text);
+		return code;
+	}
+	if (resp->too_big)
+		return error("%s %s: the response is larger than the size limit", type, stream);
+	if (resp->status != 200) {
+		text = source_error_text(resp->body, resp->body ? resp->body_len : 0);
+		code = error("%s %s: HTTP %ld: %s", type, stream, resp->status,
+			     *text ? text : "(empty body)");
+		free(text);
+		return code;
+	}
+	if (!resp->body || resp->body_len == 0)
+		return error("%s %s: empty response body (HTTP 200)", type, stream);
+	return SUCCESS;
+}
+
+enum status_code
+source_parse_json(const char *type, const char *stream, const struct http_response *resp,
+		  json_t **out)
+{
+	json_error_t err;
+	enum status_code code;
+	char *text;
+
+	*out = NULL;
+	if (!resp->body || resp->body_len == 0)
+		return error("%s %s: empty response body", type, stream);
+	/* JSON_ALLOW_NUL: one title with a \u0000 in it must not stop the whole
+	 * source; jansson's C strings then simply end there. */
+	*out = json_loadb(resp->body, resp->body_len, JSON_ALLOW_NUL, &err);
+	if (*out)
+		return SUCCESS;
+	/* jansson quotes the offending input ("near '<html>'"): untrusted. */
+	text = source_error_text(err.text, strlen(err.text));
+	code = error("%s %s: the response is not JSON (line %d, column %d: %s)", type, stream,
+		     err.line, err.column, text);
+	free(text);
+	return code;
+}
+
+/* ---- alerts labelled the Prometheus way ---- */
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names of an object's members, sorted bytewise as Go's sort.Strings does
+ * (new array of borrowed names; NULL when there are none). */
+static const char **
+sorted_keys(const json_t *obj, size_t *n)
+{
+	const char **keys = NULL;
+	const char *key;
+	json_t *value;
+	size_t i = 0;
+
+	*n = json_is_object(obj) ? json_object_size(obj) : 0;
+	if (*n == 0)
+		return NULL;
+	keys = xcalloc(*n, sizeof(*keys));
+	json_object_foreach((json_t *)(uintptr_t)obj, key, value)
+	{
+		(void)value;
+		if (i < *n)
+			keys[i++] = key;
+	}
+	*n = i;
+	qsort(keys, *n, sizeof(*keys), cmp_key);
+	return keys;
+}
+
+#define FNV64_OFFSET 14695981039346656037ULL
+#define FNV64_PRIME 1099511628211ULL
+#define LABEL_SEPARATOR 0xff
+
+static uint64_t
+fnv_add(uint64_t h, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= FNV64_PRIME;
+	}
+	return h;
+}
+
+static uint64_t
+fnv_add_byte(uint64_t h, unsigned char b)
+{
+	h ^= b;
+	return h * FNV64_PRIME;
+}
+
+uint64_t
+source_labels_fingerprint(const json_t *labels)
+{
+	uint64_t h = FNV64_OFFSET;
+	const char **keys;
+	size_t i, n;
+
+	keys = sorted_keys(labels, &n);
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_object_get(labels, keys[i]);
+		const char *value = json_is_string(v) ? json_string_value(v) : "";
+		size_t vlen = json_is_string(v) ? json_string_length(v) : 0;
+
+		h = fnv_add(h, keys[i], strlen(keys[i]));
+		h = fnv_add_byte(h, LABEL_SEPARATOR);
+		h = fnv_add(h, value, vlen);
+		h = fnv_add_byte(h, LABEL_SEPARATOR);
+	}
+	free(keys);
+	return h;
+}
+
+const char *
+source_labels_canonical(struct source_page *page, const json_t *labels)
+{
+	const char **keys;
+	const char *out = NULL;
+	struct buf b;
+	size_t i, n;
+
+	buf_init(&b, 0);
+	keys = sorted_keys(labels, &n);
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_object_get(labels, keys[i]);
+		const char *p;
+
+		if (!json_is_string(v))
+			goto out;
+		if (i > 0)
+			buf_addch(&b, ',');
+		buf_addstr(&b, keys[i]);
+		buf_addch(&b, '=');
+		/* Label names cannot hold ',' or '=' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*),
+		 * values can: escaping keeps "a=x,b=y" one reading only. */
+		for (p = json_string_value(v); *p; p++) {
+			if (*p == ',' || *p == '\\')
+				buf_addch(&b, '\\');
+			buf_addch(&b, *p);
+		}
+	}
+	out = source_page_strndup(page, b.data ? b.data : "", b.len);
+out:
+	free(keys);
+	buf_release(&b);
+	return out;
+}
+
+static bool
+strcaseeq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+	return *a == *b;
+}
+
+const char *
+source_severity(const char *label)
+{
+	static const struct {
+		const char *label, *priority;
+	} map[] = {
+		{ "critical", "P1" }, { "high", "P2" }, { "error", "P2" }, { "warning", "P3" },
+		{ "info", "P4" },     { "p1", "P1" },	{ "p2", "P2" },	   { "p3", "P3" },
+		{ "p4", "P4" },	      { "p5", "P5" },
+	};
+	size_t i;
+
+	for (i = 0; label && i < ARRAY_SIZE(map); i++)
+		if (strcaseeq(label, map[i].label))
+			return map[i].priority;
+	return NULL;
+}
+
+/* A non-empty string member of obj, or NULL. */
+static const char *
+string_member(const json_t *obj, const char *key)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	return s && *s ? s : NULL;
+}
+
+void
+source_alert_describe(struct source_page *page, struct store_incident *incident,
+		      const json_t *labels, const json_t *annotations, const char *default_service,
+		      const char *fallback_title)
+{
+	const char **services = source_page_alloc(page, sizeof(*services));
+	const char *service = string_member(labels, "service");
+	const char *title = string_member(annotations, "summary");
+
+	if (!service)
+		service = string_member(labels, "job");
+	if (!service)
+		service = default_service && *default_service ? default_service : "unknown";
+	services[0] = source_page_strdup(page, service);
+	incident->services = services;
+	incident->n_services = 1;
+
+	if (!title)
+		title = string_member(annotations, "description");
+	if (!title)
+		title = string_member(labels, "alertname");
+	if (!title)
+		title = fallback_title;
+	incident->title = source_page_strdup(page, title);
+
+	incident->severity = source_severity(string_member(labels, "severity"));
+	incident->impact = streq(incident->severity, "P1") ? MX_IMPACT_OUTAGE : MX_IMPACT_DEGRADED;
+}

@@ -1,0 +1,374 @@
+/* engine.c - one sync round of one source. The source plans requests and parses
+ * responses; this file does everything with side effects: HTTP with retries,
+ * exponential backoff with jitter and Retry-After, conditional requests, pagination
+ * with a guard against a cursor that never advances, and one transaction per page
+ * holding its records and the stream's new cursor, so a kill at any moment loses at
+ * most the page in flight, which the next round fetches again.
+ *
+ * A failure of one stream is recorded in its sync state and the round goes on with
+ * the next; the data already in the cache is never removed by a failure. */
+#include "sitrep/sitrep.h"
+#include "sitrep/sync.h"
+#include "sitrep/source.h"
+
+#include <time.h>
+
+struct engine {
+	struct store *store;
+	struct http_client *http;
+	const struct config_source *src;
+	const struct source_ops *ops;
+	struct sync_options opts;
+	struct store_sync_state *states; /* loaded on demand: the cursors */
+	size_t n_states;
+};
+
+static const char *
+stored_cursor(void *arg, const char *stream)
+{
+	struct engine *e = arg;
+	struct store_sync_state st;
+
+	for (size_t i = 0; i < e->n_states; i++)
+		if (streq(e->states[i].stream, stream))
+			return e->states[i].cursor;
+	if (store_sync_state_get(e->store, e->src->name, stream, &st) != SUCCESS)
+		return NULL;
+	e->states = xrealloc(e->states, (e->n_states + 1) * sizeof(*e->states));
+	free(st.stream);
+	st.stream = xstrdup(stream);
+	e->states[e->n_states++] = st;
+	return st.cursor;
+}
+
+static const struct store_sync_state *
+state_of(struct engine *e, const char *stream)
+{
+	stored_cursor(e, stream);
+	for (size_t i = 0; i < e->n_states; i++)
+		if (streq(e->states[i].stream, stream))
+			return &e->states[i];
+	return NULL;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Performs req until it succeeds, fails for good, or runs out of attempts. */
+static void
+fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
+      bool first_page, struct http_response *resp)
+{
+	static const char *const secret_headers[] = { "Authorization", "X-Api-Key" };
+	struct http_request hr = {
+		.method = req->method,
+		.url = req->url,
+		.headers = req->headers,
+		.n_headers = req->n_headers,
+		.body = req->body,
+		.body_len = req->body ? strlen(req->body) : 0,
+		.secret_headers = secret_headers,
+		.n_secret_headers = ARRAY_SIZE(secret_headers),
+		.etag = first_page && st ? st->etag : NULL,
+		.last_modified = first_page && st ? st->last_modified : NULL,
+	};
+
+	for (unsigned attempt = 1;; attempt++) {
+		int64_t wait;
+
+		http_perform(e->http, &hr, resp, 1);
+		if (!http_retryable(resp) || attempt >= e->opts.max_attempts)
+			return;
+		wait = http_retry_after(resp, time_now());
+		wait = wait >= 0 ? wait * 1000
+				 : http_backoff_ms(attempt, e->opts.base_backoff_ms,
+						   e->opts.max_wait_ms, &e->opts.seed);
+		if (wait > e->opts.max_wait_ms)
+			return; /* told to come back later than we wait: fail this round */
+		http_response_release(resp);
+		sleep_ms(wait);
+	}
+}
+
+/* Writes one page and the stream's cursor in one transaction. */
+static enum status_code
+commit_page(struct engine *e, const struct source_request *req, const struct source_page *page,
+	    const struct http_response *resp)
+{
+	const char *name = e->src->name;
+	const char **seen = NULL;
+	enum status_code code;
+	size_t i;
+
+	if ((code = store_begin(e->store)) != SUCCESS)
+		return code;
+	for (i = 0; code == SUCCESS && i < page->n_incidents; i++)
+		code = store_upsert_incident(e->store, &page->incidents[i]);
+	for (i = 0; code == SUCCESS && i < page->n_events; i++) {
+		const struct source_event *ev = &page->events[i];
+
+		code = store_add_event(e->store, name, ev->incident_id, ev->at, ev->kind, ev->actor,
+				       ev->text, ev->event_id);
+	}
+	for (i = 0; code == SUCCESS && i < page->n_samples; i++) {
+		const struct source_sample *s = &page->samples[i];
+
+		code = store_add_sample(e->store, name, s->series, s->labels, s->service, s->ts,
+					s->value);
+	}
+	if (code == SUCCESS && page->snapshot) {
+		seen = xcalloc(page->n_incidents + 1, sizeof(*seen));
+		for (i = 0; i < page->n_incidents; i++)
+			seen[i] = page->incidents[i].source_id;
+		code = store_resolve_missing(e->store, name, seen, page->n_incidents,
+					     page->observed_at);
+		free(seen);
+	}
+	if (code == SUCCESS)
+		code = store_sync_cursor_set(e->store, name, req->stream, page->cursor,
+					     http_header_get(resp, "ETag"),
+					     http_header_get(resp, "Last-Modified"));
+	if (code == SUCCESS)
+		code = store_commit(e->store);
+	if (code != SUCCESS)
+		store_rollback(e->store);
+	return code;
+}
+
+struct stream_result {
+	int64_t records, pages;
+	char error[512];
+};
+
+/* The page after req, unless it repeats req: an upstream whose cursor never moves
+ * would otherwise be polled forever. NULL ends the stream. */
+static struct source_request *
+take_next(struct source_page *page, const struct source_request *req, struct stream_result *out)
+{
+	struct source_request *next = page->next;
+
+	page->next = NULL;
+	if (next && streq(next->url, req->url) &&
+	    ((!next->body && !req->body) ||
+	     (next->body && req->body && streq(next->body, req->body)))) {
+		snprintf(out->error, sizeof(out->error),
+			 "the pagination cursor did not advance: stopped after page %lld",
+			 (long long)out->pages);
+		source_request_release(next);
+		free(next);
+		return NULL;
+	}
+	return next;
+}
+
+/* One page: fetch, parse, commit. false ends the stream (done, or failed: see
+ * out->error). A failure of the cache is returned in *code. */
+static bool
+run_page(struct engine *e, const struct source_ctx *ctx, const struct source_request *req,
+	 bool first, struct stream_result *out, struct source_request **next,
+	 enum status_code *code)
+{
+	const struct store_sync_state *st = state_of(e, req->stream);
+	struct http_response resp = { 0 };
+	struct source_page page;
+
+	*next = NULL;
+	fetch(e, req, st, first, &resp);
+	if (resp.status == 304) {
+		http_response_release(&resp);
+		return false; /* unchanged since the last round */
+	}
+	/* Every other response goes to the source, which knows its upstream's error
+	 * bodies (source_check_response) and words the failure. */
+	source_page_init(&page);
+	if (e->ops->parse(ctx, req, &resp, &page) != SUCCESS)
+		snprintf(out->error, sizeof(out->error), "%s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+	else if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
+		snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
+	if (!out->error[0]) {
+		out->pages++;
+		out->records += (int64_t)(page.n_incidents + page.n_events + page.n_samples);
+		*next = take_next(&page, req, out);
+	}
+	source_page_release(&page);
+	http_response_release(&resp);
+	return *next != NULL;
+}
+
+/* Fetches and commits the pages of one stream, from first. */
+static enum status_code
+run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_request *first,
+	   struct stream_result *out)
+{
+	const struct source_request *req = first;
+	struct source_request *next = NULL, *owned = NULL;
+	enum status_code code = SUCCESS;
+	bool more = true;
+
+	for (unsigned page_no = 0; more; page_no++) {
+		if (page_no >= e->opts.max_pages) {
+			snprintf(out->error, sizeof(out->error),
+				 "more than %u pages in one round: stopped", e->opts.max_pages);
+			break;
+		}
+		more = run_page(e, ctx, req, page_no == 0, out, &next, &code);
+		if (owned) {
+			source_request_release(owned);
+			free(owned);
+		}
+		req = owned = next;
+	}
+	if (owned) {
+		source_request_release(owned);
+		free(owned);
+	}
+	return code;
+}
+
+static void
+defaults(struct sync_options *o)
+{
+	if (!o->max_attempts)
+		o->max_attempts = 4;
+	if (!o->base_backoff_ms)
+		o->base_backoff_ms = 500;
+	if (!o->max_wait_ms)
+		o->max_wait_ms = 30000;
+	if (!o->max_pages)
+		o->max_pages = 1000;
+	if (!o->seed)
+		o->seed = (uint64_t)time_now();
+}
+
+/* The secret of a source (token, else password), resolved; NULL when it has none. */
+static enum status_code
+source_secret(const struct config *cfg, const struct config_source *src, char **secret)
+{
+	const char *spec = config_source_get(src, "token");
+	char origin[256];
+
+	*secret = NULL;
+	if (!spec)
+		spec = config_source_get(src, "password");
+	if (!spec)
+		return SUCCESS;
+	snprintf(origin, sizeof(origin), "source \"%s\" secret", src->name);
+	return secret_resolve(spec, origin, cfg->private_file, secret);
+}
+
+/* Runs every stream the source plans; the report holds the first failure. */
+static enum status_code
+run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *report)
+{
+	struct source_request *reqs = NULL;
+	enum status_code code = SUCCESS;
+	size_t n = 0;
+
+	if (e->ops->plan(ctx, &reqs, &n) != SUCCESS) {
+		snprintf(report->error, sizeof(report->error), "%s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+		report->failed = true;
+		return SUCCESS;
+	}
+	for (size_t i = 0; code == SUCCESS && i < n; i++) {
+		struct stream_result out = { 0 };
+
+		code = run_stream(e, ctx, &reqs[i], &out);
+		report->records += out.records;
+		report->pages += out.pages;
+		if (out.error[0] && !report->failed) {
+			report->failed = true;
+			snprintf(report->error, sizeof(report->error), "%.80s: %.400s",
+				 reqs[i].stream, out.error);
+		}
+		if (code == SUCCESS)
+			code = store_sync_round_end(e->store, e->src->name, reqs[i].stream,
+						    ctx->now, out.error[0] ? out.error : NULL,
+						    out.records, out.pages);
+	}
+	source_requests_free(reqs, n);
+	return code;
+}
+
+enum status_code
+sync_round(struct store *store, struct http_client *http, const struct config *cfg,
+	   const struct config_source *src, const struct sync_options *opts,
+	   struct sync_report *report)
+{
+	struct engine e = { .store = store, .http = http, .src = src };
+	struct source_ctx ctx = {
+		.name = src->name, .config = src, .cursor = stored_cursor, .engine = &e
+	};
+	int64_t started = time_now();
+	struct timespec t0, t1;
+	char *secret = NULL;
+	enum status_code code = SUCCESS;
+
+	memset(report, 0, sizeof(*report));
+	string_copy(report->source, src->name);
+	e.opts = *opts;
+	defaults(&e.opts);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!(e.ops = source_ops_find(src->type))) {
+		report->failed = true;
+		snprintf(report->error, sizeof(report->error), "no source type \"%s\"", src->type);
+	} else if (source_secret(cfg, src, &secret) != SUCCESS) {
+		report->failed = true;
+		snprintf(report->error, sizeof(report->error), "%s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+	} else {
+		ctx.secret = secret;
+		ctx.now = started;
+		ctx.metrics = cfg->metrics;
+		ctx.n_metrics = cfg->n_metrics;
+		code = run_round(&e, &ctx, report);
+	}
+	if (report->failed && code == SUCCESS && !e.ops)
+		code = store_sync_round_end(store, src->name, "config", started, report->error, 0,
+					    0);
+	secret_free(&secret);
+	store_sync_states_free(e.states, e.n_states);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return code;
+}
+
+/* ---- health ---- */
+
+const char *
+sync_health_name(enum sync_health health)
+{
+	static const char *const names[] = { "ok", "stale", "failing", "never" };
+
+	return names[health];
+}
+
+enum sync_health
+sync_health_of(const struct store_sync_state *states, size_t n, int64_t interval, int64_t now,
+	       int64_t *last_success, const char **last_error)
+{
+	enum sync_health health = SYNC_NEVER;
+
+	*last_success = TIME_NONE;
+	*last_error = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (states[i].last_error && !*last_error)
+			*last_error = states[i].last_error;
+		if (states[i].last_success != TIME_NONE &&
+		    (*last_success == TIME_NONE || states[i].last_success < *last_success))
+			*last_success = states[i].last_success; /* the stalest stream */
+	}
+	if (*last_error)
+		health = SYNC_FAILING;
+	else if (*last_success != TIME_NONE)
+		health = now - *last_success > 3 * (interval > 0 ? interval : 60) ? SYNC_STALE
+										  : SYNC_OK;
+	return health;
+}
