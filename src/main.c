@@ -17,7 +17,7 @@ static const struct command {
 	{ "mttx", cmd_mttx, "mttx [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "dora", cmd_dora, "dora [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "slo", cmd_slo, "slo [WINDOW] [--at T] [--service S] [--format table|json|csv]" },
-	{ "sync", cmd_sync, "sync --once [--source NAME]... [--verbose]" },
+	{ "sync", cmd_sync, "sync --once|--daemon [--source NAME]... [--verbose]" },
 	{ "status", cmd_status, "status [--format line|json]   every source: ok, stale, failing" },
 };
 

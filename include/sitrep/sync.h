@@ -8,12 +8,17 @@
 #include "sitrep/http.h"
 #include "sitrep/store.h"
 
+#include <signal.h>
+
 struct sync_options {
 	unsigned max_attempts;	 /* per request, default 4 */
 	int64_t base_backoff_ms; /* default 500 */
 	int64_t max_wait_ms;	 /* longest wait before a retry (Retry-After too), 30 s */
 	unsigned max_pages;	 /* per stream and round, default 1000 */
 	uint64_t seed;		 /* backoff jitter */
+	/* Set (by a signal handler) to stop: the round ends after the page being
+	 * committed, and waits before retries are cut short. May be NULL. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* How one source's round went: one line of `sitrep sync --once`. */
@@ -43,5 +48,11 @@ const char *sync_health_name(enum sync_health health);
 /* The health of a source from its streams' states at now. */
 enum sync_health sync_health_of(const struct store_sync_state *states, size_t n, int64_t interval,
 				int64_t now, int64_t *last_success, const char **last_error);
+
+/* `sitrep sync --daemon`: each source on its own interval (slowed down while it
+ * fails), until *stop; one daemon per cache (a lock beside it). Rounds are logged to
+ * log, one line each. Returns the exit code. */
+int sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
+		const volatile sig_atomic_t *stop, FILE *log, FILE *trace);
 
 #endif

@@ -7,9 +7,61 @@
 #include "sitrep/sync.h"
 #include "sitrep/text.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
 
-#define SYNC_USAGE "sitrep sync --once [--source NAME]... [--verbose]"
+#define SYNC_USAGE "sitrep sync --once|--daemon [--source NAME]... [--verbose]"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* SIGTERM and SIGINT end the daemon after the page it is committing. */
+static void
+catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* $XDG_STATE_HOME/sitrep/sync.log (or ~/.local/state/...), opened for appending:
+ * the daemon's log, never a terminal the console may own. */
+static FILE *
+open_log(void)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir = state && *state
+			    ? xasprintf("%s/sitrep", state)
+			    : xasprintf("%s/.local/state/sitrep", home && *home ? home : ".");
+	char *path = xasprintf("%s/sync.log", dir);
+	FILE *log;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	if (!(log = fopen(path, "a")))
+		cli_error("sync: cannot open the log %s: %s", path, strerror(errno));
+	free(dir);
+	free(path);
+	return log;
+}
 #define STATUS_USAGE "sitrep status [--format line|json]"
 
 static enum status_code
@@ -98,7 +150,7 @@ cmd_sync(int argc, char **argv, const struct global_opts *gopts)
 	};
 	char **names = xcalloc((size_t)argc + 1, sizeof(*names));
 	size_t n_names = 0;
-	bool verbose = false;
+	bool verbose = false, daemon = false;
 	struct config cfg;
 	struct store *store = NULL;
 	enum status_code code;
@@ -118,10 +170,7 @@ cmd_sync(int argc, char **argv, const struct global_opts *gopts)
 			rc = EXIT_OK;
 			goto out_args;
 		} else if (c == 'd') {
-			cli_error("sync: --daemon is not available yet; run sync --once from a "
-				  "timer");
-			rc = EXIT_FAILURE_;
-			goto out_args;
+			daemon = true;
 		} else {
 			cli_error("sync: unknown option: %s (usage: " SYNC_USAGE ")",
 				  argv[optind - 1]);
@@ -132,10 +181,21 @@ cmd_sync(int argc, char **argv, const struct global_opts *gopts)
 		rc = report_fail(code);
 		goto out_args;
 	}
-	if ((code = cli_open_store(gopts, &store)) != SUCCESS)
+	if ((code = cli_open_store(gopts, &store)) != SUCCESS) {
 		rc = report_fail(code);
-	else
+	} else if (daemon) {
+		FILE *log = open_log();
+
+		catch_stop_signals();
+		rc = sync_daemon(store, &cfg, names, n_names, &stop_requested, log,
+				 verbose ? log : NULL);
+		if (rc != EXIT_OK)
+			cli_error("sync: %s", status_message(ERROR_CUSTOM_MESSAGE));
+		if (log)
+			fclose(log);
+	} else {
 		rc = sync_sources(store, &cfg, names, n_names, verbose ? stderr : NULL);
+	}
 	store_close(&store);
 	config_release(&cfg);
 out_args:

@@ -76,6 +76,7 @@ index_page(struct sim_response *resp)
 
 	json_object_set_new(d, "prometheus", json_string("/prometheus"));
 	json_object_set_new(d, "alertmanager", json_string("/alertmanager"));
+	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -96,6 +97,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/alertmanager/")) {
 		req->route = req->path + strlen("/alertmanager");
 		alertmanager_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/opsgenie/")) {
+		req->route = req->path + strlen("/opsgenie");
+		opsgenie_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -113,6 +117,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		prometheus_fault_body(resp, status);
 	} else if (has_prefix(path, "/alertmanager/")) {
 		alertmanager_fault_body(resp, status);
+	} else if (has_prefix(path, "/opsgenie/")) {
+		opsgenie_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -133,15 +139,17 @@ header(struct MHD_Connection *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-/* -1 when no token is required, else whether the request carries it. */
+/* -1 when no token is required, else whether the request carries it (Opsgenie's
+ * scheme is GenieKey, everyone else's Bearer). */
 static int
-check_token(const struct sim *sim, const char *authorization)
+check_token(const struct sim *sim, const char *url, const char *authorization)
 {
-	size_t scheme = strlen("Bearer ");
+	const char *name = has_prefix(url, "/opsgenie/") ? "GenieKey " : "Bearer ";
+	size_t scheme = strlen(name);
 
 	if (!sim->require_token)
 		return -1;
-	return authorization && strncasecmp(authorization, "Bearer ", scheme) == 0 &&
+	return authorization && strncasecmp(authorization, name, scheme) == 0 &&
 	       streq(authorization + scheme, sim->require_token);
 }
 
@@ -303,7 +311,7 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 	const char *auth = header(conn, "Authorization");
 	bool control = has_prefix(url, "/_sim/");
 	struct fault_hit hit = { .hit = false };
-	int token_ok = check_token(sim, auth);
+	int token_ok = check_token(sim, url, auth);
 	enum MHD_Result ret;
 
 	buf_init(&resp.text, 0);
@@ -332,6 +340,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		response_text(&resp, 413, "request body too large\n");
 	} else if (fault_response(&req, &hit, &resp)) {
 		/* resp is the fault's */
+	} else if (!control && token_ok == 0 && has_prefix(url, "/opsgenie/")) {
+		opsgenie_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

@@ -241,6 +241,20 @@ fail:
 	return code;
 }
 
+static bool
+journal_is_wal(struct store *store)
+{
+	sqlite3_stmt *stmt;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode", -1, &stmt, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		wal = streq(store_column_text(stmt, 0), "wal");
+	sqlite3_finalize(stmt);
+	return wal;
+}
+
 static enum status_code
 configure(struct store *store, bool readonly)
 {
@@ -258,12 +272,16 @@ configure(struct store *store, bool readonly)
 		return error("%s: the cache has schema version %d, newer than this sitrep "
 			     "knows (%d); upgrade sitrep or use another --db",
 			     store->path, version, want);
-	if (!readonly) {
-		code = exec(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
-			    "enabling write-ahead logging");
+	/* Setting the journal mode takes an exclusive lock even when it is already WAL,
+	 * which fails while a sync daemon writes: set it only on a new cache. */
+	if (!readonly && !journal_is_wal(store)) {
+		code = exec(store, "PRAGMA journal_mode = WAL", "enabling write-ahead logging");
 		if (code != SUCCESS)
 			return code;
 	}
+	if (!readonly &&
+	    (code = exec(store, "PRAGMA synchronous = NORMAL", "setting the sync mode")) != SUCCESS)
+		return code;
 	if (version < want) {
 		if (readonly)
 			return error("%s: the cache has schema version %d; run a sync or import "

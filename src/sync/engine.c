@@ -51,13 +51,23 @@ state_of(struct engine *e, const char *stream)
 	return NULL;
 }
 
-static void
-sleep_ms(int64_t ms)
+static bool
+stopping(const struct engine *e)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	return e->opts.stop && *e->opts.stop;
+}
 
-	while (ms > 0 && nanosleep(&ts, &ts) != 0)
-		;
+/* Sleeps in slices so that a stop request is seen within 100 ms. */
+static void
+sleep_ms(const struct engine *e, int64_t ms)
+{
+	while (ms > 0 && !stopping(e)) {
+		int64_t slice = ms < 100 ? ms : 100;
+		struct timespec ts = { 0, (long)slice * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
 }
 
 /* Performs req until it succeeds, fails for good, or runs out of attempts. */
@@ -91,8 +101,10 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 						   e->opts.max_wait_ms, &e->opts.seed);
 		if (wait > e->opts.max_wait_ms)
 			return; /* told to come back later than we wait: fail this round */
+		sleep_ms(e, wait);
+		if (stopping(e))
+			return; /* the failed response stands: the stream reports it */
 		http_response_release(resp);
-		sleep_ms(wait);
 	}
 }
 
@@ -212,7 +224,7 @@ run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_r
 	enum status_code code = SUCCESS;
 	bool more = true;
 
-	for (unsigned page_no = 0; more; page_no++) {
+	for (unsigned page_no = 0; more && !stopping(e); page_no++) {
 		if (page_no >= e->opts.max_pages) {
 			snprintf(out->error, sizeof(out->error),
 				 "more than %u pages in one round: stopped", e->opts.max_pages);
@@ -277,7 +289,7 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 		report->failed = true;
 		return SUCCESS;
 	}
-	for (size_t i = 0; code == SUCCESS && i < n; i++) {
+	for (size_t i = 0; code == SUCCESS && i < n && !stopping(e); i++) {
 		struct stream_result out = { 0 };
 
 		code = run_stream(e, ctx, &reqs[i], &out);
