@@ -218,6 +218,11 @@ migrate(struct store *store, int from, int to)
 	code = exec(store, "BEGIN IMMEDIATE", "starting the migration");
 	if (code != SUCCESS)
 		return code;
+	/* Another process (a sync daemon starting beside a report) may have migrated
+	 * between our first look and our write lock: look again under the lock. */
+	from = read_user_version(store);
+	if (from >= to)
+		return exec(store, "COMMIT", "finishing the migration");
 	for (; (p = strstr(p, VERSION_MARKER)); p++) {
 		int version = (int)strtol(p + strlen(VERSION_MARKER), NULL, 10);
 		const char *end = strstr(p + 1, VERSION_MARKER);
@@ -276,8 +281,8 @@ configure(struct store *store, bool readonly)
 	 * which fails while a sync daemon writes: set it only on a new cache. */
 	if (!readonly && !journal_is_wal(store)) {
 		code = exec(store, "PRAGMA journal_mode = WAL", "enabling write-ahead logging");
-		if (code != SUCCESS)
-			return code;
+		if (code != SUCCESS && !journal_is_wal(store))
+			return code; /* not lost to another process doing the same */
 	}
 	if (!readonly &&
 	    (code = exec(store, "PRAGMA synchronous = NORMAL", "setting the sync mode")) != SUCCESS)

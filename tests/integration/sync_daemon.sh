@@ -33,10 +33,10 @@ chmod 600 "$tmp/config"
 export SITREP_TIME_NOW=2025-03-03T10:00:00Z XDG_STATE_HOME="$tmp/state"
 run() { "$SITREP" --config "$tmp/config" --db "$tmp/c.db" "$@"; }
 until_true() { # seconds, description, command...
-	local limit=$(($1 * 10)) what=$2
+	local deadline=$((SECONDS + $1)) what=$2
 	shift 2
-	for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	fail "$what (within ${limit}00 ms)"
+	while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	fail "$what (within $1 s)"
 	return 1
 }
 state_is() { run status --format json | grep -q "\"state\": \"$1\""; }
@@ -44,22 +44,22 @@ incidents() { [ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM incidents WHERE tit
 
 "$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/daemon.out" 2>&1 &
 daemon_pid=$!
-until_true 10 "the daemon's first round" state_is ok
+until_true 30 "the daemon's first round" state_is ok
 
-run sync --daemon >"$tmp/second.out" 2>&1
+timeout 60 "$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/second.out" 2>&1
 [ $? = 1 ] || fail "a second daemon on the same cache did not exit 1"
 grep -q "another sync daemon" "$tmp/second.out" || fail "second daemon: $(cat "$tmp/second.out")"
 
 curl -s --max-time 5 -X POST -H 'Content-Type: application/json' "$base/alertmanager/api/v2/alerts" \
 	-d '[{"labels": {"alertname": "QueueStuck", "service": "search", "severity": "warning"},
 	      "annotations": {"summary": "QueueStuck on search"}, "startsAt": "2025-03-03T09:58:00Z"}]' >/dev/null
-until_true 10 "the daemon picking up a new alert" incidents QueueStuck
+until_true 30 "the daemon picking up a new alert" incidents QueueStuck
 
 curl -s --max-time 5 -X POST "$base/_sim/fault" \
 	-d '{"route": "/alertmanager/api/v2/alerts", "kind": "status", "status": 500}' >/dev/null
-until_true 20 "the daemon reporting the failing upstream" state_is failing
+until_true 40 "the daemon reporting the failing upstream" state_is failing
 curl -s --max-time 5 -X DELETE "$base/_sim/fault" >/dev/null
-until_true 30 "the daemon recovering" state_is ok
+until_true 60 "the daemon recovering" state_is ok
 
 kill -TERM "$daemon_pid"
 for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done

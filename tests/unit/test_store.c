@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/sitrep-store-XXXXXX";
@@ -74,6 +75,37 @@ store__migrates_a_new_file_to_the_schema_version(void **state)
 	/* reopening an up-to-date cache changes nothing */
 	assert_int_equal(store_open(&store, path, 0), SUCCESS);
 	store_close(&store);
+}
+
+/* Processes that open one new cache at the same moment (a daemon starting beside a
+ * report) all succeed: only one migrates, the others see it done. */
+static void
+store__concurrent_first_opens(void **state)
+{
+	pid_t kids[6];
+	int ok = 0;
+
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		snprintf(path, sizeof(path), "%s/race%d.db", dir, round);
+		for (size_t i = 0; i < ARRAY_SIZE(kids); i++) {
+			kids[i] = fork();
+			if (kids[i] == 0) {
+				struct store *store;
+				enum status_code code = store_open(&store, path, 0);
+
+				store_close(&store);
+				_exit(code == SUCCESS ? 0 : 1);
+			}
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(kids); i++) {
+			int status;
+
+			waitpid(kids[i], &status, 0);
+			ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		}
+	}
+	assert_int_equal(ok, 5 * (int)ARRAY_SIZE(kids));
 }
 
 static void
@@ -357,6 +389,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(store__migrates_a_new_file_to_the_schema_version),
 		cmocka_unit_test(store__refuses_a_newer_cache),
+		cmocka_unit_test(store__concurrent_first_opens),
 		cmocka_unit_test(store__upsert_is_idempotent_and_newer_wins),
 		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
 		cmocka_unit_test(store__metric_row_round_trips),
