@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <time.h>
 
 extern const char store_schema_sql[];
 
@@ -260,6 +261,25 @@ journal_is_wal(struct store *store)
 	return wal;
 }
 
+/* Switching to WAL needs the database to itself, and SQLite does not wait for that
+ * (no busy handler): two processes opening a new cache at once retry for as long as
+ * the busy timeout, and stop as soon as either has switched it. */
+static enum status_code
+enable_wal(struct store *store)
+{
+	enum status_code code = SUCCESS;
+
+	for (int attempt = 0; attempt < 50 && !journal_is_wal(store); attempt++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+
+		code = exec(store, "PRAGMA journal_mode = WAL", "enabling write-ahead logging");
+		if (code == SUCCESS)
+			return SUCCESS;
+		nanosleep(&ts, NULL);
+	}
+	return journal_is_wal(store) ? SUCCESS : code;
+}
+
 static enum status_code
 configure(struct store *store, bool readonly)
 {
@@ -279,11 +299,8 @@ configure(struct store *store, bool readonly)
 			     store->path, version, want);
 	/* Setting the journal mode takes an exclusive lock even when it is already WAL,
 	 * which fails while a sync daemon writes: set it only on a new cache. */
-	if (!readonly && !journal_is_wal(store)) {
-		code = exec(store, "PRAGMA journal_mode = WAL", "enabling write-ahead logging");
-		if (code != SUCCESS && !journal_is_wal(store))
-			return code; /* not lost to another process doing the same */
-	}
+	if (!readonly && (code = enable_wal(store)) != SUCCESS)
+		return code;
 	if (!readonly &&
 	    (code = exec(store, "PRAGMA synchronous = NORMAL", "setting the sync mode")) != SUCCESS)
 		return code;

@@ -33,10 +33,10 @@ chmod 600 "$tmp/config"
 export SITREP_TIME_NOW=2025-03-03T10:00:00Z XDG_STATE_HOME="$tmp/state"
 run() { "$SITREP" --config "$tmp/config" --db "$tmp/c.db" "$@"; }
 until_true() { # seconds, description, command...
-	local deadline=$((SECONDS + $1)) what=$2
+	local limit=$1 what=$2 deadline=$((SECONDS + $1))
 	shift 2
 	while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	fail "$what (within $1 s)"
+	fail "$what (within $limit s)"
 	return 1
 }
 state_is() { run status --format json | grep -q "\"state\": \"$1\""; }
