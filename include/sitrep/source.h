@@ -96,6 +96,7 @@ const struct source_ops *source_ops_find(const char *type);
 /* Each type's ops, defined in its src/sources/ file: source_ops_find's table. */
 extern const struct source_ops source_prometheus_ops;
 extern const struct source_ops source_alertmanager_ops;
+extern const struct source_ops source_sentry_ops;
 extern const struct source_ops source_opsgenie_ops;
 
 /* Helpers for sources. */

@@ -76,6 +76,7 @@ index_page(struct sim_response *resp)
 
 	json_object_set_new(d, "prometheus", json_string("/prometheus"));
 	json_object_set_new(d, "alertmanager", json_string("/alertmanager"));
+	json_object_set_new(d, "sentry", json_string("/sentry"));
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
@@ -97,6 +98,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/alertmanager/")) {
 		req->route = req->path + strlen("/alertmanager");
 		alertmanager_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/sentry/")) {
+		req->route = req->path + strlen("/sentry");
+		sentry_handle(sim, req, resp);
 	} else if (has_prefix(req->path, "/opsgenie/")) {
 		req->route = req->path + strlen("/opsgenie");
 		opsgenie_handle(sim, req, resp);
@@ -117,6 +121,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		prometheus_fault_body(resp, status);
 	} else if (has_prefix(path, "/alertmanager/")) {
 		alertmanager_fault_body(resp, status);
+	} else if (has_prefix(path, "/sentry/")) {
+		sentry_fault_body(resp, status);
 	} else if (has_prefix(path, "/opsgenie/")) {
 		opsgenie_fault_body(resp, status);
 	} else {
@@ -342,6 +348,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		/* resp is the fault's */
 	} else if (!control && token_ok == 0 && has_prefix(url, "/opsgenie/")) {
 		opsgenie_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/sentry/")) {
+		sentry_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

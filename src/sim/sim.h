@@ -442,6 +442,8 @@ void prometheus_handle(struct sim *sim, const struct sim_request *req, struct si
 void prometheus_fault_body(struct sim_response *resp, unsigned int status);
 void alertmanager_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void alertmanager_fault_body(struct sim_response *resp, unsigned int status);
+void sentry_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
 

@@ -25,6 +25,7 @@
 static const struct source_ops *const source_types[] = {
 	&source_prometheus_ops,
 	&source_alertmanager_ops,
+	&source_sentry_ops,
 	&source_opsgenie_ops,
 };
 
