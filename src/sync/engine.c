@@ -41,6 +41,22 @@ stored_cursor(void *arg, const char *stream)
 	return st.cursor;
 }
 
+/* Keeps the round's view of a stream's cursor equal to what was just committed, so
+ * a source planning its next page reads the cursor as stored. */
+static void
+remember_cursor(struct engine *e, const char *stream, const char *cursor)
+{
+	if (!cursor)
+		return;
+	stored_cursor(e, stream);
+	for (size_t i = 0; i < e->n_states; i++) {
+		if (streq(e->states[i].stream, stream)) {
+			free(e->states[i].cursor);
+			e->states[i].cursor = xstrdup(cursor);
+		}
+	}
+}
+
 static const struct store_sync_state *
 state_of(struct engine *e, const char *stream)
 {
@@ -205,6 +221,7 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	else if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
 		snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
 	if (!out->error[0]) {
+		remember_cursor(e, req->stream, page.cursor);
 		out->pages++;
 		out->records += (int64_t)(page.n_incidents + page.n_events + page.n_samples);
 		*next = take_next(&page, req, out);
