@@ -41,6 +41,9 @@ void json_scan_position(const struct json_scan *scan, const char *at, int *line,
 /* Parses text with jansson (new reference, or NULL with msg set to a short reason). */
 json_t *json_parse(const char *text, size_t len, char *msg, size_t msg_size);
 
+/* An instant as "YYYY-MM-DDTHH:MM:SSZ", or null for TIME_NONE (new reference). */
+json_t *json_time(int64_t t);
+
 /* Writes v compactly, keys in insertion order, no newline: the caller frames it. */
 enum status_code json_write(FILE *out, const json_t *v);
 

@@ -4,6 +4,7 @@
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
 #include "sitrep/config.h"
+#include "sitrep/json.h"
 #include "sitrep/sync.h"
 #include "sitrep/text.h"
 
@@ -215,17 +216,6 @@ struct source_status {
 };
 
 static json_t *
-time_or_null(int64_t t)
-{
-	char text[TIMESTAMP_TEXT_SIZE];
-
-	if (t == TIME_NONE)
-		return json_null();
-	timestamp_format(t, text, sizeof(text));
-	return json_string(text);
-}
-
-static json_t *
 source_json(const struct source_status *s)
 {
 	json_t *o = json_object(), *streams = json_array();
@@ -233,7 +223,7 @@ source_json(const struct source_status *s)
 	json_object_set_new(o, "name", json_string(s->src->name));
 	json_object_set_new(o, "type", json_string(s->src->type ? s->src->type : ""));
 	json_object_set_new(o, "state", json_string(sync_health_name(s->health)));
-	json_object_set_new(o, "last_success", time_or_null(s->last_success));
+	json_object_set_new(o, "last_success", json_time(s->last_success));
 	json_object_set_new(o, "last_error",
 			    s->last_error ? json_string(s->last_error) : json_null());
 	for (size_t i = 0; i < s->n_states; i++) {
@@ -242,8 +232,8 @@ source_json(const struct source_status *s)
 		json_array_append_new(
 			streams,
 			json_pack("{s:s,s:o,s:o,s:o,s:I,s:I}", "stream", st->stream, "last_attempt",
-				  time_or_null(st->last_attempt), "last_success",
-				  time_or_null(st->last_success), "last_error",
+				  json_time(st->last_attempt), "last_success",
+				  json_time(st->last_success), "last_error",
 				  st->last_error ? json_string(st->last_error) : json_null(),
 				  "records", (json_int_t)st->records, "pages",
 				  (json_int_t)st->pages));
@@ -319,7 +309,7 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 
 		for (size_t i = 0; i < cfg.n_sources; i++)
 			json_array_append_new(list, source_json(&all[i]));
-		json_object_set_new(o, "at", time_or_null(now));
+		json_object_set_new(o, "at", json_time(now));
 		json_object_set_new(o, "sources", list);
 		rc = report_write(o, REPORT_JSON);
 		json_decref(o);

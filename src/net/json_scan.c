@@ -4,6 +4,7 @@
  * by jansson, so this file does not need to be a full validator. */
 #include "sitrep/sitrep.h"
 #include "sitrep/json.h"
+#include "sitrep/timestamp.h"
 
 void
 json_scan_init(struct json_scan *scan, const char *text, size_t len)
@@ -243,6 +244,17 @@ json_parse(const char *text, size_t len, char *msg, size_t msg_size)
 	if (!v && msg)
 		snprintf(msg, msg_size, "%s", err.text);
 	return v;
+}
+
+json_t *
+json_time(int64_t t)
+{
+	char text[TIMESTAMP_TEXT_SIZE];
+
+	if (t == TIME_NONE)
+		return json_null();
+	timestamp_format(t, text, sizeof(text));
+	return json_string(text);
 }
 
 enum status_code

@@ -16,17 +16,6 @@ struct exporter {
 };
 
 static json_t *
-time_value(int64_t t)
-{
-	char text[TIMESTAMP_TEXT_SIZE];
-
-	if (t == TIME_NONE)
-		return json_null();
-	timestamp_format(t, text, sizeof(text));
-	return json_string(text);
-}
-
-static json_t *
 text_value(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -66,11 +55,11 @@ sla_json(const struct store_incident *in)
 			    json_string(in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS
 						? "business_hours"
 						: "24x7"));
-	json_object_set_new(sla, "start_time", time_value(in->sla.start_time));
-	json_object_set_new(sla, "stop_time", time_value(in->sla.stop_time));
+	json_object_set_new(sla, "start_time", json_time(in->sla.start_time));
+	json_object_set_new(sla, "stop_time", json_time(in->sla.stop_time));
 	for (i = 0; i < in->sla.n_pauses; i++)
-		json_array_append_new(pauses, json_pack("[oo]", time_value(in->sla.pauses[i].start),
-							time_value(in->sla.pauses[i].end)));
+		json_array_append_new(pauses, json_pack("[oo]", json_time(in->sla.pauses[i].start),
+							json_time(in->sla.pauses[i].end)));
 	json_object_set_new(sla, "pauses", pauses);
 	return sla;
 }
@@ -96,22 +85,22 @@ incident_json(const struct store_incident *in)
 	json_object_set_new(rec, "title", text_value(in->title));
 	json_object_set_new(rec, "severity", text_value(in->severity));
 	json_object_set_new(rec, "impact", json_string(impact_names[in->impact]));
-	json_object_set_new(rec, "impact_start", time_value(in->impact_start));
-	json_object_set_new(rec, "detected_at", time_value(in->detected_at));
-	json_object_set_new(rec, "acknowledged_at", time_value(in->acknowledged_at));
-	json_object_set_new(rec, "contained_at", time_value(in->contained_at));
-	json_object_set_new(rec, "resolved_at", time_value(in->resolved_at));
-	json_object_set_new(rec, "closed_at", time_value(in->closed_at));
+	json_object_set_new(rec, "impact_start", json_time(in->impact_start));
+	json_object_set_new(rec, "detected_at", json_time(in->detected_at));
+	json_object_set_new(rec, "acknowledged_at", json_time(in->acknowledged_at));
+	json_object_set_new(rec, "contained_at", json_time(in->contained_at));
+	json_object_set_new(rec, "resolved_at", json_time(in->resolved_at));
+	json_object_set_new(rec, "closed_at", json_time(in->closed_at));
 	for (i = 0; i < in->n_reopens; i++)
 		json_array_append_new(reopens, json_pack("{s:o,s:o}", "resolved_at",
-							 time_value(in->reopens[i].resolved_at),
+							 json_time(in->reopens[i].resolved_at),
 							 "reopened_at",
-							 time_value(in->reopens[i].reopened_at)));
+							 json_time(in->reopens[i].reopened_at)));
 	json_object_set_new(rec, "reopens", reopens);
 	json_object_set_new(rec, "caused_by_deployment", text_value(in->caused_by));
 	json_object_set_new(rec, "url", text_value(in->url));
 	json_object_set_new(rec, "sla", in->sla.present ? sla_json(in) : json_null());
-	json_object_set_new(rec, "updated_at", time_value(in->updated_at));
+	json_object_set_new(rec, "updated_at", json_time(in->updated_at));
 	return rec;
 }
 
@@ -132,16 +121,16 @@ deployment_json(const struct store_deployment *d)
 	json_object_set_new(rec, "version", text_value(d->version));
 	json_object_set_new(rec, "sha", text_value(d->sha));
 	json_object_set_new(rec, "pattern", text_value(d->pattern));
-	json_object_set_new(rec, "started_at", time_value(d->started_at));
-	json_object_set_new(rec, "finished_at", time_value(d->finished_at));
+	json_object_set_new(rec, "started_at", json_time(d->started_at));
+	json_object_set_new(rec, "finished_at", json_time(d->finished_at));
 	json_object_set_new(rec, "fixes", text_value(d->fixes));
 	json_object_set_new(rec, "rolled_back_by", text_value(d->rolled_back_by));
 	for (i = 0; i < d->n_commits; i++)
 		json_array_append_new(commits, json_pack("{s:s,s:o}", "sha", d->commits[i].sha,
 							 "committed_at",
-							 time_value(d->commits[i].committed_at)));
+							 json_time(d->commits[i].committed_at)));
 	json_object_set_new(rec, "commits", commits);
-	json_object_set_new(rec, "updated_at", time_value(d->updated_at));
+	json_object_set_new(rec, "updated_at", json_time(d->updated_at));
 	return rec;
 }
 
