@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "source_support.h"
+
 #include "sitrep/config.h"
 #include "support.h"
 
@@ -28,106 +30,11 @@
  * Fixtures
  */
 
-static char *
-fixture_path(const char *name)
-{
-	const char *srcdir = getenv("SITREP_SRCDIR");
-
-	return xasprintf("%s%stests/fixtures/%s", srcdir ? srcdir : "", srcdir ? "/" : "", name);
-}
-
-static void
-response_with(struct http_response *resp, long status, const char *body, size_t len)
-{
-	memset(resp, 0, sizeof(*resp));
-	resp->status = status;
-	if (body) {
-		resp->body = xmalloc(len + 1);
-		memcpy(resp->body, body, len);
-		resp->body[len] = '\0';
-		resp->body_len = len;
-	}
-}
-
-static void
-response_text(struct http_response *resp, long status, const char *body)
-{
-	response_with(resp, status, body, body ? strlen(body) : 0);
-}
-
-static void
-response_file(struct http_response *resp, long status, const char *name)
-{
-	char *path = fixture_path(name);
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	struct buf b;
-	size_t n;
-
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	buf_init(&b, 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	response_with(resp, status, b.data ? b.data : "", b.len);
-	buf_release(&b);
-	free(path);
-}
-
-static void
-response_release(struct http_response *resp)
-{
-	free(resp->body);
-	memset(resp, 0, sizeof(*resp));
-}
-
 /* A [source "am"] section as config_load would leave it. */
-struct test_source {
-	struct config_source src;
-	struct config_value values[4];
-};
-
-static void
-add_value(struct test_source *t, const char *key, const char *value)
-{
-	struct config_value *v = &t->values[t->src.n_values++];
-
-	v->key = xstrdup(key);
-	v->value = xstrdup(value);
-	v->line = (int)t->src.n_values;
-}
-
 static void
 source_init(struct test_source *t, const char *url, const char *service)
 {
-	memset(t, 0, sizeof(*t));
-	t->src.name = xstrdup("am");
-	t->src.type = xstrdup("alertmanager");
-	t->src.interval = 60;
-	t->src.timeout = 30;
-	t->src.values = t->values;
-	add_value(t, "type", "alertmanager");
-	if (url)
-		add_value(t, "url", url);
-	if (service) {
-		add_value(t, "service", service);
-		t->src.service = xstrdup(service);
-	}
-}
-
-static void
-source_release(struct test_source *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->src.n_values; i++) {
-		free(t->values[i].key);
-		free(t->values[i].value);
-	}
-	free(t->src.name);
-	free(t->src.type);
-	free(t->src.service);
+	test_source_init(t, "am", "alertmanager", url, service);
 }
 
 /* The engine's stored cursor of the one stream. */

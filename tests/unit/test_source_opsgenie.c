@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "source_support.h"
+
 #include "sitrep/config.h"
 #include "support.h"
 
@@ -27,112 +29,11 @@
  * Fixtures and helpers
  */
 
-static char *
-fixture_path(const char *name)
-{
-	const char *srcdir = getenv("SITREP_SRCDIR");
-
-	return xasprintf("%s%stests/fixtures/%s", srcdir ? srcdir : "", srcdir ? "/" : "", name);
-}
-
-static char *
-fixture_text(const char *name)
-{
-	char *path = fixture_path(name);
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	struct buf b;
-	size_t n;
-
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	buf_init(&b, 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	free(path);
-	return buf_detach(&b);
-}
-
-static void
-response_text(struct http_response *resp, long status, const char *body)
-{
-	size_t len = body ? strlen(body) : 0;
-
-	memset(resp, 0, sizeof(*resp));
-	resp->status = status;
-	if (body) {
-		resp->body = xmalloc(len + 1);
-		memcpy(resp->body, body, len + 1);
-		resp->body_len = len;
-	}
-}
-
-static void
-response_header_add(struct http_response *resp, const char *name, const char *value)
-{
-	resp->headers = xrealloc(resp->headers, (resp->n_headers + 1) * sizeof(*resp->headers));
-	resp->headers[resp->n_headers].name = xstrdup(name);
-	resp->headers[resp->n_headers].value = xstrdup(value);
-	resp->n_headers++;
-}
-
-static void
-response_release(struct http_response *resp)
-{
-	for (size_t i = 0; i < resp->n_headers; i++) {
-		free(resp->headers[i].name);
-		free(resp->headers[i].value);
-	}
-	free(resp->headers);
-	free(resp->body);
-	memset(resp, 0, sizeof(*resp));
-}
-
 /* A [source "og"] section as config_load would leave it. */
-struct test_source {
-	struct config_source src;
-	struct config_value values[4];
-};
-
-static void
-add_value(struct test_source *t, const char *key, const char *value)
-{
-	struct config_value *v = &t->values[t->src.n_values++];
-
-	v->key = xstrdup(key);
-	v->value = xstrdup(value);
-	v->line = (int)t->src.n_values;
-}
-
 static void
 source_init(struct test_source *t, const char *url, const char *service)
 {
-	memset(t, 0, sizeof(*t));
-	t->src.name = xstrdup("og");
-	t->src.type = xstrdup("opsgenie");
-	t->src.interval = 60;
-	t->src.timeout = 30;
-	t->src.values = t->values;
-	add_value(t, "type", "opsgenie");
-	if (url)
-		add_value(t, "url", url);
-	if (service) {
-		add_value(t, "service", service);
-		t->src.service = xstrdup(service);
-	}
-}
-
-static void
-source_release(struct test_source *t)
-{
-	for (size_t i = 0; i < t->src.n_values; i++) {
-		free(t->values[i].key);
-		free(t->values[i].value);
-	}
-	free(t->src.name);
-	free(t->src.type);
-	free(t->src.service);
+	test_source_init(t, "og", "opsgenie", url, service);
 }
 
 /* The engine's stored cursor of the one stream. */
@@ -231,7 +132,7 @@ assert_event(const struct source_event *ev, const char *id, const char *kind, in
 static void
 source_opsgenie__docs_list_example(void **state)
 {
-	char *body = fixture_text("opsgenie/list-alerts-docs-example.json");
+	char *body = fixture_text("opsgenie/list-alerts-docs-example.json", NULL);
 	const struct store_incident *inc;
 	struct source_page page;
 
@@ -291,7 +192,7 @@ source_opsgenie__docs_list_example(void **state)
 static void
 source_opsgenie__alert_without_report_is_open_and_unacked(void **state)
 {
-	char *item = fixture_text("opsgenie/alert-object-unacked-no-report.json");
+	char *item = fixture_text("opsgenie/alert-object-unacked-no-report.json", NULL);
 	char *body = envelope(item);
 	const struct store_incident *inc;
 	struct source_page page;
@@ -503,7 +404,7 @@ source_opsgenie__full_page_follows_paging_next(void **state)
 		  "https://proxy.example.com/opsgenie/v2/alerts?query=status%3Aopen&offset=20&"
 		  "limit=10&sort=createdAt&order=desc" },
 	};
-	char *body = fixture_text("opsgenie/list-alerts-docs-example.json");
+	char *body = fixture_text("opsgenie/list-alerts-docs-example.json", NULL);
 	struct http_response resp;
 	struct source_page page;
 	struct test_source t;
@@ -554,8 +455,8 @@ source_opsgenie__paging_header_and_last_pages(void **state)
 	source_init(&t, BASE, NULL);
 	ctx = ctx_for(&t, "1740988800000");
 	response_text(&resp, 200, body);
-	response_header_add(&resp, "X-Paging-Next",
-			    "https://api.opsgenie.com/v2/alerts?query=x&offset=2&limit=1");
+	response_header(&resp, "X-Paging-Next",
+			"https://api.opsgenie.com/v2/alerts?query=x&offset=2&limit=1");
 	assert_int_equal(parse_url(&ctx, "alerts", url, &resp, &page), SUCCESS);
 	assert_non_null(page.next);
 	assert_string_equal(page.next->url, BASE "/v2/alerts?query=x&offset=2&limit=1");
@@ -587,7 +488,7 @@ source_opsgenie__paging_header_and_last_pages(void **state)
 static void
 source_opsgenie__cursor_only_moves_forward(void **state)
 {
-	char *body = fixture_text("opsgenie/list-alerts-docs-example.json");
+	char *body = fixture_text("opsgenie/list-alerts-docs-example.json", NULL);
 	struct http_response resp;
 	struct source_page page;
 	struct test_source t;
@@ -742,7 +643,7 @@ check_bad(const struct bad_case *c)
 	ctx = ctx_for(&t, NULL);
 	response_text(&resp, c->status, c->body);
 	if (c->status == 429)
-		response_header_add(&resp, "X-RateLimit-Reason", "ACCOUNT");
+		response_header(&resp, "X-RateLimit-Reason", "ACCOUNT");
 	req.stream = xstrdup("alerts");
 	req.method = xstrdup("GET");
 	/* A page of one: paging.next is read. */

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "source_support.h"
+
 #include "sitrep/config.h"
 #include "sitrep/json.h"
 #include "support.h"
@@ -65,71 +67,11 @@ static const char page_text[] =
  * Responses, config and context
  */
 
-static void
-response_text(struct http_response *resp, long status, const char *body)
-{
-	size_t len = body ? strlen(body) : 0;
-
-	memset(resp, 0, sizeof(*resp));
-	resp->status = status;
-	if (body) {
-		resp->body = xmalloc(len + 1);
-		memcpy(resp->body, body, len + 1);
-		resp->body_len = len;
-	}
-}
-
-static void
-response_header(struct http_response *resp, const char *name, const char *value)
-{
-	resp->headers = xrealloc(resp->headers, (resp->n_headers + 1) * sizeof(*resp->headers));
-	resp->headers[resp->n_headers].name = xstrdup(name);
-	resp->headers[resp->n_headers].value = xstrdup(value);
-	resp->n_headers++;
-}
-
-static void
-response_release(struct http_response *resp)
-{
-	size_t i;
-
-	for (i = 0; i < resp->n_headers; i++) {
-		free(resp->headers[i].name);
-		free(resp->headers[i].value);
-	}
-	free(resp->headers);
-	free(resp->body);
-	memset(resp, 0, sizeof(*resp));
-}
-
 /* A [source "sentry"] section as config_load would leave it. */
-struct test_source {
-	struct config_source src;
-	struct config_value values[8];
-};
-
-static void
-add_value(struct test_source *t, const char *key, const char *value)
-{
-	struct config_value *v = &t->values[t->src.n_values++];
-
-	v->key = xstrdup(key);
-	v->value = xstrdup(value);
-	v->line = (int)t->src.n_values + 1;
-}
-
 static void
 source_init(struct test_source *t, const char *url, const char *org)
 {
-	memset(t, 0, sizeof(*t));
-	t->src.name = xstrdup("sentry");
-	t->src.type = xstrdup("sentry");
-	t->src.interval = 60;
-	t->src.timeout = 30;
-	t->src.values = t->values;
-	add_value(t, "type", "sentry");
-	if (url)
-		add_value(t, "url", url);
+	test_source_init(t, "sentry", "sentry", url, NULL);
 	if (org)
 		add_value(t, "org", org);
 }
@@ -139,20 +81,6 @@ source_service(struct test_source *t, const char *service)
 {
 	add_value(t, "service", service);
 	t->src.service = xstrdup(service);
-}
-
-static void
-source_release(struct test_source *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->src.n_values; i++) {
-		free(t->values[i].key);
-		free(t->values[i].value);
-	}
-	free(t->src.name);
-	free(t->src.type);
-	free(t->src.service);
 }
 
 /* The engine's stored cursor: the same for every stream. */
