@@ -69,7 +69,9 @@ struct source_page {
 struct source_ctx {
 	const char *name; /* the [source "NAME"] */
 	const struct config_source *config;
-	const char *secret; /* the resolved token/password, or NULL; never logged */
+	const char *secret;  /* the resolved token/password, or NULL; never logged */
+	const char *session; /* the round's session token (ops->login), or NULL; never
+			      * logged */
 	const struct config_metric *metrics; /* every [metric] section (a source uses those
 					      * whose source is ctx->name); borrowed */
 	size_t n_metrics;
@@ -88,6 +90,17 @@ struct source_ops {
 	 * and what was wrong with the payload; the engine keeps the previous data. */
 	enum status_code (*parse)(const struct source_ctx *ctx, const struct source_request *req,
 				  const struct http_response *resp, struct source_page *page);
+	/* Optional, for upstreams that log in with a user and password (Zabbix
+	 * user.login): sets *out to the request that opens a session for the round, or
+	 * to NULL when none is needed (an API token is configured). */
+	enum status_code (*login)(const struct source_ctx *ctx, struct source_request **out);
+	/* Takes the session token out of the login response into *token (new). Errors
+	 * say why the login failed, never with the password. */
+	enum status_code (*session)(const struct source_ctx *ctx, const struct http_response *resp,
+				    char **token);
+	/* Optional: sets *out to the request that closes the session after the round
+	 * (so a daemon does not pile up sessions upstream), or to NULL. */
+	enum status_code (*logout)(const struct source_ctx *ctx, struct source_request **out);
 };
 
 /* The ops of a type, or NULL. */

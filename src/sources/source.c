@@ -8,6 +8,7 @@
  * draws; untrusted text is kept as it came, except in error messages, which may be
  * printed and are therefore sanitized here. */
 #include "sitrep/sitrep.h"
+#include "sitrep/config.h"
 #include "sitrep/source.h"
 
 #include <ctype.h>
@@ -82,17 +83,12 @@ source_request_release(struct source_request *req)
 	free(req->stream);
 	free(req->method);
 	free(req->url);
-	free(req->body);
+	/* Bodies (a JSON-RPC login, an auth field) and header values (Authorization) may
+	 * hold secrets: wipe before freeing. */
+	secret_free(&req->body);
 	for (i = 0; i < req->n_headers; i++) {
 		free(req->headers[i].name);
-		/* Authorization values are secrets: wipe before freeing. */
-		if (req->headers[i].value) {
-			volatile char *v = req->headers[i].value;
-
-			while (*v)
-				*v++ = '\0';
-		}
-		free(req->headers[i].value);
+		secret_free(&req->headers[i].value);
 	}
 	memset(req, 0, sizeof(*req));
 }

@@ -292,6 +292,58 @@ source_secret(const struct config *cfg, const struct config_source *src, char **
 	return secret_resolve(spec, origin, cfg->private_file, secret);
 }
 
+/* Opens the round's session when the source logs in (ops->login) into *token. A
+ * failure is reported under the stream "login" and ends the round. */
+static enum status_code
+open_session(struct engine *e, const struct source_ctx *ctx, struct sync_report *report,
+	     char **token)
+{
+	struct source_request *req = NULL;
+	struct http_response resp = { 0 };
+	enum status_code code = SUCCESS;
+
+	*token = NULL;
+	if (!e->ops->login)
+		return SUCCESS;
+	if (e->ops->login(ctx, &req) == SUCCESS && !req)
+		return SUCCESS; /* a token is configured: no session */
+	if (req) {
+		fetch(e, req, NULL, false, &resp); /* no conditional headers */
+		if (e->ops->session(ctx, &resp, token) != SUCCESS)
+			secret_free(token);
+	}
+	if (!*token) {
+		report->failed = true;
+		snprintf(report->error, sizeof(report->error), "login: %.480s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+		code = store_sync_round_end(e->store, e->src->name, "login", ctx->now,
+					    report->error + strlen("login: "), 0, 0);
+	} else {
+		code = store_sync_round_end(e->store, e->src->name, "login", ctx->now, NULL, 0, 0);
+	}
+	http_response_release(&resp);
+	if (req) {
+		source_request_release(req);
+		free(req);
+	}
+	return code;
+}
+
+/* Closes the round's session; a failure to close costs nothing but the session. */
+static void
+close_session(struct engine *e, const struct source_ctx *ctx)
+{
+	struct source_request *req = NULL;
+	struct http_response resp = { 0 };
+
+	if (!ctx->session || !e->ops->logout || e->ops->logout(ctx, &req) != SUCCESS || !req)
+		return;
+	fetch(e, req, NULL, false, &resp); /* no conditional headers */
+	http_response_release(&resp);
+	source_request_release(req);
+	free(req);
+}
+
 /* Runs every stream the source plans; the report holds the first failure. */
 static enum status_code
 run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *report)
@@ -337,7 +389,7 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 	};
 	int64_t started = time_now();
 	struct timespec t0, t1;
-	char *secret = NULL;
+	char *secret = NULL, *session = NULL;
 	enum status_code code = SUCCESS;
 
 	memset(report, 0, sizeof(*report));
@@ -357,12 +409,17 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 		ctx.now = started;
 		ctx.metrics = cfg->metrics;
 		ctx.n_metrics = cfg->n_metrics;
-		code = run_round(&e, &ctx, report);
+		code = open_session(&e, &ctx, report, &session);
+		ctx.session = session;
+		if (code == SUCCESS && !report->failed)
+			code = run_round(&e, &ctx, report);
+		close_session(&e, &ctx);
 	}
 	if (report->failed && code == SUCCESS && !e.ops)
 		code = store_sync_round_end(store, src->name, "config", started, report->error, 0,
 					    0);
 	secret_free(&secret);
+	secret_free(&session);
 	store_sync_states_free(e.states, e.n_states);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
