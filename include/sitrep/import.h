@@ -26,9 +26,18 @@ enum export_format {
 	EXPORT_CSV,
 };
 
-/* Writes every incident (with the services) or every deployment to out. The JSON is
- * the import format, so export then import is lossless. */
-enum status_code export_incidents(struct store *store, FILE *out, enum export_format format);
-enum status_code export_deployments(struct store *store, FILE *out, enum export_format format);
+enum export_kind {
+	EXPORT_INCIDENTS,
+	EXPORT_DEPLOYMENTS,
+	EXPORT_EVENTS,
+	EXPORT_SAMPLES,
+};
+
+/* Writes what filter (NULL: everything) selects of kind to out, record by record.
+ * Incidents and deployments in JSON are the import format, so export then import is
+ * lossless (an incident also carries its status, which import derives again);
+ * events and samples are {"format":"sitrep-export/1","events"|"samples":[...]}. */
+enum status_code export_records(struct store *store, FILE *out, enum export_kind kind,
+				enum export_format format, const struct store_filter *filter);
 
 #endif

@@ -80,9 +80,21 @@ struct store_incident {
 
 enum status_code store_upsert_incident(struct store *store, const struct store_incident *incident);
 
-/* Calls cb for every incident, ordered by id; the record is borrowed for the call. */
+/* What a listing selects (`sitrep export`); NULL and TIME_NONE select everything. */
+struct store_filter {
+	const char *source;
+	const char *service; /* an incident naming it among its services */
+	const char *metric;  /* a series name, for samples */
+	/* Incidents open at some moment since; deployments started, events and samples
+	 * at or after. */
+	int64_t since;
+};
+
+/* Calls cb for every incident the filter (NULL: all) selects, ordered by id; the
+ * record is borrowed for the call. */
 typedef enum status_code (*store_incident_cb)(void *ctx, const struct store_incident *incident);
-enum status_code store_each_incident(struct store *store, store_incident_cb cb, void *ctx);
+enum status_code store_each_incident(struct store *store, const struct store_filter *filter,
+				     store_incident_cb cb, void *ctx);
 
 /* Streams the incidents that can matter for metrics over [from, to) into cb as engine
  * rows, one per (incident, service) whose service has an index in service_index
@@ -126,7 +138,8 @@ enum status_code store_upsert_deployment(struct store *store,
 
 typedef enum status_code (*store_deployment_cb)(void *ctx,
 						const struct store_deployment *deployment);
-enum status_code store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx);
+enum status_code store_each_deployment(struct store *store, const struct store_filter *filter,
+				       store_deployment_cb cb, void *ctx);
 
 /* The DORA engine's input: every deployment of a service with an index (all of them,
  * since a commit's first deployment may precede the window), links resolved to array
@@ -156,6 +169,37 @@ enum status_code store_add_event(struct store *store, const char *source, const 
 enum status_code store_add_sample(struct store *store, const char *source, const char *name,
 				  const char *labels, const char *service, int64_t ts,
 				  double value);
+
+/* An incident event as read back: borrowed for the callback. */
+struct store_event {
+	const char *source;
+	const char *incident_id; /* the incident's source_id */
+	const char *service;	 /* the incident's first service */
+	int64_t at;
+	const char *kind;
+	const char *actor;    /* or NULL */
+	const char *text;     /* or NULL; untrusted */
+	const char *event_id; /* the upstream's id, or "" */
+};
+
+/* A sample as read back: borrowed for the callback. */
+struct store_sample {
+	const char *source;
+	const char *series;
+	const char *labels;  /* "" when none */
+	const char *service; /* or NULL */
+	int64_t ts;
+	double value;
+};
+
+/* Every event the filter selects, by incident then time; every sample, by series
+ * then time. */
+typedef enum status_code (*store_event_cb)(void *ctx, const struct store_event *event);
+typedef enum status_code (*store_sample_cb)(void *ctx, const struct store_sample *sample);
+enum status_code store_each_event(struct store *store, const struct store_filter *filter,
+				  store_event_cb cb, void *ctx);
+enum status_code store_each_sample(struct store *store, const struct store_filter *filter,
+				   store_sample_cb cb, void *ctx);
 
 /* Resolves, at at, the open incidents of source that are not among seen (sorted or
  * not): an upstream that lists only open alerts stopped listing them. */

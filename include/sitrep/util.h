@@ -45,4 +45,9 @@ char *buf_detach(struct buf *b);
 #define string_copy(dst, src) string_ncopy_do(dst, sizeof(dst), src)
 size_t string_ncopy_do(char *dst, size_t dstlen, const char *src);
 
+/* The shortest %g text of v that reads back as v ("880.639", not
+ * "880.63900000000001"); "nan", "inf" and "-inf" as printf writes them. */
+#define DOUBLE_TEXT_SIZE 32
+void double_format(double v, char *text, size_t size);
+
 #endif

@@ -3,6 +3,9 @@
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
 #include "sitrep/import.h"
+#include "sitrep/timestamp.h"
+
+#include <getopt.h>
 
 int
 cmd_import(int argc, char **argv, const struct global_opts *gopts)
@@ -43,48 +46,105 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 	return EXIT_OK;
 }
 
+#define EXPORT_USAGE                                                                        \
+	"sitrep export incidents|deployments|events|samples [--source NAME] [--service S] " \
+	"[--metric NAME] [--since 1h|T] [--format json|csv]"
+
+static int
+export_usage(const char *why, const char *arg)
+{
+	cli_error("export: %s%s%s (usage: " EXPORT_USAGE ")", why, arg ? ": " : "", arg ? arg : "");
+	return EXIT_USAGE;
+}
+
+/* --since: a duration back from now, or an instant. */
+static bool
+parse_since(const char *arg, int64_t *since)
+{
+	int64_t d;
+
+	if (duration_parse(arg, &d) && d > 0) {
+		*since = time_now() - d;
+		return true;
+	}
+	return timestamp_parse(arg, since);
+}
+
 int
 cmd_export(int argc, char **argv, const struct global_opts *gopts)
 {
+	static const char *const kind_names[] = {
+		[EXPORT_INCIDENTS] = "incidents",
+		[EXPORT_DEPLOYMENTS] = "deployments",
+		[EXPORT_EVENTS] = "events",
+		[EXPORT_SAMPLES] = "samples",
+	};
+	static const struct option longopts[] = {
+		{ "source", required_argument, NULL, 'o' },
+		{ "service", required_argument, NULL, 'S' },
+		{ "metric", required_argument, NULL, 'm' },
+		{ "since", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_filter filter = { .since = TIME_NONE };
 	enum export_format format = EXPORT_JSON;
 	struct store *store = NULL;
 	enum status_code code;
-	const char *kind = NULL;
-	int i;
+	size_t kind = ARRAY_SIZE(kind_names);
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		if (streq(argv[i], "--help")) {
-			printf("usage: sitrep export incidents|deployments [--format json|csv]\n");
-			return EXIT_OK;
-		}
-		if (streq(argv[i], "--format") && i + 1 < argc) {
-			i++;
-			if (streq(argv[i], "json"))
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			filter.source = optarg;
+			break;
+		case 'S':
+			filter.service = optarg;
+			break;
+		case 'm':
+			filter.metric = optarg;
+			break;
+		case 's':
+			if (!parse_since(optarg, &filter.since))
+				return export_usage("--since: not a duration or an instant",
+						    optarg);
+			break;
+		case 'F':
+			if (streq(optarg, "json"))
 				format = EXPORT_JSON;
-			else if (streq(argv[i], "csv"))
+			else if (streq(optarg, "csv"))
 				format = EXPORT_CSV;
 			else
-				goto usage;
-		} else if (!kind &&
-			   (streq(argv[i], "incidents") || streq(argv[i], "deployments"))) {
-			kind = argv[i];
-		} else {
-			goto usage;
+				return export_usage("unknown format", optarg);
+			break;
+		case 'h':
+			printf("usage: " EXPORT_USAGE "\n");
+			return EXIT_OK;
+		default:
+			return export_usage("unknown option", argv[optind - 1]);
 		}
 	}
-	if (!kind)
-		goto usage;
+	if (optind >= argc)
+		return export_usage("what to export?", NULL);
+	for (kind = 0; kind < ARRAY_SIZE(kind_names); kind++)
+		if (streq(argv[optind], kind_names[kind]))
+			break;
+	if (kind == ARRAY_SIZE(kind_names))
+		return export_usage("cannot export", argv[optind]);
+	if (optind + 1 < argc)
+		return export_usage("unexpected argument", argv[optind + 1]);
+	if (filter.metric && kind != EXPORT_SAMPLES)
+		return export_usage("--metric selects samples only", filter.metric);
 	if ((code = cli_open_store(gopts, &store)) == SUCCESS)
-		code = streq(kind, "incidents") ? export_incidents(store, stdout, format)
-						: export_deployments(store, stdout, format);
+		code = export_records(store, stdout, (enum export_kind)kind, format, &filter);
 	store_close(&store);
 	if (code != SUCCESS) {
 		cli_error("%s", status_message(code));
 		return EXIT_FAILURE_;
 	}
 	return EXIT_OK;
-usage:
-	cli_error("export: %s%s (usage: sitrep export incidents|deployments [--format json|csv])",
-		  i < argc ? "unexpected argument: " : "what to export?", i < argc ? argv[i] : "");
-	return EXIT_USAGE;
 }

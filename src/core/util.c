@@ -213,3 +213,14 @@ string_ncopy_do(char *dst, size_t dstlen, const char *src)
 	dst[n] = '\0';
 	return n;
 }
+
+void
+double_format(double v, char *text, size_t size)
+{
+	for (int precision = 15; precision < 17; precision++) {
+		snprintf(text, size, "%.*g", precision, v);
+		if (strtod(text, NULL) == v)
+			return;
+	}
+	snprintf(text, size, "%.17g", v);
+}

@@ -90,7 +90,9 @@ store_upsert_deployment(struct store *store, const struct store_deployment *in)
 static const char each_sql[] =
 	"SELECT d.id, d.source, d.source_id, s.name, d.environment, d.status, d.kind, "
 	"d.version, d.sha, d.pattern, d.started_at, d.finished_at, d.fixes, d.rolled_back_by, "
-	"d.updated_at FROM deployments d JOIN services s ON s.id = d.service_id ORDER BY d.id";
+	"d.updated_at FROM deployments d JOIN services s ON s.id = d.service_id "
+	"WHERE (?1 IS NULL OR d.source = ?1) AND (?2 IS NULL OR s.name = ?2) "
+	"AND (?3 IS NULL OR d.started_at >= ?3) ORDER BY d.id";
 
 enum status_code
 store_read_commits(struct store *store, int64_t id, struct dora_commit **commits, size_t *alloc,
@@ -125,7 +127,8 @@ free_commit_shas(struct dora_commit *commits, size_t n)
 }
 
 enum status_code
-store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx)
+store_each_deployment(struct store *store, const struct store_filter *filter,
+		      store_deployment_cb cb, void *ctx)
 {
 	struct dora_commit *commits = NULL;
 	size_t alloc = 0, n = 0;
@@ -135,6 +138,11 @@ store_each_deployment(struct store *store, store_deployment_cb cb, void *ctx)
 
 	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(store, "listing deployments");
+	if (filter) {
+		store_bind_text(stmt, 1, filter->source);
+		store_bind_text(stmt, 2, filter->service);
+		store_bind_time(stmt, 3, filter->since);
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_deployment rec = {
 			.source = store_column_text(stmt, 1),

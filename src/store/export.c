@@ -1,5 +1,6 @@
 /* export.c - `sitrep export`: the cache's incidents or deployments as the import
- * format (JSON, so that export then import is lossless) or as CSV for spreadsheets.
+ * format (JSON, so that export then import is lossless), and the incident events
+ * and metric samples that arrived, as JSON or as CSV for spreadsheets.
  *
  * Records are written one at a time as they are read; the document is never built
  * whole. JSON escapes everything outside ASCII, and CSV text goes through the
@@ -8,6 +9,8 @@
 #include "sitrep/import.h"
 #include "sitrep/json.h"
 #include "sitrep/text.h"
+
+#include <math.h>
 
 struct exporter {
 	FILE *out;
@@ -66,6 +69,19 @@ sla_json(const struct store_incident *in)
 
 static const char *const impact_names[] = { "outage", "degraded", "planned" };
 
+/* Where an incident stands now, from its milestones. */
+static const char *
+incident_status(const struct store_incident *in)
+{
+	if (in->closed_at != TIME_NONE)
+		return "closed";
+	if (in->resolved_at != TIME_NONE)
+		return "resolved";
+	if (in->acknowledged_at != TIME_NONE)
+		return "acknowledged";
+	return "open";
+}
+
 static json_t *
 incident_json(const struct store_incident *in)
 {
@@ -84,6 +100,7 @@ incident_json(const struct store_incident *in)
 	json_object_set_new(rec, "service", services);
 	json_object_set_new(rec, "title", text_value(in->title));
 	json_object_set_new(rec, "severity", text_value(in->severity));
+	json_object_set_new(rec, "status", json_string(incident_status(in)));
 	json_object_set_new(rec, "impact", json_string(impact_names[in->impact]));
 	json_object_set_new(rec, "impact_start", json_time(in->impact_start));
 	json_object_set_new(rec, "detected_at", json_time(in->detected_at));
@@ -171,7 +188,7 @@ csv_time(FILE *out, int64_t t, bool last)
 }
 
 static const char incident_csv_header[] =
-	"source,id,services,title,severity,impact,impact_start,detected_at,acknowledged_at,"
+	"source,id,services,title,severity,status,impact,impact_start,detected_at,acknowledged_at,"
 	"contained_at,resolved_at,closed_at,reopens,caused_by_deployment,sla_policy,"
 	"sla_target_minutes,sla_schedule,url\n";
 
@@ -190,6 +207,7 @@ incident_csv(FILE *out, const struct store_incident *in)
 	buf_release(&b);
 	csv_field(out, in->title, false);
 	csv_field(out, in->severity, false);
+	csv_field(out, incident_status(in), false);
 	csv_field(out, impact_names[in->impact], false);
 	csv_time(out, in->impact_start, false);
 	csv_time(out, in->detected_at, false);
@@ -231,28 +249,121 @@ deployment_csv(FILE *out, const struct store_deployment *d)
 	fprintf(out, "%zu\n", d->n_commits);
 }
 
+static const char event_csv_header[] = "source,incident,service,at,kind,actor,text,id\n";
+
+static json_t *
+event_json(const struct store_event *ev)
+{
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "source", json_string(ev->source));
+	json_object_set_new(rec, "incident", json_string(ev->incident_id));
+	json_object_set_new(rec, "service", json_string(ev->service));
+	json_object_set_new(rec, "at", json_time(ev->at));
+	json_object_set_new(rec, "kind", json_string(ev->kind));
+	json_object_set_new(rec, "actor", text_value(ev->actor));
+	json_object_set_new(rec, "text", text_value(ev->text));
+	json_object_set_new(rec, "id", text_value(ev->event_id[0] ? ev->event_id : NULL));
+	return rec;
+}
+
+static void
+event_csv(FILE *out, const struct store_event *ev)
+{
+	csv_field(out, ev->source, false);
+	csv_field(out, ev->incident_id, false);
+	csv_field(out, ev->service, false);
+	csv_time(out, ev->at, false);
+	csv_field(out, ev->kind, false);
+	csv_field(out, ev->actor, false);
+	csv_field(out, ev->text, false);
+	csv_field(out, ev->event_id, true);
+}
+
+static const char sample_csv_header[] = "source,series,labels,service,ts,value\n";
+
+/* JSON text of a string, escaped as everywhere else in the export. */
+static void
+put_string(FILE *out, const char *s)
+{
+	json_t *v = s ? json_string(s) : json_null();
+
+	json_dumpf(v, out, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	json_decref(v);
+}
+
+/* Written by hand rather than through jansson, whose reals always take 17 digits:
+ * a sample keeps the short text the upstream sent. */
 static enum status_code
-each_incident(void *ctx, const struct store_incident *in)
+sample_json(struct exporter *ex, const struct store_sample *s)
+{
+	char ts[TIMESTAMP_TEXT_SIZE], value[DOUBLE_TEXT_SIZE];
+
+	timestamp_format(s->ts, ts, sizeof(ts));
+	if (isfinite(s->value))
+		double_format(s->value, value, sizeof(value));
+	else
+		string_copy(value, "null");
+	fputs(ex->count++ ? ",\n{\"source\":" : "\n{\"source\":", ex->out);
+	put_string(ex->out, s->source);
+	fputs(",\"series\":", ex->out);
+	put_string(ex->out, s->series);
+	fputs(",\"labels\":", ex->out);
+	put_string(ex->out, s->labels);
+	fputs(",\"service\":", ex->out);
+	put_string(ex->out, s->service);
+	fprintf(ex->out, ",\"ts\":\"%s\",\"value\":%s}", ts, value);
+	return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+}
+
+static void
+sample_csv(FILE *out, const struct store_sample *s)
+{
+	char value[DOUBLE_TEXT_SIZE];
+
+	csv_field(out, s->source, false);
+	csv_field(out, s->series, false);
+	csv_field(out, s->labels, false);
+	csv_field(out, s->service, false);
+	csv_time(out, s->ts, false);
+	double_format(s->value, value, sizeof(value));
+	fprintf(out, "%s\n", value);
+}
+
+/* One record out: CSV through write_csv, else JSON through make_json. */
+#define EXPORT_ONE(ex, rec, write_csv, make_json)                                   \
+	((ex)->format == EXPORT_CSV                                                 \
+		 ? (write_csv((ex)->out, rec),                                      \
+		    ferror((ex)->out) ? error("cannot write the export") : SUCCESS) \
+		 : write_record(ex, make_json(rec)))
+
+static enum status_code
+each_event(void *ctx, const struct store_event *ev)
+{
+	return EXPORT_ONE((struct exporter *)ctx, ev, event_csv, event_json);
+}
+
+static enum status_code
+each_sample(void *ctx, const struct store_sample *s)
 {
 	struct exporter *ex = ctx;
 
-	if (ex->format == EXPORT_CSV) {
-		incident_csv(ex->out, in);
-		return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
-	}
-	return write_record(ex, incident_json(in));
+	if (ex->format == EXPORT_JSON)
+		return sample_json(ex, s);
+	sample_csv(ex->out, s);
+	return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+}
+
+static enum status_code
+each_incident(void *ctx, const struct store_incident *in)
+{
+	return EXPORT_ONE((struct exporter *)ctx, in, incident_csv, incident_json);
 }
 
 static enum status_code
 each_deployment(void *ctx, const struct store_deployment *d)
 {
-	struct exporter *ex = ctx;
-
-	if (ex->format == EXPORT_CSV) {
-		deployment_csv(ex->out, d);
-		return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
-	}
-	return write_record(ex, deployment_json(d));
+	return EXPORT_ONE((struct exporter *)ctx, d, deployment_csv, deployment_json);
 }
 
 /* The document head: format, settings and services, up to the opening of key. */
@@ -306,19 +417,44 @@ out:
 	return code;
 }
 
-static enum status_code
-export_kind(struct store *store, FILE *out, enum export_format format, const char *key,
-	    const char *csv_header, bool incidents)
+static const struct {
+	const char *key, *csv_header;
+} kinds[] = {
+	[EXPORT_INCIDENTS] = { "incidents", incident_csv_header },
+	[EXPORT_DEPLOYMENTS] = { "deployments", deployment_csv_header },
+	[EXPORT_EVENTS] = { "events", event_csv_header },
+	[EXPORT_SAMPLES] = { "samples", sample_csv_header },
+};
+
+enum status_code
+export_records(struct store *store, FILE *out, enum export_kind kind, enum export_format format,
+	       const struct store_filter *filter)
 {
 	struct exporter ex = { .out = out, .format = format };
-	enum status_code code;
+	enum status_code code = SUCCESS;
 
 	if (format == EXPORT_CSV)
-		fputs(csv_header, out);
-	else if ((code = json_head(store, out, key)) != SUCCESS)
+		fputs(kinds[kind].csv_header, out);
+	else if (kind == EXPORT_INCIDENTS || kind == EXPORT_DEPLOYMENTS)
+		code = json_head(store, out, kinds[kind].key);
+	else
+		fprintf(out, "{\"format\":\"sitrep-export/1\",\"%s\":[", kinds[kind].key);
+	if (code != SUCCESS)
 		return code;
-	code = incidents ? store_each_incident(store, each_incident, &ex)
-			 : store_each_deployment(store, each_deployment, &ex);
+	switch (kind) {
+	case EXPORT_INCIDENTS:
+		code = store_each_incident(store, filter, each_incident, &ex);
+		break;
+	case EXPORT_DEPLOYMENTS:
+		code = store_each_deployment(store, filter, each_deployment, &ex);
+		break;
+	case EXPORT_EVENTS:
+		code = store_each_event(store, filter, each_event, &ex);
+		break;
+	case EXPORT_SAMPLES:
+		code = store_each_sample(store, filter, each_sample, &ex);
+		break;
+	}
 	if (code != SUCCESS)
 		return code;
 	if (format == EXPORT_JSON)
@@ -326,16 +462,4 @@ export_kind(struct store *store, FILE *out, enum export_format format, const cha
 	if (fflush(out) != 0 || ferror(out))
 		return error("cannot write the export");
 	return SUCCESS;
-}
-
-enum status_code
-export_incidents(struct store *store, FILE *out, enum export_format format)
-{
-	return export_kind(store, out, format, "incidents", incident_csv_header, true);
-}
-
-enum status_code
-export_deployments(struct store *store, FILE *out, enum export_format format)
-{
-	return export_kind(store, out, format, "deployments", deployment_csv_header, false);
 }

@@ -303,7 +303,15 @@ read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_id
 	"FROM incidents i JOIN services s ON s.id = i.service_id "                          \
 	"LEFT JOIN incident_raw r ON r.incident_id = i.id "
 
-static const char each_sql[] = RECORD_SELECT "ORDER BY i.id";
+/* ?3 source, ?4 service (first or extra), ?5 since: NULL selects all. */
+static const char each_sql[] =
+	RECORD_SELECT "WHERE (?3 IS NULL OR i.source = ?3) "
+		      "AND (?4 IS NULL OR s.name = ?4 OR i.id IN (SELECT x.incident_id "
+		      "FROM incident_services x JOIN services xs ON xs.id = x.service_id "
+		      "WHERE xs.name = ?4)) "
+		      "AND (?5 IS NULL OR i.resolved_at IS NULL OR i.resolved_at >= ?5 "
+		      "OR i.detected_at >= ?5) "
+		      "ORDER BY i.id";
 static const char get_sql[] = RECORD_SELECT "WHERE i.source = ?1 AND i.source_id = ?2";
 
 static enum status_code
@@ -356,10 +364,11 @@ fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
 	return SUCCESS;
 }
 
-/* Runs a record query (each_sql or get_sql, parameters bound by bind) into cb. */
+/* Runs a record query into cb: get_sql with source and source_id, or each_sql with
+ * filter. */
 static enum status_code
 each_record(struct store *store, const char *sql, const char *source, const char *source_id,
-	    store_incident_cb cb, void *ctx)
+	    const struct store_filter *filter, store_incident_cb cb, void *ctx)
 {
 	struct incident_children children = { 0 };
 	struct store_incident rec;
@@ -372,6 +381,11 @@ each_record(struct store *store, const char *sql, const char *source, const char
 		return store_error(store, "listing incidents");
 	store_bind_text(stmt, 1, source);
 	store_bind_text(stmt, 2, source_id);
+	if (filter) {
+		store_bind_text(stmt, 3, filter->source);
+		store_bind_text(stmt, 4, filter->service);
+		store_bind_time(stmt, 5, filter->since);
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((code = fill_record(store, stmt, &rec, &children)) != SUCCESS)
 			break;
@@ -386,16 +400,19 @@ each_record(struct store *store, const char *sql, const char *source, const char
 }
 
 enum status_code
-store_each_incident(struct store *store, store_incident_cb cb, void *ctx)
+store_each_incident(struct store *store, const struct store_filter *filter, store_incident_cb cb,
+		    void *ctx)
 {
-	return each_record(store, each_sql, NULL, NULL, cb, ctx);
+	static const struct store_filter all = { .since = TIME_NONE };
+
+	return each_record(store, each_sql, NULL, NULL, filter ? filter : &all, cb, ctx);
 }
 
 enum status_code
 store_incident_get(struct store *store, const char *source, const char *source_id,
 		   store_incident_cb cb, void *ctx)
 {
-	return each_record(store, get_sql, source, source_id, cb, ctx);
+	return each_record(store, get_sql, source, source_id, NULL, cb, ctx);
 }
 
 /* ---- the metric scan ---- */

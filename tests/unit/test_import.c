@@ -166,7 +166,7 @@ incident_count(struct store *store)
 {
 	size_t n = 0;
 
-	assert_int_equal(store_each_incident(store, count_one, &n), SUCCESS);
+	assert_int_equal(store_each_incident(store, NULL, count_one, &n), SUCCESS);
 	return n;
 }
 
