@@ -13,12 +13,15 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "import", cmd_import, "import FILE                 normalized records into the cache" },
-	{ "export", cmd_export, "export incidents|deployments [--format json|csv]" },
+	{ "export", cmd_export,
+	  "export incidents|deployments|events|samples [--source NAME] [--since 1h] ..." },
 	{ "mttx", cmd_mttx, "mttx [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "dora", cmd_dora, "dora [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "slo", cmd_slo, "slo [WINDOW] [--at T] [--service S] [--format table|json|csv]" },
 	{ "sync", cmd_sync, "sync --once|--daemon [--source NAME]... [--verbose]" },
 	{ "status", cmd_status, "status [--format line|json]   every source: ok, stale, failing" },
+	{ "doctor", cmd_doctor,
+	  "doctor                      config, cache and every source: one line each" },
 };
 
 static void

@@ -25,6 +25,9 @@ int store_schema_version(void);
 
 /* Opens (creating the file and its directory, then migrating) the cache at path. */
 enum status_code store_open(struct store **store, const char *path, unsigned flags);
+/* `sitrep doctor`: SQLite's integrity check into *problem (new; NULL when the cache
+ * is sound) and the number of incidents. */
+enum status_code store_check(struct store *store, char **problem, int64_t *incidents);
 void store_close(struct store **store);
 
 enum status_code store_begin(struct store *store);

@@ -37,6 +37,14 @@ enum status_code sync_round(struct store *store, struct http_client *http, const
 			    const struct config_source *src, const struct sync_options *opts,
 			    struct sync_report *report);
 
+/* `sitrep doctor`'s check of src, which writes nothing: the credentials resolve,
+ * the login (if any) succeeds, and the first request of every stream the source
+ * plans is answered, authorized and parsed. report->pages counts the streams that
+ * answered, report->records what they held; report->error says what failed. */
+enum status_code sync_probe(struct store *store, struct http_client *http, const struct config *cfg,
+			    const struct config_source *src, const struct sync_options *opts,
+			    struct sync_report *report);
+
 enum sync_health {
 	SYNC_OK,
 	SYNC_STALE,   /* no success for three intervals */

@@ -363,6 +363,42 @@ store_close(struct store **storep)
 }
 
 enum status_code
+store_check(struct store *store, char **problem, int64_t *incidents)
+{
+	sqlite3_stmt *stmt;
+	struct buf b;
+	int rc;
+
+	*problem = NULL;
+	*incidents = 0;
+	if (sqlite3_prepare_v2(store->db, "PRAGMA integrity_check(8)", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_error(store, "checking the cache");
+	buf_init(&b, 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *line = store_column_text(stmt, 0);
+
+		if (line && !streq(line, "ok"))
+			buf_printf(&b, "%s%s", b.len ? "; " : "", line);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		buf_release(&b);
+		return store_error(store, "checking the cache");
+	}
+	if (b.len)
+		*problem = buf_detach(&b);
+	buf_release(&b);
+	if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM incidents", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_error(store, "counting incidents");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*incidents = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return SUCCESS;
+}
+
+enum status_code
 store_begin(struct store *store)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_BEGIN, "BEGIN IMMEDIATE");

@@ -292,21 +292,20 @@ source_secret(const struct config *cfg, const struct config_source *src, char **
 	return secret_resolve(spec, origin, cfg->private_file, secret);
 }
 
-/* Opens the round's session when the source logs in (ops->login) into *token. A
- * failure is reported under the stream "login" and ends the round. */
-static enum status_code
+/* Opens the round's session when the source logs in (ops->login) into *token;
+ * false, with report saying why, when the login failed. */
+static bool
 open_session(struct engine *e, const struct source_ctx *ctx, struct sync_report *report,
 	     char **token)
 {
 	struct source_request *req = NULL;
 	struct http_response resp = { 0 };
-	enum status_code code = SUCCESS;
 
 	*token = NULL;
 	if (!e->ops->login)
-		return SUCCESS;
+		return true;
 	if (e->ops->login(ctx, &req) == SUCCESS && !req)
-		return SUCCESS; /* a token is configured: no session */
+		return true; /* a token is configured: no session */
 	if (req) {
 		fetch(e, req, NULL, false, &resp); /* no conditional headers */
 		if (e->ops->session(ctx, &resp, token) != SUCCESS)
@@ -316,17 +315,13 @@ open_session(struct engine *e, const struct source_ctx *ctx, struct sync_report 
 		report->failed = true;
 		snprintf(report->error, sizeof(report->error), "login: %.480s",
 			 status_message(ERROR_CUSTOM_MESSAGE));
-		code = store_sync_round_end(e->store, e->src->name, "login", ctx->now,
-					    report->error + strlen("login: "), 0, 0);
-	} else {
-		code = store_sync_round_end(e->store, e->src->name, "login", ctx->now, NULL, 0, 0);
 	}
 	http_response_release(&resp);
 	if (req) {
 		source_request_release(req);
 		free(req);
 	}
-	return code;
+	return *token != NULL;
 }
 
 /* Closes the round's session; a failure to close costs nothing but the session. */
@@ -378,52 +373,138 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 	return code;
 }
 
+/* What a round and a probe share: the source's ops, secret and session. */
+struct session {
+	struct engine e;
+	struct source_ctx ctx;
+	char *secret, *token;
+	const char *failed_stream; /* where a failure to start is recorded */
+	struct timespec t0;
+};
+
+/* Finds the ops, resolves the secret and logs in. false, with report saying why,
+ * when the source cannot start. */
+static bool
+session_begin(struct session *s, struct store *store, struct http_client *http,
+	      const struct config *cfg, const struct config_source *src,
+	      const struct sync_options *opts, struct sync_report *report)
+{
+	memset(s, 0, sizeof(*s));
+	memset(report, 0, sizeof(*report));
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	s->e = (struct engine){ .store = store, .http = http, .src = src, .opts = *opts };
+	defaults(&s->e.opts);
+	s->ctx = (struct source_ctx){ .name = src->name,
+				      .config = src,
+				      .cursor = stored_cursor,
+				      .engine = &s->e,
+				      .now = time_now(),
+				      .metrics = cfg->metrics,
+				      .n_metrics = cfg->n_metrics };
+	string_copy(report->source, src->name);
+	s->failed_stream = "config";
+	if (!(s->e.ops = source_ops_find(src->type))) {
+		report->failed = true;
+		snprintf(report->error, sizeof(report->error), "no source type \"%s\"", src->type);
+		return false;
+	}
+	if (source_secret(cfg, src, &s->secret) != SUCCESS) {
+		report->failed = true;
+		snprintf(report->error, sizeof(report->error), "%s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+		return false;
+	}
+	s->ctx.secret = s->secret;
+	s->failed_stream = "login";
+	if (!open_session(&s->e, &s->ctx, report, &s->token))
+		return false;
+	s->ctx.session = s->token;
+	return true;
+}
+
+static void
+session_end(struct session *s, struct sync_report *report)
+{
+	struct timespec t1;
+
+	if (s->e.ops)
+		close_session(&s->e, &s->ctx);
+	secret_free(&s->secret);
+	secret_free(&s->token);
+	store_sync_states_free(s->e.states, s->e.n_states);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	report->seconds =
+		(double)(t1.tv_sec - s->t0.tv_sec) + (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
 enum status_code
 sync_round(struct store *store, struct http_client *http, const struct config *cfg,
 	   const struct config_source *src, const struct sync_options *opts,
 	   struct sync_report *report)
 {
-	struct engine e = { .store = store, .http = http, .src = src };
-	struct source_ctx ctx = {
-		.name = src->name, .config = src, .cursor = stored_cursor, .engine = &e
-	};
-	int64_t started = time_now();
-	struct timespec t0, t1;
-	char *secret = NULL, *session = NULL;
-	enum status_code code = SUCCESS;
+	struct session s;
+	enum status_code code;
 
-	memset(report, 0, sizeof(*report));
-	string_copy(report->source, src->name);
-	e.opts = *opts;
-	defaults(&e.opts);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!(e.ops = source_ops_find(src->type))) {
-		report->failed = true;
-		snprintf(report->error, sizeof(report->error), "no source type \"%s\"", src->type);
-	} else if (source_secret(cfg, src, &secret) != SUCCESS) {
+	if (session_begin(&s, store, http, cfg, src, opts, report)) {
+		if (s.e.ops->login)
+			code = store_sync_round_end(store, src->name, "login", s.ctx.now, NULL, 0,
+						    0);
+		else
+			code = SUCCESS;
+		if (code == SUCCESS)
+			code = run_round(&s.e, &s.ctx, report);
+	} else {
+		/* Recorded like a stream's failure, so that status says failing. */
+		const char *why = report->error;
+
+		if (streq(s.failed_stream, "login"))
+			why += strlen("login: ");
+		code = store_sync_round_end(store, src->name, s.failed_stream, s.ctx.now, why, 0,
+					    0);
+	}
+	session_end(&s, report);
+	return code;
+}
+
+enum status_code
+sync_probe(struct store *store, struct http_client *http, const struct config *cfg,
+	   const struct config_source *src, const struct sync_options *opts,
+	   struct sync_report *report)
+{
+	struct source_request *reqs = NULL;
+	struct session s;
+	size_t n = 0;
+
+	if (!session_begin(&s, store, http, cfg, src, opts, report))
+		goto out;
+	if (s.e.ops->plan(&s.ctx, &reqs, &n) != SUCCESS) {
 		report->failed = true;
 		snprintf(report->error, sizeof(report->error), "%s",
 			 status_message(ERROR_CUSTOM_MESSAGE));
-	} else {
-		ctx.secret = secret;
-		ctx.now = started;
-		ctx.metrics = cfg->metrics;
-		ctx.n_metrics = cfg->n_metrics;
-		code = open_session(&e, &ctx, report, &session);
-		ctx.session = session;
-		if (code == SUCCESS && !report->failed)
-			code = run_round(&e, &ctx, report);
-		close_session(&e, &ctx);
+		goto out;
 	}
-	if (report->failed && code == SUCCESS && !e.ops)
-		code = store_sync_round_end(store, src->name, "config", started, report->error, 0,
-					    0);
-	secret_free(&secret);
-	secret_free(&session);
-	store_sync_states_free(e.states, e.n_states);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	return code;
+	for (size_t i = 0; i < n && !report->failed; i++) {
+		struct http_response resp = { 0 };
+		struct source_page page;
+
+		fetch(&s.e, &reqs[i], NULL, false, &resp); /* a whole body, to parse it */
+		source_page_init(&page);
+		if (s.e.ops->parse(&s.ctx, &reqs[i], &resp, &page) != SUCCESS) {
+			report->failed = true;
+			snprintf(report->error, sizeof(report->error), "%.80s: %.400s",
+				 reqs[i].stream, status_message(ERROR_CUSTOM_MESSAGE));
+		} else {
+			report->pages++;
+			report->records +=
+				(int64_t)(page.n_incidents + page.n_events + page.n_samples);
+		}
+		source_page_release(&page);
+		http_response_release(&resp);
+	}
+out:
+	source_requests_free(reqs, n);
+	session_end(&s, report);
+	return SUCCESS;
 }
 
 /* ---- health ---- */
