@@ -154,7 +154,10 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 	/* Fail before adding anything: the caller frees nothing on failure. */
 	if (!base || !*base)
 		return error(TYPE " %s: no url configured", ctx->name);
-	req = source_request_add(out, n, "alerts", "GET", source_url(base, "/api/v1/alerts"));
+	/* The alerting rules rather than /alerts: the same alerts, plus each rule's
+	 * pending period (duration), which says when an alert fired. */
+	req = source_request_add(out, n, "alerts", "GET",
+				 source_url(base, "/api/v1/rules?type=alert"));
 	add_auth(ctx, req);
 	for (i = 0; i < ctx->n_metrics; i++) {
 		const struct config_metric *m = &ctx->metrics[i];
@@ -205,8 +208,11 @@ is_error_envelope(const json_t *root)
 	       streq(json_string_value(json_object_get(root, "status")), "error");
 }
 
+/* One alert of /alerts or of a rule in /rules; pending is the rule's duration (its
+ * `for`) in seconds, 0 when unknown. */
 static enum status_code
-parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, struct source_page *page)
+parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, int64_t pending,
+	    struct source_page *page)
 {
 	const json_t *labels = json_object_get(alert, "labels");
 	const json_t *annotations = json_object_get(alert, "annotations");
@@ -258,10 +264,10 @@ parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, struct source
 	inc->source = source_page_strdup(page, ctx->name);
 	inc->source_id = id;
 	source_alert_describe(page, inc, labels, annotations, default_service(ctx), id);
-	/* Prometheus publishes no FiredAt: the rule's activeAt is both the start of the
-	 * condition and the earliest moment it could have been detected. */
+	/* activeAt is when the condition began (the alert went pending); it fired, and
+	 * so was detected, once it had held for the rule's pending period. */
 	inc->impact_start = active_at;
-	inc->detected_at = active_at;
+	inc->detected_at = active_at + pending;
 	inc->updated_at = ctx->now;
 	raw = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	inc->raw_json = source_page_strdup(page, raw);
@@ -269,31 +275,92 @@ parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, struct source
 
 	ev = source_page_event(page);
 	ev->incident_id = id;
-	ev->at = active_at;
+	ev->at = inc->detected_at;
 	ev->kind = "trigger";
 	return SUCCESS;
 }
 
 static enum status_code
-parse_alerts(const struct source_ctx *ctx, const json_t *data, struct source_page *page)
+parse_alert_list(const struct source_ctx *ctx, const json_t *alerts, int64_t pending, size_t *i,
+		 struct source_page *page)
 {
-	const json_t *alerts = json_object_get(data, "alerts");
 	enum status_code code;
 	json_t *alert;
-	size_t i;
+	size_t j;
 
-	if (!json_is_array(alerts))
-		return error(TYPE " alerts: data.alerts is missing or not an array");
-	page->snapshot = true;
-	page->observed_at = ctx->now;
-	json_array_foreach(alerts, i, alert)
+	json_array_foreach(alerts, j, alert)
 	{
 		if (!json_is_object(alert))
-			return error(TYPE " alerts: alert %zu is not an object", i);
-		if ((code = parse_alert(ctx, i, alert, page)) != SUCCESS)
+			return error(TYPE " alerts: alert %zu is not an object", *i);
+		if ((code = parse_alert(ctx, *i, alert, pending, page)) != SUCCESS)
 			return code;
+		(*i)++;
 	}
 	return SUCCESS;
+}
+
+/* The alerting rules' alerts (data.groups[].rules[].alerts), each with its rule's
+ * pending period; a recording rule has neither. */
+static enum status_code
+parse_rule_groups(const struct source_ctx *ctx, const json_t *groups, struct source_page *page)
+{
+	enum status_code code;
+	json_t *group, *rule;
+	size_t g, r, i = 0;
+
+	json_array_foreach(groups, g, group)
+	{
+		const json_t *rules = json_object_get(group, "rules");
+
+		if (!json_is_array(rules))
+			return error(TYPE " alerts: group %zu: rules is missing or not an array",
+				     g);
+		json_array_foreach(rules, r, rule)
+		{
+			const json_t *alerts = json_object_get(rule, "alerts");
+			const json_t *duration = json_object_get(rule, "duration");
+			const char *type = json_string_value(json_object_get(rule, "type"));
+
+			if (!json_is_object(rule))
+				return error(TYPE " alerts: group %zu: rule %zu is not an object",
+					     g, r);
+			if (type && !streq(type, "alerting"))
+				continue;
+			if (duration &&
+			    (!json_is_number(duration) || json_number_value(duration) < 0))
+				return error(TYPE " alerts: group %zu: rule %zu: duration is not a "
+						  "number of seconds",
+					     g, r);
+			if (alerts && !json_is_array(alerts))
+				return error(TYPE " alerts: group %zu: rule %zu: alerts is not an "
+						  "array",
+					     g, r);
+			code = parse_alert_list(ctx, alerts,
+						duration ? (int64_t)json_number_value(duration) : 0,
+						&i, page);
+			if (code != SUCCESS)
+				return code;
+		}
+	}
+	return SUCCESS;
+}
+
+/* /api/v1/rules (data.groups) or, from an API that has only that, /api/v1/alerts
+ * (data.alerts, without pending periods): every alert firing now. */
+static enum status_code
+parse_alerts(const struct source_ctx *ctx, const json_t *data, struct source_page *page)
+{
+	const json_t *groups = json_object_get(data, "groups");
+	const json_t *alerts = json_object_get(data, "alerts");
+	size_t i = 0;
+
+	page->snapshot = true;
+	page->observed_at = ctx->now;
+	if (json_is_array(groups))
+		return parse_rule_groups(ctx, groups, page);
+	if (json_is_array(alerts))
+		return parse_alert_list(ctx, alerts, 0, &i, page);
+	return error(TYPE " alerts: data.groups is missing or not an array");
 }
 
 /* A sample value: Prometheus writes floats as strings so that NaN and infinities

@@ -49,6 +49,11 @@ groups:
         expr: vector(1)
         labels: {severity: critical, service: checkout}
         annotations: {summary: "checkout is always on fire"}
+      - alert: SitrepTestAfterPending
+        expr: vector(1)
+        for: 2s
+        labels: {severity: warning, service: search}
+        annotations: {summary: "search fired after its pending period"}
 YML
 
 prometheus-alertmanager --config.file="$tmp/am/am.yml" --storage.path="$tmp/am" \
@@ -75,6 +80,11 @@ up_both() { curl -fs --max-time 1 "$prom/api/v1/query?query=count(up==1)" | grep
 wait_for "both scrape targets up" up_both
 firing() { curl -fs --max-time 1 "$prom/api/v1/alerts" | grep -q '"state":"firing"'; }
 wait_for "the always-firing alert" firing
+pending_fired() {
+	curl -fs --max-time 1 "$prom/api/v1/alerts" |
+		grep -q '"alertname":"SitrepTestAfterPending"[^}]*}[^}]*}[^{]*"state":"firing"'
+}
+wait_for "the alert with a pending period to fire" pending_fired
 cpu_range() {
 	local n
 	n=$(date +%s)
@@ -113,6 +123,11 @@ grep -q '^prom ' "$tmp/out" || fail "no line for prom: $(cat "$tmp/out")"
 grep -q 'Authorization' "$tmp/err" && fail "a trace shows an Authorization header without a secret configured"
 [ "$(q "SELECT count(*) FROM incidents WHERE source = 'prom' AND title LIKE '%always on fire%'")" = 1 ] ||
 	fail "Prometheus's firing alert is not an incident: $(q 'SELECT source, title FROM incidents')"
+# Detection is when the alert fired: activeAt plus the rule's pending period.
+[ "$(q "SELECT detected_at - impact_start FROM incidents WHERE source = 'prom' AND title LIKE '%always on fire%'")" = 0 ] ||
+	fail "an alert without a pending period was not detected when it became active"
+[ "$(q "SELECT detected_at - impact_start FROM incidents WHERE source = 'prom' AND title LIKE 'search fired after%'")" = 2 ] ||
+	fail "the 2 s pending period is not between impact start and detection: $(q "SELECT title, impact_start, detected_at FROM incidents WHERE source = 'prom'")"
 [ "$(q "SELECT count(*) FROM incidents i JOIN services s ON s.id = i.service_id WHERE s.name = 'checkout'")" -ge 1 ] ||
 	fail "the alert's service label was not used"
 [ "$(q "SELECT count(*) FROM incidents WHERE source = 'am' AND title LIKE 'Disk almost full%' AND resolved_at IS NULL")" = 1 ] ||

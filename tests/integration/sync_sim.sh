@@ -67,6 +67,15 @@ n2=$(count "SELECT count(*) FROM incidents WHERE source = 'am'")
 	fail "a second sync duplicated the incident"
 s=$(count "SELECT count(*) FROM metric_samples")
 [ "$s" -gt 0 ] || fail "no samples from the metric section"
+# Prometheus's alerts arrive through /rules: detection is activeAt plus the rule's
+# pending period, which the simulated rules all have.
+[ "$(count "SELECT count(*) FROM incidents WHERE source = 'prom'")" -gt 0 ] || fail "no Prometheus alerts"
+curl -s --max-time 5 "$base/prometheus/api/v1/rules?type=alert" >"$tmp/rules.json"
+pending=$(sqlite3 :memory: "SELECT json_extract(readfile('$tmp/rules.json'), path || '.duration')
+	FROM json_tree(readfile('$tmp/rules.json')) WHERE key = 'name' AND atom = 'CheckoutHighErrorRate'")
+[ -n "$pending" ] && [ "$pending" -gt 0 ] || fail "the sim's rule has no pending period: $pending"
+got=$(count "SELECT detected_at - impact_start FROM incidents WHERE source = 'prom' AND title LIKE 'Checkout 5xx%'")
+[ "$got" = "$pending" ] || fail "detection is $got s after the impact start, the rule's pending period is $pending s"
 
 # --- an alert that is no longer listed is resolved
 post_alert HighErrorRate 2025-03-03T09:50:00Z 2025-03-03T09:55:00Z

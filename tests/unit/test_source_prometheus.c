@@ -237,6 +237,72 @@ source_prometheus__docs_alert_offset_is_normalised_to_utc(void **state)
 	source_release(&t);
 }
 
+/* /api/v1/rules as a real Prometheus 2.42 answers it: the firing rule's alert is
+ * the same incident as /alerts gives, the inactive rule adds nothing, and a rule
+ * with no pending period fires the moment it is active. */
+static void
+source_prometheus__live_rules_give_the_same_incident(void **state)
+{
+	struct test_source t;
+	struct http_response resp;
+	struct source_page page;
+	struct source_ctx ctx;
+
+	(void)state;
+	source_init(&t, "http://127.0.0.1:19090", "platform", 60);
+	ctx = ctx_for(&t);
+	response_file(&resp, 200, "live/prometheus-rules.json");
+	assert_int_equal(parse(&ctx, "alerts", &resp, &page), SUCCESS);
+	assert_true(page.snapshot);
+	assert_int_equal(page.n_incidents, 1);
+	assert_string_equal(page.incidents[0].source_id, "alert:92feb472bb75bce8:1795847385");
+	assert_string_equal(page.incidents[0].title, "Always-firing test alert");
+	assert_int_equal(page.incidents[0].impact_start, 1795847385);
+	assert_int_equal(page.incidents[0].detected_at, 1795847385);
+	assert_int_equal(page.n_events, 1);
+	assert_int_equal(page.events[0].at, 1795847385);
+	source_page_release(&page);
+	response_release(&resp);
+	source_release(&t);
+}
+
+/* A rule's pending period (`for: 5m`, duration 300) separates the start of the
+ * condition (activeAt) from the moment the alert fired, which is when it was
+ * detected; recording rules and pending alerts are not incidents. */
+static void
+source_prometheus__pending_period_delays_detection(void **state)
+{
+	static const char body[] =
+		"{\"status\":\"success\",\"data\":{\"groups\":["
+		"{\"name\":\"rec\",\"rules\":[{\"name\":\"sitrep:rpm\",\"query\":\"x\","
+		"\"type\":\"recording\",\"health\":\"ok\"}]},"
+		"{\"name\":\"checkout.alerts\",\"rules\":["
+		"{\"name\":\"Slow\",\"type\":\"alerting\",\"duration\":300,\"alerts\":["
+		"{\"labels\":{\"alertname\":\"Slow\",\"service\":\"checkout\"},"
+		"\"state\":\"firing\",\"activeAt\":\"2026-11-28T06:00:00.5Z\"},"
+		"{\"labels\":{\"alertname\":\"Slow\",\"service\":\"search\"},"
+		"\"state\":\"pending\",\"activeAt\":\"2026-11-28T06:09:00Z\"}]},"
+		"{\"name\":\"Down\",\"type\":\"alerting\",\"duration\":0,\"alerts\":["
+		"{\"labels\":{\"alertname\":\"Down\",\"service\":\"checkout\"},"
+		"\"state\":\"firing\",\"activeAt\":\"2026-11-28T06:01:00Z\"}]},"
+		"{\"name\":\"Quiet\",\"type\":\"alerting\",\"duration\":60}]}]}}";
+	struct source_page page;
+
+	(void)state;
+	assert_int_equal(parse_text("alerts", body, &page), SUCCESS);
+	assert_int_equal(page.n_incidents, 2);
+	assert_string_equal(page.incidents[0].title, "Slow");
+	assert_int_equal(page.incidents[0].impact_start, ts("2026-11-28T06:00:00Z"));
+	assert_int_equal(page.incidents[0].detected_at, ts("2026-11-28T06:05:00Z"));
+	assert_string_equal(page.incidents[1].title, "Down");
+	assert_int_equal(page.incidents[1].impact_start, ts("2026-11-28T06:01:00Z"));
+	assert_int_equal(page.incidents[1].detected_at, ts("2026-11-28T06:01:00Z"));
+	/* The timeline's trigger is the firing. */
+	assert_int_equal(page.n_events, 2);
+	assert_int_equal(page.events[0].at, ts("2026-11-28T06:05:00Z"));
+	source_page_release(&page);
+}
+
 /* Pending alerts are skipped; service, title and severity fall back in order. */
 static void
 source_prometheus__labels_choose_service_title_and_severity(void **state)
@@ -532,7 +598,7 @@ source_prometheus__plan_requests_alerts_and_each_metric(void **state)
 
 	assert_string_equal(reqs[0].stream, "alerts");
 	assert_string_equal(reqs[0].method, "GET");
-	assert_string_equal(reqs[0].url, "http://127.0.0.1:9090/api/v1/alerts");
+	assert_string_equal(reqs[0].url, "http://127.0.0.1:9090/api/v1/rules?type=alert");
 	assert_null(reqs[0].body);
 	assert_int_equal(reqs[0].n_headers, 0);
 
@@ -573,7 +639,8 @@ source_prometheus__plan_sends_the_token_and_keeps_the_path_prefix(void **state)
 	ctx.n_metrics = 1;
 	assert_int_equal(ops()->plan(&ctx, &reqs, &n), SUCCESS);
 	assert_int_equal(n, 2);
-	assert_string_equal(reqs[0].url, "https://mon.example.com/prometheus/api/v1/alerts");
+	assert_string_equal(reqs[0].url,
+			    "https://mon.example.com/prometheus/api/v1/rules?type=alert");
 	assert_int_equal(reqs[0].n_headers, 1);
 	assert_string_equal(reqs[0].headers[0].name, "Authorization");
 	assert_string_equal(reqs[0].headers[0].value, "Bearer s3cr3t");
@@ -779,7 +846,18 @@ source_prometheus__bad_responses_name_the_problem(void **state)
 		  "prometheus alerts: data is missing or not an object" },
 		{ "alerts not an array", "alerts", 200,
 		  "{\"status\":\"success\",\"data\":{\"alerts\":{}}}", NULL,
-		  "prometheus alerts: data.alerts is missing or not an array" },
+		  "prometheus alerts: data.groups is missing or not an array" },
+		{ "rules not an array", "alerts", 200,
+		  "{\"status\":\"success\",\"data\":{\"groups\":[{\"rules\":7}]}}", NULL,
+		  "prometheus alerts: group 0: rules is missing or not an array" },
+		{ "a duration that is text", "alerts", 200,
+		  "{\"status\":\"success\",\"data\":{\"groups\":[{\"rules\":[{\"type\":"
+		  "\"alerting\",\"duration\":\"5m\",\"alerts\":[]}]}]}}",
+		  NULL, "group 0: rule 0: duration is not a number of seconds" },
+		{ "a rule's alerts that are an object", "alerts", 200,
+		  "{\"status\":\"success\",\"data\":{\"groups\":[{\"rules\":[{\"type\":"
+		  "\"alerting\",\"duration\":0,\"alerts\":{}}]}]}}",
+		  NULL, "group 0: rule 0: alerts is not an array" },
 		{ "an alert that is a string", "alerts", 200,
 		  "{\"status\":\"success\",\"data\":{\"alerts\":[\"x\"]}}", NULL,
 		  "alert 0 is not an object" },
@@ -1019,6 +1097,8 @@ main(void)
 		cmocka_unit_test(source_prometheus__live_firing_alert_is_an_open_incident),
 		cmocka_unit_test(source_prometheus__alert_hash_is_the_alertmanager_fingerprint),
 		cmocka_unit_test(source_prometheus__docs_alert_offset_is_normalised_to_utc),
+		cmocka_unit_test(source_prometheus__live_rules_give_the_same_incident),
+		cmocka_unit_test(source_prometheus__pending_period_delays_detection),
 		cmocka_unit_test(source_prometheus__labels_choose_service_title_and_severity),
 		cmocka_unit_test(source_prometheus__refire_after_a_gap_is_a_new_incident),
 		cmocka_unit_test(source_prometheus__untrusted_title_is_kept_unchanged),
