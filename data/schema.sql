@@ -202,3 +202,59 @@ CREATE TABLE sync_state (
 	pages INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (source, stream)
 ) WITHOUT ROWID;
+
+-- version 2
+
+-- Tickets (ServiceNow, Zendesk) beside alerts, and records that are one incident.
+-- A child names its parent by (source, source id): the link may arrive before the
+-- parent does. Every metric folds a family into one incident (SPEC 3.1): the
+-- earliest impact, detection and acknowledgement, the latest resolution.
+ALTER TABLE incidents ADD COLUMN ticket INTEGER NOT NULL DEFAULT 0;  -- 1: a ticket
+ALTER TABLE incidents ADD COLUMN state TEXT;            -- the upstream's own state name
+ALTER TABLE incidents ADD COLUMN assignee TEXT;
+ALTER TABLE incidents ADD COLUMN parent_source TEXT;
+ALTER TABLE incidents ADD COLUMN parent_id TEXT;
+ALTER TABLE incidents ADD COLUMN link TEXT;             -- correlation, field, merged, overlap
+ALTER TABLE incidents ADD COLUMN sla_count INTEGER NOT NULL DEFAULT 0;  -- rows in incident_slas
+CREATE INDEX incidents_parent ON incidents(parent_source, parent_id)
+	WHERE parent_id IS NOT NULL;
+CREATE INDEX incidents_service ON incidents(service_id, detected_at);
+
+-- Every SLA instance of a ticket as the upstream tracks it (ServiceNow task_sla,
+-- Zendesk SLA policy metrics): response and resolution targets, their clocks and
+-- whether they breached. The resolution SLA also feeds the metric engine through
+-- the incident's sla_* columns.
+CREATE TABLE incident_slas (
+	incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,                    -- the SLA definition
+	kind TEXT,                             -- response, resolution, ...
+	target INTEGER,                        -- seconds
+	schedule INTEGER NOT NULL DEFAULT 0,   -- 0 24x7, 1 business hours
+	start_at INTEGER,
+	due_at INTEGER,                        -- planned end
+	stop_at INTEGER,                       -- met, breached or cancelled at
+	paused INTEGER,                        -- seconds paused so far
+	stage TEXT,                            -- in_progress, paused, completed, cancelled
+	breached INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (incident_id, name)
+) WITHOUT ROWID;
+
+-- What pipelines ran and who started them; stages keep the upstream's name and the
+-- kind an engineer knows them by (lint, test, build, publish, ...).
+ALTER TABLE pipelines ADD COLUMN name TEXT;             -- workflow, pipeline or job
+ALTER TABLE pipelines ADD COLUMN number INTEGER;        -- run or build number
+ALTER TABLE pipelines ADD COLUMN event TEXT;            -- push, pull_request, schedule, ...
+ALTER TABLE pipelines ADD COLUMN actor TEXT;
+ALTER TABLE pipelines ADD COLUMN service_id INTEGER REFERENCES services(id);
+ALTER TABLE pipelines ADD COLUMN queued_at INTEGER;
+ALTER TABLE pipeline_stages ADD COLUMN url TEXT;
+CREATE INDEX pipelines_sha ON pipelines(sha);
+
+-- How a deployment rolls out and what undoing it needs.
+ALTER TABLE deployments ADD COLUMN canary_weight REAL;  -- percent of traffic, canary only
+ALTER TABLE deployments ADD COLUMN bake_until INTEGER;  -- end of the current pause or bake
+ALTER TABLE deployments ADD COLUMN replaces TEXT;       -- source_id of the one it replaced
+ALTER TABLE deployments ADD COLUMN pipeline TEXT;       -- pipelines.source_id that ran it
+ALTER TABLE deployments ADD COLUMN target TEXT;         -- what a rollback acts on
+ALTER TABLE deployments ADD COLUMN url TEXT;
+CREATE INDEX deployments_service ON deployments(service_id, environment, started_at);

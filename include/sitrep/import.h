@@ -31,12 +31,17 @@ enum export_kind {
 	EXPORT_DEPLOYMENTS,
 	EXPORT_EVENTS,
 	EXPORT_SAMPLES,
+	EXPORT_PIPELINES,
+	EXPORT_STAGES,
+	EXPORT_TICKETS,
 };
 
 /* Writes what filter (NULL: everything) selects of kind to out, record by record.
  * Incidents and deployments in JSON are the import format, so export then import is
  * lossless (an incident also carries its status, which import derives again);
- * events and samples are {"format":"sitrep-export/1","events"|"samples":[...]}. */
+ * tickets are the incidents that are tickets, in the same format; events, samples,
+ * pipelines (with their stages) and stages (one per pipeline stage) are
+ * {"format":"sitrep-export/1","KIND":[...]}. */
 enum status_code export_records(struct store *store, FILE *out, enum export_kind kind,
 				enum export_format format, const struct store_filter *filter);
 

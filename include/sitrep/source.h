@@ -53,6 +53,10 @@ struct source_page {
 	size_t n_events;
 	struct source_sample *samples;
 	size_t n_samples;
+	struct store_pipeline *pipelines;
+	size_t n_pipelines;
+	struct store_deployment *deployments;
+	size_t n_deployments;
 	/* The incidents are every incident of the stream open upstream right now: the
 	 * engine resolves, at observed_at, the stream's stored open incidents that are
 	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
@@ -62,7 +66,7 @@ struct source_page {
 	struct source_request *next; /* the following page, fetched in the same round */
 	void **allocs;		     /* blocks the records point into */
 	size_t n_allocs, allocs_alloc;
-	size_t incidents_alloc, events_alloc, samples_alloc;
+	size_t incidents_alloc, events_alloc, samples_alloc, pipelines_alloc, deployments_alloc;
 };
 
 /* What the engine gives a source. */
@@ -128,6 +132,13 @@ const char *source_page_strndup(struct source_page *page, const char *s, size_t 
 struct store_incident *source_page_incident(struct source_page *page);
 struct source_event *source_page_event(struct source_page *page);
 struct source_sample *source_page_sample(struct source_page *page);
+/* A new pipeline, deployment, or array of n stages, every instant TIME_NONE,
+ * numbers unknown (number TIME_NONE, coverage and canary weight NAN). */
+struct store_pipeline *source_page_pipeline(struct source_page *page);
+struct store_stage *source_page_stages(struct source_page *page, size_t n);
+struct store_deployment *source_page_deployment(struct source_page *page);
+/* The number of records a page holds, of every kind. */
+size_t source_page_records(const struct source_page *page);
 
 /* ---- helpers shared by the sources ---- */
 

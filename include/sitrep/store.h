@@ -79,6 +79,30 @@ struct store_incident {
 	struct mx_sla sla;
 	int64_t updated_at;
 	const char *raw_json; /* the upstream record, or NULL */
+	/* Tickets and families (schema version 2). */
+	bool ticket;	      /* a ServiceNow or Zendesk record, not an alert */
+	const char *state;    /* the upstream's state name ("In Progress"), or NULL */
+	const char *assignee; /* or NULL */
+	/* The incident this one is part of (a ticket naming its alert, a merged
+	 * duplicate), or NULL; link says how it was found. */
+	const char *parent_source, *parent_id, *link;
+	/* Without a parent: look for one when writing (a monitoring incident of the
+	 * same service open while the ticket was opened). Not stored. */
+	bool link_by_overlap;
+	const struct store_sla *slas; /* every SLA instance; NULL when none */
+	size_t n_slas;
+};
+
+/* An SLA instance of a ticket (ServiceNow task_sla, a Zendesk policy metric). */
+struct store_sla {
+	const char *name; /* the definition: "P1 resolution (4h)" */
+	const char *kind; /* response, resolution, ... or NULL */
+	int64_t target;	  /* seconds, or TIME_NONE */
+	enum mx_schedule schedule;
+	int64_t start_at, due_at, stop_at; /* TIME_NONE when unknown / still running */
+	int64_t paused;			   /* seconds, or TIME_NONE */
+	const char *stage;		   /* in_progress, paused, completed, cancelled */
+	bool breached;
 };
 
 enum status_code store_upsert_incident(struct store *store, const struct store_incident *incident);
@@ -91,6 +115,7 @@ struct store_filter {
 	/* Incidents open at some moment since; deployments started, events and samples
 	 * at or after. */
 	int64_t since;
+	bool tickets; /* incidents that are tickets only */
 };
 
 /* Calls cb for every incident the filter (NULL: all) selects, ordered by id; the
@@ -134,6 +159,13 @@ struct store_deployment {
 	const struct dora_commit *commits;
 	size_t n_commits;
 	int64_t updated_at;
+	/* Schema version 2: the rollout and what undoing it needs. */
+	double canary_weight; /* percent of traffic, NAN when not a canary */
+	int64_t bake_until;   /* end of the current pause or bake, or TIME_NONE */
+	const char *replaces; /* source_id of the deployment it replaced, or NULL */
+	const char *pipeline; /* source_id of the pipeline that ran it, or NULL */
+	const char *target;   /* what a rollback acts on (an Argo CD application), or NULL */
+	const char *url;
 };
 
 enum status_code store_upsert_deployment(struct store *store,
@@ -172,6 +204,44 @@ enum status_code store_add_event(struct store *store, const char *source, const 
 enum status_code store_add_sample(struct store *store, const char *source, const char *name,
 				  const char *labels, const char *service, int64_t ts,
 				  double value);
+
+/* ---- pipelines ---- */
+
+struct store_stage {
+	const char *name;   /* the upstream's: "unit-tests" */
+	const char *kind;   /* lint, test, build, publish, integration, release, deploy; or NULL */
+	const char *status; /* queued, running, success, failed, canceled, skipped, waiting */
+	int64_t started_at, finished_at;
+	double coverage; /* percent, NAN when none */
+	const char *url;
+};
+
+struct store_pipeline {
+	const char *source;
+	const char *source_id;
+	const char *project; /* "acme/checkout" */
+	const char *service; /* or NULL */
+	const char *name;    /* workflow, pipeline or job, or NULL */
+	int64_t number;	     /* run or build number, or TIME_NONE */
+	const char *ref;     /* branch or tag */
+	const char *sha;
+	const char *event; /* push, pull_request, ... or NULL */
+	const char *actor;
+	const char *status; /* as stages */
+	int64_t queued_at, started_at, finished_at;
+	const char *url;
+	const struct store_stage *stages; /* in order */
+	size_t n_stages;
+	int64_t updated_at;
+};
+
+/* Idempotent like incidents: the newer updated_at wins, stages are replaced. */
+enum status_code store_upsert_pipeline(struct store *store, const struct store_pipeline *pipeline);
+/* Every pipeline the filter selects (service or project, source, started since),
+ * ordered by id; the record and its stages are borrowed for the call. */
+typedef enum status_code (*store_pipeline_cb)(void *ctx, const struct store_pipeline *pipeline);
+enum status_code store_each_pipeline(struct store *store, const struct store_filter *filter,
+				     store_pipeline_cb cb, void *ctx);
 
 /* An incident event as read back: borrowed for the callback. */
 struct store_event {

@@ -12,6 +12,7 @@
 #include "sitrep/source.h"
 
 #include <ctype.h>
+#include <math.h>
 
 #include "sitrep/json.h"
 #include "sitrep/text.h"
@@ -127,6 +128,8 @@ source_page_release(struct source_page *page)
 	free(page->incidents);
 	free(page->events);
 	free(page->samples);
+	free(page->pipelines);
+	free(page->deployments);
 	free(page->cursor);
 	if (page->next) {
 		source_request_release(page->next);
@@ -169,6 +172,55 @@ source_page_strndup(struct source_page *page, const char *s, size_t len)
 /* The record functions return a zeroed slot at the end of their array. The pointer
  * is valid until the next call for the same kind of record, which may move the
  * array; what records point to lives in page blocks and never moves. */
+
+struct store_pipeline *
+source_page_pipeline(struct source_page *page)
+{
+	struct store_pipeline *p;
+
+	page->pipelines = xgrow(page->pipelines, &page->pipelines_alloc, page->n_pipelines + 1,
+				sizeof(*page->pipelines));
+	p = &page->pipelines[page->n_pipelines++];
+	memset(p, 0, sizeof(*p));
+	p->number = TIME_NONE;
+	p->queued_at = p->started_at = p->finished_at = TIME_NONE;
+	p->updated_at = TIME_NONE;
+	return p;
+}
+
+struct store_stage *
+source_page_stages(struct source_page *page, size_t n)
+{
+	struct store_stage *stages = source_page_alloc(page, (n ? n : 1) * sizeof(*stages));
+
+	for (size_t i = 0; i < n; i++) {
+		stages[i].started_at = stages[i].finished_at = TIME_NONE;
+		stages[i].coverage = NAN;
+	}
+	return stages;
+}
+
+struct store_deployment *
+source_page_deployment(struct source_page *page)
+{
+	struct store_deployment *d;
+
+	page->deployments = xgrow(page->deployments, &page->deployments_alloc,
+				  page->n_deployments + 1, sizeof(*page->deployments));
+	d = &page->deployments[page->n_deployments++];
+	memset(d, 0, sizeof(*d));
+	d->started_at = d->finished_at = d->bake_until = TIME_NONE;
+	d->updated_at = TIME_NONE;
+	d->canary_weight = NAN;
+	return d;
+}
+
+size_t
+source_page_records(const struct source_page *page)
+{
+	return page->n_incidents + page->n_events + page->n_samples + page->n_pipelines +
+	       page->n_deployments;
+}
 
 struct store_incident *
 source_page_incident(struct source_page *page)

@@ -323,6 +323,8 @@ store_open(struct store **out, const char *path, unsigned flags)
 		readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	enum status_code code;
 
+	store->families = -1;
+
 	store->path = xstrdup(path);
 	*out = NULL;
 	if (!readonly && (code = make_parent_dirs(path)) != SUCCESS)

@@ -4,17 +4,22 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
+#include <math.h>
+
 static const struct store_upsert deployment_upsert = {
 	.insert = STMT_DEPLOYMENT_INSERT,
 	.insert_sql =
 		"INSERT INTO deployments(source, source_id, service_id, environment, status, "
 		"kind, version, sha, pattern, started_at, finished_at, fixes, rolled_back_by, "
-		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-		"ON CONFLICT(source, source_id) DO NOTHING",
+		"updated_at, canary_weight, bake_until, replaces, pipeline, target, url) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18, ?19, ?20) ON CONFLICT(source, source_id) DO NOTHING",
 	.update = STMT_DEPLOYMENT_UPDATE,
 	.update_sql = "UPDATE deployments SET service_id = ?3, environment = ?4, status = ?5, "
 		      "kind = ?6, version = ?7, sha = ?8, pattern = ?9, started_at = ?10, "
-		      "finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14 "
+		      "finished_at = ?11, fixes = ?12, rolled_back_by = ?13, updated_at = ?14, "
+		      "canary_weight = ?15, bake_until = ?16, replaces = ?17, pipeline = ?18, "
+		      "target = ?19, url = ?20 "
 		      "WHERE source = ?1 AND source_id = ?2 AND ?14 >= updated_at",
 	.lookup = STMT_DEPLOYMENT_ID,
 	.lookup_sql = "SELECT id FROM deployments WHERE source = ?1 AND source_id = ?2",
@@ -28,7 +33,7 @@ bind_deployment(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 
 	store_bind_text(stmt, 1, in->source);
 	store_bind_text(stmt, 2, in->source_id);
-	if (sqlite3_bind_parameter_count(stmt) < 14)
+	if (sqlite3_bind_parameter_count(stmt) < 20)
 		return; /* the lookup */
 	sqlite3_bind_int64(stmt, 3, service_id);
 	store_bind_text(stmt, 4, in->environment);
@@ -42,6 +47,13 @@ bind_deployment(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 	store_bind_text(stmt, 12, in->fixes);
 	store_bind_text(stmt, 13, in->rolled_back_by);
 	sqlite3_bind_int64(stmt, 14, in->updated_at);
+	if (!isnan(in->canary_weight))
+		sqlite3_bind_double(stmt, 15, in->canary_weight);
+	store_bind_time(stmt, 16, in->bake_until);
+	store_bind_text(stmt, 17, in->replaces);
+	store_bind_text(stmt, 18, in->pipeline);
+	store_bind_text(stmt, 19, in->target);
+	store_bind_text(stmt, 20, in->url);
 }
 
 static enum status_code
@@ -90,7 +102,8 @@ store_upsert_deployment(struct store *store, const struct store_deployment *in)
 static const char each_sql[] =
 	"SELECT d.id, d.source, d.source_id, s.name, d.environment, d.status, d.kind, "
 	"d.version, d.sha, d.pattern, d.started_at, d.finished_at, d.fixes, d.rolled_back_by, "
-	"d.updated_at FROM deployments d JOIN services s ON s.id = d.service_id "
+	"d.updated_at, d.canary_weight, d.bake_until, d.replaces, d.pipeline, d.target, d.url "
+	"FROM deployments d JOIN services s ON s.id = d.service_id "
 	"WHERE (?1 IS NULL OR d.source = ?1) AND (?2 IS NULL OR s.name = ?2) "
 	"AND (?3 IS NULL OR d.started_at >= ?3) ORDER BY d.id";
 
@@ -159,6 +172,14 @@ store_each_deployment(struct store *store, const struct store_filter *filter,
 			.fixes = store_column_text(stmt, 12),
 			.rolled_back_by = store_column_text(stmt, 13),
 			.updated_at = sqlite3_column_int64(stmt, 14),
+			.canary_weight = sqlite3_column_type(stmt, 15) == SQLITE_NULL
+						 ? NAN
+						 : sqlite3_column_double(stmt, 15),
+			.bake_until = store_column_time(stmt, 16),
+			.replaces = store_column_text(stmt, 17),
+			.pipeline = store_column_text(stmt, 18),
+			.target = store_column_text(stmt, 19),
+			.url = store_column_text(stmt, 20),
 		};
 
 		free_commit_shas(commits, n);

@@ -69,6 +69,37 @@ sla_json(const struct store_incident *in)
 
 static const char *const impact_names[] = { "outage", "degraded", "planned" };
 
+static json_t *
+slas_json(const struct store_incident *in)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < in->n_slas; i++) {
+		const struct store_sla *s = &in->slas[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(s->name));
+		json_object_set_new(o, "kind", text_value(s->kind));
+		json_object_set_new(o, "target_minutes",
+				    s->target == TIME_NONE ? json_null()
+							   : minutes_value(s->target));
+		json_object_set_new(o, "schedule",
+				    json_string(s->schedule == MX_SCHEDULE_BUSINESS_HOURS
+							? "business_hours"
+							: "24x7"));
+		json_object_set_new(o, "start_at", json_time(s->start_at));
+		json_object_set_new(o, "due_at", json_time(s->due_at));
+		json_object_set_new(o, "stop_at", json_time(s->stop_at));
+		json_object_set_new(o, "paused_minutes",
+				    s->paused == TIME_NONE ? json_null()
+							   : minutes_value(s->paused));
+		json_object_set_new(o, "stage", text_value(s->stage));
+		json_object_set_new(o, "breached", json_boolean(s->breached));
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
 /* Where an incident stands now, from its milestones. */
 static const char *
 incident_status(const struct store_incident *in)
@@ -117,6 +148,17 @@ incident_json(const struct store_incident *in)
 	json_object_set_new(rec, "caused_by_deployment", text_value(in->caused_by));
 	json_object_set_new(rec, "url", text_value(in->url));
 	json_object_set_new(rec, "sla", in->sla.present ? sla_json(in) : json_null());
+	if (in->ticket)
+		json_object_set_new(rec, "ticket", json_true());
+	json_object_set_new(rec, "state", text_value(in->state));
+	json_object_set_new(rec, "assignee", text_value(in->assignee));
+	if (in->parent_id)
+		json_object_set_new(rec, "parent",
+				    json_pack("{s:o,s:s,s:o}", "source",
+					      text_value(in->parent_source), "id", in->parent_id,
+					      "link", text_value(in->link)));
+	if (in->n_slas)
+		json_object_set_new(rec, "slas", slas_json(in));
 	json_object_set_new(rec, "updated_at", json_time(in->updated_at));
 	return rec;
 }
@@ -147,6 +189,13 @@ deployment_json(const struct store_deployment *d)
 							 "committed_at",
 							 json_time(d->commits[i].committed_at)));
 	json_object_set_new(rec, "commits", commits);
+	json_object_set_new(rec, "canary_weight",
+			    isnan(d->canary_weight) ? json_null() : json_real(d->canary_weight));
+	json_object_set_new(rec, "bake_until", json_time(d->bake_until));
+	json_object_set_new(rec, "replaces", text_value(d->replaces));
+	json_object_set_new(rec, "pipeline", text_value(d->pipeline));
+	json_object_set_new(rec, "target", text_value(d->target));
+	json_object_set_new(rec, "url", text_value(d->url));
 	json_object_set_new(rec, "updated_at", json_time(d->updated_at));
 	return rec;
 }
@@ -190,7 +239,7 @@ csv_time(FILE *out, int64_t t, bool last)
 static const char incident_csv_header[] =
 	"source,id,services,title,severity,status,impact,impact_start,detected_at,acknowledged_at,"
 	"contained_at,resolved_at,closed_at,reopens,caused_by_deployment,sla_policy,"
-	"sla_target_minutes,sla_schedule,url\n";
+	"sla_target_minutes,sla_schedule,url,ticket,state,assignee,parent\n";
 
 static void
 incident_csv(FILE *out, const struct store_incident *in)
@@ -223,12 +272,24 @@ incident_csv(FILE *out, const struct store_incident *in)
 			in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS ? "business_hours" : "24x7");
 	else
 		fputs(",,", out);
-	csv_field(out, in->url, true);
+	csv_field(out, in->url, false);
+	fputs(in->ticket ? "1," : "0,", out);
+	csv_field(out, in->state, false);
+	csv_field(out, in->assignee, false);
+	if (in->parent_id) {
+		char *parent = xasprintf("%s:%s", in->parent_source ? in->parent_source : "",
+					 in->parent_id);
+
+		csv_field(out, parent, true);
+		free(parent);
+	} else {
+		csv_field(out, NULL, true);
+	}
 }
 
 static const char deployment_csv_header[] =
 	"source,id,service,environment,status,kind,version,sha,pattern,started_at,finished_at,"
-	"fixes,rolled_back_by,commits\n";
+	"fixes,rolled_back_by,commits,canary_weight,bake_until,replaces,pipeline,url\n";
 
 static void
 deployment_csv(FILE *out, const struct store_deployment *d)
@@ -246,7 +307,14 @@ deployment_csv(FILE *out, const struct store_deployment *d)
 	csv_time(out, d->finished_at, false);
 	csv_field(out, d->fixes, false);
 	csv_field(out, d->rolled_back_by, false);
-	fprintf(out, "%zu\n", d->n_commits);
+	fprintf(out, "%zu,", d->n_commits);
+	if (!isnan(d->canary_weight))
+		fprintf(out, "%g", d->canary_weight);
+	fputc(',', out);
+	csv_time(out, d->bake_until, false);
+	csv_field(out, d->replaces, false);
+	csv_field(out, d->pipeline, false);
+	csv_field(out, d->url, true);
 }
 
 static const char event_csv_header[] = "source,incident,service,at,kind,actor,text,id\n";
@@ -354,6 +422,135 @@ each_sample(void *ctx, const struct store_sample *s)
 	return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
 }
 
+static json_t *
+stage_json(const struct store_stage *st)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(st->name));
+	json_object_set_new(o, "kind", text_value(st->kind));
+	json_object_set_new(o, "status", json_string(st->status));
+	json_object_set_new(o, "started_at", json_time(st->started_at));
+	json_object_set_new(o, "finished_at", json_time(st->finished_at));
+	json_object_set_new(o, "coverage",
+			    isnan(st->coverage) ? json_null() : json_real(st->coverage));
+	json_object_set_new(o, "url", text_value(st->url));
+	return o;
+}
+
+/* The pipeline without its stages: the head of a pipeline and of each stage row. */
+static json_t *
+pipeline_head_json(const struct store_pipeline *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "source", json_string(p->source));
+	json_object_set_new(o, "id", json_string(p->source_id));
+	json_object_set_new(o, "project", json_string(p->project));
+	json_object_set_new(o, "service", text_value(p->service));
+	json_object_set_new(o, "name", text_value(p->name));
+	json_object_set_new(o, "number",
+			    p->number == TIME_NONE ? json_null() : json_integer(p->number));
+	json_object_set_new(o, "ref", text_value(p->ref));
+	json_object_set_new(o, "sha", text_value(p->sha));
+	json_object_set_new(o, "event", text_value(p->event));
+	json_object_set_new(o, "actor", text_value(p->actor));
+	json_object_set_new(o, "status", json_string(p->status));
+	json_object_set_new(o, "queued_at", json_time(p->queued_at));
+	json_object_set_new(o, "started_at", json_time(p->started_at));
+	json_object_set_new(o, "finished_at", json_time(p->finished_at));
+	json_object_set_new(o, "url", text_value(p->url));
+	return o;
+}
+
+static const char pipeline_csv_header[] =
+	"source,id,project,service,name,number,ref,sha,event,actor,status,queued_at,started_at,"
+	"finished_at,stages,url\n";
+
+static void
+pipeline_csv(FILE *out, const struct store_pipeline *p)
+{
+	csv_field(out, p->source, false);
+	csv_field(out, p->source_id, false);
+	csv_field(out, p->project, false);
+	csv_field(out, p->service, false);
+	csv_field(out, p->name, false);
+	if (p->number != TIME_NONE)
+		fprintf(out, "%lld", (long long)p->number);
+	fputc(',', out);
+	csv_field(out, p->ref, false);
+	csv_field(out, p->sha, false);
+	csv_field(out, p->event, false);
+	csv_field(out, p->actor, false);
+	csv_field(out, p->status, false);
+	csv_time(out, p->queued_at, false);
+	csv_time(out, p->started_at, false);
+	csv_time(out, p->finished_at, false);
+	fprintf(out, "%zu,", p->n_stages);
+	csv_field(out, p->url, true);
+}
+
+static enum status_code
+each_pipeline(void *ctx, const struct store_pipeline *p)
+{
+	struct exporter *ex = ctx;
+	json_t *o, *stages;
+
+	if (ex->format == EXPORT_CSV) {
+		pipeline_csv(ex->out, p);
+		return ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+	}
+	o = pipeline_head_json(p);
+	stages = json_array();
+	for (size_t i = 0; i < p->n_stages; i++)
+		json_array_append_new(stages, stage_json(&p->stages[i]));
+	json_object_set_new(o, "stages", stages);
+	return write_record(ex, o);
+}
+
+static const char stage_csv_header[] =
+	"source,pipeline,project,sha,position,name,kind,status,started_at,finished_at,coverage,"
+	"url\n";
+
+static enum status_code
+each_stage_of(void *ctx, const struct store_pipeline *p)
+{
+	struct exporter *ex = ctx;
+	enum status_code code = SUCCESS;
+
+	for (size_t i = 0; i < p->n_stages && code == SUCCESS; i++) {
+		const struct store_stage *st = &p->stages[i];
+		json_t *o;
+
+		if (ex->format == EXPORT_JSON) {
+			o = stage_json(st);
+			json_object_set_new(o, "source", json_string(p->source));
+			json_object_set_new(o, "pipeline", json_string(p->source_id));
+			json_object_set_new(o, "project", json_string(p->project));
+			json_object_set_new(o, "sha", text_value(p->sha));
+			json_object_set_new(o, "position", json_integer((json_int_t)i));
+			code = write_record(ex, o);
+			continue;
+		}
+		csv_field(ex->out, p->source, false);
+		csv_field(ex->out, p->source_id, false);
+		csv_field(ex->out, p->project, false);
+		csv_field(ex->out, p->sha, false);
+		fprintf(ex->out, "%zu,", i);
+		csv_field(ex->out, st->name, false);
+		csv_field(ex->out, st->kind, false);
+		csv_field(ex->out, st->status, false);
+		csv_time(ex->out, st->started_at, false);
+		csv_time(ex->out, st->finished_at, false);
+		if (!isnan(st->coverage))
+			fprintf(ex->out, "%g", st->coverage);
+		fputc(',', ex->out);
+		csv_field(ex->out, st->url, true);
+		code = ferror(ex->out) ? error("cannot write the export") : SUCCESS;
+	}
+	return code;
+}
+
 static enum status_code
 each_incident(void *ctx, const struct store_incident *in)
 {
@@ -424,6 +621,9 @@ static const struct {
 	[EXPORT_DEPLOYMENTS] = { "deployments", deployment_csv_header },
 	[EXPORT_EVENTS] = { "events", event_csv_header },
 	[EXPORT_SAMPLES] = { "samples", sample_csv_header },
+	[EXPORT_PIPELINES] = { "pipelines", pipeline_csv_header },
+	[EXPORT_STAGES] = { "stages", stage_csv_header },
+	[EXPORT_TICKETS] = { "incidents", incident_csv_header },
 };
 
 enum status_code
@@ -435,7 +635,7 @@ export_records(struct store *store, FILE *out, enum export_kind kind, enum expor
 
 	if (format == EXPORT_CSV)
 		fputs(kinds[kind].csv_header, out);
-	else if (kind == EXPORT_INCIDENTS || kind == EXPORT_DEPLOYMENTS)
+	else if (kind == EXPORT_INCIDENTS || kind == EXPORT_DEPLOYMENTS || kind == EXPORT_TICKETS)
 		code = json_head(store, out, kinds[kind].key);
 	else
 		fprintf(out, "{\"format\":\"sitrep-export/1\",\"%s\":[", kinds[kind].key);
@@ -454,6 +654,21 @@ export_records(struct store *store, FILE *out, enum export_kind kind, enum expor
 	case EXPORT_SAMPLES:
 		code = store_each_sample(store, filter, each_sample, &ex);
 		break;
+	case EXPORT_PIPELINES:
+		code = store_each_pipeline(store, filter, each_pipeline, &ex);
+		break;
+	case EXPORT_STAGES:
+		code = store_each_pipeline(store, filter, each_stage_of, &ex);
+		break;
+	case EXPORT_TICKETS: {
+		struct store_filter tickets = { .since = TIME_NONE };
+
+		if (filter)
+			tickets = *filter;
+		tickets.tickets = true;
+		code = store_each_incident(store, &tickets, each_incident, &ex);
+		break;
+	}
 	}
 	if (code != SUCCESS)
 		return code;

@@ -14,6 +14,7 @@
 #include "sitrep/text.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -39,6 +40,8 @@ struct importer {
 	size_t pauses_alloc;
 	struct dora_commit *commits;
 	size_t commits_alloc;
+	struct store_sla *slas;
+	size_t slas_alloc;
 	/* the current record: its text, tokens, and its decoded strings */
 	struct jtok_parser tok;
 	const char *text;
@@ -226,6 +229,33 @@ get_number(struct importer *im, size_t obj, const char *key, const char *path, d
 	}
 	snprintf(what, sizeof(what), "not a number from %g to %g", min, max);
 	return bad_value(im, path, key, v, what);
+}
+
+static bool
+get_bool(struct importer *im, size_t obj, const char *key, const char *path, bool *out)
+{
+	size_t v = member(im, obj, key);
+
+	if (!v)
+		return true;
+	if (is_type(im, v, JTOK_TRUE) || is_type(im, v, JTOK_FALSE)) {
+		*out = is_type(im, v, JTOK_TRUE);
+		return true;
+	}
+	return bad_value(im, path, key, v, "not true or false");
+}
+
+/* Minutes as whole seconds; absent keeps *out. */
+static bool
+get_minutes(struct importer *im, size_t obj, const char *key, const char *path, int64_t *out)
+{
+	double minutes = -1;
+
+	if (!get_number(im, obj, key, path, 0, 1e9, &minutes))
+		return false;
+	if (minutes >= 0)
+		*out = (int64_t)(minutes * 60 + 0.5);
+	return true;
 }
 
 /* Maps a string value to the index of its name in names; absent keeps *out. */
@@ -593,6 +623,74 @@ read_sla(struct importer *im, size_t rec, const char *path, struct store_inciden
 	return ok;
 }
 
+/* "parent": {"source": ..., "id": ..., "link": ...}: the incident this one is part of. */
+static bool
+read_parent(struct importer *im, size_t rec, const char *path, struct store_incident *in)
+{
+	size_t v = member(im, rec, "parent");
+	char sub[256];
+	bool ok = true;
+
+	in->parent_source = in->parent_id = in->link = NULL;
+	if (!v)
+		return true;
+	snprintf(sub, sizeof(sub), "%s.parent", path);
+	if (!is_type(im, v, JTOK_OBJECT)) {
+		problem(im, sub, ": not an object");
+		return false;
+	}
+	ok &= get_string(im, v, "source", sub, false, &in->parent_source);
+	ok &= get_string(im, v, "id", sub, true, &in->parent_id);
+	ok &= get_string(im, v, "link", sub, false, &in->link);
+	return ok;
+}
+
+static bool
+read_slas(struct importer *im, size_t rec, const char *path, struct store_incident *in)
+{
+	size_t v = member(im, rec, "slas"), e, i = 0;
+	char sub[256];
+	bool ok = true;
+
+	in->n_slas = 0;
+	in->slas = NULL;
+	if (!v)
+		return true;
+	if (!is_type(im, v, JTOK_ARRAY)) {
+		problem(im, path, ".slas: not an array");
+		return false;
+	}
+	im->slas = xgrow(im->slas, &im->slas_alloc, tok_at(im, v)->size + 1, sizeof(*im->slas));
+	for (e = jtok_first(&im->tok, v); e; e = jtok_next(&im->tok, e), i++) {
+		struct store_sla *sla = &im->slas[in->n_slas];
+		int schedule = MX_SCHEDULE_24X7;
+
+		snprintf(sub, sizeof(sub), "%s.slas[%zu]", path, i);
+		if (!is_type(im, e, JTOK_OBJECT)) {
+			problem(im, sub, ": not an object");
+			ok = false;
+			continue;
+		}
+		memset(sla, 0, sizeof(*sla));
+		sla->target = sla->paused = TIME_NONE;
+		ok &= get_string(im, e, "name", sub, true, &sla->name);
+		ok &= get_string(im, e, "kind", sub, false, &sla->kind);
+		ok &= get_minutes(im, e, "target_minutes", sub, &sla->target);
+		ok &= get_enum(im, e, "schedule", sub, schedule_names, ARRAY_SIZE(schedule_names),
+			       &schedule);
+		sla->schedule = (enum mx_schedule)schedule;
+		ok &= get_time(im, e, "start_at", sub, false, &sla->start_at);
+		ok &= get_time(im, e, "due_at", sub, false, &sla->due_at);
+		ok &= get_time(im, e, "stop_at", sub, false, &sla->stop_at);
+		ok &= get_minutes(im, e, "paused_minutes", sub, &sla->paused);
+		ok &= get_string(im, e, "stage", sub, false, &sla->stage);
+		ok &= get_bool(im, e, "breached", sub, &sla->breached);
+		in->n_slas++;
+	}
+	in->slas = in->n_slas ? im->slas : NULL;
+	return ok;
+}
+
 /* The latest milestone: the default updated_at of a record that has none, so that a
  * later export of a more advanced incident wins over an older one. */
 static int64_t
@@ -635,6 +733,11 @@ read_incident(struct importer *im, size_t rec, const char *path, struct store_in
 	ok &= get_string(im, rec, "caused_by_deployment", path, false, &in->caused_by);
 	ok &= get_string(im, rec, "url", path, false, &in->url);
 	ok &= read_sla(im, rec, path, in);
+	ok &= get_bool(im, rec, "ticket", path, &in->ticket);
+	ok &= get_string(im, rec, "state", path, false, &in->state);
+	ok &= get_string(im, rec, "assignee", path, false, &in->assignee);
+	ok &= read_parent(im, rec, path, in);
+	ok &= read_slas(im, rec, path, in);
 	ok &= get_time(im, rec, "updated_at", path, false, &in->updated_at);
 	if (in->updated_at == TIME_NONE)
 		in->updated_at = latest_milestone(in);
@@ -720,6 +823,13 @@ read_deployment(struct importer *im, size_t rec, const char *path, struct store_
 	ok &= get_string(im, rec, "fixes", path, false, &d->fixes);
 	ok &= get_string(im, rec, "rolled_back_by", path, false, &d->rolled_back_by);
 	ok &= read_commits(im, rec, path, d);
+	d->canary_weight = NAN;
+	ok &= get_number(im, rec, "canary_weight", path, 0, 100, &d->canary_weight);
+	ok &= get_time(im, rec, "bake_until", path, false, &d->bake_until);
+	ok &= get_string(im, rec, "replaces", path, false, &d->replaces);
+	ok &= get_string(im, rec, "pipeline", path, false, &d->pipeline);
+	ok &= get_string(im, rec, "target", path, false, &d->target);
+	ok &= get_string(im, rec, "url", path, false, &d->url);
 	ok &= get_time(im, rec, "updated_at", path, false, &d->updated_at);
 	if (d->updated_at == TIME_NONE)
 		d->updated_at = d->finished_at != TIME_NONE  ? d->finished_at
@@ -936,6 +1046,7 @@ import_file(struct store *store, const char *path, struct import_report *report)
 	free(im.reopens);
 	free(im.pauses);
 	free(im.commits);
+	free(im.slas);
 	free(im.arena);
 	buf_release(&im.scratch);
 	jtok_release(&im.tok);

@@ -8,25 +8,29 @@
 #include "sitrep/store.h"
 #include "store-private.h"
 
-#define INCIDENT_COLUMNS                                                                        \
-	"source, source_id, service_id, title, severity, impact, impact_start, detected_at, "   \
-	"acknowledged_at, contained_at, resolved_at, closed_at, reopen_count, extra_services, " \
-	"caused_by, url, sla_policy, sla_target, sla_schedule, sla_start, sla_stop, "           \
-	"sla_pause_count, updated_at"
+#define INCIDENT_COLUMNS                                                                         \
+	"source, source_id, service_id, title, severity, impact, impact_start, detected_at, "    \
+	"acknowledged_at, contained_at, resolved_at, closed_at, reopen_count, extra_services, "  \
+	"caused_by, url, sla_policy, sla_target, sla_schedule, sla_start, sla_stop, "            \
+	"sla_pause_count, updated_at, ticket, state, assignee, parent_source, parent_id, link, " \
+	"sla_count"
 
 static const struct store_upsert incident_upsert = {
 	.insert = STMT_INCIDENT_INSERT,
 	.insert_sql =
 		"INSERT INTO incidents(" INCIDENT_COLUMNS ") "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT(source, source_id) DO NOTHING",
+		"?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
+		"ON CONFLICT(source, source_id) DO NOTHING",
 	.update = STMT_INCIDENT_UPDATE,
 	.update_sql = "UPDATE incidents SET service_id = ?3, title = ?4, severity = ?5, "
 		      "impact = ?6, impact_start = ?7, detected_at = ?8, acknowledged_at = ?9, "
 		      "contained_at = ?10, resolved_at = ?11, closed_at = ?12, reopen_count = ?13, "
 		      "extra_services = ?14, caused_by = ?15, url = ?16, sla_policy = ?17, "
 		      "sla_target = ?18, sla_schedule = ?19, sla_start = ?20, sla_stop = ?21, "
-		      "sla_pause_count = ?22, updated_at = ?23 "
+		      "sla_pause_count = ?22, updated_at = ?23, ticket = ?24, state = ?25, "
+		      "assignee = ?26, parent_source = ?27, parent_id = ?28, link = ?29, "
+		      "sla_count = ?30 "
 		      "WHERE source = ?1 AND source_id = ?2 AND ?23 >= updated_at",
 	.lookup = STMT_INCIDENT_ID,
 	.lookup_sql = "SELECT id FROM incidents WHERE source = ?1 AND source_id = ?2",
@@ -40,7 +44,7 @@ bind_incident(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 	const struct mx_sla *sla = &in->sla;
 
 	/* The update and lookup statements use some of the parameters only. */
-	if (sqlite3_bind_parameter_count(stmt) < 23) {
+	if (sqlite3_bind_parameter_count(stmt) < 30) {
 		store_bind_text(stmt, 1, in->source);
 		store_bind_text(stmt, 2, in->source_id);
 		return;
@@ -70,12 +74,20 @@ bind_incident(sqlite3_stmt *stmt, const void *record, int64_t service_id)
 	}
 	sqlite3_bind_int64(stmt, 22, sla->present ? (int64_t)sla->n_pauses : 0);
 	sqlite3_bind_int64(stmt, 23, in->updated_at);
+	sqlite3_bind_int(stmt, 24, in->ticket);
+	store_bind_text(stmt, 25, in->state);
+	store_bind_text(stmt, 26, in->assignee);
+	if (in->parent_id) {
+		store_bind_text(stmt, 27, in->parent_source ? in->parent_source : in->source);
+		store_bind_text(stmt, 28, in->parent_id);
+		store_bind_text(stmt, 29, in->link);
+	}
+	sqlite3_bind_int64(stmt, 30, (int64_t)in->n_slas);
 }
 
-/* Rewrites the derived metric row of incident id. */
-static enum status_code
-write_metric_row(struct store *store, int64_t id, int64_t service_id,
-		 const struct store_incident *in)
+enum status_code
+store_write_metric_row(struct store *store, int64_t id, int64_t service_id,
+		       const struct store_incident *in)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_METRICS_SET,
 					"INSERT OR REPLACE INTO incident_metrics(incident_id, "
@@ -112,6 +124,8 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 		  "DELETE FROM incident_reopens WHERE incident_id = ?" },
 		{ STMT_INCIDENT_CHILDREN_CLEAR_PAUSES,
 		  "DELETE FROM sla_pauses WHERE incident_id = ?" },
+		{ STMT_INCIDENT_CHILDREN_CLEAR_SLAS,
+		  "DELETE FROM incident_slas WHERE incident_id = ?" },
 	};
 	sqlite3_stmt *stmt;
 	size_t i;
@@ -160,6 +174,30 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 		if (store_step_done(store, stmt, "saving SLA pauses") != SUCCESS)
 			return ERROR_CUSTOM_MESSAGE;
 	}
+	for (i = 0; i < in->n_slas; i++) {
+		const struct store_sla *sla = &in->slas[i];
+
+		if (!(stmt = store_stmt(store, STMT_INCIDENT_SLA_ADD,
+					"INSERT OR REPLACE INTO incident_slas(incident_id, name, "
+					"kind, target, schedule, start_at, due_at, stop_at, "
+					"paused, "
+					"stage, breached) "
+					"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+			return ERROR_CUSTOM_MESSAGE;
+		sqlite3_bind_int64(stmt, 1, id);
+		store_bind_text(stmt, 2, sla->name);
+		store_bind_text(stmt, 3, sla->kind);
+		store_bind_time(stmt, 4, sla->target);
+		sqlite3_bind_int(stmt, 5, (int)sla->schedule);
+		store_bind_time(stmt, 6, sla->start_at);
+		store_bind_time(stmt, 7, sla->due_at);
+		store_bind_time(stmt, 8, sla->stop_at);
+		store_bind_time(stmt, 9, sla->paused);
+		store_bind_text(stmt, 10, sla->stage);
+		sqlite3_bind_int(stmt, 11, sla->breached);
+		if (store_step_done(store, stmt, "saving SLA instances") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+	}
 	if (in->raw_json) {
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_RAW_SET,
 					"INSERT OR REPLACE INTO incident_raw(incident_id, json) "
@@ -186,9 +224,10 @@ store_upsert_incident(struct store *store, const struct store_incident *in)
 		return ERROR_CUSTOM_MESSAGE;
 	if (id == 0)
 		return SUCCESS; /* the stored record is newer, and so are its children */
-	if (write_metric_row(store, id, service_id, in) != SUCCESS)
+	if (store_write_metric_row(store, id, service_id, in) != SUCCESS ||
+	    write_children(store, id, in, fresh) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	return write_children(store, id, in, fresh);
+	return store_fold_family(store, id, service_id, in);
 }
 
 /* ---- reading ---- */
@@ -201,6 +240,8 @@ struct incident_children {
 	size_t reopens_alloc;
 	struct mx_pause *pauses;
 	size_t pauses_alloc;
+	struct store_sla *slas; /* text in the statement's row: valid until its next step */
+	size_t slas_alloc;
 	char **names; /* owned copies of service names */
 	size_t n_names;
 };
@@ -216,6 +257,7 @@ children_release(struct incident_children *c)
 	free(c->services);
 	free(c->reopens);
 	free(c->pauses);
+	free(c->slas);
 }
 
 static enum status_code
@@ -263,6 +305,47 @@ read_pauses(struct store *store, int64_t id, struct incident_children *c, size_t
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading SLA pauses");
 }
 
+/* The SLA instances of incident id. Their text is copied into c->names, which
+ * lives as long as the record. */
+static enum status_code
+read_slas(struct store *store, int64_t id, struct incident_children *c, size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_SLAS,
+					"SELECT name, kind, target, schedule, start_at, due_at, "
+					"stop_at, paused, stage, breached FROM incident_slas "
+					"WHERE incident_id = ? ORDER BY start_at, name");
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_sla *sla;
+		const char *text[3] = { store_column_text(stmt, 0), store_column_text(stmt, 1),
+					store_column_text(stmt, 8) };
+
+		c->slas = xgrow(c->slas, &c->slas_alloc, *n + 1, sizeof(*c->slas));
+		c->names = xrealloc(c->names, (c->n_names + 3) * sizeof(*c->names));
+		for (size_t i = 0; i < 3; i++)
+			c->names[c->n_names + i] = text[i] ? xstrdup(text[i]) : NULL;
+		sla = &c->slas[(*n)++];
+		sla->name = c->names[c->n_names];
+		sla->kind = c->names[c->n_names + 1];
+		sla->stage = c->names[c->n_names + 2];
+		c->n_names += 3;
+		sla->target = store_column_time(stmt, 2);
+		sla->schedule = (enum mx_schedule)sqlite3_column_int(stmt, 3);
+		sla->start_at = store_column_time(stmt, 4);
+		sla->due_at = store_column_time(stmt, 5);
+		sla->stop_at = store_column_time(stmt, 6);
+		sla->paused = store_column_time(stmt, 7);
+		sla->breached = sqlite3_column_int(stmt, 9) != 0;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading SLA instances");
+}
+
 /* Appends the extra services of incident id after the *n already there: their ids
  * to ids (up to max_ids), and their names to c when c is set. */
 static enum status_code
@@ -299,7 +382,8 @@ read_extra_services(struct store *store, int64_t id, int64_t *ids, size_t max_id
 	"i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, i.resolved_at, " \
 	"i.closed_at, i.reopen_count, i.extra_services, i.caused_by, i.url, i.sla_policy, " \
 	"i.sla_target, i.sla_schedule, i.sla_start, i.sla_stop, i.sla_pause_count, "        \
-	"i.updated_at, r.json "                                                             \
+	"i.updated_at, r.json, i.ticket, i.state, i.assignee, i.parent_source, "            \
+	"i.parent_id, i.link, i.sla_count "                                                 \
 	"FROM incidents i JOIN services s ON s.id = i.service_id "                          \
 	"LEFT JOIN incident_raw r ON r.incident_id = i.id "
 
@@ -310,7 +394,7 @@ static const char each_sql[] =
 		      "FROM incident_services x JOIN services xs ON xs.id = x.service_id "
 		      "WHERE xs.name = ?4)) "
 		      "AND (?5 IS NULL OR i.resolved_at IS NULL OR i.resolved_at >= ?5 "
-		      "OR i.detected_at >= ?5) "
+		      "OR i.detected_at >= ?5) AND (?6 = 0 OR i.ticket = 1) "
 		      "ORDER BY i.id";
 static const char get_sql[] = RECORD_SELECT "WHERE i.source = ?1 AND i.source_id = ?2";
 
@@ -361,6 +445,15 @@ fill_record(struct store *store, sqlite3_stmt *stmt, struct store_incident *rec,
 	rec->sla.pauses = c->pauses;
 	rec->updated_at = sqlite3_column_int64(stmt, 23);
 	rec->raw_json = store_column_text(stmt, 24);
+	rec->ticket = sqlite3_column_int(stmt, 25) != 0;
+	rec->state = store_column_text(stmt, 26);
+	rec->assignee = store_column_text(stmt, 27);
+	rec->parent_source = store_column_text(stmt, 28);
+	rec->parent_id = store_column_text(stmt, 29);
+	rec->link = store_column_text(stmt, 30);
+	if (sqlite3_column_int64(stmt, 31) > 0 && read_slas(store, id, c, &rec->n_slas) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
+	rec->slas = rec->n_slas ? c->slas : NULL;
 	return SUCCESS;
 }
 
@@ -385,6 +478,7 @@ each_record(struct store *store, const char *sql, const char *source, const char
 		store_bind_text(stmt, 3, filter->source);
 		store_bind_text(stmt, 4, filter->service);
 		store_bind_time(stmt, 5, filter->since);
+		sqlite3_bind_int(stmt, 6, filter->tickets);
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((code = fill_record(store, stmt, &rec, &children)) != SUCCESS)

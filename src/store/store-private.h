@@ -22,6 +22,21 @@ enum store_stmt {
 	STMT_INCIDENT_CHILDREN_CLEAR_SERVICES,
 	STMT_INCIDENT_CHILDREN_CLEAR_REOPENS,
 	STMT_INCIDENT_CHILDREN_CLEAR_PAUSES,
+	STMT_INCIDENT_CHILDREN_CLEAR_SLAS,
+	STMT_INCIDENT_SLA_ADD,
+	STMT_INCIDENT_SLAS,
+	STMT_FAMILY_HAS_CHILDREN,
+	STMT_FAMILY_PARENT,
+	STMT_FAMILY_MEMBERS,
+	STMT_FAMILY_UNMETRIC,
+	STMT_FAMILY_OVERLAP,
+	STMT_FAMILY_SET_PARENT,
+	STMT_PIPELINE_INSERT,
+	STMT_PIPELINE_UPDATE,
+	STMT_PIPELINE_ID,
+	STMT_PIPELINE_STAGES_CLEAR,
+	STMT_PIPELINE_STAGE_ADD,
+	STMT_PIPELINE_STAGES,
 	STMT_INCIDENT_SERVICE_ADD,
 	STMT_INCIDENT_REOPEN_ADD,
 	STMT_INCIDENT_PAUSE_ADD,
@@ -68,6 +83,7 @@ struct store {
 	sqlite3_stmt *stmts[STMT_COUNT];
 	struct metric_scan *scan; /* the metric scan under way (incidents.c) */
 	struct service_cache services;
+	int families; /* -1 unknown, 0: no incident has a parent, 1: some do */
 };
 
 void store_service_cache_clear(struct service_cache *cache);
@@ -76,6 +92,14 @@ void store_service_cache_clear(struct service_cache *cache);
  * calling it when there is none (incidents.c). */
 enum status_code store_incident_get(struct store *store, const char *source, const char *source_id,
 				    store_incident_cb cb, void *ctx);
+
+/* Rewrites the derived metric row of incident id (incidents.c). */
+enum status_code store_write_metric_row(struct store *store, int64_t id, int64_t service_id,
+					const struct store_incident *in);
+/* After incident id was written: links a ticket to the incident it overlaps when
+ * asked, and keeps one metric row per family of incidents (families.c). */
+enum status_code store_fold_family(struct store *store, int64_t id, int64_t service_id,
+				   const struct store_incident *in);
 
 /* Registers the SQL function the metric scan runs on (once per connection). */
 enum status_code store_register_scan(struct store *store);

@@ -150,6 +150,10 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 		code = store_add_sample(e->store, name, s->series, s->labels, s->service, s->ts,
 					s->value);
 	}
+	for (i = 0; code == SUCCESS && i < page->n_pipelines; i++)
+		code = store_upsert_pipeline(e->store, &page->pipelines[i]);
+	for (i = 0; code == SUCCESS && i < page->n_deployments; i++)
+		code = store_upsert_deployment(e->store, &page->deployments[i]);
 	if (code == SUCCESS && page->snapshot) {
 		seen = xcalloc(page->n_incidents + 1, sizeof(*seen));
 		for (i = 0; i < page->n_incidents; i++)
@@ -223,7 +227,7 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	if (!out->error[0]) {
 		remember_cursor(e, req->stream, page.cursor);
 		out->pages++;
-		out->records += (int64_t)(page.n_incidents + page.n_events + page.n_samples);
+		out->records += (int64_t)source_page_records(&page);
 		*next = take_next(&page, req, out);
 	}
 	source_page_release(&page);
@@ -495,8 +499,7 @@ sync_probe(struct store *store, struct http_client *http, const struct config *c
 				 reqs[i].stream, status_message(ERROR_CUSTOM_MESSAGE));
 		} else {
 			report->pages++;
-			report->records +=
-				(int64_t)(page.n_incidents + page.n_events + page.n_samples);
+			report->records += (int64_t)source_page_records(&page);
 		}
 		source_page_release(&page);
 		http_response_release(&resp);

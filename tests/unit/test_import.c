@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/sitrep-import-XXXXXX";
+#include "store_support.h"
 
 #define GOOD_INCIDENT                                                                      \
 	"{\"id\": \"I1\", \"source\": \"zabbix\", \"service\": \"api\", \"detected_at\": " \
@@ -122,24 +122,6 @@ static const struct {
 	  "\"detected_at\": \"\\u001b[2Jnow\"}]}",
 	  "not a timestamp: \"\\u001b[2Jnow\"" },
 };
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf %s", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
 
 static char *
 write_doc(const char *name, const char *doc)

@@ -11,54 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/sitrep-store-XXXXXX";
-static char path[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf %s", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
-
-static struct store *
-fresh(const char *name)
-{
-	struct store *store;
-
-	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
-	assert_int_equal(store_open(&store, path, 0), SUCCESS);
-	return store;
-}
-
-static int64_t
-query_int(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *stmt;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
-}
+#include "store_support.h"
 
 static void
 store__migrates_a_new_file_to_the_schema_version(void **state)
@@ -73,7 +26,7 @@ store__migrates_a_new_file_to_the_schema_version(void **state)
 	assert_int_equal(
 		query_int("SELECT count(*) FROM sqlite_master WHERE name = 'metric_samples'"), 1);
 	/* reopening an up-to-date cache changes nothing */
-	assert_int_equal(store_open(&store, path, 0), SUCCESS);
+	assert_int_equal(store_open(&store, cache_path, 0), SUCCESS);
 	store_close(&store);
 }
 
@@ -87,12 +40,12 @@ store__concurrent_first_opens(void **state)
 
 	(void)state;
 	for (int round = 0; round < 5; round++) {
-		snprintf(path, sizeof(path), "%s/race%d.db", dir, round);
+		snprintf(cache_path, sizeof(cache_path), "%s/race%d.db", dir, round);
 		for (size_t i = 0; i < ARRAY_SIZE(kids); i++) {
 			kids[i] = fork();
 			if (kids[i] == 0) {
 				struct store *store;
-				enum status_code code = store_open(&store, path, 0);
+				enum status_code code = store_open(&store, cache_path, 0);
 
 				store_close(&store);
 				_exit(code == SUCCESS ? 0 : 1);
@@ -116,11 +69,11 @@ store__refuses_a_newer_cache(void **state)
 
 	(void)state;
 	store_close(&store);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(cache_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_open(&store, path, 0), ERROR_CUSTOM_MESSAGE);
+	assert_int_equal(store_open(&store, cache_path, 0), ERROR_CUSTOM_MESSAGE);
 	assert_null(store);
 	assert_non_null(strstr(status_message(ERROR_CUSTOM_MESSAGE), "newer than this sitrep"));
 	assert_int_equal(query_int("PRAGMA user_version"), 999);
