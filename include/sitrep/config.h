@@ -47,6 +47,13 @@ struct config_metric {
 	char *query;
 };
 
+/* [stages]: KIND = PATTERN, repeatable: pipeline stages and jobs whose upstream name
+ * matches the glob (case-insensitive) are of that kind. */
+struct config_stage_rule {
+	char *kind; /* lint, test, build, publish, integration, release, deploy */
+	char *pattern;
+};
+
 struct config_deploy {
 	char *name; /* "checkout.production" */
 	char *rollback;
@@ -65,6 +72,8 @@ struct config {
 	size_t n_metrics;
 	struct config_deploy *deploys;
 	size_t n_deploys;
+	struct config_stage_rule *stage_rules; /* in file order: the first match wins */
+	size_t n_stage_rules;
 	char **problems; /* "FILE:LINE: message", one per problem found */
 	size_t n_problems;
 };
@@ -79,6 +88,10 @@ char *config_default_path(const char *explicit_path);
  * can read) go into cfg->problems and loading continues. */
 enum status_code config_load(struct config *cfg, const char *path, bool explicit_path);
 void config_release(struct config *cfg);
+
+/* The stage kinds [stages] may name. */
+extern const char *const config_stage_kinds[];
+extern const size_t config_n_stage_kinds;
 
 /* The first value of key in a source section, or NULL. Borrowed. */
 const char *config_source_get(const struct config_source *src, const char *key);

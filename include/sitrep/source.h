@@ -79,6 +79,8 @@ struct source_ctx {
 	const struct config_metric *metrics; /* every [metric] section (a source uses those
 					      * whose source is ctx->name); borrowed */
 	size_t n_metrics;
+	const struct config_stage_rule *stage_rules; /* [stages]; borrowed */
+	size_t n_stage_rules;
 	int64_t now;
 	/* The stored cursor of a stream, or NULL (borrowed). */
 	const char *(*cursor)(void *engine, const char *stream);
@@ -157,6 +159,11 @@ enum status_code source_check_response(const char *type, const char *stream,
  * error naming type and stream and what was wrong, untrusted text sanitized. */
 enum status_code source_parse_json(const char *type, const char *stream,
 				   const struct http_response *resp, struct json_t **out);
+
+/* The kind of a pipeline stage or job from its upstream name: the first [stages]
+ * rule whose pattern matches, else the usual names (lint, unit tests, docker
+ * build, publish, integration/e2e/UI tests, release, deploy), else NULL. */
+const char *source_stage_kind(const struct source_ctx *ctx, const char *name);
 
 /* Alerts labelled the Prometheus way (Prometheus, Alertmanager, Grafana alerting).
  * labels and annotations are jansson objects (borrowed; either may be NULL). */

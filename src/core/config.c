@@ -745,6 +745,36 @@ load_deploy(struct loader *ld, const struct entry *e)
 			      "(e.g. argocd:checkout-prod)");
 }
 
+const char *const config_stage_kinds[] = { "lint",	  "test",    "build", "publish",
+					   "integration", "release", "deploy" };
+const size_t config_n_stage_kinds = ARRAY_SIZE(config_stage_kinds);
+
+static void
+load_stages(struct loader *ld, const struct entry *e)
+{
+	struct config *cfg = ld->cfg;
+	struct config_stage_rule *r;
+	size_t i;
+
+	for (i = 0; i < config_n_stage_kinds; i++)
+		if (streq(e->key, config_stage_kinds[i]))
+			break;
+	if (i == config_n_stage_kinds) {
+		entry_problem(ld, e,
+			      "has no kind \"%s\" (kinds: lint, test, build, publish, integration, "
+			      "release, deploy)",
+			      e->key);
+		return;
+	}
+	if (needs_value(ld, e))
+		return;
+	cfg->stage_rules =
+		xrealloc(cfg->stage_rules, (cfg->n_stage_rules + 1) * sizeof(*cfg->stage_rules));
+	r = &cfg->stage_rules[cfg->n_stage_rules++];
+	r->kind = xstrdup(config_stage_kinds[i]);
+	r->pattern = xstrdup(e->value);
+}
+
 static void
 load_entry(struct loader *ld, const struct entry *e)
 {
@@ -755,7 +785,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	} sections[] = {
 		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
 		{ "source", true, load_source },  { "metric", true, load_metric },
-		{ "deploy", true, load_deploy },
+		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
 	};
 	size_t i;
 
@@ -785,7 +815,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	else
 		problem(ld, section_line(ld, e->section, e->sub),
 			"unknown section \"%s\" (sections: sitrep, service, source, metric, "
-			"deploy)",
+			"deploy, stages)",
 			e->section);
 }
 
@@ -1283,6 +1313,11 @@ config_release(struct config *cfg)
 	free(cfg->services);
 	free(cfg->sources);
 	free(cfg->metrics);
+	for (i = 0; i < cfg->n_stage_rules; i++) {
+		free(cfg->stage_rules[i].kind);
+		free(cfg->stage_rules[i].pattern);
+	}
+	free(cfg->stage_rules);
 	free(cfg->deploys);
 	free(cfg->problems);
 	free(cfg->theme);

@@ -12,6 +12,7 @@
 #include "sitrep/source.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <math.h>
 
 #include "sitrep/json.h"
@@ -526,4 +527,55 @@ source_alert_describe(struct source_page *page, struct store_incident *incident,
 
 	incident->severity = source_severity(string_member(labels, "severity"));
 	incident->impact = streq(incident->severity, "P1") ? MX_IMPACT_OUTAGE : MX_IMPACT_DEGRADED;
+}
+
+/* ---- stages ---- */
+
+/* fnmatch() has no portable case-insensitive flag: both sides are lower-cased. */
+static void
+lowercase_copy(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+const char *
+source_stage_kind(const struct source_ctx *ctx, const char *name)
+{
+	/* In this order: "publish image" is publishing, "ui-tests" integration, "build
+	 * and test" a build. */
+	static const struct {
+		const char *kind;
+		const char *patterns[12];
+	} usual[] = {
+		{ "deploy", { "*deploy*", "*rollout*", "*promote*", "*canary*" } },
+		{ "release", { "*release*", "*tag*" } },
+		{ "publish", { "*publish*", "*push*", "*upload*", "*alpha*", "*artifact*" } },
+		{ "integration",
+		  { "*integration*", "*e2e*", "*end-to-end*", "*ui*test*", "*behav*",
+		    "*acceptance*", "*smoke*", "*cypress*", "*selenium*", "*playwright*", "*bdd*",
+		    "*functional*" } },
+		{ "build", { "*build*", "*docker*", "*image*", "*compile*", "*package*" } },
+		{ "test", { "*unit*", "*test*", "*spec*", "*coverage*", "*pytest*", "*jest*" } },
+		{ "lint", { "*lint*", "*fmt*", "*format*", "*style*", "*vet*", "*static*" } },
+	};
+
+	char lower[256], pattern[256];
+
+	if (!name)
+		return NULL;
+	lowercase_copy(lower, sizeof(lower), name);
+	for (size_t i = 0; ctx && i < ctx->n_stage_rules; i++) {
+		lowercase_copy(pattern, sizeof(pattern), ctx->stage_rules[i].pattern);
+		if (fnmatch(pattern, lower, 0) == 0)
+			return ctx->stage_rules[i].kind;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(usual); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(usual[i].patterns) && usual[i].patterns[j]; j++)
+			if (fnmatch(usual[i].patterns[j], lower, 0) == 0)
+				return usual[i].kind;
+	return NULL;
 }

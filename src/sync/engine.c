@@ -404,7 +404,9 @@ session_begin(struct session *s, struct store *store, struct http_client *http,
 				      .engine = &s->e,
 				      .now = time_now(),
 				      .metrics = cfg->metrics,
-				      .n_metrics = cfg->n_metrics };
+				      .n_metrics = cfg->n_metrics,
+				      .stage_rules = cfg->stage_rules,
+				      .n_stage_rules = cfg->n_stage_rules };
 	string_copy(report->source, src->name);
 	s->failed_stream = "config";
 	if (!(s->e.ops = source_ops_find(src->type))) {

@@ -4,6 +4,7 @@
  * Configs are written into a fresh mkdtemp directory per test. */
 #include "sitrep/sitrep.h"
 #include "sitrep/config.h"
+#include "sitrep/source.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -175,6 +176,8 @@ static const struct bad_config {
 	/* libgit2 accepts a key before any header; sitrep has no such key */
 	{ "# comment\ntheme = mono\n[sitrep]\n\ttheme = mono\n", 2,
 	  "theme is outside any section" },
+	/* [stages] keys are the stage kinds */
+	{ "[stages]\n\ttest = pytest*\n\tunit = jest*\n", 3, "[stages] has no kind \"unit\"" },
 	/* [sitrep] is a singleton: a name there is a mistake */
 	{ "[sitrep \"x\"]\n\ttheme = mono\n", 1, "[sitrep] takes no name" },
 	/* sources are named: a bare [source] cannot be told apart */
@@ -448,6 +451,55 @@ config__repeatable_keys_keep_every_value_in_order(void **state)
 	assert_string_equal(projects[1], "b");
 	assert_string_equal(projects[2], "c");
 	assert_string_equal(config_source_get(src, "project"), "a");
+	config_release(&cfg);
+}
+
+/* [stages] rules come first, in file order; then the names engineers use. */
+static void
+config__stage_rules_name_the_kind_of_a_stage(void **state)
+{
+	static const struct {
+		const char *name, *kind;
+	} cases[] = {
+		{ "pytest -k fast", "test" }, /* a rule */
+		{ "Quality gate", "lint" },   /* a rule, any case */
+		{ "checks", "integration" },  /* the second rule for the same name */
+		{ "lint", "lint" },
+		{ "unit-tests", "test" },
+		{ "docker build", "build" },
+		{ "Publish alpha", "publish" },
+		{ "publish image", "publish" },
+		{ "UI tests", "integration" },
+		{ "e2e", "integration" },
+		{ "Release branch", "release" },
+		{ "deploy-production", "deploy" },
+		{ "Canary 25%", "deploy" },
+		{ "checkout", NULL },
+		{ "", NULL },
+	};
+	struct fixture *fx = *state;
+	struct source_ctx ctx = { 0 };
+	struct config cfg;
+
+	load_text(fx,
+		  "[stages]\n"
+		  "\ttest = pytest*\n"
+		  "\tlint = quality*\n"
+		  "\tintegration = checks\n"
+		  "\tbuild = checks\n",
+		  0600, &cfg);
+	assert_no_problems(&cfg);
+	assert_int_equal(cfg.n_stage_rules, 4);
+	ctx.stage_rules = cfg.stage_rules;
+	ctx.n_stage_rules = cfg.n_stage_rules;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *got = source_stage_kind(&ctx, cases[i].name);
+
+		if (cases[i].kind ? !got || !streq(got, cases[i].kind) : got != NULL)
+			fail_msg("%s: got %s, want %s", cases[i].name, got ? got : "NULL",
+				 cases[i].kind ? cases[i].kind : "NULL");
+	}
+	assert_null(source_stage_kind(&ctx, NULL));
 	config_release(&cfg);
 }
 
@@ -765,6 +817,7 @@ main(void)
 		T(config__syntax_error_names_file_and_line),
 		T(config__names_keep_their_dots),
 		T(config__repeatable_keys_keep_every_value_in_order),
+		T(config__stage_rules_name_the_kind_of_a_stage),
 		T(config__defaults_and_lookups),
 		T(config__missing_file),
 		T(config__default_path_lookup_order),
