@@ -7,7 +7,11 @@
  *                   alerts, so a page is a snapshot: the engine resolves the open
  *                   incidents of this source that are no longer listed.
  *   metric:NAME     POST /api/v1/query_range from the stream's cursor (the last
- *                   sample's time) to now; the next cursor is the newest sample.
+ *                   sample's time; before the first sample, `backfill` ago) to
+ *                   now, in pages of at most 11,000 points a series (what
+ *                   Prometheus answers at most), oldest first; each page's
+ *                   cursor is its newest sample, so a round stopped half-way
+ *                   resumes where its last committed page ended.
  *
  * It must not do I/O, keep state between calls, or change untrusted text in records
  * (the display sanitizes); error messages, which quote the server, are sanitized. */
@@ -24,9 +28,11 @@
 #define TYPE "prometheus"
 #define METRIC_PREFIX "metric:"
 
-/* A query_range answer of more points per series is refused with a 400. */
+/* A query_range answer of more points per series is refused with a 400: a window
+ * of more is read in pages of this many. */
 #define MAX_POINTS 11000
-/* Where a metric stream with no cursor starts: an hour of history for the charts. */
+/* Where a metric stream with no cursor starts, unless the source's `backfill` says
+ * otherwise: an hour of history for the charts. */
 #define DEFAULT_BACKFILL 3600
 #define DEFAULT_STEP 60
 /* The last instant timestamp_format can write (9999-12-31T23:59:59Z). */
@@ -100,48 +106,91 @@ parse_cursor(const char *cursor, int64_t *out)
 	return true;
 }
 
-/* The window of a metric stream: from the cursor (or an hour ago) aligned down to
+/* The window of a metric stream: from the cursor (or backfill ago) aligned down to
  * the step, so that every round evaluates the same instants and a chart's buckets do
  * not shift, to now. The last sample is asked for again on purpose: it was computed
- * from data that may still have been arriving. When the window holds more than
- * MAX_POINTS points (a long outage of sitrep), its start is clamped: the newest
- * points matter more than the oldest. */
+ * from data that may still have been arriving. */
 static void
-prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t *start, int64_t *end)
+prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t backfill, int64_t *start,
+		  int64_t *end)
 {
 	int64_t from;
 
-	if (step <= 0)
-		step = DEFAULT_STEP;
 	if (!parse_cursor(cursor, &from))
-		from = now - DEFAULT_BACKFILL;
+		from = now - backfill;
 	*end = now;
 	*start = floor_to(from > now ? now : from, step);
-	if ((*end - *start) / step + 1 > MAX_POINTS)
-		*start = floor_to(*end, step) - (int64_t)(MAX_POINTS - 1) * step;
 }
 
-static void
-plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, const char *base,
-	    struct source_request **out, size_t *n)
+/* The first page of [start, end]: at most MAX_POINTS points a series. */
+static int64_t
+page_end(int64_t start, int64_t end, int64_t step)
 {
-	int64_t step =
-		ctx->config && ctx->config->interval > 0 ? ctx->config->interval : DEFAULT_STEP;
-	char *stream = xasprintf(METRIC_PREFIX "%s", metric->name);
-	const char *cursor = ctx->cursor ? ctx->cursor(ctx->engine, stream) : NULL;
-	struct source_request *req;
-	int64_t start, end;
-	char *query;
+	return (end - start) / step + 1 > MAX_POINTS ? start + (int64_t)(MAX_POINTS - 1) * step
+						     : end;
+}
 
-	prometheus_window(cursor, ctx->now, step, &start, &end);
-	query = form_escape(metric->query);
-	req = source_request_add(out, n, stream, "POST", source_url(base, "/api/v1/query_range"));
+/* A query_range request of stream for [start, end] (the query already escaped). */
+static struct source_request *
+range_request(const struct source_ctx *ctx, const char *stream, const char *base, const char *query,
+	      int64_t start, int64_t end, int64_t step, struct source_request **out, size_t *n)
+{
+	struct source_request *req;
+	char *url = source_url(base, "/api/v1/query_range");
+
+	if (out) {
+		req = source_request_add(out, n, stream, "POST", url);
+	} else {
+		req = xcalloc(1, sizeof(*req));
+		req->stream = xstrdup(stream);
+		req->method = xstrdup("POST");
+		req->url = url;
+	}
 	req->body = xasprintf("query=%s&start=%lld&end=%lld&step=%lld", query, (long long)start,
 			      (long long)end, (long long)step);
 	source_request_header(req, "Content-Type", "application/x-www-form-urlencoded");
 	add_auth(ctx, req);
+	return req;
+}
+
+static int64_t
+metric_step(const struct source_ctx *ctx)
+{
+	return ctx->config && ctx->config->interval > 0 ? ctx->config->interval : DEFAULT_STEP;
+}
+
+static void
+plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, const char *base,
+	    int64_t backfill, struct source_request **out, size_t *n)
+{
+	int64_t step = metric_step(ctx);
+	char *stream = xasprintf(METRIC_PREFIX "%s", metric->name);
+	const char *cursor = ctx->cursor ? ctx->cursor(ctx->engine, stream) : NULL;
+	int64_t start, end;
+	char *query;
+
+	prometheus_window(cursor, ctx->now, step, backfill, &start, &end);
+	query = form_escape(metric->query);
+	range_request(ctx, stream, base, query, start, page_end(start, end, step), step, out, n);
 	free(query);
 	free(stream);
+}
+
+/* The source's backfill, a duration (default an hour). */
+static enum status_code
+backfill_of(const struct source_ctx *ctx, int64_t *seconds)
+{
+	const char *text = ctx->config ? config_source_get(ctx->config, "backfill") : NULL;
+
+	*seconds = DEFAULT_BACKFILL;
+	if (text && (!duration_parse(text, seconds) || *seconds <= 0)) {
+		char *safe = source_error_text(text, strlen(text));
+
+		error(TYPE " %s: backfill \"%s\" is not a positive duration", ctx->name, safe);
+		free(safe);
+		return ERROR_CUSTOM_MESSAGE;
+	}
+	return SUCCESS;
 }
 
 static enum status_code
@@ -149,18 +198,21 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 {
 	const char *base = config_source_get(ctx->config, "url");
 	struct source_request *req;
+	int64_t backfill;
 	size_t i;
 
 	/* Fail before adding anything: the caller frees nothing on failure. */
 	if (!base || !*base)
 		return error(TYPE " %s: no url configured", ctx->name);
+	if (backfill_of(ctx, &backfill) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
 	req = source_request_add(out, n, "alerts", "GET", source_url(base, "/api/v1/alerts"));
 	add_auth(ctx, req);
 	for (i = 0; i < ctx->n_metrics; i++) {
 		const struct config_metric *m = &ctx->metrics[i];
 
 		if (streq(m->source, ctx->name) && m->name && m->query && *m->query)
-			plan_metric(ctx, m, base, out, n);
+			plan_metric(ctx, m, base, backfill, out, n);
 	}
 	return SUCCESS;
 }
@@ -420,6 +472,49 @@ parse_matrix(const struct source_ctx *ctx, const char *stream, const json_t *dat
 	return code;
 }
 
+/* The value of name=INTEGER in a form body, or false. */
+static bool
+form_int(const char *body, const char *name, int64_t *out)
+{
+	size_t len = strlen(name);
+	const char *p = body;
+	char *end;
+	long long v;
+
+	while (p && *p) {
+		if (strncmp(p, name, len) == 0 && p[len] == '=') {
+			v = strtoll(p + len + 1, &end, 10);
+			if (end == p + len + 1 || (*end && *end != '&'))
+				return false;
+			*out = v;
+			return true;
+		}
+		p = strchr(p, '&');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+/* The page after a query_range request whose window ends before now: the same
+ * query over the next points. */
+static void
+next_range(const struct source_ctx *ctx, const struct source_request *req, struct source_page *page)
+{
+	const char *base = config_source_get(ctx->config, "url");
+	const char *query = req->body ? strstr(req->body, "query=") : NULL;
+	int64_t end, step, start;
+	char *escaped;
+
+	if (!base || !query || query != req->body || !form_int(req->body, "end", &end) ||
+	    !form_int(req->body, "step", &step) || step <= 0 || end >= ctx->now)
+		return;
+	escaped = xstrndup(query + 6, strcspn(query + 6, "&"));
+	start = end + step;
+	page->next = range_request(ctx, req->stream, base, escaped, start,
+				   page_end(start, ctx->now, step), step, NULL, NULL);
+	free(escaped);
+}
+
 static enum status_code
 prometheus_parse(const struct source_ctx *ctx, const struct source_request *req,
 		 const struct http_response *resp, struct source_page *page)
@@ -458,6 +553,8 @@ prometheus_parse(const struct source_ctx *ctx, const struct source_request *req,
 		code = parse_alerts(ctx, json_object_get(root, "data"), page);
 	} else if (strncmp(stream, METRIC_PREFIX, strlen(METRIC_PREFIX)) == 0) {
 		code = parse_matrix(ctx, stream, json_object_get(root, "data"), page);
+		if (code == SUCCESS)
+			next_range(ctx, req, page);
 	} else {
 		code = error(TYPE " %s: not a stream of this source", stream);
 	}

@@ -270,8 +270,11 @@ defaults(struct sync_options *o)
 		o->base_backoff_ms = 500;
 	if (!o->max_wait_ms)
 		o->max_wait_ms = 30000;
+	/* A guard against an upstream whose pages never end, not a quota: a first
+	 * sync of a large account (a hundred thousand alerts at 100 a page) must
+	 * finish in one round. */
 	if (!o->max_pages)
-		o->max_pages = 1000;
+		o->max_pages = 100000;
 	if (!o->seed)
 		o->seed = (uint64_t)time_now();
 }
@@ -394,6 +397,9 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 
 	memset(report, 0, sizeof(*report));
 	string_copy(report->source, src->name);
+	/* A first sync is a bulk load: a page cache that holds the unique indexes
+	 * the upserts probe at random. */
+	store_prepare_bulk(store);
 	e.opts = *opts;
 	defaults(&e.opts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
