@@ -168,12 +168,12 @@ timed() {
 }
 
 # the query_range windows sitrep asks for: from now - backfill aligned down to the
-# step, pages of at most 11000 points, the last ending now
+# step, pages of at most 1440 points, the last ending now
 windows() {
 	now=$(date -u -d "$START" +%s)
 	start=$(((now - $1 * 86400) / STEP * STEP))
 	while [ "$start" -le "$now" ]; do
-		end=$((start + 10999 * STEP))
+		end=$((start + 1439 * STEP))
 		[ "$end" -gt "$now" ] && end=$now
 		echo "$start $end"
 		start=$((end + STEP))

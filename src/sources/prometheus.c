@@ -8,8 +8,8 @@
  *                   incidents of this source that are no longer listed.
  *   metric:NAME     POST /api/v1/query_range from the stream's cursor (the last
  *                   sample's time; before the first sample, `backfill` ago) to
- *                   now, in pages of at most 11,000 points a series (what
- *                   Prometheus answers at most), oldest first; each page's
+ *                   now, in pages of at most PAGE_POINTS points a series
+ *                   (Prometheus answers 11,000 at most), oldest first; each page's
  *                   cursor is its newest sample, so a round stopped half-way
  *                   resumes where its last committed page ended.
  *
@@ -28,13 +28,16 @@
 #define TYPE "prometheus"
 #define METRIC_PREFIX "metric:"
 
-/* A query_range answer of more points per series is refused with a 400: a window
- * of more is read in pages of this many. */
-#define MAX_POINTS 11000
+/* A query_range answer of more than 11,000 points a series is refused with a 400, so
+ * a longer window is read in pages; of a day at a minute's step, fewer than the
+ * limit: a page's memory stays small, and the upstream prepares the next page while
+ * the engine commits this one (engine.c). */
+#define PAGE_POINTS 1440
 /* Where a metric stream with no cursor starts, unless the source's `backfill` says
  * otherwise: an hour of history for the charts. */
 #define DEFAULT_BACKFILL 3600
 #define DEFAULT_STEP 60
+
 /* The last instant timestamp_format can write (9999-12-31T23:59:59Z). */
 #define MAX_EPOCH 253402300799LL
 
@@ -122,12 +125,12 @@ prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t backfil
 	*start = floor_to(from > now ? now : from, step);
 }
 
-/* The first page of [start, end]: at most MAX_POINTS points a series. */
+/* The first page of [start, end]: at most PAGE_POINTS points a series. */
 static int64_t
 page_end(int64_t start, int64_t end, int64_t step)
 {
-	return (end - start) / step + 1 > MAX_POINTS ? start + (int64_t)(MAX_POINTS - 1) * step
-						     : end;
+	return (end - start) / step + 1 > PAGE_POINTS ? start + (int64_t)(PAGE_POINTS - 1) * step
+						      : end;
 }
 
 /* A query_range request of stream for [start, end] (the query already escaped). */

@@ -651,45 +651,45 @@ next_body(const char *body)
 	return next;
 }
 
-/* More than 11000 points per series is a 400 from Prometheus: a window that long
- * (sitrep was off for weeks, or a long backfill) is read in pages of 11000 points,
- * oldest first, each page asking for the points after the last. */
+/* More than 11000 points per series is a 400 from Prometheus: a long window (sitrep
+ * was off for weeks, or a backfill) is read in pages of 1440 points, oldest first,
+ * each page asking for the points after the last. */
 static void
-source_prometheus__long_window_is_read_in_pages_of_11000_points(void **state)
+source_prometheus__long_window_is_read_in_pages(void **state)
 {
 	int64_t start, end, step;
 	char *body;
 
 	(void)state;
-	/* 30 days back at 60 s is 43201 points: four pages. */
+	/* 30 days back at 60 s is 43201 points: 31 pages. */
 	plan_window("1793255400", 60, &start, &end, &step);
 	assert_int_equal(step, 60);
 	assert_int_equal(start, 1793255400);
-	assert_int_equal(end, 1793255400 + 10999 * 60);
-	body = next_body("query=up&start=1793255400&end=1793915340&step=60");
-	assert_string_equal(body, "query=up&start=1793915400&end=1794575340&step=60");
+	assert_int_equal(end, 1793255400 + 1439 * 60);
+	body = next_body("query=up&start=1793255400&end=1793341740&step=60");
+	assert_string_equal(body, "query=up&start=1793341800&end=1793428140&step=60");
 	free(body);
-	body = next_body("query=up&start=1794575400&end=1795235340&step=60");
+	body = next_body("query=up&start=1795700000&end=1795786340&step=60");
 	/* The last page ends now, whatever its length. */
-	assert_string_equal(body, "query=up&start=1795235400&end=1795847400&step=60");
+	assert_string_equal(body, "query=up&start=1795786400&end=1795847400&step=60");
 	free(body);
-	body = next_body("query=up&start=1795235400&end=1795847400&step=60");
+	body = next_body("query=up&start=1795786400&end=1795847400&step=60");
 	assert_null(body);
 
-	/* Exactly 11000 points is one page. */
-	plan_window("1795187460", 60, &start, &end, &step);
-	assert_int_equal(start, 1795187460);
+	/* Exactly 1440 points is one page. */
+	plan_window("1795761060", 60, &start, &end, &step);
+	assert_int_equal(start, 1795761060);
 	assert_int_equal(end, NOW);
 	/* One more is two. */
-	plan_window("1795187400", 60, &start, &end, &step);
-	assert_int_equal(start, 1795187400);
-	assert_int_equal(end, 1795187400 + 10999 * 60);
+	plan_window("1795761000", 60, &start, &end, &step);
+	assert_int_equal(start, 1795761000);
+	assert_int_equal(end, 1795761000 + 1439 * 60);
 
 	/* At a 7 s step NOW is not on the grid: the start still is, and a page still
-	 * holds 11000 points. */
+	 * holds 1440 points. */
 	plan_window("1000000000", 7, &start, &end, &step);
 	assert_int_equal(start % 7, 0);
-	assert_int_equal((end - start) / step + 1, 11000);
+	assert_int_equal((end - start) / step + 1, 1440);
 	/* A body that is not a window of ours (a test's, or damaged) ends the stream. */
 	assert_null(next_body("q=1"));
 }
@@ -1077,7 +1077,7 @@ main(void)
 		cmocka_unit_test(source_prometheus__metric_without_dot_has_default_service),
 		cmocka_unit_test(source_prometheus__plan_requests_alerts_and_each_metric),
 		cmocka_unit_test(source_prometheus__plan_sends_the_token_and_keeps_the_path_prefix),
-		cmocka_unit_test(source_prometheus__long_window_is_read_in_pages_of_11000_points),
+		cmocka_unit_test(source_prometheus__long_window_is_read_in_pages),
 		cmocka_unit_test(source_prometheus__bad_or_future_cursor_is_survived),
 		cmocka_unit_test(source_prometheus__plan_without_url_fails_cleanly),
 		cmocka_unit_test(source_prometheus__bad_responses_name_the_problem),
