@@ -202,6 +202,7 @@ save_bodies() {
 		done >>"$1/curl.cfg"
 		n=$((n + 1))
 	done
+	sed -i '$d' "$1/curl.cfg" # the last "next" would start an entry with no URL
 	curl -s -K "$1/curl.cfg" || die "curl could not fetch the bodies"
 }
 
