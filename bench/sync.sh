@@ -248,9 +248,9 @@ inc_parse=$6 inc_parse_mbs=$8
 # shellcheck disable=SC2046
 set -- $("$OUT/baseline_parse" -r 3 "$OUT"/bodies/samples/*.json)
 met_parse=$6 met_parse_mbs=$8
-ins() {
+ins() { # ins KIND SRC [ORDER]
 	rm_db "$OUT/baseline.db"
-	"$OUT/baseline_insert" "$@" "$OUT/baseline.db"
+	"$OUT/baseline_insert" "$1" "$2" "$OUT/baseline.db" ${3:+"$3"}
 }
 # shellcheck disable=SC2046
 set -- $(ins incidents "$inc_db")
