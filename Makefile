@@ -6,6 +6,7 @@
 #   make check VALGRIND=1   the same with every test binary and sitrep run under memcheck
 #   make demo            install, build, show sitrep on a sample world
 #   make bench           the benchmarks in bench/ (see bench/README.md)
+#   make bench-sync      the sync throughput benchmark (bench/sync.sh)
 #   make install PREFIX=/usr/local DESTDIR=
 #   DEVELOPER=1          warnings are errors (CI);  V=1  show commands
 
@@ -119,6 +120,10 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
 	sh bench/run.sh
 
+bench-sync: deps
+	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
+	SITREP=$(BUILD)/sitrep SITREP_SIM=$(BUILD)/sitrep-sim CC="$(CC)" sh bench/sync.sh
+
 install: sitrep sitrep-sim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 sitrep $(DESTDIR)$(BINDIR)/sitrep
@@ -139,7 +144,7 @@ checkstyle: deps
 clean:
 	rm -rf build build-san sitrep sitrep-sim
 
-.PHONY: all deps tests check demo bench install uninstall checkstyle clean
+.PHONY: all deps tests check demo bench bench-sync install uninstall checkstyle clean
 # Keep the test objects (made by a pattern chain, so intermediate otherwise).
 .SECONDARY: $(UNIT_BIN:%=%.o)
 

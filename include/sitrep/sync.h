@@ -14,7 +14,7 @@ struct sync_options {
 	unsigned max_attempts;	 /* per request, default 4 */
 	int64_t base_backoff_ms; /* default 500 */
 	int64_t max_wait_ms;	 /* longest wait before a retry (Retry-After too), 30 s */
-	unsigned max_pages;	 /* per stream and round, default 1000 */
+	unsigned max_pages;	 /* per stream and round, default 100000 */
 	uint64_t seed;		 /* backoff jitter */
 	/* Set (by a signal handler) to stop: the round ends after the page being
 	 * committed, and waits before retries are cut short. May be NULL. */

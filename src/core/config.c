@@ -78,7 +78,7 @@ static const struct source_type source_types[] = {
 	{ "prometheus",
 	  AUTH_TOKEN_OPTIONAL,
 	  NULL,
-	  { { "url", KEY_REQUIRED }, { "token", KEY_SECRET } } },
+	  { { "url", KEY_REQUIRED }, { "token", KEY_SECRET }, { "backfill", 0 } } },
 	{ "alertmanager", AUTH_NONE, NULL, { { "url", KEY_REQUIRED } } },
 	{ "zabbix",
 	  AUTH_TOKEN_OR_USER,

@@ -5,7 +5,9 @@
  * curve, slow growth, value noise interpolated between hashed knots (so a chart is
  * smooth at any step and two runs agree to the bit), plus a bump while an incident
  * of the service lasts, shaped by its symptom and severity. No state, no clock: a
- * range query for last week costs the same as one for now, and must not allocate. */
+ * range query for last week costs the same as one for now, and must not allocate.
+ * Which incidents touch an instant comes from an index built with the world, so a
+ * value costs the same in a world of a hundred thousand incidents as in the week. */
 #include "sitrep/sitrep.h"
 #include "sim.h"
 
@@ -129,6 +131,132 @@ error_ratio(const struct world *w, size_t s, const struct effects *e, double t)
 	return clamp(base + e->error_ratio, 0.0, 1.0);
 }
 
+/* ---- which incidents touch an instant ---- */
+
+/* An incident moves its service's metrics from its impact until half an hour after
+ * its resolution (intensity); one never resolved, for ever. */
+#define EFFECT_TAIL 1800
+
+/* Per service, its incidents in order of impact, and the running maximum of the
+ * instants their effects end: walking back from the last incident that began by t,
+ * none before the one whose running maximum is past t can still touch t. */
+struct series_index {
+	size_t *first;	  /* n_services + 1: where each service's incidents start */
+	size_t *incident; /* indices into w->incidents */
+	int64_t *impact;  /* parallel: the impact of each */
+	int64_t *reach;	  /* parallel: the latest end of the effects up to here */
+	const struct world *world;
+};
+
+static int64_t
+effect_end(const struct incident *in)
+{
+	return in->resolve == TIME_NONE ? INT64_MAX : in->resolve + EFFECT_TAIL + 1;
+}
+
+static const struct world *sort_world;
+
+static int
+by_service_impact(const void *a, const void *b)
+{
+	const struct incident *x = &sort_world->incidents[*(const size_t *)a];
+	const struct incident *y = &sort_world->incidents[*(const size_t *)b];
+
+	if (x->service != y->service)
+		return x->service < y->service ? -1 : 1;
+	if (x->impact != y->impact)
+		return x->impact < y->impact ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+void
+series_index_build(struct world *w)
+{
+	struct series_index *ix = xcalloc(1, sizeof(*ix));
+	size_t n = w->n_incidents;
+
+	ix->first = xcalloc(w->n_services + 1, sizeof(*ix->first));
+	ix->incident = xcalloc(n + 1, sizeof(*ix->incident));
+	ix->impact = xcalloc(n + 1, sizeof(*ix->impact));
+	ix->reach = xcalloc(n + 1, sizeof(*ix->reach));
+	for (size_t i = 0; i < n; i++)
+		ix->incident[i] = i;
+	/* Loading is single-threaded: the server starts after the world exists. */
+	sort_world = w;
+	qsort(ix->incident, n, sizeof(*ix->incident), by_service_impact);
+	sort_world = NULL;
+	for (size_t i = 0, s = 0; s <= w->n_services; s++) {
+		ix->first[s] = i;
+		for (; s < w->n_services && i < n && w->incidents[ix->incident[i]].service == s;
+		     i++) {
+			const struct incident *in = &w->incidents[ix->incident[i]];
+			int64_t end = effect_end(in);
+
+			ix->impact[i] = in->impact;
+			ix->reach[i] =
+				i > ix->first[s] && ix->reach[i - 1] > end ? ix->reach[i - 1] : end;
+		}
+	}
+	w->index = ix;
+}
+
+void
+series_index_free(struct world *w)
+{
+	if (!w->index)
+		return;
+	free(w->index->first);
+	free(w->index->incident);
+	free(w->index->impact);
+	free(w->index->reach);
+	free(w->index);
+	w->index = NULL;
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The effects of the incidents of service s at t, added in the world's order of
+ * incidents (floating-point sums depend on the order). */
+static void
+add_incidents(const struct world *w, size_t s, double t, struct effects *e)
+{
+	const struct series_index *ix = w->index;
+	size_t lo = ix->first[s], hi = ix->first[s + 1], found[64], n = 0, i;
+
+	/* lo: past the last incident whose impact is not after t. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((double)ix->impact[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i-- > ix->first[s] && (double)ix->reach[i] > t;) {
+		if ((double)effect_end(&w->incidents[ix->incident[i]]) <= t)
+			continue;
+		if (n == ARRAY_SIZE(found))
+			break;
+		found[n++] = ix->incident[i];
+	}
+	if (n == ARRAY_SIZE(found)) {
+		/* More incidents at once than a service ever has: every one, in order. */
+		for (i = 0; i < w->n_incidents; i++)
+			if (w->incidents[i].service == s)
+				add_incident(e, &w->incidents[i], t);
+		return;
+	}
+	qsort(found, n, sizeof(*found), by_index);
+	for (i = 0; i < n; i++)
+		add_incident(e, &w->incidents[found[i]], t);
+}
+
 double
 series_value(const struct world *w, size_t s, enum metric_kind m, double t)
 {
@@ -136,9 +264,7 @@ series_value(const struct world *w, size_t s, enum metric_kind m, double t)
 	struct effects e = { .traffic = 1.0 };
 	double l = load(w, t), rpm, latency;
 
-	for (size_t i = 0; i < w->n_incidents; i++)
-		if (w->incidents[i].service == s)
-			add_incident(&e, &w->incidents[i], t);
+	add_incidents(w, s, t, &e);
 	rpm = svc->rpm * l * (1.0 + 0.06 * noise(w, s, METRIC_RPM, t, 600)) * e.traffic;
 	latency = svc->latency_ms / 1000.0 * (0.85 + 0.3 * l) *
 		  (1.0 + 0.08 * noise(w, s, METRIC_LATENCY, t, 300));

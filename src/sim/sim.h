@@ -195,7 +195,8 @@ struct world {
 	size_t n_services;
 	struct incident *incidents;
 	size_t n_incidents;
-	json_t *faults; /* the scenario's "faults" array, or NULL */
+	json_t *faults;		    /* the scenario's "faults" array, or NULL */
+	struct series_index *index; /* series.c: each service's incidents by impact */
 };
 
 /* Loads the scenario at path, or the built-in one when path is NULL. */
@@ -217,6 +218,9 @@ json_t *world_json(const struct world *w);
 /* The value of metric m of service s at t (seconds): smooth, deterministic in the
  * seed, with bumps while an incident of that service lasts. */
 double series_value(const struct world *w, size_t s, enum metric_kind m, double t);
+/* Builds and frees w->index, which series_value reads (world_load, world_release). */
+void series_index_build(struct world *w);
+void series_index_free(struct world *w);
 /* The metric a symptom shows best (the value an alert reports). */
 enum metric_kind symptom_metric(enum symptom s);
 
@@ -425,6 +429,7 @@ struct sim {
 	struct fault_list faults;
 	struct reqlog log;
 	struct am_store am;
+	struct opsgenie_cache *opsgenie; /* opsgenie.c: the alerts at one instant */
 	/* options, read-only once the server runs */
 	const char *require_token; /* borrowed from the command line or the world */
 	bool verbose;
@@ -446,5 +451,6 @@ void sentry_handle(struct sim *sim, const struct sim_request *req, struct sim_re
 void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
+void opsgenie_release(struct sim *sim);
 
 #endif

@@ -120,6 +120,24 @@ wire_float_f(double v, char *buf, size_t size)
 	v = round(v * 1000.0) / 1000.0;
 	if (v == 0.0)
 		v = 0.0; /* no "-0" */
+	/* Below 2^53 / 1000, v is the double nearest to m / 1000 for an integer m, so
+	 * m's digits without the fraction's trailing zeros are the shortest of the
+	 * loop's forms: written directly, as a metric page holds millions. */
+	if (fabs(v) < 1e12) {
+		long long m = llround(fabs(v) * 1000.0);
+		int frac = (int)(m % 1000), digits = 3;
+
+		while (digits > 0 && frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		if (digits)
+			snprintf(buf, size, "%s%lld.%0*d", v < 0 ? "-" : "", m / 1000, digits,
+				 frac);
+		else
+			snprintf(buf, size, "%s%lld", v < 0 ? "-" : "", m / 1000);
+		return;
+	}
 	for (int prec = 0; prec <= 3; prec++) {
 		snprintf(buf, size, "%.*f", prec, v);
 		if (strtod(buf, NULL) == v)

@@ -1,5 +1,7 @@
 /* world.c - the scenario: services and the incidents that happen to them, loaded
  * from a JSON file or the built-in week, with instants resolved against --start.
+ * A scenario may also ask for incidents by the thousand ("generate"), made from the
+ * seed alone, so that a benchmark serves a large world from a file of a few lines.
  *
  * Loading is strict (an unknown key or an incident that resolves before it fires
  * is an error naming the place) because a scenario typo would otherwise show up as
@@ -9,6 +11,7 @@
 #include "sitrep/json.h"
 #include "sim.h"
 
+#include <ctype.h>
 #include <errno.h>
 
 #define SCENARIO_MAX_BYTES (4 * 1024 * 1024)
@@ -226,12 +229,94 @@ load_array(json_t *root, const char *key, bool required, json_t **out)
 	return SUCCESS;
 }
 
+/* ---- generated incidents ------------------------------------------------------- */
+
+static const struct {
+	const char *alertname, *title;
+} generated_kinds[] = {
+	[SYMPTOM_ERRORS] = { "HighErrorRate", "5xx rate above 5%" },
+	[SYMPTOM_LATENCY] = { "LatencyHigh", "p99 latency above 800ms" },
+	[SYMPTOM_CPU] = { "CPUSaturated", "CPU above 90% on several pods" },
+	[SYMPTOM_MEMORY] = { "MemoryHigh", "memory above 85%" },
+	[SYMPTOM_OUTAGE] = { "Down", "unavailable: health checks failing" },
+};
+
+static const char *const generated_responders[] = { "dana", "lee", "sam", "kim", "alex" };
+
+/* Incident i of n, spread evenly over [from, to) with a jitter, each a function of
+ * the seed and i only: a service, a severity and symptom, a few minutes from impact
+ * to firing, an acknowledgement within half an hour (nine in ten) and a resolution
+ * within hours: alerts are open only where the clock stands among them. */
+static void
+generate_one(struct world *w, struct incident *in, size_t i, size_t n, int64_t from, int64_t to)
+{
+	uint64_t r[6];
+	int64_t span = to - from, at;
+	const char *service;
+
+	for (size_t j = 0; j < ARRAY_SIZE(r); j++)
+		r[j] = sim_hash(w->seed, "generate", (uint64_t)i * 8 + j);
+	in->service = (size_t)(r[0] % w->n_services);
+	service = w->services[in->service].name;
+	in->severity = r[1] % 100 < 15	 ? SEVERITY_CRITICAL
+		       : r[1] % 100 < 75 ? SEVERITY_WARNING
+					 : SEVERITY_INFO;
+	in->symptom = (enum symptom)((r[1] >> 8) % ARRAY_SIZE(generated_kinds));
+	in->id = xasprintf("GEN-%07zu", i + 1);
+	in->alertname = xasprintf("%c%s%s", toupper((unsigned char)service[0]), service + 1,
+				  generated_kinds[in->symptom].alertname);
+	in->title = xasprintf("%s %s (%s)", service, generated_kinds[in->symptom].title, in->id);
+	at = from + (int64_t)((double)span * (double)i / (double)n);
+	in->impact = at + (int64_t)(r[2] % (uint64_t)(span / (int64_t)n + 1));
+	in->fire = in->impact + 30 + (int64_t)(r[2] >> 32) % 270;
+	if (r[3] % 10 != 0) {
+		in->ack = in->fire + 60 + (int64_t)(r[3] >> 8) % 1740;
+		in->acked_by = xstrdup(
+			generated_responders[(r[3] >> 40) % ARRAY_SIZE(generated_responders)]);
+	}
+	in->resolve =
+		(in->ack != TIME_NONE ? in->ack : in->fire) + 300 + (int64_t)(r[4] >> 8) % 14100;
+	in->phase_ns = (uint32_t)(r[5] % 1000000000u);
+}
+
+/* "generate": {"incidents": N, "from": "-365d", "to": "-1h"}: N incidents after the
+ * scenario's own, spread over [from, to) (offsets from --start, or instants). */
+static enum status_code
+load_generate(struct world *w, json_t *obj, size_t listed)
+{
+	static const char *const keys[] = { "incidents", "from", "to" };
+	const char *where = "scenario: generate";
+	enum status_code rc;
+	int64_t from, to;
+	double count;
+
+	if ((rc = check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
+	    (rc = get_number(obj, "incidents", 0, &count, where)) ||
+	    (rc = get_instant(obj, "from", w->origin, &from, where)) ||
+	    (rc = get_instant(obj, "to", w->origin, &to, where)))
+		return rc;
+	if (count < 1 || count > 10000000 || count != (double)(size_t)count)
+		return error("%s: \"incidents\" must be a whole number from 1 to 10000000", where);
+	if (from == TIME_NONE || to == TIME_NONE || to <= from)
+		return error("%s: \"from\" and \"to\" are required, from before to", where);
+	w->incidents = xrealloc(w->incidents, (listed + (size_t)count) * sizeof(*w->incidents));
+	memset(w->incidents + listed, 0, (size_t)count * sizeof(*w->incidents));
+	for (size_t i = 0; i < (size_t)count; i++) {
+		struct incident *in = &w->incidents[listed + i];
+
+		in->ack = in->resolve = TIME_NONE;
+		generate_one(w, in, i, (size_t)count, from, to);
+		w->n_incidents++;
+	}
+	return SUCCESS;
+}
+
 static enum status_code
 load_root(struct world *w, json_t *root)
 {
-	static const char *const keys[] = { "name",	"description", "require_token",
-					    "services", "incidents",   "faults" };
-	json_t *services, *incidents, *faults;
+	static const char *const keys[] = { "name",	 "description", "require_token", "services",
+					    "incidents", "faults",	"generate" };
+	json_t *services, *incidents, *faults, *generate;
 	enum status_code rc;
 	char where[96];
 
@@ -263,6 +348,9 @@ load_root(struct world *w, json_t *root)
 				return rc;
 		}
 	}
+	generate = json_object_get(root, "generate");
+	if (generate && (rc = load_generate(w, generate, w->n_incidents)))
+		return rc;
 	if (faults)
 		w->faults = json_incref(faults);
 	return SUCCESS;
@@ -330,6 +418,8 @@ out:
 	buf_release(&text);
 	if (rc)
 		world_release(w);
+	else
+		series_index_build(w);
 	return rc;
 }
 
@@ -352,6 +442,7 @@ world_release(struct world *w)
 	free(w->name);
 	free(w->require_token);
 	json_decref(w->faults);
+	series_index_free(w);
 	memset(w, 0, sizeof(*w));
 }
 

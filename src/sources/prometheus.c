@@ -7,7 +7,11 @@
  *                   alerts, so a page is a snapshot: the engine resolves the open
  *                   incidents of this source that are no longer listed.
  *   metric:NAME     POST /api/v1/query_range from the stream's cursor (the last
- *                   sample's time) to now; the next cursor is the newest sample.
+ *                   sample's time; before the first sample, `backfill` ago) to
+ *                   now, in pages of at most PAGE_POINTS points a series
+ *                   (Prometheus answers 11,000 at most), oldest first; each page's
+ *                   cursor is its newest sample, so a round stopped half-way
+ *                   resumes where its last committed page ended.
  *
  * It must not do I/O, keep state between calls, or change untrusted text in records
  * (the display sanitizes); error messages, which quote the server, are sanitized. */
@@ -24,11 +28,16 @@
 #define TYPE "prometheus"
 #define METRIC_PREFIX "metric:"
 
-/* A query_range answer of more points per series is refused with a 400. */
-#define MAX_POINTS 11000
-/* Where a metric stream with no cursor starts: an hour of history for the charts. */
+/* A query_range answer of more than 11,000 points a series is refused with a 400, so
+ * a longer window is read in pages; of a day at a minute's step, fewer than the
+ * limit: a page's memory stays small, and the upstream prepares the next page while
+ * the engine commits this one (engine.c). */
+#define PAGE_POINTS 1440
+/* Where a metric stream with no cursor starts, unless the source's `backfill` says
+ * otherwise: an hour of history for the charts. */
 #define DEFAULT_BACKFILL 3600
 #define DEFAULT_STEP 60
+
 /* The last instant timestamp_format can write (9999-12-31T23:59:59Z). */
 #define MAX_EPOCH 253402300799LL
 
@@ -100,48 +109,91 @@ parse_cursor(const char *cursor, int64_t *out)
 	return true;
 }
 
-/* The window of a metric stream: from the cursor (or an hour ago) aligned down to
+/* The window of a metric stream: from the cursor (or backfill ago) aligned down to
  * the step, so that every round evaluates the same instants and a chart's buckets do
  * not shift, to now. The last sample is asked for again on purpose: it was computed
- * from data that may still have been arriving. When the window holds more than
- * MAX_POINTS points (a long outage of sitrep), its start is clamped: the newest
- * points matter more than the oldest. */
+ * from data that may still have been arriving. */
 static void
-prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t *start, int64_t *end)
+prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t backfill, int64_t *start,
+		  int64_t *end)
 {
 	int64_t from;
 
-	if (step <= 0)
-		step = DEFAULT_STEP;
 	if (!parse_cursor(cursor, &from))
-		from = now - DEFAULT_BACKFILL;
+		from = now - backfill;
 	*end = now;
 	*start = floor_to(from > now ? now : from, step);
-	if ((*end - *start) / step + 1 > MAX_POINTS)
-		*start = floor_to(*end, step) - (int64_t)(MAX_POINTS - 1) * step;
 }
 
-static void
-plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, const char *base,
-	    struct source_request **out, size_t *n)
+/* The first page of [start, end]: at most PAGE_POINTS points a series. */
+static int64_t
+page_end(int64_t start, int64_t end, int64_t step)
 {
-	int64_t step =
-		ctx->config && ctx->config->interval > 0 ? ctx->config->interval : DEFAULT_STEP;
-	char *stream = xasprintf(METRIC_PREFIX "%s", metric->name);
-	const char *cursor = ctx->cursor ? ctx->cursor(ctx->engine, stream) : NULL;
-	struct source_request *req;
-	int64_t start, end;
-	char *query;
+	return (end - start) / step + 1 > PAGE_POINTS ? start + (int64_t)(PAGE_POINTS - 1) * step
+						      : end;
+}
 
-	prometheus_window(cursor, ctx->now, step, &start, &end);
-	query = form_escape(metric->query);
-	req = source_request_add(out, n, stream, "POST", source_url(base, "/api/v1/query_range"));
+/* A query_range request of stream for [start, end] (the query already escaped). */
+static struct source_request *
+range_request(const struct source_ctx *ctx, const char *stream, const char *base, const char *query,
+	      int64_t start, int64_t end, int64_t step, struct source_request **out, size_t *n)
+{
+	struct source_request *req;
+	char *url = source_url(base, "/api/v1/query_range");
+
+	if (out) {
+		req = source_request_add(out, n, stream, "POST", url);
+	} else {
+		req = xcalloc(1, sizeof(*req));
+		req->stream = xstrdup(stream);
+		req->method = xstrdup("POST");
+		req->url = url;
+	}
 	req->body = xasprintf("query=%s&start=%lld&end=%lld&step=%lld", query, (long long)start,
 			      (long long)end, (long long)step);
 	source_request_header(req, "Content-Type", "application/x-www-form-urlencoded");
 	add_auth(ctx, req);
+	return req;
+}
+
+static int64_t
+metric_step(const struct source_ctx *ctx)
+{
+	return ctx->config && ctx->config->interval > 0 ? ctx->config->interval : DEFAULT_STEP;
+}
+
+static void
+plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, const char *base,
+	    int64_t backfill, struct source_request **out, size_t *n)
+{
+	int64_t step = metric_step(ctx);
+	char *stream = xasprintf(METRIC_PREFIX "%s", metric->name);
+	const char *cursor = ctx->cursor ? ctx->cursor(ctx->engine, stream) : NULL;
+	int64_t start, end;
+	char *query;
+
+	prometheus_window(cursor, ctx->now, step, backfill, &start, &end);
+	query = form_escape(metric->query);
+	range_request(ctx, stream, base, query, start, page_end(start, end, step), step, out, n);
 	free(query);
 	free(stream);
+}
+
+/* The source's backfill, a duration (default an hour). */
+static enum status_code
+backfill_of(const struct source_ctx *ctx, int64_t *seconds)
+{
+	const char *text = ctx->config ? config_source_get(ctx->config, "backfill") : NULL;
+
+	*seconds = DEFAULT_BACKFILL;
+	if (text && (!duration_parse(text, seconds) || *seconds <= 0)) {
+		char *safe = source_error_text(text, strlen(text));
+
+		error(TYPE " %s: backfill \"%s\" is not a positive duration", ctx->name, safe);
+		free(safe);
+		return ERROR_CUSTOM_MESSAGE;
+	}
+	return SUCCESS;
 }
 
 static enum status_code
@@ -149,11 +201,14 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 {
 	const char *base = config_source_get(ctx->config, "url");
 	struct source_request *req;
+	int64_t backfill;
 	size_t i;
 
 	/* Fail before adding anything: the caller frees nothing on failure. */
 	if (!base || !*base)
 		return error(TYPE " %s: no url configured", ctx->name);
+	if (backfill_of(ctx, &backfill) != SUCCESS)
+		return ERROR_CUSTOM_MESSAGE;
 	/* The alerting rules rather than /alerts: the same alerts, plus each rule's
 	 * pending period (duration), which says when an alert fired. */
 	req = source_request_add(out, n, "alerts", "GET",
@@ -163,7 +218,7 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 		const struct config_metric *m = &ctx->metrics[i];
 
 		if (streq(m->source, ctx->name) && m->name && m->query && *m->query)
-			plan_metric(ctx, m, base, out, n);
+			plan_metric(ctx, m, base, backfill, out, n);
 	}
 	return SUCCESS;
 }
@@ -487,6 +542,227 @@ parse_matrix(const struct source_ctx *ctx, const char *stream, const json_t *dat
 	return code;
 }
 
+/* ---- the fast path of a range answer: the tokenizer, no tree ---- */
+
+/* A metric page holds hundreds of thousands of points, and a jansson tree of them
+ * costs more in malloc and free than storing them. A well-formed answer is read
+ * with the tokenizer instead (json_tok.h); anything it does not expect, it leaves
+ * to the jansson path above, which words every error. */
+
+struct fast_label {
+	char *key, *value;
+};
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const struct fast_label *)a)->key, ((const struct fast_label *)b)->key);
+}
+
+/* A string token decoded into a new C string; NULL when it is not a string or holds
+ * a NUL (jansson refuses those: the slow path words it). */
+static char *
+fast_string(const struct jtok_parser *p, const char *text, size_t tok)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (tok == 0 || !jtok_string(p, text, tok, &b) || strlen(b.data ? b.data : "") != b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return b.data ? buf_detach(&b) : xstrdup("");
+}
+
+/* source_labels_canonical of a metric object token, in page memory; NULL: not
+ * for the fast path. */
+static const char *
+fast_labels(const struct jtok_parser *p, const char *text, size_t obj, struct source_page *page)
+{
+	struct fast_label *labels;
+	const char *out = NULL;
+	size_t n = p->toks[obj].size, i = 0, k;
+	struct buf b;
+
+	labels = xcalloc(n + 1, sizeof(*labels));
+	for (k = jtok_first(p, obj); k; k = jtok_next(p, k), i++) {
+		labels[i].key = fast_string(p, text, k);
+		labels[i].value = fast_string(p, text, k + 1);
+		if (!labels[i].key || !labels[i].value) {
+			i++;
+			goto out;
+		}
+	}
+	qsort(labels, n, sizeof(*labels), cmp_label);
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addch(&b, ',');
+		buf_addstr(&b, labels[i].key);
+		buf_addch(&b, '=');
+		for (const char *c = labels[i].value; *c; c++) {
+			if (*c == ',' || *c == '\\')
+				buf_addch(&b, '\\');
+			buf_addch(&b, *c);
+		}
+	}
+	out = source_page_strndup(page, b.data ? b.data : "", b.len);
+	buf_release(&b);
+out:
+	for (k = 0; k < n && k < i; k++) {
+		free(labels[k].key);
+		free(labels[k].value);
+	}
+	free(labels);
+	return out;
+}
+
+/* The points of one series; false: not for the fast path. */
+static bool
+fast_points(const struct jtok_parser *p, const char *text, size_t values, const char *name,
+	    const char *labels, const char *service, struct jtok_parser *vp,
+	    struct source_page *page, int64_t *last)
+{
+	for (size_t pt = jtok_first(p, values); pt; pt = jtok_next(p, pt)) {
+		const struct jtok *t, *v;
+		const char *vs;
+		size_t vlen;
+		double when, value;
+		bool skip;
+		struct source_sample *smp;
+
+		if (p->toks[pt].type != JTOK_ARRAY || p->toks[pt].size != 2)
+			return false;
+		t = &p->toks[pt + 1];
+		v = &p->toks[t->skip];
+		if (t->type != JTOK_NUMBER || v->type != JTOK_STRING || v->escaped ||
+		    !jtok_double(p, text, pt + 1, &when) || !isfinite(when) || when < 0 ||
+		    when > (double)MAX_EPOCH)
+			return false;
+		vs = text + v->start;
+		vlen = v->end - v->start;
+		skip = (vlen == 3 && memcmp(vs, "NaN", 3) == 0) ||
+		       (vlen == 4 && memcmp(vs, "+Inf", 4) == 0) ||
+		       (vlen == 4 && memcmp(vs, "-Inf", 4) == 0) ||
+		       (vlen == 3 && memcmp(vs, "Inf", 3) == 0);
+		if (!skip && !(jtok_parse(vp, vs, vlen) && vp->n == 1 &&
+			       vp->toks[0].type == JTOK_NUMBER && jtok_double(vp, vs, 0, &value)))
+			return false;
+		if ((int64_t)floor(when) > *last)
+			*last = (int64_t)floor(when);
+		if (skip)
+			continue;
+		smp = source_page_sample(page);
+		smp->series = name;
+		smp->labels = labels;
+		smp->service = service;
+		smp->ts = (int64_t)floor(when);
+		smp->value = value;
+	}
+	return true;
+}
+
+/* The whole answer; false leaves the page as it found it, for the jansson path. */
+static bool
+fast_matrix(const struct source_ctx *ctx, const char *stream, const struct http_response *resp,
+	    struct source_page *page)
+{
+	const char *text = resp->body, *name = stream + strlen(METRIC_PREFIX);
+	const char *dot = strchr(name, '.'), *series_name, *service;
+	struct jtok_parser p, vp;
+	size_t data, result, status, type, series;
+	int64_t last = TIME_NONE;
+	bool ok = false;
+
+	if (resp->status != 200 || resp->too_big || !text || resp->body_len == 0)
+		return false;
+	jtok_init(&p);
+	jtok_init(&vp);
+	if (!jtok_parse(&p, text, resp->body_len) || p.toks[0].type != JTOK_OBJECT)
+		goto out;
+	status = jtok_get(&p, text, 0, "status");
+	data = jtok_get(&p, text, 0, "data");
+	if (!status || !jtok_streq(&p, text, status, "success") || !data ||
+	    p.toks[data].type != JTOK_OBJECT)
+		goto out;
+	type = jtok_get(&p, text, data, "resultType");
+	result = jtok_get(&p, text, data, "result");
+	if (!type || !jtok_streq(&p, text, type, "matrix") || !result ||
+	    p.toks[result].type != JTOK_ARRAY)
+		goto out;
+	page->observed_at = ctx->now;
+	series_name = source_page_strdup(page, name);
+	service = dot ? source_page_strndup(page, name, (size_t)(dot - name))
+		      : source_page_strdup(page, default_service(ctx));
+	for (series = jtok_first(&p, result); series; series = jtok_next(&p, series)) {
+		size_t metric = jtok_get(&p, text, series, "metric");
+		size_t values = jtok_get(&p, text, series, "values");
+		const char *labels;
+
+		if (p.toks[series].type != JTOK_OBJECT || !metric ||
+		    p.toks[metric].type != JTOK_OBJECT || !values ||
+		    p.toks[values].type != JTOK_ARRAY ||
+		    !(labels = fast_labels(&p, text, metric, page)) ||
+		    !fast_points(&p, text, values, series_name, labels, service, &vp, page, &last))
+			goto out;
+	}
+	if (last != TIME_NONE)
+		page->cursor = xasprintf("%lld", (long long)last);
+	ok = true;
+out:
+	jtok_release(&p);
+	jtok_release(&vp);
+	if (!ok) {
+		/* Back to nothing read: the jansson path starts afresh. */
+		source_page_release(page);
+		source_page_init(page);
+	}
+	return ok;
+}
+
+/* The value of name=INTEGER in a form body, or false. */
+static bool
+form_int(const char *body, const char *name, int64_t *out)
+{
+	size_t len = strlen(name);
+	const char *p = body;
+	char *end;
+	long long v;
+
+	while (p && *p) {
+		if (strncmp(p, name, len) == 0 && p[len] == '=') {
+			v = strtoll(p + len + 1, &end, 10);
+			if (end == p + len + 1 || (*end && *end != '&'))
+				return false;
+			*out = v;
+			return true;
+		}
+		p = strchr(p, '&');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+/* The page after a query_range request whose window ends before now: the same
+ * query over the next points. */
+static void
+next_range(const struct source_ctx *ctx, const struct source_request *req, struct source_page *page)
+{
+	const char *base = config_source_get(ctx->config, "url");
+	const char *query = req->body ? strstr(req->body, "query=") : NULL;
+	int64_t end, step, start;
+	char *escaped;
+
+	if (!base || !query || query != req->body || !form_int(req->body, "end", &end) ||
+	    !form_int(req->body, "step", &step) || step <= 0 || end >= ctx->now)
+		return;
+	escaped = xstrndup(query + 6, strcspn(query + 6, "&"));
+	start = end + step;
+	page->next = range_request(ctx, req->stream, base, escaped, start,
+				   page_end(start, ctx->now, step), step, NULL, NULL);
+	free(escaped);
+}
+
 static enum status_code
 prometheus_parse(const struct source_ctx *ctx, const struct source_request *req,
 		 const struct http_response *resp, struct source_page *page)
@@ -505,6 +781,12 @@ prometheus_parse(const struct source_ctx *ctx, const struct source_request *req,
 			code = source_check_response(TYPE, stream, resp);
 		json_decref(root);
 		return code;
+	}
+	if (strncmp(stream, METRIC_PREFIX, strlen(METRIC_PREFIX)) == 0 &&
+	    source_check_response(TYPE, stream, resp) == SUCCESS &&
+	    fast_matrix(ctx, stream, resp, page)) {
+		next_range(ctx, req, page);
+		return SUCCESS;
 	}
 	if ((code = source_check_response(TYPE, stream, resp)) != SUCCESS ||
 	    (code = source_parse_json(TYPE, stream, resp, &root)) != SUCCESS)
@@ -525,6 +807,8 @@ prometheus_parse(const struct source_ctx *ctx, const struct source_request *req,
 		code = parse_alerts(ctx, json_object_get(root, "data"), page);
 	} else if (strncmp(stream, METRIC_PREFIX, strlen(METRIC_PREFIX)) == 0) {
 		code = parse_matrix(ctx, stream, json_object_get(root, "data"), page);
+		if (code == SUCCESS)
+			next_range(ctx, req, page);
 	} else {
 		code = error(TYPE " %s: not a stream of this source", stream);
 	}

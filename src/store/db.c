@@ -358,6 +358,7 @@ store_close(struct store **storep)
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(store->stmts[i]);
 	store_service_cache_clear(&store->services);
+	store_sync_memo_clear(store);
 	sqlite3_close(store->db);
 	free(store->path);
 	free(store);
@@ -405,6 +406,9 @@ store_begin(struct store *store)
 {
 	sqlite3_stmt *stmt = store_stmt(store, STMT_BEGIN, "BEGIN IMMEDIATE");
 
+	/* Another connection may have deleted what the memos name since our last
+	 * transaction: they hold only within one. */
+	store_sync_memo_clear(store);
 	return stmt ? store_step_done(store, stmt, "starting a transaction") : ERROR_CUSTOM_MESSAGE;
 }
 
@@ -421,8 +425,10 @@ store_rollback(struct store *store)
 {
 	sqlite3_stmt *stmt;
 
-	/* Services created in the transaction are gone, and so must their ids be. */
+	/* Services, series and incidents created in the transaction are gone, and so
+	 * must their ids be. */
 	store_service_cache_clear(&store->services);
+	store_sync_memo_clear(store);
 	if (sqlite3_get_autocommit(store->db))
 		return;
 	stmt = store_stmt(store, STMT_ROLLBACK, "ROLLBACK");

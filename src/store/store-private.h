@@ -56,6 +56,7 @@ enum store_stmt {
 	STMT_DEPLOYMENT_COMMITS,
 	STMT_DORA_INCIDENTS,
 	STMT_EVENT_ADD,
+	STMT_EVENT_INCIDENT,
 	STMT_SERIES_ID,
 	STMT_SERIES_INSERT,
 	STMT_SAMPLE_ADD,
@@ -77,6 +78,21 @@ struct service_cache {
 	size_t n;
 };
 
+/* The series of the last sample stored (sync.c): the samples of a page come series
+ * by series, so most need no lookup. Cleared when a transaction begins or rolls
+ * back: the id holds only while the transaction that looked it up lasts. */
+struct series_memo {
+	char *source, *name, *labels; /* NULL: none */
+	int64_t id;
+};
+
+/* The incident the last event was stored for (sync.c): an upstream's events come
+ * incident by incident. Cleared like the series memo. */
+struct incident_memo {
+	char *source, *source_id; /* NULL: none */
+	int64_t id;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -84,9 +100,13 @@ struct store {
 	struct metric_scan *scan; /* the metric scan under way (incidents.c) */
 	struct service_cache services;
 	int families; /* -1 unknown, 0: no incident has a parent, 1: some do */
+	struct series_memo series;
+	struct incident_memo incident;
 };
 
 void store_service_cache_clear(struct service_cache *cache);
+/* Forgets the series and incident memos (sync.c). */
+void store_sync_memo_clear(struct store *store);
 
 /* The stored record of incident (source, source_id) handed to cb, or SUCCESS without
  * calling it when there is none (incidents.c). */

@@ -1,30 +1,90 @@
 /* sync.c - what the sync engine writes besides incidents: timeline events, metric
  * samples (series created on first use), the resolution of alerts an upstream
  * stopped listing, and the sync state of every (source, stream): cursor and
- * validators, last attempt, last success and last error. */
+ * validators, last attempt, last success and last error.
+ *
+ * Events and samples come by the hundred thousand in a first sync, each naming its
+ * incident or series by its natural key: the last one looked up is remembered for
+ * the transaction (the memos), since they come incident by incident and series by
+ * series. */
 #include "sitrep/sitrep.h"
 #include "sitrep/store.h"
 #include "store-private.h"
 
-enum status_code
-store_add_event(struct store *store, const char *source, const char *incident_id, int64_t at,
-		const char *kind, const char *actor, const char *text, const char *event_id)
-{
-	sqlite3_stmt *stmt = store_stmt(
-		store, STMT_EVENT_ADD,
-		"INSERT OR IGNORE INTO incident_events(incident_id, at, kind, actor, text, "
-		"source_event_id) SELECT id, ?3, ?4, ?5, ?6, IFNULL(?7, '') FROM incidents "
-		"WHERE source = ?1 AND source_id = ?2");
+/* ---- memos ---- */
 
-	if (!stmt)
+void
+store_sync_memo_clear(struct store *store)
+{
+	free(store->series.source);
+	free(store->series.name);
+	free(store->series.labels);
+	free(store->incident.source);
+	free(store->incident.source_id);
+	memset(&store->series, 0, sizeof(store->series));
+	memset(&store->incident, 0, sizeof(store->incident));
+}
+
+static bool
+same(const char *memo, const char *s)
+{
+	return memo && streq(memo, s);
+}
+
+/* The id of incident (source, source_id), 0 when there is none. */
+static enum status_code
+incident_id(struct store *store, const char *source, const char *source_id, int64_t *id)
+{
+	struct incident_memo *m = &store->incident;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (same(m->source, source) && same(m->source_id, source_id)) {
+		*id = m->id;
+		return SUCCESS;
+	}
+	if (!(stmt = store_stmt(store, STMT_EVENT_INCIDENT,
+				"SELECT id FROM incidents WHERE source = ?1 AND source_id = ?2")))
 		return ERROR_CUSTOM_MESSAGE;
 	store_bind_text(stmt, 1, source);
-	store_bind_text(stmt, 2, incident_id);
-	sqlite3_bind_int64(stmt, 3, at);
-	store_bind_text(stmt, 4, kind);
-	store_bind_text(stmt, 5, actor);
-	store_bind_text(stmt, 6, text);
-	store_bind_text(stmt, 7, event_id);
+	store_bind_text(stmt, 2, source_id);
+	rc = sqlite3_step(stmt);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(store, "looking up an incident");
+	if (*id) {
+		free(m->source);
+		free(m->source_id);
+		m->source = xstrdup(source);
+		m->source_id = xstrdup(source_id);
+		m->id = *id;
+	}
+	return SUCCESS;
+}
+
+enum status_code
+store_add_event(struct store *store, const char *source, const char *incident, int64_t at,
+		const char *kind, const char *actor, const char *text, const char *event_id)
+{
+	sqlite3_stmt *stmt;
+	int64_t id;
+
+	if (!source || !incident || incident_id(store, source, incident, &id) != SUCCESS)
+		return source && incident ? ERROR_CUSTOM_MESSAGE : SUCCESS;
+	if (!id)
+		return SUCCESS; /* no such incident: nothing to hang the event on */
+	if (!(stmt = store_stmt(store, STMT_EVENT_ADD,
+				"INSERT OR IGNORE INTO incident_events(incident_id, at, kind, "
+				"actor, text, source_event_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+				"IFNULL(?6, ''))")))
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, at);
+	store_bind_text(stmt, 3, kind);
+	store_bind_text(stmt, 4, actor);
+	store_bind_text(stmt, 5, text);
+	store_bind_text(stmt, 6, event_id);
 	return store_step_done(store, stmt, "saving an incident event");
 }
 
@@ -32,37 +92,51 @@ static enum status_code
 series_id(struct store *store, const char *source, const char *name, const char *labels,
 	  const char *service, int64_t *id)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_SERIES_ID,
-					"SELECT id FROM metric_series WHERE source = ?1 AND "
-					"name = ?2 AND labels = ?3");
+	struct series_memo *m = &store->series;
+	sqlite3_stmt *stmt = NULL;
 	int64_t service_id = 0;
 	int rc;
 
-	if (!stmt)
+	if (!labels)
+		labels = "";
+	if (same(m->labels, labels) && same(m->name, name) && same(m->source, source)) {
+		*id = m->id;
+		return SUCCESS;
+	}
+	if (!(stmt = store_stmt(store, STMT_SERIES_ID,
+				"SELECT id FROM metric_series WHERE source = ?1 AND "
+				"name = ?2 AND labels = ?3")))
 		return ERROR_CUSTOM_MESSAGE;
 	store_bind_text(stmt, 1, source);
 	store_bind_text(stmt, 2, name);
-	store_bind_text(stmt, 3, labels ? labels : "");
+	store_bind_text(stmt, 3, labels);
 	rc = sqlite3_step(stmt);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
-		return SUCCESS;
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_error(store, "looking up a series");
-	if (service && store_service_id(store, service, true, &service_id) != SUCCESS)
-		return ERROR_CUSTOM_MESSAGE;
-	if (!(stmt = store_stmt(store, STMT_SERIES_INSERT,
-				"INSERT INTO metric_series(source, name, labels, service_id) "
-				"VALUES (?1, ?2, ?3, NULLIF(?4, 0))")))
-		return ERROR_CUSTOM_MESSAGE;
-	store_bind_text(stmt, 1, source);
-	store_bind_text(stmt, 2, name);
-	store_bind_text(stmt, 3, labels ? labels : "");
-	sqlite3_bind_int64(stmt, 4, service_id);
-	if (store_step_done(store, stmt, "adding a series") != SUCCESS)
-		return ERROR_CUSTOM_MESSAGE;
-	*id = sqlite3_last_insert_rowid(store->db);
+	if (rc == SQLITE_DONE) {
+		if (service && store_service_id(store, service, true, &service_id) != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+		if (!(stmt = store_stmt(store, STMT_SERIES_INSERT,
+					"INSERT INTO metric_series(source, name, labels, "
+					"service_id) VALUES (?1, ?2, ?3, NULLIF(?4, 0))")))
+			return ERROR_CUSTOM_MESSAGE;
+		store_bind_text(stmt, 1, source);
+		store_bind_text(stmt, 2, name);
+		store_bind_text(stmt, 3, labels);
+		sqlite3_bind_int64(stmt, 4, service_id);
+		if (store_step_done(store, stmt, "adding a series") != SUCCESS)
+			return ERROR_CUSTOM_MESSAGE;
+		*id = sqlite3_last_insert_rowid(store->db);
+	}
+	free(m->source);
+	free(m->name);
+	free(m->labels);
+	m->source = xstrdup(source);
+	m->name = xstrdup(name);
+	m->labels = xstrdup(labels);
+	m->id = *id;
 	return SUCCESS;
 }
 

@@ -3,7 +3,8 @@
  * exponential backoff with jitter and Retry-After, conditional requests, pagination
  * with a guard against a cursor that never advances, and one transaction per page
  * holding its records and the stream's new cursor, so a kill at any moment loses at
- * most the page in flight, which the next round fetches again.
+ * most the page in flight, which the next round fetches again. The request of a
+ * stream's next page goes out while its page commits (see prefetch).
  *
  * A failure of one stream is recorded in its sync state and the round goes on with
  * the next; the data already in the cache is never removed by a failure. */
@@ -11,6 +12,7 @@
 #include "sitrep/sync.h"
 #include "sitrep/source.h"
 
+#include <pthread.h>
 #include <time.h>
 
 struct engine {
@@ -199,11 +201,81 @@ take_next(struct source_page *page, const struct source_request *req, struct str
 	return next;
 }
 
-/* One page: fetch, parse, commit. false ends the stream (done, or failed: see
- * out->error). A failure of the cache is returned in *code. */
+/* ---- the next page, fetched while this one commits ---- */
+
+/* A page's request is known once the page before it is parsed, before it is
+ * committed: asked for then, on a thread of its own, the upstream prepares page k+1
+ * while the cache writes page k, and a round takes the longer of the two rather
+ * than their sum. The thread only fetches (the HTTP client is the engine's, and
+ * nothing else uses it meanwhile); parsing and every write stay on the caller's
+ * thread, so a page still commits with its cursor in one transaction. */
+struct prefetch {
+	struct engine *e;
+	const struct source_request *req; /* borrowed; NULL: none under way */
+	struct http_response resp;
+	pthread_t thread;
+	bool threaded; /* false: no thread could start, fetched on finishing */
+};
+
+static void *
+prefetch_main(void *arg)
+{
+	struct prefetch *p = arg;
+
+	fetch(p->e, p->req, NULL, false, &p->resp);
+	return NULL;
+}
+
+static void
+prefetch_start(struct prefetch *p, struct engine *e, const struct source_request *req)
+{
+	memset(p, 0, sizeof(*p));
+	p->e = e;
+	p->req = req;
+	p->threaded = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+}
+
+/* The response of the request under way (the caller's to release). */
+static void
+prefetch_finish(struct prefetch *p, struct http_response *resp)
+{
+	if (p->threaded)
+		pthread_join(p->thread, NULL);
+	else
+		fetch(p->e, p->req, NULL, false, &p->resp);
+	*resp = p->resp;
+	memset(p, 0, sizeof(*p));
+}
+
+/* Waits for the request under way, if any, and drops its response. */
+static void
+prefetch_cancel(struct prefetch *p)
+{
+	struct http_response resp;
+
+	if (!p->req)
+		return;
+	if (p->threaded) {
+		pthread_join(p->thread, NULL);
+		resp = p->resp;
+		http_response_release(&resp);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+static bool
+same_request(const struct source_request *a, const struct source_request *b)
+{
+	return streq(a->url, b->url) &&
+	       ((!a->body && !b->body) || (a->body && b->body && streq(a->body, b->body)));
+}
+
+/* One page: fetch (or take the prefetched response), parse, commit. false ends the
+ * stream (done, or failed: see out->error). A failure of the cache is returned in
+ * *code. */
 static bool
 run_page(struct engine *e, const struct source_ctx *ctx, const struct source_request *req,
-	 bool first, struct stream_result *out, struct source_request **next,
+	 bool first, struct prefetch *pf, struct stream_result *out, struct source_request **next,
 	 enum status_code *code)
 {
 	const struct store_sync_state *st = state_of(e, req->stream);
@@ -211,7 +283,10 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	struct source_page page;
 
 	*next = NULL;
-	fetch(e, req, st, first, &resp);
+	if (pf->req == req)
+		prefetch_finish(pf, &resp);
+	else
+		fetch(e, req, st, first, &resp);
 	if (resp.status == 304) {
 		http_response_release(&resp);
 		return false; /* unchanged since the last round */
@@ -219,17 +294,24 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	/* Every other response goes to the source, which knows its upstream's error
 	 * bodies (source_check_response) and words the failure. */
 	source_page_init(&page);
-	if (e->ops->parse(ctx, req, &resp, &page) != SUCCESS)
+	if (e->ops->parse(ctx, req, &resp, &page) != SUCCESS) {
 		snprintf(out->error, sizeof(out->error), "%s",
 			 status_message(ERROR_CUSTOM_MESSAGE));
-	else if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
-		snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
+	} else {
+		if (page.next && !same_request(page.next, req) && !stopping(e))
+			prefetch_start(pf, e, page.next);
+		if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
+			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
+	}
 	if (!out->error[0]) {
 		remember_cursor(e, req->stream, page.cursor);
 		out->pages++;
 		out->records += (int64_t)source_page_records(&page);
 		*next = take_next(&page, req, out);
 	}
+	/* The request under way belongs to the page, unless it is the next one. */
+	if (pf->req && pf->req != *next)
+		prefetch_cancel(pf);
 	source_page_release(&page);
 	http_response_release(&resp);
 	return *next != NULL;
@@ -242,6 +324,7 @@ run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_r
 {
 	const struct source_request *req = first;
 	struct source_request *next = NULL, *owned = NULL;
+	struct prefetch pf = { 0 };
 	enum status_code code = SUCCESS;
 	bool more = true;
 
@@ -251,13 +334,14 @@ run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_r
 				 "more than %u pages in one round: stopped", e->opts.max_pages);
 			break;
 		}
-		more = run_page(e, ctx, req, page_no == 0, out, &next, &code);
+		more = run_page(e, ctx, req, page_no == 0, &pf, out, &next, &code);
 		if (owned) {
 			source_request_release(owned);
 			free(owned);
 		}
 		req = owned = next;
 	}
+	prefetch_cancel(&pf); /* a stop, or the page limit, with one under way */
 	if (owned) {
 		source_request_release(owned);
 		free(owned);
@@ -274,8 +358,11 @@ defaults(struct sync_options *o)
 		o->base_backoff_ms = 500;
 	if (!o->max_wait_ms)
 		o->max_wait_ms = 30000;
+	/* A guard against an upstream whose pages never end, not a quota: a first
+	 * sync of a large account (a hundred thousand alerts at 100 a page) must
+	 * finish in one round. */
 	if (!o->max_pages)
-		o->max_pages = 1000;
+		o->max_pages = 100000;
 	if (!o->seed)
 		o->seed = (uint64_t)time_now();
 }
@@ -451,6 +538,9 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 	struct session s;
 	enum status_code code;
 
+	/* A first sync is a bulk load: a page cache that holds the unique indexes
+	 * the upserts probe at random. */
+	store_prepare_bulk(store);
 	if (session_begin(&s, store, http, cfg, src, opts, report)) {
 		if (s.e.ops->login)
 			code = store_sync_round_end(store, src->name, "login", s.ctx.now, NULL, 0,

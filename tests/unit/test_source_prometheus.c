@@ -1,7 +1,7 @@
 /* test_source_prometheus.c - the Prometheus source and the helpers every source
  * shares (source.c): real responses of a Prometheus 2.42 server (tests/fixtures/live)
  * and of the API docs parsed into exact records, the requests a round plans (URLs,
- * bodies, headers, the aligned and clamped query_range window), and a table of bad
+ * bodies, headers, the aligned query_range window and its pages), and a table of bad
  * responses, each with the error it must give. Nothing here opens a socket: the
  * responses are handed to ops->parse as the engine would. */
 #include "sitrep/sitrep.h"
@@ -684,34 +684,81 @@ plan_window(const char *cursor, int64_t interval, int64_t *start, int64_t *end, 
 	source_release(&t);
 }
 
-/* More than 11000 points per series is a 400 from Prometheus: a window that long
- * (sitrep was off for weeks) keeps its newest 11000 points. */
+/* Parses an empty matrix as the answer to a query_range of body: the next page's
+ * body, or NULL at the end of the window (new). */
+static char *
+next_body(const char *body)
+{
+	struct test_source t;
+	struct http_response resp;
+	struct source_request req;
+	struct source_page page;
+	struct source_ctx ctx;
+	char *next = NULL;
+
+	source_init(&t, "http://127.0.0.1:9090", NULL, 60);
+	ctx = ctx_for(&t);
+	request_for(&req, "metric:a.b");
+	req.body = xstrdup(body);
+	response_text(
+		&resp, 200,
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
+	source_page_init(&page);
+	assert_int_equal(ops()->parse(&ctx, &req, &resp, &page), SUCCESS);
+	if (page.next) {
+		assert_string_equal(page.next->stream, "metric:a.b");
+		assert_string_equal(page.next->method, "POST");
+		assert_string_equal(page.next->url, "http://127.0.0.1:9090/api/v1/query_range");
+		next = xstrdup(page.next->body);
+	}
+	source_page_release(&page);
+	source_request_release(&req);
+	response_release(&resp);
+	source_release(&t);
+	return next;
+}
+
+/* More than 11000 points per series is a 400 from Prometheus: a long window (sitrep
+ * was off for weeks, or a backfill) is read in pages of 1440 points, oldest first,
+ * each page asking for the points after the last. */
 static void
-source_prometheus__window_is_clamped_to_11000_points(void **state)
+source_prometheus__long_window_is_read_in_pages(void **state)
 {
 	int64_t start, end, step;
+	char *body;
 
 	(void)state;
-	/* 30 days back at 60 s is 43201 points: clamped. NOW is on the minute, so the
-	 * start is NOW - 10999 * 60 = 1795187460. */
+	/* 30 days back at 60 s is 43201 points: 31 pages. */
 	plan_window("1793255400", 60, &start, &end, &step);
 	assert_int_equal(step, 60);
+	assert_int_equal(start, 1793255400);
+	assert_int_equal(end, 1793255400 + 1439 * 60);
+	body = next_body("query=up&start=1793255400&end=1793341740&step=60");
+	assert_string_equal(body, "query=up&start=1793341800&end=1793428140&step=60");
+	free(body);
+	body = next_body("query=up&start=1795700000&end=1795786340&step=60");
+	/* The last page ends now, whatever its length. */
+	assert_string_equal(body, "query=up&start=1795786400&end=1795847400&step=60");
+	free(body);
+	body = next_body("query=up&start=1795786400&end=1795847400&step=60");
+	assert_null(body);
+
+	/* Exactly 1440 points is one page. */
+	plan_window("1795761060", 60, &start, &end, &step);
+	assert_int_equal(start, 1795761060);
 	assert_int_equal(end, NOW);
-	assert_int_equal(start, 1795187460);
-	assert_int_equal((end - start) / step + 1, 11000);
+	/* One more is two. */
+	plan_window("1795761000", 60, &start, &end, &step);
+	assert_int_equal(start, 1795761000);
+	assert_int_equal(end, 1795761000 + 1439 * 60);
 
-	/* Exactly 11000 points is allowed as it is. */
-	plan_window("1795187460", 60, &start, &end, &step);
-	assert_int_equal(start, 1795187460);
-	/* One more is not. */
-	plan_window("1795187400", 60, &start, &end, &step);
-	assert_int_equal(start, 1795187460);
-
-	/* At a 7 s step NOW is not on the grid: the clamped start still is, and the
-	 * window still holds 11000 points. */
+	/* At a 7 s step NOW is not on the grid: the start still is, and a page still
+	 * holds 1440 points. */
 	plan_window("1000000000", 7, &start, &end, &step);
 	assert_int_equal(start % 7, 0);
-	assert_int_equal((end - start) / step + 1, 11000);
+	assert_int_equal((end - start) / step + 1, 1440);
+	/* A body that is not a window of ours (a test's, or damaged) ends the stream. */
+	assert_null(next_body("q=1"));
 }
 
 /* A cursor that is not an epoch second falls back to the last hour; one in the
@@ -1110,7 +1157,7 @@ main(void)
 		cmocka_unit_test(source_prometheus__metric_without_dot_has_default_service),
 		cmocka_unit_test(source_prometheus__plan_requests_alerts_and_each_metric),
 		cmocka_unit_test(source_prometheus__plan_sends_the_token_and_keeps_the_path_prefix),
-		cmocka_unit_test(source_prometheus__window_is_clamped_to_11000_points),
+		cmocka_unit_test(source_prometheus__long_window_is_read_in_pages),
 		cmocka_unit_test(source_prometheus__bad_or_future_cursor_is_survived),
 		cmocka_unit_test(source_prometheus__plan_without_url_fails_cleanly),
 		cmocka_unit_test(source_prometheus__bad_responses_name_the_problem),
