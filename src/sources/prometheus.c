@@ -24,13 +24,9 @@
 #define TYPE "prometheus"
 #define METRIC_PREFIX "metric:"
 
-/* A query_range answer of more points per series is refused with a 400. */
-#define MAX_POINTS 11000
-/* Where a metric stream with no cursor starts: an hour of history for the charts. */
-#define DEFAULT_BACKFILL 3600
-#define DEFAULT_STEP 60
 /* The last instant timestamp_format can write (9999-12-31T23:59:59Z). */
 #define MAX_EPOCH 253402300799LL
+#define DEFAULT_STEP 60
 
 /* ---- plan ---- */
 
@@ -59,69 +55,6 @@ form_escape(const char *s)
 }
 
 static void
-add_auth(const struct source_ctx *ctx, struct source_request *req)
-{
-	char *value;
-
-	if (!ctx->secret || !*ctx->secret)
-		return;
-	value = xasprintf("Bearer %s", ctx->secret);
-	source_request_header(req, "Authorization", value);
-	/* The header holds its own copy; wipe this one. */
-	memset(value, 0, strlen(value));
-	free(value);
-}
-
-static int64_t
-floor_to(int64_t t, int64_t step)
-{
-	int64_t q = t / step;
-
-	if (t % step != 0 && t < 0)
-		q--;
-	return q * step;
-}
-
-/* A cursor is the decimal epoch second of the last sample. */
-static bool
-parse_cursor(const char *cursor, int64_t *out)
-{
-	int64_t v = 0;
-	const char *p;
-
-	if (!cursor || !*cursor)
-		return false;
-	for (p = cursor; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (MAX_EPOCH - (*p - '0')) / 10)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* The window of a metric stream: from the cursor (or an hour ago) aligned down to
- * the step, so that every round evaluates the same instants and a chart's buckets do
- * not shift, to now. The last sample is asked for again on purpose: it was computed
- * from data that may still have been arriving. When the window holds more than
- * MAX_POINTS points (a long outage of sitrep), its start is clamped: the newest
- * points matter more than the oldest. */
-static void
-prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t *start, int64_t *end)
-{
-	int64_t from;
-
-	if (step <= 0)
-		step = DEFAULT_STEP;
-	if (!parse_cursor(cursor, &from))
-		from = now - DEFAULT_BACKFILL;
-	*end = now;
-	*start = floor_to(from > now ? now : from, step);
-	if ((*end - *start) / step + 1 > MAX_POINTS)
-		*start = floor_to(*end, step) - (int64_t)(MAX_POINTS - 1) * step;
-}
-
-static void
 plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, const char *base,
 	    struct source_request **out, size_t *n)
 {
@@ -133,13 +66,13 @@ plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, co
 	int64_t start, end;
 	char *query;
 
-	prometheus_window(cursor, ctx->now, step, &start, &end);
+	source_metric_window(cursor, ctx->now, step, &start, &end);
 	query = form_escape(metric->query);
 	req = source_request_add(out, n, stream, "POST", source_url(base, "/api/v1/query_range"));
 	req->body = xasprintf("query=%s&start=%lld&end=%lld&step=%lld", query, (long long)start,
 			      (long long)end, (long long)step);
 	source_request_header(req, "Content-Type", "application/x-www-form-urlencoded");
-	add_auth(ctx, req);
+	source_request_bearer(req, ctx->secret);
 	free(query);
 	free(stream);
 }
@@ -155,7 +88,7 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 	if (!base || !*base)
 		return error(TYPE " %s: no url configured", ctx->name);
 	req = source_request_add(out, n, "alerts", "GET", source_url(base, "/api/v1/alerts"));
-	add_auth(ctx, req);
+	source_request_bearer(req, ctx->secret);
 	for (i = 0; i < ctx->n_metrics; i++) {
 		const struct config_metric *m = &ctx->metrics[i];
 
@@ -166,15 +99,6 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 }
 
 /* ---- parse ---- */
-
-static const char *
-default_service(const struct source_ctx *ctx)
-{
-	if (!ctx->config)
-		return NULL;
-	return ctx->config->service ? ctx->config->service
-				    : config_source_get(ctx->config, "service");
-}
 
 /* The error of an envelope {"status":"error","errorType":...,"error":...}. */
 static enum status_code
@@ -257,7 +181,7 @@ parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, struct source
 	inc = source_page_incident(page);
 	inc->source = source_page_strdup(page, ctx->name);
 	inc->source_id = id;
-	source_alert_describe(page, inc, labels, annotations, default_service(ctx), id);
+	source_alert_describe(page, inc, labels, annotations, source_default_service(ctx), id);
 	/* Prometheus publishes no FiredAt: the rule's activeAt is both the start of the
 	 * condition and the earliest moment it could have been detected. */
 	inc->impact_start = active_at;
@@ -379,7 +303,7 @@ parse_matrix(const struct source_ctx *ctx, const char *stream, const json_t *dat
 {
 	const char *type = json_string_value(json_object_get(data, "resultType"));
 	const json_t *result = json_object_get(data, "result");
-	const char *name = stream + strlen(METRIC_PREFIX), *dot = strchr(name, '.');
+	const char *name = stream + strlen(METRIC_PREFIX);
 	const char *series_name, *service;
 	enum status_code code = SUCCESS;
 	struct jtok_parser p;
@@ -400,9 +324,7 @@ parse_matrix(const struct source_ctx *ctx, const char *stream, const json_t *dat
 		return error(TYPE " %s: data.result is missing or not an array", stream);
 	page->observed_at = ctx->now;
 	series_name = source_page_strdup(page, name);
-	/* [metric "checkout.rpm"]: the service is the part before the first dot. */
-	service = dot ? source_page_strndup(page, name, (size_t)(dot - name))
-		      : source_page_strdup(page, default_service(ctx));
+	service = source_metric_service(page, ctx, name);
 	jtok_init(&p);
 	json_array_foreach(result, i, series)
 	{
