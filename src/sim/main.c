@@ -42,7 +42,8 @@ usage(FILE *out)
 	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
-	      "Dialects: /prometheus/api/v1/..., /alertmanager/api/v2/...; control: /_sim/...\n",
+	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/; control: "
+	      "/_sim/\n",
 	      out);
 }
 

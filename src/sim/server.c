@@ -78,6 +78,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "alertmanager", json_string("/alertmanager"));
 	json_object_set_new(d, "sentry", json_string("/sentry"));
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
+	json_object_set_new(d, "grafana", json_string("/grafana"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -104,6 +105,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/opsgenie/")) {
 		req->route = req->path + strlen("/opsgenie");
 		opsgenie_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/grafana/")) {
+		req->route = req->path + strlen("/grafana");
+		grafana_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -125,6 +129,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		sentry_fault_body(resp, status);
 	} else if (has_prefix(path, "/opsgenie/")) {
 		opsgenie_fault_body(resp, status);
+	} else if (has_prefix(path, "/grafana/")) {
+		grafana_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -146,14 +152,15 @@ header(struct MHD_Connection *conn, const char *name)
 }
 
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
- * scheme is GenieKey, everyone else's Bearer). */
+ * scheme is GenieKey, everyone else's Bearer). Grafana's health check is open to
+ * all, as load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
 	const char *name = has_prefix(url, "/opsgenie/") ? "GenieKey " : "Bearer ";
 	size_t scheme = strlen(name);
 
-	if (!sim->require_token)
+	if (!sim->require_token || streq(url, "/grafana/api/health"))
 		return -1;
 	return authorization && strncasecmp(authorization, name, scheme) == 0 &&
 	       streq(authorization + scheme, sim->require_token);
@@ -350,6 +357,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		opsgenie_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/sentry/")) {
 		sentry_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/grafana/")) {
+		grafana_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

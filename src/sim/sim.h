@@ -25,6 +25,8 @@ uint64_t fnv64_add(uint64_t h, const void *data, size_t len);
 /* A well-mixed 64-bit value for (seed, text, n): the only source of "randomness". */
 uint64_t sim_hash(uint64_t seed, const char *text, uint64_t n);
 
+/* A version 4 UUID made of sim_hash(seed, what, n) (new). */
+char *sim_uuid(uint64_t seed, const char *what, uint64_t n);
 /* floor(a / b) for b > 0, also for negative a. */
 int64_t floor_div(int64_t a, int64_t b);
 
@@ -452,5 +454,8 @@ void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_release(struct sim *sim);
+void grafana_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* Grafana's error body ({"message", "traceID"}), or a proxy's for 502-504. */
+void grafana_fault_body(struct sim_response *resp, unsigned int status);
 
 #endif

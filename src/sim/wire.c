@@ -369,3 +369,15 @@ wire_urlencode(struct buf *b, const char *s)
 		}
 	}
 }
+
+char *
+sim_uuid(uint64_t seed, const char *what, uint64_t n)
+{
+	uint64_t a = sim_hash(seed, what, n), b = sim_hash(seed, what, n + 0x5bd1e995);
+
+	/* Version 4, variant 1 bits, as github.com/google/uuid writes them. */
+	return xasprintf("%08x-%04x-4%03x-%04x-%012llx", (unsigned int)(a >> 32),
+			 (unsigned int)(a >> 16) & 0xffff, (unsigned int)a & 0xfff,
+			 (unsigned int)(0x8000 | ((b >> 48) & 0x3fff)),
+			 (unsigned long long)(b & 0xffffffffffffULL));
+}
