@@ -82,27 +82,6 @@
 
 /* ---- small helpers ---- */
 
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static int64_t
 ms_to_seconds(int64_t ms)
 {
@@ -382,7 +361,7 @@ parse_rules(const json_t *root, struct source_page *page)
 	if (!json_is_object(root)) {
 		json_decref(map);
 		return error(TYPE " rules: the response is %s, not an object of folders",
-			     type_name(root));
+			     json_type_name(root));
 	}
 	json_object_foreach((json_t *)(uintptr_t)root, folder, groups)
 	{
@@ -575,7 +554,7 @@ annotation_error(const struct annotation_state *st, const char *field, const jso
 	if (!v)
 		return error(TYPE " annotations: annotation %zu: %s is missing", st->index, field);
 	return error(TYPE " annotations: annotation %zu: %s is %s, not %s", st->index, field,
-		     type_name(v), want);
+		     json_type_name(v), want);
 }
 
 /* An integer member; absent or null gives fallback unless required. */
@@ -619,7 +598,7 @@ read_annotation(const struct annotation_state *st, const json_t *obj, struct ann
 	memset(a, 0, sizeof(*a));
 	if (!json_is_object(obj))
 		return error(TYPE " annotations: annotation %zu is %s, not an object", st->index,
-			     type_name(obj));
+			     json_type_name(obj));
 	if ((code = get_integer(st, obj, "id", true, 0, &a->id)) != SUCCESS ||
 	    (code = get_integer(st, obj, "time", true, 0, &a->time)) != SUCCESS ||
 	    (code = get_integer(st, obj, "timeEnd", false, 0, &a->time_end)) != SUCCESS ||
@@ -895,7 +874,8 @@ time_cell(const struct frame_state *fs, const json_t *v, size_t row, int64_t *se
 	if (*skip)
 		return SUCCESS;
 	if (!json_is_number(v))
-		return frame_error(fs, "row %zu: the time is %s, not a number", row, type_name(v));
+		return frame_error(fs, "row %zu: the time is %s, not a number", row,
+				   json_type_name(v));
 	/* Integers stay exact: a double holds epoch ms exactly too, but why convert. */
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 || json_integer_value(v) > MAX_EPOCH_MS)
@@ -923,13 +903,13 @@ parse_field(struct frame_state *fs, size_t f, const json_t *field, const json_t 
 	if (labels_v && !json_is_null(labels_v)) {
 		if (!json_is_object(labels_v))
 			return frame_error(fs, "field %zu: labels is %s, not an object", f,
-					   type_name(labels_v));
+					   json_type_name(labels_v));
 		if (!(labels = source_labels_canonical(fs->page, labels_v)))
 			return frame_error(fs, "field %zu: a label value is not a string", f);
 	}
 	if (!json_is_array(values))
 		return frame_error(fs, "field %zu: its values are %s, not an array", f,
-				   type_name(values));
+				   json_type_name(values));
 	if (json_array_size(values) != json_array_size(times))
 		return frame_error(fs, "field %zu has %zu values for %zu times", f,
 				   json_array_size(values), json_array_size(times));
@@ -950,7 +930,7 @@ parse_field(struct frame_state *fs, size_t f, const json_t *field, const json_t 
 			continue;
 		if (!json_is_number(v))
 			return frame_error(fs, "field %zu, row %zu: the value is %s, not a number",
-					   f, row, type_name(v));
+					   f, row, json_type_name(v));
 		s = source_page_sample(fs->page);
 		s->series = fs->series;
 		s->labels = labels;
@@ -973,7 +953,7 @@ parse_frame(struct frame_state *fs, const json_t *frame)
 	size_t f, time_field = SIZE_MAX;
 
 	if (!json_is_object(frame))
-		return frame_error(fs, "is %s, not an object", type_name(frame));
+		return frame_error(fs, "is %s, not an object", json_type_name(frame));
 	if (!json_is_object(schema) || !json_is_array(fields))
 		return frame_error(fs, "schema.fields is missing or not an array");
 	if (!data || json_is_null(data))
@@ -988,7 +968,7 @@ parse_frame(struct frame_state *fs, const json_t *frame)
 	{
 		if (!json_is_object(field))
 			return frame_error(fs, "field %zu is %s, not an object", f,
-					   type_name(field));
+					   json_type_name(field));
 		if (time_field == SIZE_MAX && streq(string_of(field, "type"), "time"))
 			time_field = f;
 	}
@@ -1048,7 +1028,7 @@ parse_frames(const struct source_ctx *ctx, const char *stream, const json_t *roo
 
 	if (!json_is_object(root))
 		return error(TYPE " %s: the response is %s, not an object", stream,
-			     type_name(root));
+			     json_type_name(root));
 	if (!json_is_object(results))
 		return error(TYPE " %s: results is missing or not an object", stream);
 	res = json_object_get(results, REF_ID);
@@ -1061,7 +1041,7 @@ parse_frames(const struct source_ctx *ctx, const char *stream, const json_t *roo
 	frames = json_object_get(res, "frames");
 	if (frames && !json_is_null(frames) && !json_is_array(frames))
 		return error(TYPE " %s: results." REF_ID ".frames is %s, not an array", stream,
-			     type_name(frames));
+			     json_type_name(frames));
 	page->observed_at = ctx->now;
 	fs.series = source_page_strdup(page, name);
 	fs.service = source_metric_service(page, ctx, name);
@@ -1138,12 +1118,12 @@ grafana_parse(const struct source_ctx *ctx, const struct source_request *req,
 		code = json_is_array(root)
 			       ? parse_alerts(ctx, root, page)
 			       : error(TYPE " alerts: the response is %s, not an array of alerts",
-				       type_name(root));
+				       json_type_name(root));
 	} else if (streq(stream, "annotations")) {
 		code = json_is_array(root)
 			       ? parse_annotations(ctx, req, root, page)
 			       : error(TYPE " annotations: the response is %s, not an array",
-				       type_name(root));
+				       json_type_name(root));
 	} else if (strncmp(stream, METRIC_PREFIX, strlen(METRIC_PREFIX)) == 0 &&
 		   stream[strlen(METRIC_PREFIX)]) {
 		code = parse_frames(ctx, stream, root, page);
