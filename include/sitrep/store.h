@@ -205,6 +205,12 @@ enum status_code store_add_sample(struct store *store, const char *source, const
 				  const char *labels, const char *service, int64_t ts,
 				  double value);
 
+/* The sha of the deployment that d follows on its service and environment (the one
+ * it replaces, else the latest one started before it) into *sha (new), or NULL:
+ * the commits d shipped are those after it. */
+enum status_code store_previous_deployment_sha(struct store *store,
+					       const struct store_deployment *d, char **sha);
+
 /* ---- pipelines ---- */
 
 struct store_stage {

@@ -18,6 +18,7 @@
 struct engine {
 	struct store *store;
 	struct http_client *http;
+	const struct config *cfg;
 	const struct config_source *src;
 	const struct source_ops *ops;
 	struct sync_options opts;
@@ -300,6 +301,8 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	} else {
 		if (page.next && !same_request(page.next, req) && !stopping(e))
 			prefetch_start(pf, e, page.next);
+		if (page.n_deployments)
+			sync_fill_commits(e->store, e->cfg, &page);
 		if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
 			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
 	}
@@ -483,7 +486,9 @@ session_begin(struct session *s, struct store *store, struct http_client *http,
 	memset(s, 0, sizeof(*s));
 	memset(report, 0, sizeof(*report));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	s->e = (struct engine){ .store = store, .http = http, .src = src, .opts = *opts };
+	s->e = (struct engine){
+		.store = store, .http = http, .cfg = cfg, .src = src, .opts = *opts
+	};
 	defaults(&s->e.opts);
 	s->ctx = (struct source_ctx){ .name = src->name,
 				      .config = src,
