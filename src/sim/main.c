@@ -175,6 +175,7 @@ sim_release(struct sim *sim)
 	reqlog_release(&sim->log);
 	am_store_release(&sim->am);
 	opsgenie_release(sim);
+	zabbix_state_release(sim);
 	world_release(&sim->world);
 	pthread_mutex_destroy(&sim->lock);
 }

@@ -34,7 +34,7 @@
 
 static const struct source_ops *const source_types[] = {
 	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops,
-	&source_opsgenie_ops,	&source_grafana_ops,
+	&source_opsgenie_ops,	&source_grafana_ops,	  &source_zabbix_ops,
 };
 
 const struct source_ops *
