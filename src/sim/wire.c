@@ -35,6 +35,21 @@ sim_hash(uint64_t seed, const char *text, uint64_t n)
 	return z ^ (z >> 31);
 }
 
+void
+wire_hex_id(uint64_t seed, const char *text, char *out, size_t digits)
+{
+	char part[17];
+
+	for (size_t i = 0; i < digits && i < 64; i += 16) {
+		size_t n = digits - i < 16 ? digits - i : 16;
+
+		snprintf(part, sizeof(part), "%016llx",
+			 (unsigned long long)sim_hash(seed, text, i / 16));
+		memcpy(out + i, part, n);
+	}
+	out[digits < 64 ? digits : 64] = '\0';
+}
+
 int64_t
 floor_div(int64_t a, int64_t b)
 {
