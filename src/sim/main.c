@@ -173,6 +173,7 @@ sim_release(struct sim *sim)
 	fault_list_release(&sim->faults);
 	reqlog_release(&sim->log);
 	am_store_release(&sim->am);
+	zabbix_state_release(sim);
 	world_release(&sim->world);
 	pthread_mutex_destroy(&sim->lock);
 }

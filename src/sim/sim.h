@@ -360,7 +360,8 @@ struct sim_request {
 	struct params params; /* query string and form body */
 	const char *body;
 	size_t body_len;
-	bool stuck_cursor; /* fault: pagination must not advance */
+	const char *content_type; /* the request's, or NULL */
+	bool stuck_cursor;	  /* fault: pagination must not advance */
 };
 
 #define SIM_MAX_HEADERS 6
@@ -418,6 +419,8 @@ void am_store_release(struct am_store *am);
 
 /* ---- the simulator ------------------------------------------------------------ */
 
+struct zx_sessions;
+
 struct sim {
 	pthread_mutex_t lock; /* guards every field up to the options */
 	struct sim_clock clock;
@@ -425,6 +428,7 @@ struct sim {
 	struct fault_list faults;
 	struct reqlog log;
 	struct am_store am;
+	struct zx_sessions *zabbix; /* Zabbix sessions (user.login), or NULL */
 	/* options, read-only once the server runs */
 	const char *require_token; /* borrowed from the command line or the world */
 	bool verbose;
@@ -446,5 +450,44 @@ void sentry_handle(struct sim *sim, const struct sim_request *req, struct sim_re
 void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
+/* Zabbix is one JSON-RPC route: its calls are logged and faulted as
+ * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
+void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+void zabbix_fault_body(struct sim_response *resp, unsigned int status);
+/* A call's method, params (new copy, password hidden) and whether its auth is
+ * good (-1: a call without auth). */
+void zabbix_peek(struct sim *sim, const char *body, size_t len, char *method, size_t size,
+		 json_t **params, int *token_ok);
+void zabbix_state_release(struct sim *sim);
+
+/* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
+
+#define ZX_HOST_BASE 10101
+
+/* The parameters a call was given, read the lenient way PHP reads them. */
+struct zx_call {
+	const char *method;
+	json_t *params; /* borrowed; an object (or an array for user.logout) */
+	json_t *id;
+	json_t *error; /* set when a parameter was unreadable: the call's answer */
+};
+
+/* Ids and integers as strings, as Zabbix writes every number (new). */
+json_t *zx_id_json(uint64_t id);
+json_t *zx_int_json(int64_t v);
+/* An integer parameter (a number or a string of digits); false when absent, or
+ * unreadable (c->error set). */
+bool zx_get_number(struct zx_call *c, const char *key, int64_t *out);
+/* An id or a list of ids (new array), NULL when absent or unreadable. */
+uint64_t *zx_get_ids(struct zx_call *c, const char *key, size_t *n);
+bool zx_ids_have(const uint64_t *ids, size_t n, uint64_t id);
+/* output: "extend", or the list of fields to keep (keep_always: NULL-ended). */
+void zx_apply_output(json_t *obj, const json_t *output, const char *const *keep_always);
+/* Host s as selectHosts asks for it (new). */
+json_t *zx_host_json(const struct world *w, size_t s, const json_t *select);
+/* The results of item.get, history.get, trend.get (new), or NULL with c->error. */
+json_t *zabbix_item_get(struct sim *sim, struct zx_call *c);
+json_t *zabbix_history_get(struct sim *sim, struct zx_call *c, bool stuck);
+json_t *zabbix_trend_get(struct sim *sim, struct zx_call *c);
 
 #endif
