@@ -263,7 +263,7 @@ colors_init(const char *theme, char ***problems, size_t *n_problems)
 	const char *no_color = getenv("NO_COLOR");
 	bool mono = (theme && streq(theme, "mono")) || (no_color && *no_color) || !has_colors();
 
-	if (theme && !streq(theme, "default") && !streq(theme, "mono"))
+	if (theme && !streq(theme, "default"))
 		load_theme(theme, problems, n_problems);
 	use_colors = !mono && start_color() == OK;
 	if (!use_colors)

@@ -356,6 +356,9 @@ screen_layout(struct screen *s, struct tui *tui)
 	s->body = newwin(tui->lines > 2 ? tui->lines - 2 : 1, tui->cols, 1, 0);
 	s->status = newwin(1, tui->cols, tui->lines - 1, 0);
 	keypad(s->body, TRUE);
+	/* A theme's own background fills the body, not only the cells with text. */
+	wbkgdset(s->body, ' ' | role_attr(COLOR_DEFAULT));
+	wbkgdset(stdscr, ' ' | role_attr(COLOR_DEFAULT));
 }
 
 static void

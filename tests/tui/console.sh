@@ -176,5 +176,21 @@ expect "checkout" "rows in the C locale"
 start 100x24 NO_COLOR=1 TERM=vt100
 expect "checkout" "rows without colors on a vt100"
 
+# --- themes: a bundled one loads without a problem; an unknown one is named
+cp "$tmp/config" "$tmp/config.plain"
+for theme in themes/*.theme; do
+	name=$(basename "$theme" .theme)
+	cp "$tmp/config.plain" "$tmp/config"
+	printf '[sitrep]\n\ttheme = %s\n' "$name" >>"$tmp/config"
+	start 120x30
+	expect "checkout" "rows with the $name theme"
+	screen | tail -1 | grep -qE "theme|color" && fail "$name reported a problem: $(screen | tail -1)"
+done
+cp "$tmp/config.plain" "$tmp/config"
+printf '[sitrep]\n\ttheme = no-such-theme\n' >>"$tmp/config"
+start 120x30
+screen | tail -1 | grep -q 'theme "no-such-theme": no such theme' ||
+	fail "an unknown theme is not named: $(screen | tail -1)"
+
 [ $failures = 0 ] || exit 1
 echo "console: ok"
