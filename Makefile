@@ -4,7 +4,7 @@
 #   make check           install missing Debian packages, build, run every test
 #   make check SAN=1     the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check VALGRIND=1   the same with every test binary and sitrep run under memcheck
-#   make demo            install, build, show sitrep on a sample world
+#   make demo            install, build, open the console on the simulated world
 #   make bench           the benchmarks in bench/ (see bench/README.md)
 #   make bench-sync      the sync throughput benchmark (bench/sync.sh)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -129,7 +129,7 @@ check: deps
 		sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory sitrep
+	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
 	sh tools/demo.sh
 
 bench: deps

@@ -70,7 +70,9 @@ fetch_forward(struct list *list, struct view *view, struct tui *tui)
 	enum status_code code;
 
 	code = list->ops->fetch(view, tui, list, anchor, false, LIST_PAGE, page, &got);
-	if (code == SUCCESS) {
+	if (code == SUCCESS && !got)
+		list->more_after = false;
+	if (code == SUCCESS && got) {
 		list->rows = xrealloc(list->rows, (list->n_rows + got) * size);
 		memcpy(row_at(list, list->n_rows), page, got * size);
 		list->n_rows += got;
@@ -100,7 +102,9 @@ fetch_backward(struct list *list, struct view *view, struct tui *tui)
 	enum status_code code;
 
 	code = list->ops->fetch(view, tui, list, anchor, true, LIST_PAGE, page, &got);
-	if (code == SUCCESS) {
+	if (code == SUCCESS && !got)
+		list->more_before = false;
+	if (code == SUCCESS && got) {
 		list->rows = xrealloc(list->rows, (list->n_rows + got) * size);
 		memmove(row_at(list, got), list->rows, list->n_rows * size);
 		memcpy(list->rows, page, got * size);

@@ -176,6 +176,19 @@ expect "checkout" "rows in the C locale"
 start 100x24 NO_COLOR=1 TERM=vt100
 expect "checkout" "rows without colors on a vt100"
 
+# --- an empty cache: every view says there is nothing yet, none crashes
+mv "$tmp/c.db" "$tmp/full.db"
+"$SITREP" --db "$tmp/c.db" import /dev/null 2>/dev/null
+sqlite3 "$tmp/c.db" "PRAGMA user_version" >/dev/null
+start 100x24
+expect "No services yet" "the overview of an empty cache"
+for v in 2 3 4 5 6 7; do
+	keys "$v"
+	has "EXIT=" && fail "view $v of an empty cache: the console left"
+done
+expect "Nothing here yet" "an empty list"
+mv "$tmp/full.db" "$tmp/c.db"
+
 # --- themes: a bundled one loads without a problem; an unknown one is named
 cp "$tmp/config" "$tmp/config.plain"
 for theme in themes/*.theme; do
