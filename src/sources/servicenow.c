@@ -699,6 +699,14 @@ step_incidents(struct parse_state *ps)
 			json_array_append(rows, (json_t *)(uintptr_t)row);
 		}
 	}
+	/* Rows, and none of them asked for: the sys_idIN condition was dropped. */
+	if (json_array_size(rows) == 0 && json_array_size(ps->rows) > 0) {
+		code = error(SN_TYPE " %s: the incidents step got none of the %zu incidents it "
+				     "asked for: the instance ignored the query; stopped",
+			     ps->stream, json_array_size(asked));
+		goto out;
+	}
+	/* None (deleted, or hidden by ACLs): the rows that named them are done. */
 	if (json_array_size(rows) == 0) {
 		code = finish(ps, &upto, more);
 		goto out;

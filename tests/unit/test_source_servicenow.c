@@ -916,6 +916,31 @@ source_servicenow__task_sla_stream(void **state)
 	h_release(&h);
 }
 
+/* An instance that drops the sys_idIN condition answers with other incidents. */
+static void
+source_servicenow__task_sla_chain_query_ignored(void **state)
+{
+	struct harness h;
+
+	(void)state;
+	h_init(&h, "pa55", false, NULL);
+	h_plan(&h, SLAS);
+	assert_int_equal(h_step_file(&h, "servicenow/task-sla-changes-sitrep.json", NULL), SUCCESS);
+	assert_true(h_next(&h));
+	assert_int_equal(
+		h_step_file(&h, "servicenow/table-get-problem-list-limit1-docs-example.json", NULL),
+		ERROR_CUSTOM_MESSAGE);
+	assert_string_equal(status_message(ERROR_CUSTOM_MESSAGE),
+			    "servicenow task_sla: the incidents step got none of the 1 incidents "
+			    "it asked for: the instance ignored the query; stopped");
+	/* none came back at all: those rows are done */
+	assert_int_equal(h_step_text(&h, 200, "{\"result\":[]}"), SUCCESS);
+	assert_string_equal(h.cursor[SLAS], "{\"updated\":\"2025-03-05 11:00:01\",\"sys_id\":"
+					    "\"6083bf626f818260f63bd06021901006\"}");
+	assert_false(h_next(&h));
+	h_release(&h);
+}
+
 static void
 source_servicenow__task_sla_rows_all_covered(void **state)
 {
@@ -1183,6 +1208,7 @@ main(void)
 		cmocka_unit_test(source_servicenow__sla_without_history),
 		cmocka_unit_test(source_servicenow__sla_step_pages),
 		cmocka_unit_test(source_servicenow__task_sla_stream),
+		cmocka_unit_test(source_servicenow__task_sla_chain_query_ignored),
 		cmocka_unit_test(source_servicenow__task_sla_rows_all_covered),
 		cmocka_unit_test(source_servicenow__empty_pages),
 		cmocka_unit_test(source_servicenow__query_ignored),
