@@ -218,7 +218,7 @@ static const char base64_digits[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* RFC 4648 base64 of len bytes (new). */
-SITREP_STATIC char *
+static char *
 base64_encode(const char *data, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)data;
