@@ -349,7 +349,6 @@ time_or_null(int64_t t, int64_t now)
 static json_t *
 metric_set_json(const struct sim *sim, const struct ticket *t, int64_t now_ms)
 {
-	const struct world *w = &sim->world;
 	int64_t now = floor_div(now_ms, 1000);
 	size_t notes = ticket_notes_at(t, now_ms);
 	json_int_t id = 364000000000LL + (json_int_t)t->number;
@@ -394,7 +393,6 @@ metric_set_json(const struct sim *sim, const struct ticket *t, int64_t now_ms)
 			    pair_json(m.requester_wait, requester_wait_business(t, now)));
 	json_object_set_new(o, "on_hold_time_in_minutes", pair_json(m.on_hold, 0));
 	json_object_set_new(o, "custom_status_updated_at", json_time(status));
-	(void)w;
 	return o;
 }
 

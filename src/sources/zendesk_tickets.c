@@ -429,7 +429,8 @@ engine_sla(struct store_incident *inc, const struct zd_clock *c, const struct st
 {
 	struct mx_pause *pauses = source_page_alloc(page, (c->n_pauses + 1) * sizeof(*pauses));
 
-	memcpy(pauses, c->pauses, c->n_pauses * sizeof(*pauses));
+	if (c->n_pauses)
+		memcpy(pauses, c->pauses, c->n_pauses * sizeof(*pauses));
 	if (c->paused_since != TIME_NONE)
 		pauses[c->n_pauses] = (struct mx_pause){ c->paused_since, TIME_NONE };
 	inc->sla_policy = s->name;
