@@ -64,7 +64,7 @@ struct source_type {
 	const char *name;
 	enum source_auth auth;
 	const char *default_url; /* NULL: url is required */
-	struct key_spec keys[5]; /* besides type, interval, timeout and service */
+	struct key_spec keys[8]; /* besides type, interval, timeout and service */
 };
 
 static const struct key_spec common_source_keys[] = {
@@ -107,7 +107,13 @@ static const struct source_type source_types[] = {
 	{ "zendesk",
 	  AUTH_EMAIL_TOKEN,
 	  NULL,
-	  { { "url", KEY_REQUIRED }, { "email", 0 }, { "token", KEY_SECRET } } },
+	  { { "url", KEY_REQUIRED },
+	    { "email", 0 },
+	    { "token", KEY_SECRET },
+	    { "auth", 0 },
+	    { "service-field", 0 },
+	    { "alert-field", 0 },
+	    { "correlate", 0 } } },
 	{ "github",
 	  AUTH_TOKEN_OPTIONAL,
 	  "https://api.github.com",
@@ -1008,7 +1014,28 @@ check_source_value(struct loader *ld, struct config_source *src, const struct co
 		if (!slash || slash == v->value || !slash[1] || strchr(slash + 1, '/'))
 			problem(ld, v->line, "source \"%s\" repo \"%.80s\" is not OWNER/NAME",
 				src->name, v->value);
+	} else if (streq(v->key, "auth")) {
+		if (!streq(v->value, "token") && !streq(v->value, "oauth"))
+			problem(ld, v->line,
+				"source \"%s\" auth \"%.40s\" is neither token (an API token, "
+				"with email) nor oauth (an OAuth access token)",
+				src->name, v->value);
+	} else if (streq(v->key, "service-field") || streq(v->key, "alert-field")) {
+		if (!*v->value || strspn(v->value, "0123456789") != strlen(v->value) ||
+		    strlen(v->value) > 18)
+			problem(ld, v->line,
+				"source \"%s\" %s \"%.40s\" is not a ticket field id (a number)",
+				src->name, v->key, v->value);
 	}
+}
+
+/* Zendesk: auth = oauth sends the token as an OAuth bearer token. */
+static bool
+is_oauth(const struct config_source *src)
+{
+	const struct config_value *v = first_value(src, "auth");
+
+	return v && streq(v->value, "oauth");
 }
 
 static void
@@ -1040,7 +1067,8 @@ check_auth(struct loader *ld, const struct config_source *src, const struct sour
 				name, type->name);
 		break;
 	case AUTH_EMAIL_TOKEN:
-		if (!email)
+		/* An OAuth access token is a bearer token: it names its user itself. */
+		if (!email && !is_oauth(src))
 			problem(ld, line, "source \"%s\" (%s) needs email", name, type->name);
 		if (!token)
 			problem(ld, line, "source \"%s\" (%s) needs token", name, type->name);
@@ -1071,6 +1099,20 @@ check_required(struct loader *ld, struct config_source *src, const struct source
 	if (type->default_url && !first_value(src, "url"))
 		add_source_value(src, "url", type->default_url, 0);
 	check_auth(ld, src, type);
+	/* A ticket field naming an alert means nothing without the source it is of; a
+	 * Zendesk correlate needs the field that holds the alert (ServiceNow has its
+	 * own, correlation_id). */
+	if (first_value(src, "alert-field") && !first_value(src, "correlate"))
+		problem(ld, src->line,
+			"source \"%s\" (%s) has alert-field but no correlate (the source whose "
+			"incidents the field names)",
+			src->name, type->name);
+	else if (first_value(src, "correlate") && !first_value(src, "alert-field") &&
+		 streq(type->name, "zendesk"))
+		problem(ld, src->line,
+			"source \"%s\" (%s) has correlate but no alert-field (the ticket field "
+			"that names the incident)",
+			src->name, type->name);
 }
 
 static bool

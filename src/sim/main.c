@@ -42,8 +42,8 @@ usage(FILE *out)
 	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
-	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/; control: "
-	      "/_sim/\n",
+	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/, /zabbix/, "
+	      "/zendesk/ (Basic EMAIL/token:T); control: /_sim/\n",
 	      out);
 }
 

@@ -885,6 +885,12 @@ void opsgenie_alert_id(const struct world *w, size_t i, char *buf, size_t size);
 void grafana_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 /* Grafana's error body ({"message", "traceID"}), or a proxy's for 502-504. */
 void grafana_fault_body(struct sim_response *resp, unsigned int status);
+void zendesk_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* Zendesk's error bodies ({"error", "description"}; plain text for 429). */
+void zendesk_fault_body(struct sim_response *resp, unsigned int status);
+/* Whether authorization is Zendesk's Basic "EMAIL/token:TOKEN" or a bearer token,
+ * with token. */
+int zendesk_token_ok(const char *authorization, const char *token);
 /* Zabbix is one JSON-RPC route: its calls are logged and faulted as
  * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
 void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);

@@ -220,6 +220,16 @@ static const struct bad_config {
 	/* zendesk's API token is email/token */
 	{ "[source \"z\"]\n\ttype = zendesk\n\turl = https://a.zendesk.com\n\ttoken = env:T\n", 1,
 	  "(zendesk) needs email" },
+#define ZD "[source \"z\"]\n\ttype = zendesk\n\turl = https://a.zendesk.com\n\ttoken = env:T\n"
+	/* an OAuth access token is sent alone; auth names one of the two schemes */
+	{ ZD "\temail = a@b.example\n\tauth = bearer\n", 6, "auth \"bearer\" is neither token" },
+	/* ticket fields are named by their numeric id */
+	{ ZD "\temail = a@b.example\n\tservice-field = Service\n", 6,
+	  "service-field \"Service\" is not a ticket field id (a number)" },
+	/* a field naming an alert needs the source that alert is of */
+	{ ZD "\temail = a@b.example\n\talert-field = 360001\n", 1,
+	  "has alert-field but no correlate" },
+	{ ZD "\temail = a@b.example\n\tcorrelate = am\n", 1, "has correlate but no alert-field" },
 	/* jenkins' API token goes with the user it belongs to */
 	{ "[source \"j\"]\n\ttype = jenkins\n\turl = https://j\n\ttoken = env:T\n", 1,
 	  "(jenkins) has a token but no user" },
@@ -548,6 +558,25 @@ config__defaults_and_lookups(void **state)
 	config_release(NULL);
 }
 
+/* An OAuth access token names its user: no email with auth = oauth. */
+static void
+config__zendesk_oauth_needs_no_email(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+
+	load_text(fx,
+		  "[source \"z\"]\n\ttype = zendesk\n\turl = https://a.zendesk.com\n"
+		  "\ttoken = env:T\n\tauth = oauth\n\tservice-field = 360012345672\n"
+		  "\talert-field = 360012345671\n\tcorrelate = am\n",
+		  0600, &cfg);
+	if (cfg.n_problems)
+		print_problems(&cfg);
+	assert_int_equal(cfg.n_problems, 0);
+	assert_string_equal(config_source_get(&cfg.sources[0], "alert-field"), "360012345671");
+	config_release(&cfg);
+}
+
 static void
 config__missing_file(void **state)
 {
@@ -819,6 +848,7 @@ main(void)
 		T(config__repeatable_keys_keep_every_value_in_order),
 		T(config__stage_rules_name_the_kind_of_a_stage),
 		T(config__defaults_and_lookups),
+		T(config__zendesk_oauth_needs_no_email),
 		T(config__missing_file),
 		T(config__default_path_lookup_order),
 		T(config__literal_secret_refused_when_others_can_read),
