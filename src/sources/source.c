@@ -637,8 +637,10 @@ source_stage_kind(const struct source_ctx *ctx, const char *name)
 		const char *kind;
 		const char *patterns[12];
 	} usual[] = {
-		{ "deploy", { "*deploy*", "*rollout*", "*promote*", "*canary*" } },
-		{ "release", { "*release*", "*tag*" } },
+		{ "deploy",
+		  { "*deploy*", "*rollout*", "*promote*", "*canary*", "staging", "production",
+		    "prod" } },
+		{ "release", { "*release*", "tag", "tag *", "* tag", "*tagging*" } },
 		{ "publish", { "*publish*", "*push*", "*upload*", "*alpha*", "*artifact*" } },
 		{ "integration",
 		  { "*integration*", "*e2e*", "*end-to-end*", "*ui*test*", "*behav*",

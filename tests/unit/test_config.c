@@ -485,6 +485,8 @@ config__stage_rules_name_the_kind_of_a_stage(void **state)
 		{ "deploy-production", "deploy" },
 		{ "Canary 25%", "deploy" },
 		{ "checkout", NULL },
+		{ "Staging", "deploy" },
+		{ "tag v1.2.0", "release" },
 		{ "", NULL },
 	};
 	struct fixture *fx = *state;
