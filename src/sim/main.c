@@ -39,11 +39,13 @@ usage(FILE *out)
 	      ")\n"
 	      "  --speed X          simulated seconds per real second (default 1; 0 = frozen)\n"
 	      "  --scenario FILE    scenario JSON (default: the built-in week)\n"
-	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
+	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent "
+	      "(Jenkins:\n"
+	      "                     Basic auth with T as the API token)\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
-	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/; control: "
-	      "/_sim/\n",
+	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/, /zabbix/,\n"
+	      "/jenkins/; control: /_sim/\n",
 	      out);
 }
 

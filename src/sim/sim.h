@@ -883,6 +883,12 @@ void opsgenie_release(struct sim *sim);
 void grafana_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 /* Grafana's error body ({"message", "traceID"}), or a proxy's for 502-504. */
 void grafana_fault_body(struct sim_response *resp, unsigned int status);
+/* Jenkins: multibranch Pipeline projects, Basic auth with an API token. */
+void jenkins_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* Jetty's HTML error page; 401 and 403 as Jenkins words them. */
+void jenkins_fault_body(struct sim_response *resp, unsigned int status);
+/* Whether "Basic base64(user:token)" carries token as the password. */
+bool jenkins_token_ok(const char *authorization, const char *token);
 /* Zabbix is one JSON-RPC route: its calls are logged and faulted as
  * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
 void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);

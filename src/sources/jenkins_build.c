@@ -31,7 +31,9 @@
  * and its promotion, are one deployment, the last stage's). An environment is a
  * word of the name: production/prod/prd, staging/stg, preprod, uat, qa,
  * dev/development, sandbox; "stage" is not one (every Jenkins step is in a stage).
- * A deployment is running, success, or failed (also when aborted: it may have
+ * A deploy stage gated by an input step starts when its pause ends (wfapi's
+ * pauseDurationMillis), the approval, not when the stage was entered. A
+ * deployment is running, success, or failed (also when aborted: it may have
  * changed the environment half-way); a deploy stage that was not executed or waits
  * for its approval deployed nothing yet. Version: a VERSION/APP_VERSION/IMAGE_TAG/
  * TAG/RELEASE parameter, else a displayName other than "#N". kind rollback or
@@ -620,10 +622,10 @@ build_stage(const struct source_ctx *ctx, struct source_page *page, struct store
 
 static enum status_code
 read_stage(const struct source_ctx *ctx, const char *stream, const struct jk_build *b, size_t i,
-	   const json_t *obj, struct source_page *page, struct store_stage *st)
+	   const json_t *obj, struct source_page *page, struct store_stage *st, int64_t *work)
 {
 	const char *name, *status, *id;
-	int64_t start, duration;
+	int64_t start, duration, pause;
 	char field[48];
 	enum status_code code;
 
@@ -644,6 +646,7 @@ read_stage(const struct source_ctx *ctx, const char *stream, const struct jk_bui
 		return field_error(stream, b, field, "is not a wfapi status", status);
 	if ((code = get_ms(stream, b, obj, "startTimeMillis", false, &start)) ||
 	    (code = get_ms(stream, b, obj, "durationMillis", false, &duration)) ||
+	    (code = get_ms(stream, b, obj, "pauseDurationMillis", false, &pause)) ||
 	    (code = get_string(stream, b, obj, "id", "stages[].id", &id)))
 		return code;
 	st->name = source_page_strdup(page, name);
@@ -654,6 +657,9 @@ read_stage(const struct source_ctx *ctx, const char *stream, const struct jk_bui
 		st->started_at = ms_to_sec(start);
 	if (start > 0 && ended(st->status) && start <= MAX_MS - duration)
 		st->finished_at = ms_to_sec(start + duration);
+	/* An input step pauses the stage it is in: its work began when the pause
+	 * ended (the approval), which is when a deployment starts. */
+	*work = start > 0 ? ms_to_sec(start + (pause <= duration ? pause : duration)) : TIME_NONE;
 	/* The flow node's page, beside its log. */
 	if (id && *id && b->url)
 		st->url = page_printf(page, "%s%sexecution/node/%s/", b->url,
@@ -665,7 +671,8 @@ read_stage(const struct source_ctx *ctx, const char *stream, const struct jk_bui
  * without stage blocks, or one not started yet) is shown as the build. */
 static enum status_code
 run_stages(const struct source_ctx *ctx, const char *stream, const struct jk_build *b,
-	   const json_t *run, const char *job, struct source_page *page, struct store_pipeline *p)
+	   const json_t *run, const char *job, struct source_page *page, struct store_pipeline *p,
+	   int64_t **work)
 {
 	const json_t *stages = json_object_get(run, "stages"), *obj;
 	struct store_stage *st;
@@ -679,9 +686,11 @@ run_stages(const struct source_ctx *ctx, const char *stream, const struct jk_bui
 		return SUCCESS;
 	}
 	st = source_page_stages(page, json_array_size(stages));
+	*work = source_page_alloc(page, json_array_size(stages) * sizeof(**work));
 	json_array_foreach(stages, i, obj)
 	{
-		if ((code = read_stage(ctx, stream, b, i, obj, page, &st[i])) != SUCCESS)
+		if ((code = read_stage(ctx, stream, b, i, obj, page, &st[i], &(*work)[i])) !=
+		    SUCCESS)
 			return code;
 	}
 	p->stages = st;
@@ -803,9 +812,11 @@ parameter_environment(const char *value)
 	return env ? env : value;
 }
 
+/* work: when each stage's work began (NULL: at its start). */
 static void
 add_deployments(const struct source_ctx *ctx, struct source_page *page,
-		const struct store_pipeline *p, const struct jk_build *b, const char *job)
+		const struct store_pipeline *p, const struct jk_build *b, const char *job,
+		const int64_t *work)
 {
 	const char *env, *status;
 
@@ -823,7 +834,7 @@ add_deployments(const struct source_ctx *ctx, struct source_page *page,
 		    !(status = deploy_status(st->status)))
 			continue;
 		add_deployment(page, p, b, job, page_printf(page, "%s@%s", p->source_id, env), env,
-			       status, st->started_at, st->finished_at, st->name);
+			       status, work ? work[i] : st->started_at, st->finished_at, st->name);
 	}
 }
 
@@ -835,6 +846,7 @@ jk_add_build(const struct source_ctx *ctx, const char *stream, const char *job,
 {
 	const char *run_status = NULL, *repo;
 	struct store_pipeline *p;
+	int64_t *work = NULL;
 	enum status_code code;
 
 	if (run && !json_is_object(run))
@@ -868,8 +880,8 @@ jk_add_build(const struct source_ctx *ctx, const char *stream, const char *job,
 	p->updated_at = p->finished_at != TIME_NONE ? p->finished_at : p->started_at;
 	if (!run)
 		build_stage(ctx, page, p, job);
-	else if ((code = run_stages(ctx, stream, b, run, job, page, p)) != SUCCESS)
+	else if ((code = run_stages(ctx, stream, b, run, job, page, p, &work)) != SUCCESS)
 		return code;
-	add_deployments(ctx, page, p, b, job);
+	add_deployments(ctx, page, p, b, job, work);
 	return SUCCESS;
 }

@@ -1054,8 +1054,8 @@ source_jenkins__deploy_job_environment_kind_and_status(void **state)
 }
 
 /* A pipeline's deploy stages: one deployment per environment (a canary and its
- * promotion are one, begun with the canary); a stage not executed, or without an
- * environment, deployed nothing. */
+ * promotion are one, begun with the canary), from the end of its input step's
+ * pause; a stage not executed, or without an environment, deployed nothing. */
 static void
 source_jenkins__deploy_stages_are_deployments_per_environment(void **state)
 {
@@ -1065,7 +1065,7 @@ source_jenkins__deploy_stages_are_deployments_per_environment(void **state)
 		"{'id':'6','name':'Build','status':'SUCCESS','startTimeMillis':1740990001000,"
 		"'durationMillis':60000},"
 		"{'id':'20','name':'Deploy to staging','status':'SUCCESS','startTimeMillis':"
-		"1740990061000,'durationMillis':30000},"
+		"1740990061000,'durationMillis':30000,'pauseDurationMillis':20500},"
 		"{'id':'30','name':'Canary production','status':'SUCCESS','startTimeMillis':"
 		"1740990100000,'durationMillis':600000},"
 		"{'id':'40','name':'Deploy to production','status':'IN_PROGRESS',"
@@ -1094,7 +1094,9 @@ source_jenkins__deploy_stages_are_deployments_per_environment(void **state)
 	d = &page.deployments[0];
 	assert_string_equal(d->source_id, "checkout/main#5@staging");
 	assert_string_equal(d->status, "success");
-	assert_int_equal(d->started_at, 1740990061);
+	/* Held 20.5 s by an input step: the deployment began at the approval. */
+	assert_int_equal(page.pipelines[0].stages[1].started_at, 1740990061);
+	assert_int_equal(d->started_at, 1740990081);
 	assert_int_equal(d->finished_at, 1740990091);
 	assert_string_equal(d->version, "2.4.1");
 	assert_string_equal(d->sha, DEPLOY_SHA);
