@@ -39,13 +39,12 @@ usage(FILE *out)
 	      ")\n"
 	      "  --speed X          simulated seconds per real second (default 1; 0 = frozen)\n"
 	      "  --scenario FILE    scenario JSON (default: the built-in week)\n"
-	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent "
-	      "(Jenkins:\n"
-	      "                     Basic auth with T as the API token)\n"
+	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
+	      "                     (Jenkins, ServiceNow: Basic auth with T as the password)\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
 	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/, /zabbix/,\n"
-	      "/jenkins/; control: /_sim/\n",
+	      "/servicenow/, /jenkins/; control: /_sim/\n",
 	      out);
 }
 

@@ -81,6 +81,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "grafana", json_string("/grafana"));
 	json_object_set_new(d, "zabbix", json_string("/zabbix/api_jsonrpc.php"));
 	json_object_set_new(d, "jenkins", json_string("/jenkins"));
+	json_object_set_new(d, "servicenow", json_string("/servicenow"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -116,6 +117,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/jenkins/")) {
 		req->route = req->path + strlen("/jenkins");
 		jenkins_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/servicenow/")) {
+		req->route = req->path + strlen("/servicenow");
+		servicenow_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -143,6 +147,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		zabbix_fault_body(resp, status);
 	} else if (has_prefix(path, "/jenkins/")) {
 		jenkins_fault_body(resp, status);
+	} else if (has_prefix(path, "/servicenow/")) {
+		servicenow_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -164,9 +170,10 @@ header(struct MHD_Connection *conn, const char *name)
 }
 
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
- * scheme is GenieKey, Jenkins' Basic with the token as the password, everyone
- * else's Bearer; Zabbix's auth is in the body, see zabbix_peek). Grafana's health
- * check is open to all, as load balancers call it. */
+ * scheme is GenieKey, ServiceNow's Basic with the token as password or Bearer,
+ * Jenkins' Basic with the token as the password, everyone else's Bearer; Zabbix's
+ * auth is in the body, see zabbix_peek). Grafana's health check is open to all, as
+ * load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
@@ -177,6 +184,8 @@ check_token(const struct sim *sim, const char *url, const char *authorization)
 		return -1;
 	if (has_prefix(url, "/jenkins/"))
 		return jenkins_token_ok(authorization, sim->require_token);
+	if (has_prefix(url, "/servicenow/"))
+		return servicenow_auth_ok(authorization, sim->require_token);
 	return authorization && strncasecmp(authorization, name, scheme) == 0 &&
 	       streq(authorization + scheme, sim->require_token);
 }
@@ -315,7 +324,10 @@ fault_response(const struct sim_request *req, const struct fault_hit *hit,
 		fault_status_body(req->path, hit->status, resp);
 		return true;
 	case FAULT_RATE_LIMIT:
-		response_text(resp, hit->status, "Too Many Requests\n");
+		if (has_prefix(req->path, "/servicenow/"))
+			servicenow_fault_body(resp, hit->status); /* its JSON and X-RateLimit-* */
+		else
+			response_text(resp, hit->status, "Too Many Requests\n");
 		snprintf(text, sizeof(text), "%u", hit->retry_after);
 		response_header(resp, "Retry-After", text);
 		response_header(resp, "X-RateLimit-Remaining", "0");
@@ -387,6 +399,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 	} else if (!control && token_ok == 0 && has_prefix(url, "/jenkins/")) {
 		/* Anonymous may not read; a wrong token is refused. */
 		jenkins_fault_body(&resp, auth ? 401 : 403);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/servicenow/")) {
+		servicenow_fault_body(&resp, 401);
 	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");
