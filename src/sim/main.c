@@ -40,10 +40,11 @@ usage(FILE *out)
 	      "  --speed X          simulated seconds per real second (default 1; 0 = frozen)\n"
 	      "  --scenario FILE    scenario JSON (default: the built-in week)\n"
 	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
+	      "                     (Jenkins, ServiceNow: Basic auth with T as the password)\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
-	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/, /zabbix/, "
-	      "/zendesk/ (Basic EMAIL/token:T); control: /_sim/\n",
+	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/, /zabbix/,\n"
+	      "/servicenow/, /jenkins/, /zendesk/ (Basic EMAIL/token:T); control: /_sim/\n",
 	      out);
 }
 

@@ -80,6 +80,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
 	json_object_set_new(d, "grafana", json_string("/grafana"));
 	json_object_set_new(d, "zabbix", json_string("/zabbix/api_jsonrpc.php"));
+	json_object_set_new(d, "jenkins", json_string("/jenkins"));
 	json_object_set_new(d, "servicenow", json_string("/servicenow"));
 	json_object_set_new(d, "zendesk", json_string("/zendesk"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
@@ -114,6 +115,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/zabbix/")) {
 		req->route = req->path + strlen("/zabbix");
 		zabbix_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/jenkins/")) {
+		req->route = req->path + strlen("/jenkins");
+		jenkins_handle(sim, req, resp);
 	} else if (has_prefix(req->path, "/servicenow/")) {
 		req->route = req->path + strlen("/servicenow");
 		servicenow_handle(sim, req, resp);
@@ -145,6 +149,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		grafana_fault_body(resp, status);
 	} else if (has_prefix(path, "/zabbix/")) {
 		zabbix_fault_body(resp, status);
+	} else if (has_prefix(path, "/jenkins/")) {
+		jenkins_fault_body(resp, status);
 	} else if (has_prefix(path, "/servicenow/")) {
 		servicenow_fault_body(resp, status);
 	} else if (has_prefix(path, "/zendesk/")) {
@@ -171,9 +177,9 @@ header(struct MHD_Connection *conn, const char *name)
 
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
  * scheme is GenieKey, ServiceNow's Basic with the token as password or Bearer,
- * Zendesk's Basic EMAIL/token:TOKEN or Bearer, everyone else's Bearer; Zabbix's auth
- * is in the body, see zabbix_peek). Grafana's health check is open to all, as load
- * balancers call it. */
+ * Zendesk's Basic EMAIL/token:TOKEN or Bearer, Jenkins' Basic with the token as the
+ * password, everyone else's Bearer; Zabbix's auth is in the body, see zabbix_peek).
+ * Grafana's health check is open to all, as load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
@@ -182,6 +188,8 @@ check_token(const struct sim *sim, const char *url, const char *authorization)
 
 	if (!sim->require_token || streq(url, "/grafana/api/health"))
 		return -1;
+	if (has_prefix(url, "/jenkins/"))
+		return jenkins_token_ok(authorization, sim->require_token);
 	if (has_prefix(url, "/servicenow/"))
 		return servicenow_auth_ok(authorization, sim->require_token);
 	if (has_prefix(url, "/zendesk/"))
@@ -396,6 +404,9 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		sentry_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/grafana/")) {
 		grafana_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/jenkins/")) {
+		/* Anonymous may not read; a wrong token is refused. */
+		jenkins_fault_body(&resp, auth ? 401 : 403);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/servicenow/")) {
 		servicenow_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/zendesk/")) {

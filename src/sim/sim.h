@@ -891,6 +891,12 @@ void zendesk_fault_body(struct sim_response *resp, unsigned int status);
 /* Whether authorization is Zendesk's Basic "EMAIL/token:TOKEN" or a bearer token,
  * with token. */
 int zendesk_token_ok(const char *authorization, const char *token);
+/* Jenkins: multibranch Pipeline projects, Basic auth with an API token. */
+void jenkins_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* Jetty's HTML error page; 401 and 403 as Jenkins words them. */
+void jenkins_fault_body(struct sim_response *resp, unsigned int status);
+/* Whether "Basic base64(user:token)" carries token as the password. */
+bool jenkins_token_ok(const char *authorization, const char *token);
 /* Zabbix is one JSON-RPC route: its calls are logged and faulted as
  * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
 void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
