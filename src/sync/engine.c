@@ -469,7 +469,9 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 		snprintf(report->error, sizeof(report->error), "%s",
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		report->failed = true;
-		return SUCCESS;
+		/* A query the source cannot plan is a config problem: status shows it. */
+		return store_sync_round_end(e->store, e->src->name, "config", ctx->now,
+					    report->error, 0, 0);
 	}
 	for (size_t i = 0; code == SUCCESS && i < n && !stopping(e); i++) {
 		struct stream_result out = { 0 };
@@ -486,6 +488,15 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 			code = store_sync_round_end(e->store, e->src->name, reqs[i].stream,
 						    ctx->now, out.error[0] ? out.error : NULL,
 						    out.records, out.pages);
+	}
+	if (code == SUCCESS && !stopping(e)) {
+		const char **planned = xcalloc(n + 1, sizeof(*planned));
+
+		for (size_t i = 0; i < n; i++)
+			planned[i] = reqs[i].stream;
+		planned[n] = ctx->session ? "login" : "";
+		code = store_sync_forget_failures(e->store, e->src->name, planned, n + 1);
+		free(planned);
 	}
 	source_requests_free(reqs, n);
 	return code;
