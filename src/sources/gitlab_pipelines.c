@@ -304,18 +304,21 @@ read_pipeline(const struct gl_where *w, const json_t *p, json_int_t want_id, jso
 	return SUCCESS;
 }
 
-/* A 404 of a pipeline or its jobs: the pipeline was deleted since the list showed
- * it, unless GitLab says the project is not found. */
+/* GitLab's 404 of a pipeline or its jobs ({"message": "404 Not found"}): the
+ * pipeline was deleted since the list showed it. Not when GitLab says the project is
+ * not found, nor a proxy's page: those are errors. */
 static bool
 pipeline_gone(const struct http_response *resp)
 {
+	const char *msg;
 	json_t *root;
 	bool gone;
 
-	if (resp->status != 404)
+	if (resp->status != 404 || !resp->body)
 		return false;
-	root = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
-	gone = !streq(json_string_value(json_object_get(root, "message")), "404 Project Not Found");
+	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	msg = json_string_value(json_object_get(root, "message"));
+	gone = msg && !streq(msg, "404 Project Not Found");
 	json_decref(root);
 	return gone;
 }

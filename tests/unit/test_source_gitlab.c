@@ -926,6 +926,8 @@ source_gitlab__bad_responses_name_the_problem(void **state)
 		{ "404 project on a pipeline", NULL, DETAIL(7), 404,
 		  "{\"message\":\"404 Project Not Found\"}", NULL, NULL,
 		  "HTTP 404: 404 Project Not Found" },
+		{ "a proxy's 404 on a pipeline", NULL, DETAIL(7), 404, "<html>Not Found</html>",
+		  NULL, NULL, "HTTP 404: <html>Not Found</html>" },
 		{ "400 with GitLab's error member", DEPLOYMENTS_STREAM, DEPLOYMENTS_FIRST, 400,
 		  "{\"error\":\"order_by does not have a valid value\"}", NULL, NULL,
 		  "gitlab deployments:acme/checkout: HTTP 400: order_by does not have a valid "
