@@ -83,6 +83,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "jenkins", json_string("/jenkins"));
 	json_object_set_new(d, "servicenow", json_string("/servicenow"));
 	json_object_set_new(d, "zendesk", json_string("/zendesk"));
+	json_object_set_new(d, "gitlab", json_string("/gitlab"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -124,6 +125,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/zendesk/")) {
 		req->route = req->path + strlen("/zendesk");
 		zendesk_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/gitlab/")) {
+		req->route = req->path + strlen("/gitlab");
+		gitlab_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -155,6 +159,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		servicenow_fault_body(resp, status);
 	} else if (has_prefix(path, "/zendesk/")) {
 		zendesk_fault_body(resp, status);
+	} else if (has_prefix(path, "/gitlab/")) {
+		gitlab_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -178,12 +184,17 @@ header(struct MHD_Connection *conn, const char *name)
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
  * scheme is GenieKey, ServiceNow's Basic with the token as password or Bearer,
  * Zendesk's Basic EMAIL/token:TOKEN or Bearer, Jenkins' Basic with the token as the
- * password, everyone else's Bearer; Zabbix's auth is in the body, see zabbix_peek).
- * Grafana's health check is open to all, as load balancers call it. */
+ * password, everyone else's Bearer, and GitLab also takes a PRIVATE-TOKEN header,
+ * seen here as "PRIVATE-TOKEN <token>"; Zabbix's auth is in the body, see
+ * zabbix_peek). Grafana's health check is open to all, as load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
-	const char *name = has_prefix(url, "/opsgenie/") ? "GenieKey " : "Bearer ";
+	const char *name = has_prefix(url, "/opsgenie/") ? "GenieKey "
+			   : has_prefix(url, "/gitlab/") && authorization &&
+					   has_prefix(authorization, "PRIVATE-TOKEN ")
+				   ? "PRIVATE-TOKEN "
+				   : "Bearer ";
 	size_t scheme = strlen(name);
 
 	if (!sim->require_token || streq(url, "/grafana/api/health"))
@@ -357,13 +368,19 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 	const char *ctype = header(conn, "Content-Type");
 	const char *inm = header(conn, "If-None-Match");
 	const char *auth = header(conn, "Authorization");
+	const char *private_token = header(conn, "PRIVATE-TOKEN");
 	bool control = has_prefix(url, "/_sim/");
 	bool zabbix = has_prefix(url, "/zabbix/");
 	struct fault_hit hit = { .hit = false };
-	int token_ok = zabbix ? -1 : check_token(sim, url, auth);
+	char *gitlab_auth = NULL;
+	int token_ok;
 	json_t *args = NULL;
 	char rpc[64], *key = NULL;
 	enum MHD_Result ret;
+
+	if (has_prefix(url, "/gitlab/") && !auth && private_token)
+		auth = gitlab_auth = xasprintf("PRIVATE-TOKEN %s", private_token);
+	token_ok = zabbix ? -1 : check_token(sim, url, auth);
 
 	buf_init(&resp.text, 0);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_param, &req.params);
@@ -411,6 +428,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		servicenow_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/zendesk/")) {
 		zendesk_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/gitlab/")) {
+		gitlab_fault_body(&resp, 401);
 	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");
@@ -425,6 +444,9 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 			hit.hit ? " (fault)" : "");
 	ret = queue(conn, &resp, &hit, inm);
 out:
+	if (gitlab_auth)
+		memset(gitlab_auth, 0, strlen(gitlab_auth));
+	free(gitlab_auth);
 	params_release(&req.params);
 	response_release(&resp);
 	return ret;

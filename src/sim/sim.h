@@ -792,7 +792,7 @@ struct sim_request {
 	bool stuck_cursor;	  /* fault: pagination must not advance */
 };
 
-#define SIM_MAX_HEADERS 6
+#define SIM_MAX_HEADERS 16
 
 struct sim_response {
 	unsigned int status;
@@ -899,6 +899,9 @@ void jenkins_fault_body(struct sim_response *resp, unsigned int status);
 bool jenkins_token_ok(const char *authorization, const char *token);
 /* Zabbix is one JSON-RPC route: its calls are logged and faulted as
  * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
+/* GitLab takes its token as PRIVATE-TOKEN or Authorization: Bearer (server.c). */
+void gitlab_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+void gitlab_fault_body(struct sim_response *resp, unsigned int status);
 void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void zabbix_fault_body(struct sim_response *resp, unsigned int status);
 /* A call's method, params (new copy, password hidden) and whether its auth is

@@ -94,7 +94,8 @@ static void
 fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
       bool first_page, struct http_response *resp)
 {
-	static const char *const secret_headers[] = { "Authorization", "X-Api-Key" };
+	static const char *const secret_headers[] = { "Authorization", "X-Api-Key",
+						      "PRIVATE-TOKEN" };
 	struct http_request hr = {
 		.method = req->method,
 		.url = req->url,
@@ -127,10 +128,10 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 	}
 }
 
-/* Writes one page and the stream's cursor in one transaction. */
+/* Writes one page and the stream's cursor in one transaction. The stream's stored
+ * validators (ETag, Last-Modified) are cleared: see run_stream. */
 static enum status_code
-commit_page(struct engine *e, const struct source_request *req, const struct source_page *page,
-	    const struct http_response *resp)
+commit_page(struct engine *e, const struct source_request *req, const struct source_page *page)
 {
 	const char *name = e->src->name;
 	const char **seen = NULL;
@@ -166,9 +167,7 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 		free(seen);
 	}
 	if (code == SUCCESS)
-		code = store_sync_cursor_set(e->store, name, req->stream, page->cursor,
-					     http_header_get(resp, "ETag"),
-					     http_header_get(resp, "Last-Modified"));
+		code = store_sync_cursor_set(e->store, name, req->stream, page->cursor, NULL, NULL);
 	if (code == SUCCESS)
 		code = store_commit(e->store);
 	if (code != SUCCESS)
@@ -179,6 +178,9 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 struct stream_result {
 	int64_t records, pages;
 	char error[512];
+	/* The first page's validators, stored once the stream is read to its end. */
+	bool validated;
+	char *etag, *last_modified;
 };
 
 /* The page after req, unless it repeats req: an upstream whose cursor never moves
@@ -303,8 +305,16 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 			prefetch_start(pf, e, page.next);
 		if (page.n_deployments)
 			sync_fill_commits(e->store, e->cfg, &page);
-		if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
+		if ((*code = commit_page(e, req, &page)) != SUCCESS)
 			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
+	}
+	if (first && !out->error[0]) {
+		const char *etag = http_header_get(&resp, "ETag");
+		const char *lm = http_header_get(&resp, "Last-Modified");
+
+		out->validated = true;
+		out->etag = etag ? xstrdup(etag) : NULL;
+		out->last_modified = lm ? xstrdup(lm) : NULL;
 	}
 	if (!out->error[0]) {
 		remember_cursor(e, req->stream, page.cursor);
@@ -320,7 +330,15 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	return *next != NULL;
 }
 
-/* Fetches and commits the pages of one stream, from first. */
+/* Fetches and commits the pages of one stream, from first.
+ *
+ * The first page goes out with the validators of the last round's first page, and
+ * a 304 ends the stream: nothing changed since. That holds only if that round read
+ * the stream to its end, so the validators are cleared with the first commit and
+ * stored again only then. A round cut short (an error, a stop, the page limit)
+ * leaves none, and the next one reads its first page whole: a source resuming from
+ * its cursor (GitLab's pipelines, whose first page may show nothing new while
+ * pipelines listed earlier still wait for their jobs) is not told "unchanged". */
 static enum status_code
 run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_request *first,
 	   struct stream_result *out)
@@ -349,6 +367,12 @@ run_stream(struct engine *e, const struct source_ctx *ctx, const struct source_r
 		source_request_release(owned);
 		free(owned);
 	}
+	if (code == SUCCESS && !more && !out->error[0] && out->validated)
+		code = store_sync_cursor_set(e->store, e->src->name, first->stream, NULL, out->etag,
+					     out->last_modified);
+	free(out->etag);
+	free(out->last_modified);
+	out->etag = out->last_modified = NULL;
 	return code;
 }
 
