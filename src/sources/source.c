@@ -26,10 +26,8 @@
 /* ---- the source types ---- */
 
 static const struct source_ops *const source_types[] = {
-	&source_prometheus_ops,
-	&source_alertmanager_ops,
-	&source_sentry_ops,
-	&source_opsgenie_ops,
+	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops,
+	&source_opsgenie_ops,	&source_argocd_ops,
 };
 
 const struct source_ops *
