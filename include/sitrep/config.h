@@ -20,6 +20,7 @@ struct config_service {
 	double slo;		/* fraction, e.g. 0.999; 0: not set */
 	int64_t ack_target;	/* seconds; 0: not set */
 	int64_t resolve_target; /* seconds; 0: not set */
+	char *repo;		/* a local clone of its repository, or NULL */
 };
 
 /* One key = value of a section, in file order; repeatable keys appear repeatedly. */

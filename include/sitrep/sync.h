@@ -45,6 +45,13 @@ enum status_code sync_probe(struct store *store, struct http_client *http, const
 			    const struct config_source *src, const struct sync_options *opts,
 			    struct sync_report *report);
 
+struct source_page;
+
+/* Completes the page's deployments from their services' local clones ([service]
+ * repo): the commits each shipped, with their times, when the upstream did not
+ * give them (src/sync/commits.c). */
+void sync_fill_commits(struct store *store, const struct config *cfg, struct source_page *page);
+
 enum sync_health {
 	SYNC_OK,
 	SYNC_STALE,   /* no success for three intervals */

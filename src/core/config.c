@@ -556,6 +556,17 @@ get_service(struct config *cfg, const char *name)
 	return svc;
 }
 
+/* "~/src/x" is $HOME/src/x, as a shell would read it. New. */
+static char *
+expand_home(const char *path)
+{
+	const char *home = getenv("HOME");
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home && *home)
+		return xasprintf("%s%s", home, path + 1);
+	return xstrdup(path);
+}
+
 static void
 load_service(struct loader *ld, const struct entry *e)
 {
@@ -563,16 +574,18 @@ load_service(struct loader *ld, const struct entry *e)
 	long tier;
 
 	if (!streq(e->key, "tier") && !streq(e->key, "slo") && !streq(e->key, "ack-target") &&
-	    !streq(e->key, "resolve-target")) {
+	    !streq(e->key, "resolve-target") && !streq(e->key, "repo")) {
 		entry_problem(ld, e,
 			      "has no key \"%s\" (keys: tier, slo, ack-target, "
-			      "resolve-target)",
+			      "resolve-target, repo)",
 			      e->key);
 		return;
 	}
 	if (is_repeat(ld, e) || needs_value(ld, e))
 		return;
-	if (streq(e->key, "tier")) {
+	if (streq(e->key, "repo")) {
+		svc->repo = expand_home(e->value);
+	} else if (streq(e->key, "tier")) {
 		if (parse_whole(e->value, 1, 100, &tier))
 			svc->tier = (int)tier;
 		else
@@ -1285,8 +1298,10 @@ config_release(struct config *cfg)
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->n_services; i++)
+	for (i = 0; i < cfg->n_services; i++) {
 		free(cfg->services[i].name);
+		free(cfg->services[i].repo);
+	}
 	for (i = 0; i < cfg->n_sources; i++) {
 		struct config_source *src = &cfg->sources[i];
 

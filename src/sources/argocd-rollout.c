@@ -27,6 +27,7 @@
 
 #include <math.h>
 
+#include "sitrep/json.h"
 #include "sitrep/timestamp.h"
 
 #include "argocd.h"
@@ -125,27 +126,6 @@ argocd_go_duration(const char *text, int64_t *seconds)
 
 /* ---- fields (shared with argocd.c) ---- */
 
-const char *
-argocd_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static const char *
 type_want(json_type type)
 {
@@ -189,11 +169,11 @@ argocd_member(const char *what, const json_t *obj, const char *prefix, const cha
 			break;
 		if (!json_is_object(obj))
 			return error("%s: %s%.*s is %s, not an object", what, prefix,
-				     (int)(dot - path), path, argocd_type_name(obj));
+				     (int)(dot - path), path, json_type_name(obj));
 		p = dot + 1;
 	}
 	if (!has_type(obj, type))
-		return error("%s: %s%s is %s, not %s", what, prefix, path, argocd_type_name(obj),
+		return error("%s: %s%s is %s, not %s", what, prefix, path, json_type_name(obj),
 			     type_want(type));
 	*out = obj;
 	return SUCCESS;
@@ -233,7 +213,7 @@ pause_seconds(const char *what, const json_t *step, const char *prefix, int64_t 
 	}
 	if (!json_is_string(d))
 		return error("%s: %spause.duration is %s, not an integer or a string", what, prefix,
-			     argocd_type_name(d));
+			     json_type_name(d));
 	if (!argocd_go_duration(json_string_value(d), seconds)) {
 		char *text = source_error_text(json_string_value(d), json_string_length(d));
 		enum status_code code =
@@ -278,7 +258,7 @@ read_canary(const char *what, const json_t *rollout, struct canary *c)
 		snprintf(field, sizeof(field), "spec.strategy.canary.steps[%zu]", i);
 		if (!json_is_object(step))
 			return error("%s: %s is %s, not an object", what, field,
-				     argocd_type_name(step));
+				     json_type_name(step));
 		snprintf(field, sizeof(field), "spec.strategy.canary.steps[%zu].", i);
 		if ((code = argocd_member(what, step, field, "setWeight", JSON_INTEGER, &w)) !=
 		    SUCCESS)
@@ -357,7 +337,7 @@ pause_start(const char *what, const json_t *rollout, const char *reason, int64_t
 		snprintf(field, sizeof(field), "status.pauseConditions[%zu]", i);
 		if (!json_is_object(cond))
 			return error("%s: %s is %s, not an object", what, field,
-				     argocd_type_name(cond));
+				     json_type_name(cond));
 		snprintf(field, sizeof(field), "status.pauseConditions[%zu].", i);
 		if ((code = argocd_member(what, cond, field, "reason", JSON_STRING, &r)) != SUCCESS)
 			return code;
@@ -435,7 +415,7 @@ observed(const char *what, const json_t *rollout, bool *current)
 	}
 	if (!json_is_string(seen))
 		return error("%s: status.observedGeneration is %s, not a string", what,
-			     argocd_type_name(seen));
+			     json_type_name(seen));
 	text = json_string_value(seen);
 	snprintf(want, sizeof(want), "%" JSON_INTEGER_FORMAT, json_integer_value(gen));
 	if (*text && text[strspn(text, "0123456789")] == '\0')
@@ -491,7 +471,7 @@ argocd_rollout_read(const json_t *obj, const char *what, struct argocd_rollout *
 	out->weight = NAN;
 	out->bake_until = out->ended = TIME_NONE;
 	if (!json_is_object(obj))
-		return error("%s: the manifest is %s, not an object", what, argocd_type_name(obj));
+		return error("%s: the manifest is %s, not an object", what, json_type_name(obj));
 	if ((code = argocd_member(what, obj, "", "kind", JSON_STRING, &kind)) != SUCCESS)
 		return code;
 	if (!kind)

@@ -81,6 +81,7 @@
 #include <math.h>
 
 #include "sitrep/config.h"
+#include "sitrep/json.h"
 #include "sitrep/timestamp.h"
 
 #include "argocd.h"
@@ -93,16 +94,6 @@
 #define ROLLOUT_VERSION "v1alpha1"
 
 /* ---- plan ---- */
-
-static void
-add_auth(struct source_request *req, const char *secret)
-{
-	char *value = xasprintf("Bearer %s", secret);
-
-	source_request_header(req, "Authorization", value);
-	memset(value, 0, strlen(value));
-	free(value);
-}
 
 static bool
 planned(const struct source_request *reqs, size_t n, const char *stream)
@@ -143,7 +134,7 @@ argocd_plan(const struct source_ctx *ctx, struct source_request **out, size_t *n
 			escaped = http_escape(v->value);
 			path = xasprintf(APPS_PATH "/%s", escaped);
 			req = source_request_add(out, n, stream, "GET", source_url(base, path));
-			add_auth(req, ctx->secret);
+			source_request_bearer(req, ctx->secret);
 			free(path);
 			free(escaped);
 		}
@@ -151,7 +142,7 @@ argocd_plan(const struct source_ctx *ctx, struct source_request **out, size_t *n
 	}
 	if (apps == 0) {
 		req = source_request_add(out, n, LIST_STREAM, "GET", source_url(base, APPS_PATH));
-		add_auth(req, ctx->secret);
+		source_request_bearer(req, ctx->secret);
 	}
 	return SUCCESS;
 }
@@ -240,15 +231,6 @@ label(const json_t *labels, const char *key)
 	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
-static const char *
-config_service(const struct source_ctx *ctx)
-{
-	const char *s = ctx->config->service ? ctx->config->service
-					     : config_source_get(ctx->config, "service");
-
-	return s && *s ? s : NULL;
-}
-
 struct app {
 	const char *name; /* page memory */
 	const char *service, *environment, *url, *project;
@@ -286,7 +268,7 @@ place(struct round *r, const json_t *obj, struct app *a)
 	if (!(service = label(labels, "service")) &&
 	    !(service = label(labels, "app.kubernetes.io/name")) &&
 	    !(service = label(labels, "app")))
-		service = config_service(r->ctx);
+		service = source_default_service(r->ctx);
 	a->service = service ? source_page_strdup(r->page, service)
 		     : stem  ? source_page_strndup(r->page, a->name, stem)
 			     : source_page_strdup(r->page, a->name);
@@ -394,7 +376,7 @@ read_revision(struct round *r, const json_t *obj, const char *prefix, struct rev
 		if (!json_is_string(v)) {
 			buf_release(&b);
 			return error("%s: %srevisions[%zu] is %s, not a string", r->what, prefix, i,
-				     argocd_type_name(v));
+				     json_type_name(v));
 		}
 		if (b.len)
 			buf_addch(&b, ',');
@@ -484,7 +466,7 @@ read_entry(struct round *r, const json_t *e, size_t i, struct entry *out)
 
 	snprintf(prefix, sizeof(prefix), "status.history[%zu]", i);
 	if (!json_is_object(e))
-		return error("%s: %s is %s, not an object", r->what, prefix, argocd_type_name(e));
+		return error("%s: %s is %s, not an object", r->what, prefix, json_type_name(e));
 	snprintf(prefix, sizeof(prefix), "status.history[%zu].", i);
 	if ((code = argocd_member(r->what, e, prefix, "id", JSON_INTEGER, &id)) != SUCCESS)
 		return code;
@@ -904,7 +886,7 @@ find_rollouts(struct round *r, const struct app *a, json_t *rollouts)
 		snprintf(prefix, sizeof(prefix), "status.resources[%zu]", i);
 		if (!json_is_object(res))
 			return error("%s: %s is %s, not an object", r->what, prefix,
-				     argocd_type_name(res));
+				     json_type_name(res));
 		snprintf(prefix, sizeof(prefix), "status.resources[%zu].", i);
 		if ((code = argocd_member(r->what, res, prefix, "kind", JSON_STRING, &kind)) !=
 			    SUCCESS ||
@@ -1023,7 +1005,7 @@ parse_app(struct round *r, const json_t *obj)
 	bool changed;
 
 	if (!json_is_object(obj))
-		return error("%s: is %s, not an object", r->what, argocd_type_name(obj));
+		return error("%s: is %s, not an object", r->what, json_type_name(obj));
 	if ((code = read_app(r, obj, &a)) != SUCCESS ||
 	    (code = build(r, obj, &a, &deps, &n, &current)) != SUCCESS) {
 		free(deps);
@@ -1181,7 +1163,7 @@ parse_apps(struct round *r, const struct http_response *resp)
 				     r->req->stream);
 	} else if (!json_is_object(root)) {
 		code = error(TYPE " %s: the response is %s, not an application list",
-			     r->req->stream, argocd_type_name(root));
+			     r->req->stream, json_type_name(root));
 	} else if ((code = argocd_member(r->what, root, "", "items", JSON_ARRAY, &items)) ==
 		   SUCCESS) {
 		/* An empty list is "items": null. */
@@ -1276,7 +1258,7 @@ parse_rollout(struct round *r, long index, const struct http_response *resp)
 	code = argocd_member(r->what, root, "", "manifest", JSON_STRING, &manifest);
 	if (code == SUCCESS && !json_is_object(root))
 		code = error("%s: the response is %s, not a resource", r->what,
-			     argocd_type_name(root));
+			     json_type_name(root));
 	else if (code == SUCCESS && !manifest)
 		code = error("%s: the response has no manifest", r->what);
 	if (code == SUCCESS &&

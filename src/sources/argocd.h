@@ -26,8 +26,6 @@ enum status_code argocd_rollout_read(const json_t *obj, const char *what,
 
 /* ---- JSON fields, for messages naming them ---- */
 
-/* "an object", "a string", ... */
-const char *argocd_type_name(const json_t *v);
 /* The member of obj at a dotted path ("status.health.status") into *out, NULL when a
  * step is absent or null. It and every object on the way must have the expected
  * type (JSON_TRUE: a boolean); errors read "WHAT: PREFIXPATH is a number, not a
