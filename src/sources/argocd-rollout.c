@@ -390,6 +390,41 @@ blue_green_bake(const char *what, const json_t *rollout, int64_t *until)
 
 /* ---- the state ---- */
 
+/* The lastTransitionTime of the condition of type whose status is want, or
+ * TIME_NONE. */
+static enum status_code
+condition_time(const char *what, const json_t *rollout, const char *type, const char *want,
+	       int64_t *at)
+{
+	const json_t *conds, *cond, *t, *st;
+	enum status_code code;
+	char prefix[48];
+	size_t i;
+
+	*at = TIME_NONE;
+	if ((code = argocd_member(what, rollout, "", "status.conditions", JSON_ARRAY, &conds)) !=
+		    SUCCESS ||
+	    !conds)
+		return code;
+	json_array_foreach(conds, i, cond)
+	{
+		snprintf(prefix, sizeof(prefix), "status.conditions[%zu]", i);
+		if (!json_is_object(cond))
+			return error("%s: %s is %s, not an object", what, prefix,
+				     json_type_name(cond));
+		snprintf(prefix, sizeof(prefix), "status.conditions[%zu].", i);
+		if ((code = argocd_member(what, cond, prefix, "type", JSON_STRING, &t)) !=
+			    SUCCESS ||
+		    (code = argocd_member(what, cond, prefix, "status", JSON_STRING, &st)) !=
+			    SUCCESS)
+			return code;
+		if (t && st && streq(json_string_value(t), type) &&
+		    streq(json_string_value(st), want))
+			return argocd_instant(what, cond, prefix, "lastTransitionTime", at);
+	}
+	return SUCCESS;
+}
+
 /* Does the status describe the latest spec? metadata.generation is an integer,
  * status.observedGeneration a string of digits (an integer in some versions, a
  * pod-template hash in old ones, which cannot be compared). */
@@ -496,6 +531,13 @@ argocd_rollout_read(const json_t *obj, const char *what, struct argocd_rollout *
 	    (code = argocd_instant(what, obj, "", "status.abortedAt", &out->ended)) != SUCCESS)
 		return code;
 	if ((code = status_of(what, obj, &c, json_is_true(abort_flag), &out->status)) != SUCCESS)
+		return code;
+	/* When it ended: the update completed, or ran out of its progress deadline. */
+	if (streq(out->status, "success"))
+		code = condition_time(what, obj, "Completed", "True", &out->ended);
+	else if (streq(out->status, "failed"))
+		code = condition_time(what, obj, "Progressing", "False", &out->ended);
+	if (code != SUCCESS)
 		return code;
 	if (canary_spec) {
 		out->pattern = "canary";

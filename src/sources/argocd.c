@@ -269,6 +269,8 @@ place(struct round *r, const json_t *obj, struct app *a)
 	    !(service = label(labels, "app.kubernetes.io/name")) &&
 	    !(service = label(labels, "app")))
 		service = source_default_service(r->ctx);
+	if (service && !*service)
+		service = NULL;
 	a->service = service ? source_page_strdup(r->page, service)
 		     : stem  ? source_page_strndup(r->page, a->name, stem)
 			     : source_page_strdup(r->page, a->name);
@@ -410,6 +412,7 @@ struct dep {
 	struct store_deployment d;
 	const char *rev; /* the revision key, for the rollback rule */
 	int64_t done;	 /* when it was over (deployedAt, finishedAt), or TIME_NONE */
+	bool history;	 /* an entry of status.history, not the operation */
 };
 
 static const char *
@@ -609,6 +612,7 @@ build(struct round *r, const json_t *obj, const struct app *a, struct dep **out,
 		d->d.sha = entries[i].rev.sha;
 		d->d.started_at = entries[i].started;
 		d->d.finished_at = d->done = entries[i].deployed;
+		d->history = true;
 		mark_rollback(deps, i, d, true);
 	}
 	*n = n_entries;
@@ -704,12 +708,6 @@ digest_json(uint64_t h)
 	return json_string(text);
 }
 
-static bool
-digest_same(const json_t *entry, const char *key, const json_t *digest)
-{
-	return json_equal(json_object_get(entry, key), digest);
-}
-
 /* ---- Rollouts ---- */
 
 static int
@@ -753,6 +751,7 @@ apply_rollouts(struct round *r, struct dep *dep, const json_t *summaries)
 	const json_t *best = NULL, *s;
 	const char *key, *best_key = NULL, *status;
 	struct store_deployment *d = &dep->d;
+	int64_t ended;
 
 	json_object_foreach((json_t *)(uintptr_t)summaries, key, s)
 	{
@@ -774,13 +773,52 @@ apply_rollouts(struct round *r, struct dep *dep, const json_t *summaries)
 				   ? json_number_value(json_object_get(best, "w"))
 				   : NAN;
 	d->bake_until = json_time_of(json_object_get(best, "b"));
+	ended = json_time_of(json_object_get(best, "e"));
 	if (streq(d->status, "running"))
 		d->finished_at = TIME_NONE;
-	else if (streq(d->status, "rolled_back") &&
-		 json_time_of(json_object_get(best, "e")) != TIME_NONE)
-		d->finished_at = json_time_of(json_object_get(best, "e"));
+	else if (ended != TIME_NONE && ended >= d->started_at && streq(d->status, status))
+		d->finished_at = ended; /* the rollout ended after the sync did */
 	else
 		d->finished_at = dep->done;
+}
+
+/* What the Rollouts made of the current deployment, kept for when it is current
+ * no more: the history says nothing of how a rollout ended. */
+static json_t *
+frozen_json(const struct store_deployment *d)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "s", json_string(d->status));
+	json_object_set_new(o, "p", d->pattern ? json_string(d->pattern) : json_null());
+	json_object_set_new(o, "w",
+			    isnan(d->canary_weight) ? json_null() : json_real(d->canary_weight));
+	json_object_set_new(
+		o, "f", d->finished_at == TIME_NONE ? json_null() : json_integer(d->finished_at));
+	return o;
+}
+
+/* A deployment no longer current as it was last seen. One last seen rolling out was
+ * replaced before it was seen done: it did reach the environment. */
+static void
+apply_frozen(struct round *r, struct dep *dep, const json_t *frozen)
+{
+	struct store_deployment *d = &dep->d;
+	const char *status = json_string_value(json_object_get(frozen, "s"));
+	const json_t *w = json_object_get(frozen, "w");
+
+	if (!status)
+		return;
+	d->pattern = source_page_strdup(r->page, json_string_value(json_object_get(frozen, "p")));
+	d->canary_weight = json_is_number(w) ? json_number_value(w) : NAN;
+	d->bake_until = TIME_NONE;
+	if (streq(status, "running")) {
+		d->status = "success";
+		d->finished_at = dep->done;
+	} else {
+		d->status = source_page_strdup(r->page, status);
+		d->finished_at = json_time_of(json_object_get(frozen, "f"));
+	}
 }
 
 /* The current deployment before any Rollout's state, for the Rollouts' pages. */
@@ -863,10 +901,19 @@ rollout_path(const char *app, const char *ns, const char *name, const char *vers
 
 /* ---- an application's page ---- */
 
+/* The record goes on the page when it differs from what was written of it before
+ * (was's digests; entry's get the new one). */
 static void
-emit(struct round *r, const struct dep *dep)
+written(struct round *r, json_t *entry, const json_t *was, const struct dep *dep)
 {
-	*source_page_deployment(r->page) = dep->d;
+	json_t *digest = digest_json(record_digest(FNV_OFFSET, &dep->d));
+	const json_t *before = json_object_get(json_object_get(was, "d"), dep->d.source_id);
+
+	if (!json_is_object(json_object_get(entry, "d")))
+		json_object_set_new(entry, "d", json_object());
+	if (!json_equal(before, digest))
+		*source_page_deployment(r->page) = dep->d;
+	json_object_set_new(json_object_get(entry, "d"), dep->d.source_id, digest);
 }
 
 /* The Rollouts of status.resources into rollouts: {"NS/NAME": [version, health]}. */
@@ -998,9 +1045,9 @@ parse_app(struct round *r, const json_t *obj)
 	struct dep *deps = NULL;
 	size_t n = 0;
 	long current;
-	json_t *entry, *rollouts, *kept, *base;
-	const json_t *was;
-	uint64_t mark = FNV_OFFSET, others = FNV_OFFSET, cur = FNV_OFFSET;
+	json_t *entry, *rollouts, *kept, *base, *frozen;
+	const json_t *was, *was_frozen;
+	uint64_t mark = FNV_OFFSET;
 	enum status_code code;
 	bool changed;
 
@@ -1023,28 +1070,33 @@ parse_app(struct round *r, const json_t *obj)
 	for (size_t i = 0; i < n; i++)
 		mark = record_digest(mark, &deps[i].d);
 	json_object_set_new(entry, "m", digest_json(mark));
-	changed = !digest_same(was, "m", json_object_get(entry, "m"));
+	changed = !json_equal(json_object_get(was, "m"), json_object_get(entry, "m"));
+	was_frozen = json_object_get(was, "x");
+	frozen = json_object();
+	for (size_t i = 0; i < n; i++) {
+		const json_t *f = json_object_get(was_frozen, deps[i].d.source_id);
+
+		if ((long)i != current && deps[i].history && f) {
+			apply_frozen(r, &deps[i], f);
+			json_object_set(frozen, deps[i].d.source_id, (json_t *)(uintptr_t)f);
+		}
+	}
 	if (current >= 0 && json_object_size(rollouts) > 0) {
 		plan_rollouts(r, &a, rollouts, was, changed, kept);
 		base = dep_json(&deps[current]);
 		apply_rollouts(r, &deps[current], kept);
+		if (deps[current].d.pattern)
+			json_object_set_new(frozen, deps[current].d.source_id,
+					    frozen_json(&deps[current].d));
 		json_object_set_new(entry, "n", base);
 		json_object_set_new(entry, "r", kept);
 	} else {
 		json_decref(kept);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if ((long)i == current)
-			cur = record_digest(cur, &deps[i].d);
-		else
-			others = record_digest(others, &deps[i].d);
-	}
-	json_object_set_new(entry, "o", digest_json(others));
-	json_object_set_new(entry, "c", digest_json(cur));
+	json_object_set_new(entry, "x", frozen);
+	json_object_set_new(entry, "d", json_object());
 	for (size_t i = 0; i < n; i++)
-		if (!digest_same(was, (long)i == current ? "c" : "o",
-				 json_object_get(entry, (long)i == current ? "c" : "o")))
-			emit(r, &deps[i]);
+		written(r, entry, was, &deps[i]);
 	json_object_set_new(r->apps, a.name, entry);
 	json_decref(rollouts);
 	free(deps);
@@ -1209,7 +1261,7 @@ todo_index(const struct round *r, const json_t *todo)
 static void
 update_current(struct round *r, const char *app, const char *key, json_t *summary)
 {
-	json_t *entry = json_object_get(r->apps, app), *rollouts, *digest;
+	json_t *entry = json_object_get(r->apps, app), *rollouts;
 	struct dep dep;
 
 	if (!json_is_object(entry)) {
@@ -1225,10 +1277,12 @@ update_current(struct round *r, const char *app, const char *key, json_t *summar
 	if (!dep_from_json(r, json_object_get(entry, "n"), &dep))
 		return;
 	apply_rollouts(r, &dep, rollouts);
-	digest = digest_json(record_digest(FNV_OFFSET, &dep.d));
-	if (!digest_same(entry, "c", digest))
-		emit(r, &dep);
-	json_object_set_new(entry, "c", digest);
+	if (!json_is_object(json_object_get(entry, "x")))
+		json_object_set_new(entry, "x", json_object());
+	if (dep.d.pattern)
+		json_object_set_new(json_object_get(entry, "x"), dep.d.source_id,
+				    frozen_json(&dep.d));
+	written(r, entry, entry, &dep);
 }
 
 static enum status_code

@@ -15,7 +15,10 @@ struct argocd_rollout {
 	double weight;	    /* percent of traffic on the new version; NAN: unknown or not
 			     * a canary */
 	int64_t bake_until; /* end of the current timed pause, or TIME_NONE */
-	int64_t ended;	    /* abortedAt for an aborted rollout, else TIME_NONE */
+	/* When it ended, or TIME_NONE: abortedAt; for a healthy one the Completed
+	 * condition's lastTransitionTime, for a degraded one the failed Progressing
+	 * condition's. */
+	int64_t ended;
 };
 
 /* Reads the live Rollout object (the decoded manifest Argo CD's resource endpoint

@@ -553,8 +553,21 @@ argocd__rollout_states(void **state)
 		{ CANARY_SPEC(
 			  "23") "\"status\":{\"currentStepIndex\":0,\"observedGeneration\":\"23\","
 				"\"phase\":\"Degraded\",\"conditions\":[{\"type\":\"Progressing\","
-				"\"status\":\"False\",\"reason\":\"ProgressDeadlineExceeded\"}]}}",
+				"\"status\":\"False\",\"reason\":\"ProgressDeadlineExceeded\","
+				"\"lastTransitionTime\":\"2025-03-03T09:31:00Z\"}]}}",
+		  "failed", "canary", 10, NULL, "2025-03-03T09:31:00Z" },
+		/* Degraded without a failed Progressing condition: the sync's end. */
+		{ CANARY_SPEC("23") "\"status\":{\"currentStepIndex\":0,\"observedGeneration\":"
+				    "\"23\",\"phase\":\"Degraded\"}}",
 		  "failed", "canary", 10, NULL, "2025-03-03T09:20:41Z" },
+		/* Completed at 09:58: the deployment finished then, not at the sync. */
+		{ CANARY_SPEC("23") "\"status\":{\"currentStepIndex\":7,\"observedGeneration\":"
+				    "\"23\",\"phase\":\"Healthy\",\"conditions\":[{\"type\":"
+				    "\"Completed\",\"status\":\"True\",\"reason\":"
+				    "\"RolloutCompleted\",\"lastTransitionTime\":"
+				    "\"2025-03-03T09:58:00Z\"},{\"type\":\"Healthy\",\"status\":"
+				    "\"True\",\"lastTransitionTime\":\"2025-03-03T09:58:00Z\"}]}}",
+		  "success", "canary", 100, NULL, "2025-03-03T09:58:00Z" },
 		/* Every step done: the new version is the stable one. */
 		{ CANARY_SPEC("23") "\"status\":{\"currentStepIndex\":7,\"observedGeneration\":"
 				    "\"23\","
@@ -711,6 +724,97 @@ argocd__quiet_round(void **state)
 	source_page_release(&page);
 	free(cursor);
 	free(body);
+}
+
+/* checkout-prod's application with a new sync appended to its history (new). */
+static char *
+checkout_after_next_sync(void)
+{
+	char *text = fixture_text("argocd/application-checkout-prod.json", NULL), *out;
+	json_t *app = json_loads(text, 0, NULL);
+
+	assert_non_null(app);
+	json_array_append_new(json_object_get(json_object_get(app, "status"), "history"),
+			      json_pack("{s:i, s:s, s:{s:s, s:{s:[s]}}, s:s, s:s}", "id", 13,
+					"revision", "e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3",
+					"source", "repoURL", "https://github.com/acme/deploy.git",
+					"kustomize", "images", "ghcr.io/acme/checkout:v1.43.1",
+					"deployStartedAt", "2025-03-03T10:40:00Z", "deployedAt",
+					"2025-03-03T10:40:30Z"));
+	out = json_dumps(app, JSON_COMPACT);
+	json_decref(app);
+	free(text);
+	return out;
+}
+
+/* How the Rollouts left a deployment is kept once the next sync replaces it: the
+ * history says nothing of it. */
+static void
+argocd__replaced_deployment_keeps_its_rollout(void **state)
+{
+	static const struct {
+		const char *status_json;
+		bool rewritten; /* false: the row stays as the Rollout's page wrote it */
+		const char *status, *finished;
+		double weight;
+	} cases[] = {
+		/* Aborted: rolled back it stays. */
+		{ "{\"abort\":true,\"abortedAt\":\"2025-03-03T09:50:00Z\",\"currentStepIndex\":2,"
+		  "\"observedGeneration\":\"23\",\"phase\":\"Degraded\"}",
+		  false, "rolled_back", "2025-03-03T09:50:00Z", 0 },
+		/* Last seen paused at 25%: replaced before it was seen done, so deployed. */
+		{ "{\"currentStepIndex\":3,\"observedGeneration\":\"23\",\"phase\":\"Paused\","
+		  "\"pauseConditions\":[{\"reason\":\"CanaryPauseStep\",\"startTime\":"
+		  "\"2025-03-03T09:40:00Z\"}]}",
+		  true, "success", "2025-03-03T09:20:41Z", 25 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct source_page page;
+		char *rollout = xasprintf(CANARY_SPEC("23") "\"status\":%s}", cases[i].status_json);
+		char *body = resource_body(rollout), *next = checkout_after_next_sync(), *cursor;
+		const struct store_deployment *d;
+
+		print_message("case %zu\n", i);
+		assert_int_equal(parse_file("app:checkout-prod", CHECKOUT_URL, NULL,
+					    "argocd/application-checkout-prod.json", &page),
+				 SUCCESS);
+		cursor = xstrdup(page.cursor);
+		source_page_release(&page);
+		assert_int_equal(parse_text("app:checkout-prod", ROLLOUT_URL, cursor, body, &page),
+				 SUCCESS);
+		free(cursor);
+		cursor = xstrdup(page.cursor);
+		d = current_of(&page);
+		if (!cases[i].rewritten) {
+			assert_string_equal(d->status, cases[i].status);
+			assert_int_equal(d->finished_at, ts(cases[i].finished));
+		}
+		source_page_release(&page);
+
+		assert_int_equal(parse_text("app:checkout-prod", CHECKOUT_URL, cursor, next, &page),
+				 SUCCESS);
+		/* 13 is new; 8-11 did not change, nor did 12 unless it was under way. */
+		assert_int_equal(page.n_deployments, cases[i].rewritten ? 2 : 1);
+		d = find(&page, "checkout-prod:13");
+		assert_string_equal(d->version, "v1.43.1");
+		assert_string_equal(d->replaces, "checkout-prod:12");
+		assert_string_equal(page.next->url, ROLLOUT_URL);
+		if (cases[i].rewritten) {
+			d = find(&page, "checkout-prod:12");
+			assert_string_equal(d->status, cases[i].status);
+			assert_string_equal(d->pattern, "canary");
+			assert_true(d->canary_weight == cases[i].weight);
+			assert_int_equal(d->bake_until, TIME_NONE);
+			assert_int_equal(d->finished_at, ts(cases[i].finished));
+		}
+		source_page_release(&page);
+		free(cursor);
+		free(next);
+		free(body);
+		free(rollout);
+	}
 }
 
 /*
@@ -1115,6 +1219,7 @@ main(void)
 		cmocka_unit_test(argocd__rollout_states),
 		cmocka_unit_test(argocd__rollout_pause_durations),
 		cmocka_unit_test(argocd__quiet_round),
+		cmocka_unit_test(argocd__replaced_deployment_keeps_its_rollout),
 		cmocka_unit_test(argocd__environment_and_service),
 		cmocka_unit_test(argocd__versions),
 		cmocka_unit_test(argocd__rollback_of_an_image),
