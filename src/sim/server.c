@@ -80,6 +80,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
 	json_object_set_new(d, "grafana", json_string("/grafana"));
 	json_object_set_new(d, "zabbix", json_string("/zabbix/api_jsonrpc.php"));
+	json_object_set_new(d, "argocd", json_string("/argocd"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -112,6 +113,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/zabbix/")) {
 		req->route = req->path + strlen("/zabbix");
 		zabbix_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/argocd/")) {
+		req->route = req->path + strlen("/argocd");
+		argocd_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -137,6 +141,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		grafana_fault_body(resp, status);
 	} else if (has_prefix(path, "/zabbix/")) {
 		zabbix_fault_body(resp, status);
+	} else if (has_prefix(path, "/argocd/")) {
+		argocd_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -375,6 +381,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		sentry_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/grafana/")) {
 		grafana_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/argocd/")) {
+		argocd_fault_body(&resp, 401);
 	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

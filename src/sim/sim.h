@@ -892,6 +892,10 @@ void zabbix_fault_body(struct sim_response *resp, unsigned int status);
 void zabbix_peek(struct sim *sim, const char *body, size_t len, char *method, size_t size,
 		 json_t **params, int *token_ok);
 void zabbix_state_release(struct sim *sim);
+/* Argo CD applications and the Argo Rollouts objects they manage (argocd.c). */
+void argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* grpc-gateway's {"error", "code", "message"}, or the ingress's text for 429, 502-504. */
+void argocd_fault_body(struct sim_response *resp, unsigned int status);
 
 /* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
 

@@ -45,21 +45,30 @@
  * argoproj.io, kind Rollout) are found there without a request. Each is read live
  * through GET .../applications/APP/resource?namespace=&resourceName=&group=
  * argoproj.io&version=&kind=Rollout, whose answer is {"manifest": "<JSON text>"}
- * (argocd-rollout.c reads it). Its pattern, canary weight, bake end and status go
- * on the current deployment; with several, the one furthest from done speaks
- * (aborted, degraded, rolling out, healthy). A Rollout is fetched again only when
- * the application changed since, its health in status.resources changed, or it
- * was still rolling out: a quiet round costs the list alone.
+ * (argocd-rollout.c reads it). Its pattern, canary weight, bake end and status
+ * (running; rolled_back when aborted; failed when degraded) go on the current
+ * deployment, finished when the Rollout completed or failed; with several, the one
+ * furthest from done speaks (aborted, degraded, rolling out, healthy). A Rollout is
+ * fetched again only when the application changed since, its health in
+ * status.resources changed, or it was still rolling out: a quiet round costs the
+ * list alone. The history says nothing of how a rollout ended, so what the Rollout
+ * made of the current deployment is kept for when the next sync replaces it (an
+ * aborted canary stays rolled back; one last seen under way was replaced before it
+ * was seen done: it did reach the environment, a success). Entries that were never
+ * current in sitrep's sight show as their sync did. An application that manages a
+ * Deployment and no Rollout deploys with Kubernetes' rolling update ("rolling"; a
+ * Recreate strategy would take a request per application to tell).
  *
  * Requests of a round. The list's page asks, through page->next, for the first
  * Rollout to read; each Rollout's page for the next one. What they need is in the
- * stream's cursor, committed with each page: per application a digest of the
- * records last written (an unchanged application writes nothing; one that changed
- * is written whole, updated_at the round's clock, so the newer state always wins),
- * the current deployment's fields and its Rollouts' last state, and the Rollouts
- * still to read ("todo", as paths: the configured url may hold a password and the
- * cursor is stored in the cache). A round that fails half way leaves the rest to
- * the next one, which starts again from the list.
+ * stream's cursor, committed with each page: per application a digest of each
+ * record last written (a record that did not change is not written again; one that
+ * did gets the round's clock as updated_at, so the newer state always wins), the
+ * current deployment's fields, its Rollouts' last state and what they made of the
+ * deployments, and the Rollouts still to read ("todo", as paths: the configured url
+ * may hold a password, and the cursor is stored in the cache; the links to the web
+ * UI leave it out too). A round that fails half way leaves the rest to the next
+ * one, which starts again from the list.
  *
  * Environment: the application's label environment (or env); else the last part
  * of its name after a '-' ("checkout-prod"), of its destination namespace or of its
@@ -916,9 +925,10 @@ written(struct round *r, json_t *entry, const json_t *was, const struct dep *dep
 	json_object_set_new(json_object_get(entry, "d"), dep->d.source_id, digest);
 }
 
-/* The Rollouts of status.resources into rollouts: {"NS/NAME": [version, health]}. */
+/* The Rollouts of status.resources into rollouts: {"NS/NAME": [version, health,
+ * NAME]}; *deployments: whether it manages a Deployment. */
 static enum status_code
-find_rollouts(struct round *r, const struct app *a, json_t *rollouts)
+find_rollouts(struct round *r, const struct app *a, json_t *rollouts, bool *deployments)
 {
 	const json_t *res;
 	size_t i;
@@ -940,6 +950,9 @@ find_rollouts(struct round *r, const struct app *a, json_t *rollouts)
 		    (code = argocd_member(r->what, res, prefix, "group", JSON_STRING, &group)) !=
 			    SUCCESS)
 			return code;
+		if (kind && streq(json_string_value(kind), "Deployment") && group &&
+		    streq(json_string_value(group), "apps"))
+			*deployments = true;
 		if (!kind || !streq(json_string_value(kind), "Rollout") || !group ||
 		    !streq(json_string_value(group), ROLLOUT_GROUP))
 			continue;
@@ -1003,6 +1016,27 @@ plan_rollouts(struct round *r, const struct app *a, const json_t *rollouts, cons
 	}
 }
 
+/* The application's page in the web UI: the configured url without the user and
+ * password it may carry (https://user:secret@host), which records must not keep. */
+static char *
+ui_url(const char *base, const char *path)
+{
+	const char *host = strstr(base, "://"), *at, *end;
+	char *bare, *url;
+
+	if (!host)
+		return source_url(base, path);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (!at)
+		return source_url(base, path);
+	bare = xasprintf("%.*s%s", (int)(host - base), base, at + 1);
+	url = source_url(bare, path);
+	free(bare);
+	return url;
+}
+
 static enum status_code
 read_app(struct round *r, const json_t *obj, struct app *a)
 {
@@ -1030,7 +1064,7 @@ read_app(struct round *r, const json_t *obj, struct app *a)
 	a->project = project ? json_string_value(project) : NULL;
 	escaped = http_escape(a->name);
 	path = xasprintf("/applications/%s", escaped);
-	url = source_url(r->base, path);
+	url = ui_url(r->base, path);
 	a->url = source_page_strdup(r->page, url);
 	free(url);
 	free(path);
@@ -1049,7 +1083,7 @@ parse_app(struct round *r, const json_t *obj)
 	const json_t *was, *was_frozen;
 	uint64_t mark = FNV_OFFSET;
 	enum status_code code;
-	bool changed;
+	bool changed, deployments = false;
 
 	if (!json_is_object(obj))
 		return error("%s: is %s, not an object", r->what, json_type_name(obj));
@@ -1059,11 +1093,15 @@ parse_app(struct round *r, const json_t *obj)
 		return code;
 	}
 	rollouts = json_object();
-	if ((code = find_rollouts(r, &a, rollouts)) != SUCCESS) {
+	if ((code = find_rollouts(r, &a, rollouts, &deployments)) != SUCCESS) {
 		json_decref(rollouts);
 		free(deps);
 		return code;
 	}
+	/* Kubernetes' own rollout: RollingUpdate unless the spec says Recreate, which
+	 * would take a request per application to tell. */
+	for (size_t i = 0; deployments && json_object_size(rollouts) == 0 && i < n; i++)
+		deps[i].d.pattern = "rolling";
 	was = json_object_get(r->was, a.name);
 	entry = json_object();
 	kept = json_object();
