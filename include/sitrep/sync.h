@@ -64,10 +64,16 @@ const char *sync_health_name(enum sync_health health);
 enum sync_health sync_health_of(const struct store_sync_state *states, size_t n, int64_t interval,
 				int64_t now, int64_t *last_success, const char **last_error);
 
+/* $XDG_STATE_HOME/sitrep/sync.log (or ~/.local/state/...), opened for appending:
+ * the log of rounds, never a terminal the console may own. NULL with an error. */
+FILE *sync_log_open(void);
+
 /* `sitrep sync --daemon`: each source on its own interval (slowed down while it
- * fails), until *stop; one daemon per cache (a lock beside it). Rounds are logged to
- * log, one line each. Returns the exit code. */
+ * fails), until *stop; one daemon per cache (a lock beside it). Setting *sync_now
+ * (when not NULL) makes every source due at once. Rounds are logged to log, one line
+ * each. Returns the exit code. */
 int sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-		const volatile sig_atomic_t *stop, FILE *log, FILE *trace);
+		const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now, FILE *log,
+		FILE *trace);
 
 #endif

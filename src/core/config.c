@@ -102,7 +102,8 @@ static const struct source_type source_types[] = {
 	  { { "url", KEY_REQUIRED },
 	    { "user", 0 },
 	    { "password", KEY_SECRET },
-	    { "token", KEY_SECRET } } },
+	    { "token", KEY_SECRET },
+	    { "correlate", 0 } } },
 	{ "zendesk",
 	  AUTH_EMAIL_TOKEN,
 	  NULL,
@@ -788,6 +789,23 @@ load_stages(struct loader *ld, const struct entry *e)
 	r->pattern = xstrdup(e->value);
 }
 
+/* The console checks the request names and keys: it knows them, the config does not. */
+static void
+load_bind(struct loader *ld, const struct entry *e)
+{
+	struct config *cfg = ld->cfg;
+	struct config_bind *b;
+
+	if (needs_value(ld, e))
+		return;
+	cfg->binds = xrealloc(cfg->binds, (cfg->n_binds + 1) * sizeof(*cfg->binds));
+	b = &cfg->binds[cfg->n_binds++];
+	b->view = xstrdup(e->sub);
+	b->request = xstrdup(e->key);
+	b->keys = xstrdup(e->value);
+	b->line = locate(&ld->loc, e->section, e->sub, e->key, e->nth);
+}
+
 static void
 load_entry(struct loader *ld, const struct entry *e)
 {
@@ -799,6 +817,7 @@ load_entry(struct loader *ld, const struct entry *e)
 		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
 		{ "source", true, load_source },  { "metric", true, load_metric },
 		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
+		{ "bind", true, load_bind },
 	};
 	size_t i;
 
@@ -828,7 +847,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	else
 		problem(ld, section_line(ld, e->section, e->sub),
 			"unknown section \"%s\" (sections: sitrep, service, source, metric, "
-			"deploy, stages)",
+			"deploy, stages, bind)",
 			e->section);
 }
 
@@ -1333,6 +1352,12 @@ config_release(struct config *cfg)
 		free(cfg->stage_rules[i].pattern);
 	}
 	free(cfg->stage_rules);
+	for (i = 0; i < cfg->n_binds; i++) {
+		free(cfg->binds[i].view);
+		free(cfg->binds[i].request);
+		free(cfg->binds[i].keys);
+	}
+	free(cfg->binds);
 	free(cfg->deploys);
 	free(cfg->problems);
 	free(cfg->theme);

@@ -140,17 +140,14 @@ wire_float_f(double v, char *buf, size_t size)
 	 * loop's forms: written directly, as a metric page holds millions. */
 	if (fabs(v) < 1e12) {
 		long long m = llround(fabs(v) * 1000.0);
-		int frac = (int)(m % 1000), digits = 3;
+		char frac[8];
+		int digits = 3;
 
-		while (digits > 0 && frac % 10 == 0) {
-			frac /= 10;
-			digits--;
-		}
-		if (digits)
-			snprintf(buf, size, "%s%lld.%0*d", v < 0 ? "-" : "", m / 1000, digits,
-				 frac);
-		else
-			snprintf(buf, size, "%s%lld", v < 0 ? "-" : "", m / 1000);
+		snprintf(frac, sizeof(frac), "%03d", (int)(m % 1000));
+		while (digits > 0 && frac[digits - 1] == '0')
+			frac[--digits] = '\0';
+		snprintf(buf, size, "%s%lld%s%s", v < 0 ? "-" : "", m / 1000, digits ? "." : "",
+			 frac);
 		return;
 	}
 	for (int prec = 0; prec <= 3; prec++) {

@@ -33,8 +33,9 @@
 /* ---- the source types ---- */
 
 static const struct source_ops *const source_types[] = {
-	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops, &source_opsgenie_ops,
-	&source_grafana_ops,	&source_zabbix_ops,	  &source_argocd_ops,
+	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops,
+	&source_opsgenie_ops,	&source_grafana_ops,	  &source_zabbix_ops,
+	&source_servicenow_ops, &source_argocd_ops,
 };
 
 const struct source_ops *
