@@ -123,6 +123,7 @@ extern const struct source_ops source_jenkins_ops;
 extern const struct source_ops source_servicenow_ops;
 extern const struct source_ops source_zendesk_ops;
 extern const struct source_ops source_gitlab_ops;
+extern const struct source_ops source_argocd_ops;
 
 /* Helpers for sources. */
 struct source_request *source_request_add(struct source_request **reqs, size_t *n,

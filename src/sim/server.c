@@ -84,6 +84,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "servicenow", json_string("/servicenow"));
 	json_object_set_new(d, "zendesk", json_string("/zendesk"));
 	json_object_set_new(d, "gitlab", json_string("/gitlab"));
+	json_object_set_new(d, "argocd", json_string("/argocd"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -128,6 +129,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/gitlab/")) {
 		req->route = req->path + strlen("/gitlab");
 		gitlab_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/argocd/")) {
+		req->route = req->path + strlen("/argocd");
+		argocd_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -161,6 +165,8 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		zendesk_fault_body(resp, status);
 	} else if (has_prefix(path, "/gitlab/")) {
 		gitlab_fault_body(resp, status);
+	} else if (has_prefix(path, "/argocd/")) {
+		argocd_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -430,6 +436,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		zendesk_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/gitlab/")) {
 		gitlab_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/argocd/")) {
+		argocd_fault_body(&resp, 401);
 	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

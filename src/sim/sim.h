@@ -915,6 +915,10 @@ void servicenow_handle(struct sim *sim, const struct sim_request *req, struct si
 void servicenow_fault_body(struct sim_response *resp, unsigned int status);
 /* Basic with token as the password (any user), or Bearer token. */
 bool servicenow_auth_ok(const char *authorization, const char *token);
+/* Argo CD applications and the Argo Rollouts objects they manage (argocd.c). */
+void argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* grpc-gateway's {"error", "code", "message"}, or the ingress's text for 429, 502-504. */
+void argocd_fault_body(struct sim_response *resp, unsigned int status);
 
 /* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
 

@@ -35,8 +35,10 @@
 static const struct source_ops *const source_types[] = {
 	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops,
 	&source_opsgenie_ops,	&source_grafana_ops,	  &source_zabbix_ops,
+	&source_prometheus_ops, &source_alertmanager_ops, &source_sentry_ops,
+	&source_opsgenie_ops,	&source_grafana_ops,	  &source_zabbix_ops,
 	&source_servicenow_ops, &source_zendesk_ops,	  &source_jenkins_ops,
-	&source_gitlab_ops,
+	&source_gitlab_ops,	&source_argocd_ops,
 };
 
 const struct source_ops *
