@@ -62,6 +62,12 @@ struct source_page {
 	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
 	bool snapshot;
 	int64_t observed_at;
+	/* The stream's stored validators (ETag, Last-Modified) stay as they are rather
+	 * than become this response's: the engine sends them with the stream's first
+	 * request, and a source whose rounds can start with another request than the
+	 * one they belong to (GitHub: a list page, then detail pages) keeps those of
+	 * the page a 304 may answer for. */
+	bool keep_validators;
 	char *cursor;		     /* the stream's cursor after this page; NULL: unchanged */
 	struct source_request *next; /* the following page, fetched in the same round */
 	void **allocs;		     /* blocks the records point into */

@@ -43,19 +43,30 @@ stored_cursor(void *arg, const char *stream)
 	return st.cursor;
 }
 
-/* Keeps the round's view of a stream's cursor equal to what was just committed, so
- * a source planning its next page reads the cursor as stored. */
 static void
-remember_cursor(struct engine *e, const char *stream, const char *cursor)
+replace_text(char **slot, const char *text)
 {
-	if (!cursor)
+	if (*slot == text)
 		return;
+	free(*slot);
+	*slot = text ? xstrdup(text) : NULL;
+}
+
+/* Keeps the round's view of a stream's cursor and validators equal to what was just
+ * committed, so a source planning its next page reads the cursor as stored, and a
+ * page that keeps the validators keeps the ones an earlier page of the round set. */
+static void
+remember_commit(struct engine *e, const char *stream, const struct source_page *page,
+		const char *etag, const char *last_modified)
+{
 	stored_cursor(e, stream);
 	for (size_t i = 0; i < e->n_states; i++) {
-		if (streq(e->states[i].stream, stream)) {
-			free(e->states[i].cursor);
-			e->states[i].cursor = xstrdup(cursor);
-		}
+		if (!streq(e->states[i].stream, stream))
+			continue;
+		if (page->cursor)
+			replace_text(&e->states[i].cursor, page->cursor);
+		replace_text(&e->states[i].etag, etag);
+		replace_text(&e->states[i].last_modified, last_modified);
 	}
 }
 
@@ -88,6 +99,19 @@ sleep_ms(const struct engine *e, int64_t ms)
 	}
 }
 
+/* Seconds the upstream asks us to wait: Retry-After, else the reset of a spent rate
+ * limit (X-RateLimit-Reset, an epoch second); -1 when it says neither. */
+static int64_t
+retry_wait(const struct http_response *resp, int64_t now)
+{
+	int64_t wait = http_retry_after(resp, now), reset;
+
+	if (wait >= 0 || (reset = http_rate_limit_reset(resp)) < 0)
+		return wait;
+	/* The reset second itself may still be in the spent window. */
+	return reset >= now ? reset - now + 1 : 0;
+}
+
 /* Performs req until it succeeds, fails for good, or runs out of attempts. */
 static void
 fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
@@ -113,7 +137,7 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 		http_perform(e->http, &hr, resp, 1);
 		if (!http_retryable(resp) || attempt >= e->opts.max_attempts)
 			return;
-		wait = http_retry_after(resp, time_now());
+		wait = retry_wait(resp, time_now());
 		wait = wait >= 0 ? wait * 1000
 				 : http_backoff_ms(attempt, e->opts.base_backoff_ms,
 						   e->opts.max_wait_ms, &e->opts.seed);
@@ -126,12 +150,24 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 	}
 }
 
+/* The validators a committed page leaves on its stream: its response's, or the
+ * stored ones when the page keeps them (source_page.keep_validators). */
+static void
+page_validators(struct engine *e, const struct source_request *req, const struct source_page *page,
+		const struct http_response *resp, const char **etag, const char **last_modified)
+{
+	const struct store_sync_state *st = page->keep_validators ? state_of(e, req->stream) : NULL;
+
+	*etag = st ? st->etag : http_header_get(resp, "ETag");
+	*last_modified = st ? st->last_modified : http_header_get(resp, "Last-Modified");
+}
+
 /* Writes one page and the stream's cursor in one transaction. */
 static enum status_code
 commit_page(struct engine *e, const struct source_request *req, const struct source_page *page,
 	    const struct http_response *resp)
 {
-	const char *name = e->src->name;
+	const char *name = e->src->name, *etag, *last_modified;
 	const char **seen = NULL;
 	enum status_code code;
 	size_t i;
@@ -164,14 +200,16 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 					     page->observed_at);
 		free(seen);
 	}
+	page_validators(e, req, page, resp, &etag, &last_modified);
 	if (code == SUCCESS)
-		code = store_sync_cursor_set(e->store, name, req->stream, page->cursor,
-					     http_header_get(resp, "ETag"),
-					     http_header_get(resp, "Last-Modified"));
+		code = store_sync_cursor_set(e->store, name, req->stream, page->cursor, etag,
+					     last_modified);
 	if (code == SUCCESS)
 		code = store_commit(e->store);
 	if (code != SUCCESS)
 		store_rollback(e->store);
+	else
+		remember_commit(e, req->stream, page, etag, last_modified);
 	return code;
 }
 
@@ -304,7 +342,6 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
 	}
 	if (!out->error[0]) {
-		remember_cursor(e, req->stream, page.cursor);
 		out->pages++;
 		out->records += (int64_t)source_page_records(&page);
 		*next = take_next(&page, req, out);
