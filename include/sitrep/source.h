@@ -123,6 +123,7 @@ extern const struct source_ops source_prometheus_ops;
 extern const struct source_ops source_alertmanager_ops;
 extern const struct source_ops source_sentry_ops;
 extern const struct source_ops source_opsgenie_ops;
+extern const struct source_ops source_github_ops;
 
 /* Helpers for sources. */
 struct source_request *source_request_add(struct source_request **reqs, size_t *n,
