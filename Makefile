@@ -56,7 +56,9 @@ endif
 LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c \
 	src/sources/*.c src/sync/*.c src/cli/*.c))
 SIM_SRC := $(sort $(wildcard src/sim/*.c))
-SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sim_week.o
+# The simulator without its main(), for unit tests of its world (test_sim_*).
+SIM_LIB := $(BUILD)/libsim.a
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 LIB := $(BUILD)/libsitrep.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -81,6 +83,9 @@ $(BUILD)/sitrep: $(BUILD)/src/main.o $(LIB)
 $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+$(SIM_LIB): $(filter-out $(BUILD)/src/sim/main.o,$(SIM_OBJ))
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -93,7 +98,18 @@ $(BUILD)/schema.c: data/schema.sql tools/embed.sh
 $(BUILD)/schema.o: $(BUILD)/schema.c
 	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# So is the simulator's built-in scenario.
+$(BUILD)/sim_week.c: data/sim/week.json tools/embed.sh
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sh tools/embed.sh sim_week_json $< > $@
+
+$(BUILD)/sim_week.o: $(BUILD)/sim_week.c
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(SIM_LIB) $(LIB)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c

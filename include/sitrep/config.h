@@ -20,6 +20,7 @@ struct config_service {
 	double slo;		/* fraction, e.g. 0.999; 0: not set */
 	int64_t ack_target;	/* seconds; 0: not set */
 	int64_t resolve_target; /* seconds; 0: not set */
+	char *repo;		/* a local clone of its repository, or NULL */
 };
 
 /* One key = value of a section, in file order; repeatable keys appear repeatedly. */
@@ -54,6 +55,14 @@ struct config_stage_rule {
 	char *pattern;
 };
 
+/* [bind "VIEW"] REQUEST = KEYS: the console's key bindings ("generic": every view). */
+struct config_bind {
+	char *view;
+	char *request;
+	char *keys; /* space-separated key names */
+	int line;
+};
+
 struct config_deploy {
 	char *name; /* "checkout.production" */
 	char *rollback;
@@ -74,6 +83,8 @@ struct config {
 	size_t n_deploys;
 	struct config_stage_rule *stage_rules; /* in file order: the first match wins */
 	size_t n_stage_rules;
+	struct config_bind *binds; /* in file order */
+	size_t n_binds;
 	char **problems; /* "FILE:LINE: message", one per problem found */
 	size_t n_problems;
 };

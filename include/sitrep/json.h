@@ -47,4 +47,8 @@ json_t *json_time(int64_t t);
 /* Writes v compactly, keys in insertion order, no newline: the caller frames it. */
 enum status_code json_write(FILE *out, const json_t *v);
 
+/* What v is, for messages: "an object", "an array", "a string", "a number", "a
+ * boolean" or "null". */
+const char *json_type_name(const json_t *v);
+
 #endif

@@ -123,6 +123,8 @@ extern const struct source_ops source_prometheus_ops;
 extern const struct source_ops source_alertmanager_ops;
 extern const struct source_ops source_sentry_ops;
 extern const struct source_ops source_opsgenie_ops;
+extern const struct source_ops source_grafana_ops;
+extern const struct source_ops source_zabbix_ops;
 extern const struct source_ops source_github_ops;
 
 /* Helpers for sources. */
@@ -153,6 +155,10 @@ size_t source_page_records(const struct source_page *page);
 
 /* base (a configured url, trailing slashes ignored) followed by path. New. */
 char *source_url(const char *base, const char *path);
+/* Adds "Authorization: Bearer SECRET" when secret is set and not empty. */
+void source_request_bearer(struct source_request *req, const char *secret);
+/* The config's service for records that name none (borrowed), or NULL. */
+const char *source_default_service(const struct source_ctx *ctx);
 /* Untrusted upstream text fit for an error message: the first bytes of s sanitized
  * (text_sanitize) and cut to at most 160 columns. New. */
 char *source_error_text(const char *s, size_t len);
@@ -171,6 +177,22 @@ enum status_code source_parse_json(const char *type, const char *stream,
  * rule whose pattern matches, else the usual names (lint, unit tests, docker
  * build, publish, integration/e2e/UI tests, release, deploy), else NULL. */
 const char *source_stage_kind(const struct source_ctx *ctx, const char *name);
+
+/* Metric streams ("metric:NAME", one per [metric] section). */
+
+/* The window of a metric stream whose cursor is the decimal epoch second of its
+ * last sample (or NULL): from the cursor, or backfill seconds before now (an hour
+ * when backfill <= 0), aligned down to step (so every round evaluates the same
+ * instants, and a chart's buckets do not shift; the last sample is asked for
+ * again, as it may have been computed from data still arriving), to now. With
+ * max_points, the start is clamped so that the window holds at most that many
+ * points (the newest matter more). A step <= 0 counts as 60. */
+void source_metric_window(const char *cursor, int64_t now, int64_t step, int64_t backfill,
+			  size_t max_points, int64_t *start, int64_t *end);
+/* The service of metric NAME ("checkout.rpm": the part before the first dot),
+ * else the config's default service; in page memory, or NULL. */
+const char *source_metric_service(struct source_page *page, const struct source_ctx *ctx,
+				  const char *name);
 
 /* Alerts labelled the Prometheus way (Prometheus, Alertmanager, Grafana alerting).
  * labels and annotations are jansson objects (borrowed; either may be NULL). */
@@ -193,5 +215,28 @@ const char *source_severity(const char *label);
 void source_alert_describe(struct source_page *page, struct store_incident *incident,
 			   const struct json_t *labels, const struct json_t *annotations,
 			   const char *default_service, const char *fallback_title);
+
+/* Alertmanager API v2 alerts (gettableAlert), as Alertmanager and Grafana's alerting
+ * serve them: src/sources/alertmanager.c. */
+
+/* When each muted pair was first seen: keys "INCIDENT SILENCE-ID" (and, with
+ * inhibitions, "INCIDENT inhibit:FINGERPRINT"), values epoch seconds. The caller
+ * keeps both objects in its cursor. */
+struct source_am_muted {
+	const struct json_t *old; /* the previous round's pairs (borrowed), or NULL */
+	struct json_t *seen;	  /* this round's pairs, added to (borrowed) */
+	bool inhibitions;	  /* status.inhibitedBy gives "inhibit" events too */
+};
+
+/* Alert number i of stream as an open incident "fp:FINGERPRINT:STARTS_AT" (described
+ * by source_alert_describe; detected and impact start at startsAt; updatedAt, else
+ * now; generatorURL when absolute), with a "trigger" event at startsAt and one
+ * "silence" event per silence muting it (and "inhibit" per inhibiting alert), each at
+ * the time its pair was first seen. *out is the page's incident, valid until the
+ * page's next one. Errors name type, stream, i and the field. */
+enum status_code source_am_alert(const struct source_ctx *ctx, const char *type, const char *stream,
+				 size_t i, const struct json_t *alert,
+				 struct source_am_muted *muted, struct source_page *page,
+				 struct store_incident **out);
 
 #endif

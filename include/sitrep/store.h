@@ -205,6 +205,12 @@ enum status_code store_add_sample(struct store *store, const char *source, const
 				  const char *labels, const char *service, int64_t ts,
 				  double value);
 
+/* The sha of the deployment that d follows on its service and environment (the one
+ * it replaces, else the latest one started before it) into *sha (new), or NULL:
+ * the commits d shipped are those after it. */
+enum status_code store_previous_deployment_sha(struct store *store,
+					       const struct store_deployment *d, char **sha);
+
 /* ---- pipelines ---- */
 
 struct store_stage {
@@ -300,6 +306,12 @@ enum status_code store_sync_round_end(struct store *store, const char *source, c
 				      int64_t at, const char *error, int64_t records,
 				      int64_t pages);
 /* Every stream's state, ordered by source and stream (new array). */
+/* Forgets the failures of source's streams that are not among planned: a round
+ * that ran its streams is the source's whole state, and a stream dropped from the
+ * config, or a failure to start ("config", "login"), must not keep it failing. The
+ * cursors of streams that are fine stay, whether planned or not. */
+enum status_code store_sync_forget_failures(struct store *store, const char *source,
+					    const char *const *planned, size_t n_planned);
 enum status_code store_sync_states(struct store *store, struct store_sync_state **states,
 				   size_t *n);
 void store_sync_state_release(struct store_sync_state *state);

@@ -45,6 +45,13 @@ enum status_code sync_probe(struct store *store, struct http_client *http, const
 			    const struct config_source *src, const struct sync_options *opts,
 			    struct sync_report *report);
 
+struct source_page;
+
+/* Completes the page's deployments from their services' local clones ([service]
+ * repo): the commits each shipped, with their times, when the upstream did not
+ * give them (src/sync/commits.c). */
+void sync_fill_commits(struct store *store, const struct config *cfg, struct source_page *page);
+
 enum sync_health {
 	SYNC_OK,
 	SYNC_STALE,   /* no success for three intervals */
@@ -57,10 +64,16 @@ const char *sync_health_name(enum sync_health health);
 enum sync_health sync_health_of(const struct store_sync_state *states, size_t n, int64_t interval,
 				int64_t now, int64_t *last_success, const char **last_error);
 
+/* $XDG_STATE_HOME/sitrep/sync.log (or ~/.local/state/...), opened for appending:
+ * the log of rounds, never a terminal the console may own. NULL with an error. */
+FILE *sync_log_open(void);
+
 /* `sitrep sync --daemon`: each source on its own interval (slowed down while it
- * fails), until *stop; one daemon per cache (a lock beside it). Rounds are logged to
- * log, one line each. Returns the exit code. */
+ * fails), until *stop; one daemon per cache (a lock beside it). Setting *sync_now
+ * (when not NULL) makes every source due at once. Rounds are logged to log, one line
+ * each. Returns the exit code. */
 int sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-		const volatile sig_atomic_t *stop, FILE *log, FILE *trace);
+		const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now, FILE *log,
+		FILE *trace);
 
 #endif

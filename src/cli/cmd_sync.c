@@ -37,32 +37,6 @@ catch_stop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-/* $XDG_STATE_HOME/sitrep/sync.log (or ~/.local/state/...), opened for appending:
- * the daemon's log, never a terminal the console may own. */
-static FILE *
-open_log(void)
-{
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *dir = state && *state
-			    ? xasprintf("%s/sitrep", state)
-			    : xasprintf("%s/.local/state/sitrep", home && *home ? home : ".");
-	char *path = xasprintf("%s/sync.log", dir);
-	FILE *log;
-
-	for (char *p = dir + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(dir, 0700);
-			*p = '/';
-		}
-	}
-	mkdir(dir, 0700);
-	if (!(log = fopen(path, "a")))
-		cli_error("sync: cannot open the log %s: %s", path, strerror(errno));
-	free(dir);
-	free(path);
-	return log;
-}
 #define STATUS_USAGE "sitrep status [--format line|json]"
 
 static enum status_code
@@ -185,10 +159,12 @@ cmd_sync(int argc, char **argv, const struct global_opts *gopts)
 	if ((code = cli_open_store(gopts, &store)) != SUCCESS) {
 		rc = report_fail(code);
 	} else if (daemon) {
-		FILE *log = open_log();
+		FILE *log = sync_log_open();
 
+		if (!log)
+			cli_error("sync: %s", status_message(ERROR_CUSTOM_MESSAGE));
 		catch_stop_signals();
-		rc = sync_daemon(store, &cfg, names, n_names, &stop_requested, log,
+		rc = sync_daemon(store, &cfg, names, n_names, &stop_requested, NULL, log,
 				 verbose ? log : NULL);
 		if (rc != EXIT_OK)
 			cli_error("sync: %s", status_message(ERROR_CUSTOM_MESSAGE));

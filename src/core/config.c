@@ -556,6 +556,17 @@ get_service(struct config *cfg, const char *name)
 	return svc;
 }
 
+/* "~/src/x" is $HOME/src/x, as a shell would read it. New. */
+static char *
+expand_home(const char *path)
+{
+	const char *home = getenv("HOME");
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home && *home)
+		return xasprintf("%s%s", home, path + 1);
+	return xstrdup(path);
+}
+
 static void
 load_service(struct loader *ld, const struct entry *e)
 {
@@ -563,16 +574,18 @@ load_service(struct loader *ld, const struct entry *e)
 	long tier;
 
 	if (!streq(e->key, "tier") && !streq(e->key, "slo") && !streq(e->key, "ack-target") &&
-	    !streq(e->key, "resolve-target")) {
+	    !streq(e->key, "resolve-target") && !streq(e->key, "repo")) {
 		entry_problem(ld, e,
 			      "has no key \"%s\" (keys: tier, slo, ack-target, "
-			      "resolve-target)",
+			      "resolve-target, repo)",
 			      e->key);
 		return;
 	}
 	if (is_repeat(ld, e) || needs_value(ld, e))
 		return;
-	if (streq(e->key, "tier")) {
+	if (streq(e->key, "repo")) {
+		svc->repo = expand_home(e->value);
+	} else if (streq(e->key, "tier")) {
 		if (parse_whole(e->value, 1, 100, &tier))
 			svc->tier = (int)tier;
 		else
@@ -775,6 +788,23 @@ load_stages(struct loader *ld, const struct entry *e)
 	r->pattern = xstrdup(e->value);
 }
 
+/* The console checks the request names and keys: it knows them, the config does not. */
+static void
+load_bind(struct loader *ld, const struct entry *e)
+{
+	struct config *cfg = ld->cfg;
+	struct config_bind *b;
+
+	if (needs_value(ld, e))
+		return;
+	cfg->binds = xrealloc(cfg->binds, (cfg->n_binds + 1) * sizeof(*cfg->binds));
+	b = &cfg->binds[cfg->n_binds++];
+	b->view = xstrdup(e->sub);
+	b->request = xstrdup(e->key);
+	b->keys = xstrdup(e->value);
+	b->line = locate(&ld->loc, e->section, e->sub, e->key, e->nth);
+}
+
 static void
 load_entry(struct loader *ld, const struct entry *e)
 {
@@ -786,6 +816,7 @@ load_entry(struct loader *ld, const struct entry *e)
 		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
 		{ "source", true, load_source },  { "metric", true, load_metric },
 		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
+		{ "bind", true, load_bind },
 	};
 	size_t i;
 
@@ -815,7 +846,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	else
 		problem(ld, section_line(ld, e->section, e->sub),
 			"unknown section \"%s\" (sections: sitrep, service, source, metric, "
-			"deploy, stages)",
+			"deploy, stages, bind)",
 			e->section);
 }
 
@@ -1285,8 +1316,10 @@ config_release(struct config *cfg)
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->n_services; i++)
+	for (i = 0; i < cfg->n_services; i++) {
 		free(cfg->services[i].name);
+		free(cfg->services[i].repo);
+	}
 	for (i = 0; i < cfg->n_sources; i++) {
 		struct config_source *src = &cfg->sources[i];
 
@@ -1318,6 +1351,12 @@ config_release(struct config *cfg)
 		free(cfg->stage_rules[i].pattern);
 	}
 	free(cfg->stage_rules);
+	for (i = 0; i < cfg->n_binds; i++) {
+		free(cfg->binds[i].view);
+		free(cfg->binds[i].request);
+		free(cfg->binds[i].keys);
+	}
+	free(cfg->binds);
 	free(cfg->deploys);
 	free(cfg->problems);
 	free(cfg->theme);

@@ -72,18 +72,6 @@ silence_at(const struct silence_set *set, size_t i)
 				   : &set->posted->silences[i - set->n_scenario];
 }
 
-static char *
-uuid(uint64_t seed, const char *what, uint64_t n)
-{
-	uint64_t a = sim_hash(seed, what, n), b = sim_hash(seed, what, n + 0x5bd1e995);
-
-	/* Version 4, variant 1 bits, as github.com/google/uuid writes them. */
-	return xasprintf("%08x-%04x-4%03x-%04x-%012llx", (unsigned int)(a >> 32),
-			 (unsigned int)(a >> 16) & 0xffff, (unsigned int)a & 0xfff,
-			 (unsigned int)(0x8000 | ((b >> 48) & 0x3fff)),
-			 (unsigned long long)(b & 0xffffffffffffULL));
-}
-
 static void
 add_matcher(struct am_silence *s, const char *name, const char *value, bool is_regex, bool is_equal)
 {
@@ -115,7 +103,7 @@ silence_set_init(struct silence_set *set, const struct sim *sim, int64_t now)
 		set->scenario = xrealloc(set->scenario, (set->n_scenario + 1) * sizeof(*s));
 		s = &set->scenario[set->n_scenario++];
 		memset(s, 0, sizeof(*s));
-		s->id = uuid(w->seed, in->id, 0);
+		s->id = sim_uuid(w->seed, in->id, 0);
 		s->matchers = xcalloc(2, sizeof(*s->matchers));
 		s->matchers_json = json_array();
 		add_matcher(s, "alertname", in->alertname, false, true);
@@ -840,7 +828,7 @@ post_silence(struct sim *sim, const struct sim_request *req, struct sim_response
 		silence_release(&s);
 		response_json(resp, 400, json_string(msg));
 	} else {
-		s.id = uuid(sim->world.seed, "silence", ++sim->am.next_silence);
+		s.id = sim_uuid(sim->world.seed, "silence", ++sim->am.next_silence);
 		sim->am.silences = xgrow(sim->am.silences, &sim->am.alloc_silences,
 					 sim->am.n_silences + 1, sizeof(*sim->am.silences));
 		sim->am.silences[sim->am.n_silences++] = s;

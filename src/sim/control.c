@@ -161,6 +161,7 @@ reset(struct sim *sim, struct sim_response *resp)
 	fault_list_clear(&sim->faults);
 	reqlog_clear(&sim->log);
 	am_store_release(&sim->am);
+	zabbix_state_release(sim);
 	response_json(resp, 200, json_object());
 }
 

@@ -153,6 +153,9 @@ route_matches(const char *route, const char *path)
 		return false;
 	if (len > 0 && route[len - 1] == '*')
 		return strncmp(path, route, len - 1) == 0;
+	/* A JSON-RPC call is "PATH#METHOD": a rule for PATH covers all its calls. */
+	if (!strchr(route, '#') && strncmp(path, route, len) == 0 && path[len] == '#')
+		return true;
 	return streq(route, path);
 }
 

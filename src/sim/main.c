@@ -42,7 +42,8 @@ usage(FILE *out)
 	      "  --require-token T  answer 401 unless \"Authorization: Bearer T\" is sent\n"
 	      "  --verbose          one line per request on stderr\n"
 	      "\n"
-	      "Dialects: /prometheus/api/v1/..., /alertmanager/api/v2/...; control: /_sim/...\n",
+	      "Dialects: /prometheus/, /alertmanager/, /sentry/, /opsgenie/, /grafana/; control: "
+	      "/_sim/\n",
 	      out);
 }
 
@@ -174,6 +175,7 @@ sim_release(struct sim *sim)
 	reqlog_release(&sim->log);
 	am_store_release(&sim->am);
 	opsgenie_release(sim);
+	zabbix_state_release(sim);
 	world_release(&sim->world);
 	pthread_mutex_destroy(&sim->lock);
 }

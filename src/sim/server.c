@@ -78,6 +78,8 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "alertmanager", json_string("/alertmanager"));
 	json_object_set_new(d, "sentry", json_string("/sentry"));
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
+	json_object_set_new(d, "grafana", json_string("/grafana"));
+	json_object_set_new(d, "zabbix", json_string("/zabbix/api_jsonrpc.php"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -104,6 +106,12 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/opsgenie/")) {
 		req->route = req->path + strlen("/opsgenie");
 		opsgenie_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/grafana/")) {
+		req->route = req->path + strlen("/grafana");
+		grafana_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/zabbix/")) {
+		req->route = req->path + strlen("/zabbix");
+		zabbix_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -125,6 +133,10 @@ fault_status_body(const char *path, unsigned int status, struct sim_response *re
 		sentry_fault_body(resp, status);
 	} else if (has_prefix(path, "/opsgenie/")) {
 		opsgenie_fault_body(resp, status);
+	} else if (has_prefix(path, "/grafana/")) {
+		grafana_fault_body(resp, status);
+	} else if (has_prefix(path, "/zabbix/")) {
+		zabbix_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -146,14 +158,15 @@ header(struct MHD_Connection *conn, const char *name)
 }
 
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
- * scheme is GenieKey, everyone else's Bearer). */
+ * scheme is GenieKey, everyone else's Bearer; Zabbix's auth is in the body, see
+ * zabbix_peek). Grafana's health check is open to all, as load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
 	const char *name = has_prefix(url, "/opsgenie/") ? "GenieKey " : "Bearer ";
 	size_t scheme = strlen(name);
 
-	if (!sim->require_token)
+	if (!sim->require_token || streq(url, "/grafana/api/health"))
 		return -1;
 	return authorization && strncasecmp(authorization, name, scheme) == 0 &&
 	       streq(authorization + scheme, sim->require_token);
@@ -316,8 +329,11 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 	const char *inm = header(conn, "If-None-Match");
 	const char *auth = header(conn, "Authorization");
 	bool control = has_prefix(url, "/_sim/");
+	bool zabbix = has_prefix(url, "/zabbix/");
 	struct fault_hit hit = { .hit = false };
-	int token_ok = check_token(sim, url, auth);
+	int token_ok = zabbix ? -1 : check_token(sim, url, auth);
+	json_t *args = NULL;
+	char rpc[64], *key = NULL;
 	enum MHD_Result ret;
 
 	buf_init(&resp.text, 0);
@@ -326,14 +342,21 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		params_add_form(&req.params, ctx->body.data ? ctx->body.data : "", ctx->body.len);
 	req.body = ctx->body.data ? ctx->body.data : "";
 	req.body_len = ctx->body.len;
+	req.content_type = ctype;
 
 	pthread_mutex_lock(&sim->lock);
+	if (zabbix) {
+		/* One URL, many calls: each is logged and faulted as PATH#METHOD. */
+		zabbix_peek(sim, req.body, req.body_len, rpc, sizeof(rpc), &args, &token_ok);
+		key = xasprintf("%s#%s", url, rpc);
+	}
 	if (!control) {
-		reqlog_record(&sim->log, method, url, inm, auth, token_ok,
-			      params_json(&req.params));
-		hit = fault_take(&sim->faults, method, url);
+		reqlog_record(&sim->log, method, key ? key : url, inm, auth, token_ok,
+			      args ? args : params_json(&req.params));
+		hit = fault_take(&sim->faults, method, key ? key : url);
 	}
 	pthread_mutex_unlock(&sim->lock);
+	free(key);
 
 	if (hit.hit && hit.delay_ms > 0)
 		sleep_ms(sim, hit.delay_ms);
@@ -350,7 +373,9 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		opsgenie_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/sentry/")) {
 		sentry_fault_body(&resp, 401);
-	} else if (!control && token_ok == 0) {
+	} else if (!control && token_ok == 0 && has_prefix(url, "/grafana/")) {
+		grafana_fault_body(&resp, 401);
+	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");
 	} else {

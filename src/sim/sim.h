@@ -25,6 +25,12 @@ uint64_t fnv64_add(uint64_t h, const void *data, size_t len);
 /* A well-mixed 64-bit value for (seed, text, n): the only source of "randomness". */
 uint64_t sim_hash(uint64_t seed, const char *text, uint64_t n);
 
+/* A version 4 UUID made of sim_hash(seed, what, n) (new). */
+char *sim_uuid(uint64_t seed, const char *what, uint64_t n);
+/* digits lower-case hex digits (at most 64) for (seed, text), NUL-terminated in out:
+ * commit shas (40), ServiceNow sys_ids (32). */
+void wire_hex_id(uint64_t seed, const char *text, char *out, size_t digits);
+
 /* floor(a / b) for b > 0, also for negative a. */
 int64_t floor_div(int64_t a, int64_t b);
 
@@ -152,6 +158,15 @@ enum symptom {
 	SYMPTOM_OUTAGE,
 };
 
+/* How a deployment replaces the running version (Argo Rollouts strategies, and
+ * Kubernetes' own for rolling and recreate). */
+enum deploy_pattern {
+	PATTERN_ROLLING,
+	PATTERN_BLUE_GREEN,
+	PATTERN_CANARY,
+	PATTERN_RECREATE,
+};
+
 struct service {
 	char *name;
 	double rpm;
@@ -160,6 +175,10 @@ struct service {
 	double cpu;
 	double memory;
 	double consumers;
+	char *repo;		     /* "acme/checkout" */
+	char *default_branch;	     /* "main" */
+	char *team;		     /* the assignment group of its tickets: "Checkout SRE" */
+	enum deploy_pattern pattern; /* of its deployments, unless one says otherwise */
 };
 
 /* Instants are seconds; TIME_NONE when the milestone never happens. */
@@ -178,6 +197,7 @@ struct incident {
 	int64_t resolve;
 	bool silence_on_ack; /* the on-call silenced it in Alertmanager at ack */
 	uint32_t phase_ns;   /* evaluation phase: the sub-second part of its instants */
+	long caused_by;	     /* the production deployment that caused it (index), or -1 */
 };
 
 enum alert_state {
@@ -195,8 +215,22 @@ struct world {
 	size_t n_services;
 	struct incident *incidents;
 	size_t n_incidents;
-	json_t *faults;		    /* the scenario's "faults" array, or NULL */
 	struct series_index *index; /* series.c: each service's incidents by impact */
+	json_t *faults;		    /* the scenario's "faults" array, or NULL */
+	/* repo.c, delivery.c */
+	struct commit *commits;
+	size_t n_commits;
+	uint64_t *reach; /* n_commits rows of reach_words: bit j of row i = j is an ancestor */
+	size_t reach_words;
+	struct branch *branches;
+	size_t n_branches;
+	struct pipeline *pipelines;
+	size_t n_pipelines;
+	struct deployment *deployments;
+	size_t n_deployments;
+	/* tickets.c */
+	struct ticket *tickets;
+	size_t n_tickets;
 };
 
 /* Loads the scenario at path, or the built-in one when path is NULL. */
@@ -224,8 +258,398 @@ void series_index_free(struct world *w);
 /* The metric a symptom shows best (the value an alert reports). */
 enum metric_kind symptom_metric(enum symptom s);
 
-/* The built-in scenario as JSON text (new); data/sim/week.json holds the same. */
+/* The built-in scenario as JSON text (new): data/sim/week.json, compiled in. */
 char *scenario_builtin_text(void);
+/* The id of an incident, or -1. */
+long world_incident(const struct world *w, const char *id);
+
+/* Helpers of the scenario loaders (world.c, delivery.c, tickets.c). Each fails with
+ * an error() naming where ("scenario: pipelines[3]") and the key. */
+int scn_name_index(const char *const *names, size_t n, const char *name);
+/* Every key of obj must be one of allowed. */
+enum status_code scn_check_keys(json_t *obj, const char *const *allowed, size_t n,
+				const char *where);
+enum status_code scn_number(json_t *obj, const char *key, double fallback, double *out,
+			    const char *where);
+/* *out is new, NULL when the key is absent or null and not required. */
+enum status_code scn_string(json_t *obj, const char *key, bool required, char **out,
+			    const char *where);
+/* "+1h30m" and "-6d" count from origin; anything else is an absolute instant.
+ * TIME_NONE when absent or null. */
+enum status_code scn_instant(json_t *obj, const char *key, int64_t origin, int64_t *out,
+			     const char *where);
+/* A duration such as "10m" or "1h30m", in seconds; fallback when absent. */
+enum status_code scn_duration(json_t *obj, const char *key, int64_t fallback, int64_t *out,
+			      const char *where);
+enum status_code scn_enum(json_t *obj, const char *key, const char *const *names, size_t n,
+			  int fallback, int *out, const char *where);
+/* The array at key (borrowed), NULL when absent. */
+enum status_code scn_array(json_t *obj, const char *key, json_t **out, const char *where);
+
+/* ---- repo.c, delivery.c: repositories, CI pipelines, deployments -----------------
+ *
+ * Every instant is in seconds (TIME_NONE: never). Lists keep the scenario's order;
+ * references between entities are indices into the world's arrays. Accessors that
+ * take now_ms give what an upstream shows at that simulated instant. */
+
+struct commit {
+	char *id;     /* the scenario's handle: "co-3" */
+	char sha[41]; /* 40 hex digits from the seed and the handle */
+	size_t service;
+	char *branch;  /* "main", "feature/receipt-pdf", "release/2.14" */
+	char *author;  /* a login; the e-mail is <author>@<repo owner>.example */
+	char *message; /* a merge's is generated: "Merge pull request #481 from ..." */
+	int64_t time;  /* author and committer time */
+	long parent;   /* first parent (index), -1 for the service's root commit */
+	long merged;   /* a merge's second parent: the tip of the merged branch; else -1 */
+};
+
+/* A branch of a service's repository, derived from the commits and pipelines that
+ * name it. */
+struct branch {
+	char *name;
+	size_t service;
+	long base;	  /* the commit it was cut from; -1 for the default branch */
+	unsigned long pr; /* its pull request number (feature branches), else 0 */
+	long merged_by;	  /* the merge commit that brought it into the default branch, or -1 */
+	int64_t created;  /* its first commit, cut or pipeline */
+};
+
+/* The CI steps in the order an engineer knows them. */
+enum stage_kind {
+	STAGE_LINT,
+	STAGE_UNIT,	   /* unit tests, with a coverage figure */
+	STAGE_BUILD,	   /* container image */
+	STAGE_ALPHA,	   /* publish the image with an alpha tag */
+	STAGE_INTEGRATION, /* integration and UI tests against the alpha image */
+	STAGE_PUBLISH,	   /* publish the image with the version tag */
+	STAGE_RELEASE,	   /* cut the release branch */
+	STAGE_STAGING,	   /* deploy to staging */
+	STAGE_PRODUCTION,  /* deploy to production */
+	STAGE_KIND_COUNT,
+};
+
+/* What a pipeline or stage shows: the first three only while it lasts. */
+enum run_status {
+	RUN_PENDING, /* queued, or waiting for the stage before it */
+	RUN_WAITING, /* held at a manual gate: approval or input */
+	RUN_RUNNING,
+	RUN_SUCCESS,
+	RUN_FAILED,
+	RUN_CANCELED,
+	RUN_SKIPPED, /* never ran: skipped on purpose or after a failure */
+};
+
+struct stage {
+	enum stage_kind kind;
+	enum run_status outcome; /* final; RUN_WAITING: a gate never approved, RUN_PENDING:
+				  * behind such a gate */
+	int64_t ready;		 /* it could start: the stage before it ended */
+	int64_t start;		 /* TIME_NONE when it never runs */
+	int64_t finish;
+	int64_t approved; /* a manual gate: the approval; the stage waits from ready */
+	char *approver;	  /* NULL unless approved */
+	double coverage;  /* unit tests: percent of lines covered; NAN elsewhere */
+	long deployment;  /* the deployment a deploy stage makes, or -1 */
+};
+
+struct pipeline {
+	char *id;	      /* the scenario's handle */
+	uint64_t run_id;      /* a large number, unique in the world (GitHub run id) */
+	unsigned long number; /* counts the service's pipelines in queue order */
+	size_t service;
+	size_t commit; /* the sha it builds */
+	size_t branch; /* its ref */
+	char *name;    /* workflow or job name: "ci", "deploy", "release" */
+	char *event;   /* "push", "pull_request", "workflow_dispatch", "schedule" */
+	char *actor;
+	char *version; /* the semver tag it publishes, or NULL */
+	int64_t queued;
+	int64_t start;
+	int64_t finish;		 /* TIME_NONE while waiting forever at a gate */
+	enum run_status outcome; /* final */
+	struct stage *stages;
+	size_t n_stages;
+};
+
+enum deploy_env {
+	ENV_STAGING,
+	ENV_PRODUCTION,
+};
+
+enum deploy_kind {
+	DEPLOY_NORMAL,
+	DEPLOY_HOTFIX,
+	DEPLOY_ROLLBACK,
+};
+
+enum deploy_status {
+	DEPLOY_PENDING, /* not started yet */
+	DEPLOY_RUNNING,
+	DEPLOY_SUCCESS,
+	DEPLOY_FAILED,
+	DEPLOY_CANCELED,
+	DEPLOY_ROLLED_BACK, /* a canary aborted part way: traffic went back to stable */
+};
+
+/* One step of a canary (Argo Rollouts spec.strategy.canary.steps). */
+struct canary_step {
+	int weight;    /* setWeight percent, or -1 for a pause */
+	int64_t pause; /* a pause's duration in seconds */
+	int64_t start; /* TIME_NONE when the rollout never got there */
+	int64_t finish;
+};
+
+struct deployment {
+	char *id;	   /* the scenario's handle: "DEP-104" */
+	uint64_t num;	   /* a large number, unique in the world (GitHub deployment id) */
+	unsigned long seq; /* 1, 2, ... per service and environment in start order (Argo
+			       * CD history id, rollout revision) */
+	size_t service;
+	enum deploy_env env;
+	long pipeline; /* the pipeline whose stage ran it; -1 for an Argo CD rollback */
+	size_t commit; /* what it deploys */
+	char *version; /* semver tag */
+	char *actor;
+	char *via; /* "pipeline" or "argocd" */
+	enum deploy_pattern pattern;
+	enum deploy_kind kind;
+	enum deploy_status outcome; /* final: success, failed, canceled or rolled back */
+	int64_t start;
+	int64_t finish;
+	struct canary_step *steps; /* canary only */
+	size_t n_steps;
+	long abort_step;     /* the canary step during which it aborted, or -1 */
+	int64_t aborted;     /* the abort, or TIME_NONE */
+	long fixes;	     /* a hotfix: the deployment it repairs, else -1 */
+	long fixed_by;	     /* the hotfix that repaired this one, or -1 */
+	long rolls_back;     /* a rollback: the deployment it undoes, else -1 */
+	long restores;	     /* a rollback: the deployment whose version it brings back */
+	long rolled_back_by; /* the rollback that undid this one, or -1 */
+	long previous;	     /* the last success to the same place before it started, or -1 */
+	size_t *commits;     /* shipped: reachable from it, not from previous (none for a
+			       * rollback), oldest first */
+	size_t n_commits;
+	size_t *caused; /* the incidents it caused */
+	size_t n_caused;
+};
+
+/* Where a canary is at an instant. */
+struct canary_state {
+	long step;   /* the step under way; -1 before the first, n_steps once done */
+	int weight;  /* percent of traffic on the new version */
+	bool paused; /* in a pause step */
+	int64_t pause_start, pause_end;
+	bool aborted;
+	bool done; /* promoted, or aborted and scaled down */
+};
+
+const char *stage_kind_key(enum stage_kind k);		/* "unit" (the scenario's word) */
+const char *stage_kind_name(enum stage_kind k);		/* "unit-tests" (a job name) */
+const char *stage_kind_group(enum stage_kind k);	/* "test" (a GitLab stage) */
+const char *run_status_name(enum run_status s);		/* "pending", "waiting", "running", ... */
+const char *deploy_env_name(enum deploy_env e);		/* "staging", "production" */
+const char *deploy_pattern_name(enum deploy_pattern p); /* "rolling", "blue-green", ... */
+const char *deploy_kind_name(enum deploy_kind k);	/* "normal", "hotfix", "rollback" */
+const char *deploy_status_name(enum deploy_status s);	/* "success", "rolled_back", ... */
+
+/* Lookups by the scenario's handle (a branch: by service and name): an index, or -1. */
+long world_commit(const struct world *w, const char *id);
+long world_branch(const struct world *w, size_t service, const char *name);
+long world_pipeline(const struct world *w, const char *id);
+long world_deployment(const struct world *w, const char *id);
+
+/* Whether commit ancestor is reachable from commit from (itself included). */
+bool commit_reaches(const struct world *w, size_t from, size_t ancestor);
+/* The newest commit on branch b at now (its base when it has none yet), or -1 when
+ * the branch does not exist yet. */
+long branch_head(const struct world *w, size_t b, int64_t now_ms);
+/* Neither the default branch nor release/...: a pull request's. */
+bool branch_is_feature(const struct world *w, const struct branch *b);
+
+/* A pipeline exists from its queueing; its status and its stages' at now. */
+bool pipeline_exists(const struct pipeline *p, int64_t now_ms);
+enum run_status pipeline_status(const struct pipeline *p, int64_t now_ms);
+enum run_status stage_status(const struct stage *s, int64_t now_ms);
+/* A deployment exists from its start. */
+bool deployment_exists(const struct deployment *d, int64_t now_ms);
+enum deploy_status deployment_status(const struct deployment *d, int64_t now_ms);
+/* Fills state for a canary (false for other patterns). */
+bool deployment_canary(const struct deployment *d, int64_t now_ms, struct canary_state *state);
+/* What runs in service s's environment at now: the newest deployment that succeeded
+ * by then (a rollback included), or -1. */
+long world_live_deployment(const struct world *w, size_t s, enum deploy_env e, int64_t now_ms);
+/* The newest deployment started by now, whatever its state, or -1. */
+long world_latest_deployment(const struct world *w, size_t s, enum deploy_env e, int64_t now_ms);
+
+/* Loads "commits" and derives the branches (delivery_load calls it). */
+enum status_code repo_load(struct world *w, json_t *root);
+/* The index of service's branch name, added (created at t) when new, or moved
+ * earlier to t. */
+size_t repo_branch(struct world *w, size_t service, const char *name, int64_t t);
+void repo_release(struct world *w);
+/* Adds "repositories" and "commits" to the ground truth root. */
+void repo_json(const struct world *w, json_t *root);
+
+/* Loads "commits", "pipelines" and "deployments" of root into w (world.c calls it
+ * after the services and incidents). */
+enum status_code delivery_load(struct world *w, json_t *root);
+void delivery_release(struct world *w);
+/* Adds "repositories", "commits", "pipelines" and "deployments" with absolute
+ * instants to the ground truth root. */
+void delivery_json(const struct world *w, json_t *root);
+
+/* ---- tickets.c: ServiceNow incidents and Zendesk tickets ---------------------- */
+
+enum ticket_system {
+	TICKET_SERVICENOW,
+	TICKET_ZENDESK,
+};
+
+/* Both systems' life cycles on one scale. ServiceNow: New (1), In Progress (2), On
+ * Hold (3), Resolved (6), Closed (7); Zendesk: new, open, pending, solved, closed. */
+enum ticket_state {
+	TICKET_NEW,
+	TICKET_OPEN,
+	TICKET_PENDING, /* awaiting the caller or requester: SLA clocks that pause stop */
+	TICKET_SOLVED,
+	TICKET_CLOSED,
+};
+
+enum sla_metric {
+	SLA_RESPONSE,	    /* ServiceNow: opened to In Progress */
+	SLA_RESOLUTION,	    /* ServiceNow: opened (or reopened) to Resolved, paused On Hold */
+	SLA_FIRST_REPLY,    /* Zendesk first_reply_time: created to the first public reply */
+	SLA_REQUESTER_WAIT, /* Zendesk requester_wait_time: to solved, paused while pending */
+};
+
+struct sla_definition {
+	const char *name; /* "P1 resolution (2 hours)" */
+	enum ticket_system system;
+	enum sla_metric metric;
+	int priority;	/* 1..4 */
+	int64_t target; /* seconds of its schedule */
+	bool business;	/* Mon-Fri 09:00-17:00 UTC; else 24x7 */
+};
+
+struct span {
+	int64_t start;
+	int64_t end;
+};
+
+struct sla_instance {
+	const struct sla_definition *def; /* borrowed from a static table */
+	char sys_id[33];
+	int64_t start;
+	int64_t stop;	     /* TIME_NONE: still running when the scenario ends */
+	struct span *pauses; /* within [start, stop) */
+	size_t n_pauses;
+	int64_t breach; /* when its clock passes the target; TIME_NONE if it stops first */
+};
+
+enum sla_stage {
+	SLA_NOT_STARTED,
+	SLA_IN_PROGRESS,
+	SLA_PAUSED,
+	SLA_COMPLETED,
+};
+
+/* An SLA instance at an instant (ServiceNow task_sla columns). */
+struct sla_state {
+	enum sla_stage stage;
+	bool breached;		  /* has_breached */
+	int64_t elapsed;	  /* 24x7 seconds from start, pauses excluded (duration) */
+	int64_t business_elapsed; /* the same in business time (business_duration) */
+	int64_t paused;		  /* calendar seconds paused so far (pause_duration) */
+	int64_t planned_end;	  /* the breach instant if nothing else pauses it */
+	double percentage;	  /* of the target, in the SLA's own schedule */
+	int64_t left;		  /* target minus elapsed in its schedule; negative once past */
+};
+
+struct ticket_change {
+	int64_t at;
+	enum ticket_state state;
+};
+
+struct ticket_note {
+	int64_t at;
+	char *author;
+	char *text;
+	bool public; /* Zendesk: a public comment; ServiceNow notes are work notes */
+};
+
+struct ticket {
+	char *id; /* "INC0010231", or the Zendesk ticket number as text */
+	enum ticket_system system;
+	uint64_t number; /* Zendesk ticket id; ServiceNow: the digits of the number */
+	char sys_id[33]; /* ServiceNow sys_id, from the seed */
+	size_t service;
+	long incident;	 /* the incident it is about, or -1 (a customer report) */
+	bool correlated; /* it names the incident (correlation_id, custom field): else
+			    * only the service and the time tie it to the incident */
+	char *title;	 /* short_description, subject */
+	char *description;
+	char *requester; /* caller, requester */
+	char *group;	 /* assignment group */
+	char *assignee;
+	int priority; /* 1 (critical, urgent) .. 4 (low) */
+	int64_t opened;
+	int64_t responded; /* In Progress; Zendesk: the first public agent reply */
+	int64_t *resolved; /* each resolution; n_reopens + 1 of them, or none while open */
+	size_t n_resolved;
+	int64_t *reopened; /* each reopening, after resolved[i] */
+	size_t n_reopens;
+	int64_t closed;
+	struct span *holds; /* On Hold, Zendesk pending: awaiting the customer */
+	size_t n_holds;
+	struct ticket_change *changes; /* every state change, in time order */
+	size_t n_changes;
+	struct ticket_note *notes; /* in time order */
+	size_t n_notes;
+	struct sla_instance *slas;
+	size_t n_slas;
+};
+
+/* Zendesk ticket metrics at an instant, in seconds (TIME_NONE: null). */
+struct ticket_metrics {
+	int64_t reply, reply_business; /* reply_time: created to the first public reply */
+	int64_t first_resolution, first_resolution_business;
+	int64_t full_resolution, full_resolution_business; /* to the latest solve */
+	int64_t on_hold, agent_wait, requester_wait;	   /* calendar; Zendesk pending is
+							* agent_wait */
+	unsigned int reopens, replies;
+	int64_t solved_at; /* the latest solve while solved or closed */
+};
+
+const char *ticket_system_name(enum ticket_system s); /* "servicenow", "zendesk" */
+const char *ticket_state_name(enum ticket_system s, enum ticket_state st); /* "On Hold" */
+int servicenow_state_code(enum ticket_state st);			   /* 1, 2, 3, 6, 7 */
+const char *zendesk_priority_name(int priority);			   /* "urgent" .. "low" */
+const char *sla_metric_name(enum sla_metric m); /* "response", "first_reply_time", ... */
+/* The SLA definitions of a system, in a static table. */
+const struct sla_definition *sla_definitions(enum ticket_system s, size_t *n);
+/* Seconds of [from, to) within Mon-Fri 09:00-17:00 UTC. */
+int64_t business_seconds(int64_t from, int64_t to);
+
+long world_ticket(const struct world *w, enum ticket_system s, const char *id);
+bool ticket_exists(const struct ticket *t, int64_t now_ms);
+enum ticket_state ticket_state_at(const struct ticket *t, int64_t now_ms);
+/* sys_updated_on / updated_at: its last change or note by now; and how many. */
+int64_t ticket_updated_at(const struct ticket *t, int64_t now_ms);
+unsigned int ticket_mod_count(const struct ticket *t, int64_t now_ms);
+/* How many of its notes exist at now (they come first in t->notes). */
+size_t ticket_notes_at(const struct ticket *t, int64_t now_ms);
+unsigned int ticket_reopens_at(const struct ticket *t, int64_t now_ms);
+/* The SLA instances that exist at now come first in t->slas: how many. */
+size_t ticket_slas_at(const struct ticket *t, int64_t now_ms);
+void sla_state_at(const struct sla_instance *s, int64_t now_ms, struct sla_state *state);
+void ticket_metrics_at(const struct ticket *t, int64_t now_ms, struct ticket_metrics *m);
+
+/* Loads "tickets" of root (after delivery_load). */
+enum status_code tickets_load(struct world *w, json_t *root);
+void tickets_release(struct world *w);
+/* Adds "tickets" and "sla_definitions" with absolute instants to the ground truth. */
+void tickets_json(const struct world *w, json_t *root);
 
 /* ---- promql.c: which series a query asks for (not a PromQL parser) ----------- */
 
@@ -364,7 +788,8 @@ struct sim_request {
 	struct params params; /* query string and form body */
 	const char *body;
 	size_t body_len;
-	bool stuck_cursor; /* fault: pagination must not advance */
+	const char *content_type; /* the request's, or NULL */
+	bool stuck_cursor;	  /* fault: pagination must not advance */
 };
 
 #define SIM_MAX_HEADERS 6
@@ -422,6 +847,8 @@ void am_store_release(struct am_store *am);
 
 /* ---- the simulator ------------------------------------------------------------ */
 
+struct zx_sessions;
+
 struct sim {
 	pthread_mutex_t lock; /* guards every field up to the options */
 	struct sim_clock clock;
@@ -430,6 +857,7 @@ struct sim {
 	struct reqlog log;
 	struct am_store am;
 	struct opsgenie_cache *opsgenie; /* opsgenie.c: the alerts at one instant */
+	struct zx_sessions *zabbix;	 /* Zabbix sessions (user.login), or NULL */
 	/* options, read-only once the server runs */
 	const char *require_token; /* borrowed from the command line or the world */
 	bool verbose;
@@ -452,5 +880,47 @@ void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_release(struct sim *sim);
+void grafana_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* Grafana's error body ({"message", "traceID"}), or a proxy's for 502-504. */
+void grafana_fault_body(struct sim_response *resp, unsigned int status);
+/* Zabbix is one JSON-RPC route: its calls are logged and faulted as
+ * "PATH#METHOD", and its auth is in the body, checked by the dialect. */
+void zabbix_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+void zabbix_fault_body(struct sim_response *resp, unsigned int status);
+/* A call's method, params (new copy, password hidden) and whether its auth is
+ * good (-1: a call without auth). */
+void zabbix_peek(struct sim *sim, const char *body, size_t len, char *method, size_t size,
+		 json_t **params, int *token_ok);
+void zabbix_state_release(struct sim *sim);
+
+/* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
+
+#define ZX_HOST_BASE 10101
+
+/* The parameters a call was given, read the lenient way PHP reads them. */
+struct zx_call {
+	const char *method;
+	json_t *params; /* borrowed; an object (or an array for user.logout) */
+	json_t *id;
+	json_t *error; /* set when a parameter was unreadable: the call's answer */
+};
+
+/* Ids and integers as strings, as Zabbix writes every number (new). */
+json_t *zx_id_json(uint64_t id);
+json_t *zx_int_json(int64_t v);
+/* An integer parameter (a number or a string of digits); false when absent, or
+ * unreadable (c->error set). */
+bool zx_get_number(struct zx_call *c, const char *key, int64_t *out);
+/* An id or a list of ids (new array), NULL when absent or unreadable. */
+uint64_t *zx_get_ids(struct zx_call *c, const char *key, size_t *n);
+bool zx_ids_have(const uint64_t *ids, size_t n, uint64_t id);
+/* output: "extend", or the list of fields to keep (keep_always: NULL-ended). */
+void zx_apply_output(json_t *obj, const json_t *output, const char *const *keep_always);
+/* Host s as selectHosts asks for it (new). */
+json_t *zx_host_json(const struct world *w, size_t s, const json_t *select);
+/* The results of item.get, history.get, trend.get (new), or NULL with c->error. */
+json_t *zabbix_item_get(struct sim *sim, struct zx_call *c);
+json_t *zabbix_history_get(struct sim *sim, struct zx_call *c, bool stuck);
+json_t *zabbix_trend_get(struct sim *sim, struct zx_call *c);
 
 #endif

@@ -35,6 +35,21 @@ sim_hash(uint64_t seed, const char *text, uint64_t n)
 	return z ^ (z >> 31);
 }
 
+void
+wire_hex_id(uint64_t seed, const char *text, char *out, size_t digits)
+{
+	char part[17];
+
+	for (size_t i = 0; i < digits && i < 64; i += 16) {
+		size_t n = digits - i < 16 ? digits - i : 16;
+
+		snprintf(part, sizeof(part), "%016llx",
+			 (unsigned long long)sim_hash(seed, text, i / 16));
+		memcpy(out + i, part, n);
+	}
+	out[digits < 64 ? digits : 64] = '\0';
+}
+
 int64_t
 floor_div(int64_t a, int64_t b)
 {
@@ -125,17 +140,14 @@ wire_float_f(double v, char *buf, size_t size)
 	 * loop's forms: written directly, as a metric page holds millions. */
 	if (fabs(v) < 1e12) {
 		long long m = llround(fabs(v) * 1000.0);
-		int frac = (int)(m % 1000), digits = 3;
+		char frac[8];
+		int digits = 3;
 
-		while (digits > 0 && frac % 10 == 0) {
-			frac /= 10;
-			digits--;
-		}
-		if (digits)
-			snprintf(buf, size, "%s%lld.%0*d", v < 0 ? "-" : "", m / 1000, digits,
-				 frac);
-		else
-			snprintf(buf, size, "%s%lld", v < 0 ? "-" : "", m / 1000);
+		snprintf(frac, sizeof(frac), "%03d", (int)(m % 1000));
+		while (digits > 0 && frac[digits - 1] == '0')
+			frac[--digits] = '\0';
+		snprintf(buf, size, "%s%lld%s%s", v < 0 ? "-" : "", m / 1000, digits ? "." : "",
+			 frac);
 		return;
 	}
 	for (int prec = 0; prec <= 3; prec++) {
@@ -368,4 +380,16 @@ wire_urlencode(struct buf *b, const char *s)
 			buf_addch(b, hex[*p & 15]);
 		}
 	}
+}
+
+char *
+sim_uuid(uint64_t seed, const char *what, uint64_t n)
+{
+	uint64_t a = sim_hash(seed, what, n), b = sim_hash(seed, what, n + 0x5bd1e995);
+
+	/* Version 4, variant 1 bits, as github.com/google/uuid writes them. */
+	return xasprintf("%08x-%04x-4%03x-%04x-%012llx", (unsigned int)(a >> 32),
+			 (unsigned int)(a >> 16) & 0xffff, (unsigned int)a & 0xfff,
+			 (unsigned int)(0x8000 | ((b >> 48) & 0x3fff)),
+			 (unsigned long long)(b & 0xffffffffffffULL));
 }

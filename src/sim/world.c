@@ -2,6 +2,8 @@
  * from a JSON file or the built-in week, with instants resolved against --start.
  * A scenario may also ask for incidents by the thousand ("generate"), made from the
  * seed alone, so that a benchmark serves a large world from a file of a few lines.
+ * delivery.c adds commits, pipelines and deployments, tickets.c the tickets; both
+ * use the loading helpers here (scn_*) and are loaded from load_root().
  *
  * Loading is strict (an unknown key or an incident that resolves before it fires
  * is an error naming the place) because a scenario typo would otherwise show up as
@@ -31,8 +33,8 @@ symptom_name(enum symptom s)
 	return symptom_names[s];
 }
 
-static int
-name_index(const char *const *names, size_t n, const char *name)
+int
+scn_name_index(const char *const *names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (streq(names[i], name))
@@ -42,8 +44,8 @@ name_index(const char *const *names, size_t n, const char *name)
 
 /* Every key of obj must be one of allowed: a misspelt "resolve" must not silently
  * leave an incident open forever. */
-static enum status_code
-check_keys(json_t *obj, const char *const *allowed, size_t n, const char *where)
+enum status_code
+scn_check_keys(json_t *obj, const char *const *allowed, size_t n, const char *where)
 {
 	const char *key;
 	json_t *value;
@@ -52,14 +54,14 @@ check_keys(json_t *obj, const char *const *allowed, size_t n, const char *where)
 		return error("%s: expected an object", where);
 	json_object_foreach(obj, key, value)
 	{
-		if (name_index(allowed, n, key) < 0)
+		if (scn_name_index(allowed, n, key) < 0)
 			return error("%s: unknown key \"%s\"", where, key);
 	}
 	return SUCCESS;
 }
 
-static enum status_code
-get_number(json_t *obj, const char *key, double fallback, double *out, const char *where)
+enum status_code
+scn_number(json_t *obj, const char *key, double fallback, double *out, const char *where)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -73,8 +75,8 @@ get_number(json_t *obj, const char *key, double fallback, double *out, const cha
 	return SUCCESS;
 }
 
-static enum status_code
-get_string(json_t *obj, const char *key, bool required, char **out, const char *where)
+enum status_code
+scn_string(json_t *obj, const char *key, bool required, char **out, const char *where)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -88,8 +90,8 @@ get_string(json_t *obj, const char *key, bool required, char **out, const char *
 }
 
 /* "+1h30m" and "-6d" count from the origin; anything else is an absolute instant. */
-static enum status_code
-get_instant(json_t *obj, const char *key, int64_t origin, int64_t *out, const char *where)
+enum status_code
+scn_instant(json_t *obj, const char *key, int64_t origin, int64_t *out, const char *where)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *text = json_string_value(v);
@@ -109,42 +111,120 @@ get_instant(json_t *obj, const char *key, int64_t origin, int64_t *out, const ch
 	return error("%s: \"%s\": cannot read \"%s\" as an instant or an offset", where, key, text);
 }
 
+enum status_code
+scn_duration(json_t *obj, const char *key, int64_t fallback, int64_t *out, const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+	int64_t ms;
+
+	*out = fallback;
+	if (!v)
+		return SUCCESS;
+	if (!json_is_string(v) || !wire_parse_duration(json_string_value(v), &ms) || ms <= 0)
+		return error("%s: \"%s\" must be a positive duration such as \"10m\"", where, key);
+	*out = (ms + 999) / 1000;
+	return SUCCESS;
+}
+
+enum status_code
+scn_array(json_t *obj, const char *key, json_t **out, const char *where)
+{
+	*out = json_object_get(obj, key);
+	if (*out && !json_is_array(*out))
+		return error("%s: \"%s\" must be an array", where, key);
+	return SUCCESS;
+}
+
 /* A service's baseline: the level each metric has at an average hour before
  * load, noise and incidents move it (see series.c). */
-static enum status_code
-load_service(struct service *s, json_t *obj, const char *where)
-{
-	static const char *const keys[] = { "name", "rpm",    "latency_ms", "error_ratio",
-					    "cpu",  "memory", "consumers" };
-	enum status_code rc;
+static const char *const pattern_names[] = { "rolling", "blue-green", "canary", "recreate" };
 
-	if ((rc = check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
-	    (rc = get_string(obj, "name", true, &s->name, where)) ||
-	    (rc = get_number(obj, "rpm", 1000, &s->rpm, where)) ||
-	    (rc = get_number(obj, "latency_ms", 100, &s->latency_ms, where)) ||
-	    (rc = get_number(obj, "error_ratio", 0.002, &s->error_ratio, where)) ||
-	    (rc = get_number(obj, "cpu", 30, &s->cpu, where)) ||
-	    (rc = get_number(obj, "memory", 50, &s->memory, where)) ||
-	    (rc = get_number(obj, "consumers", 200, &s->consumers, where)))
+/* "acme/checkout": an owner and a name, each of letters, digits, '-', '_' and '.'. */
+static bool
+repo_name_ok(const char *repo)
+{
+	const char *slash = strchr(repo, '/');
+
+	if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	for (const char *p = repo; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
+			return false;
+	return true;
+}
+
+/* Where a service's code lives and who answers its tickets; every key has a
+ * default ("acme/<name>", main, "<Name> SRE", rolling). */
+static enum status_code
+load_service_delivery(struct service *s, json_t *obj, const char *where)
+{
+	enum status_code rc;
+	int pattern;
+
+	if ((rc = scn_string(obj, "repo", false, &s->repo, where)) ||
+	    (rc = scn_string(obj, "default_branch", false, &s->default_branch, where)) ||
+	    (rc = scn_string(obj, "team", false, &s->team, where)) ||
+	    (rc = scn_enum(obj, "pattern", pattern_names, ARRAY_SIZE(pattern_names),
+			   PATTERN_ROLLING, &pattern, where)))
 		return rc;
-	if (s->latency_ms <= 0)
-		return error("%s: \"latency_ms\" must be positive", where);
+	s->pattern = (enum deploy_pattern)pattern;
+	if (!s->repo)
+		s->repo = xasprintf("acme/%s", s->name);
+	if (!repo_name_ok(s->repo))
+		return error("%s: \"repo\" must look like \"owner/name\", not \"%s\"", where,
+			     s->repo);
+	if (!s->default_branch)
+		s->default_branch = xstrdup("main");
+	if (!s->team) {
+		s->team = xasprintf("%s SRE", s->name);
+		s->team[0] = (char)toupper((unsigned char)s->team[0]);
+	}
 	return SUCCESS;
 }
 
 static enum status_code
-load_enum(json_t *obj, const char *key, const char *const *names, size_t n, int fallback, int *out,
-	  const char *where)
+load_service(struct service *s, json_t *obj, const char *where)
+{
+	static const char *const keys[] = { "name",	   "rpm",    "latency_ms",
+					    "error_ratio", "cpu",    "memory",
+					    "consumers",   "repo",   "default_branch",
+					    "team",	   "pattern" };
+	enum status_code rc;
+
+	if ((rc = scn_check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
+	    (rc = scn_string(obj, "name", true, &s->name, where)) ||
+	    (rc = scn_number(obj, "rpm", 1000, &s->rpm, where)) ||
+	    (rc = scn_number(obj, "latency_ms", 100, &s->latency_ms, where)) ||
+	    (rc = scn_number(obj, "error_ratio", 0.002, &s->error_ratio, where)) ||
+	    (rc = scn_number(obj, "cpu", 30, &s->cpu, where)) ||
+	    (rc = scn_number(obj, "memory", 50, &s->memory, where)) ||
+	    (rc = scn_number(obj, "consumers", 200, &s->consumers, where)))
+		return rc;
+	if (s->latency_ms <= 0)
+		return error("%s: \"latency_ms\" must be positive", where);
+	return load_service_delivery(s, obj, where);
+}
+
+enum status_code
+scn_enum(json_t *obj, const char *key, const char *const *names, size_t n, int fallback, int *out,
+	 const char *where)
 {
 	const char *text = json_string_value(json_object_get(obj, key));
+
+	struct buf list;
+	enum status_code rc;
 
 	*out = fallback;
 	if (!json_object_get(obj, key))
 		return SUCCESS;
-	if (!text || (*out = name_index(names, n, text)) < 0)
-		return error("%s: \"%s\" must be one of %s, %s, ...", where, key, names[0],
-			     names[1]);
-	return SUCCESS;
+	if (text && (*out = scn_name_index(names, n, text)) >= 0)
+		return SUCCESS;
+	buf_init(&list, 0);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+	rc = error("%s: \"%s\" must be one of %s", where, key, list.data);
+	buf_release(&list);
+	return rc;
 }
 
 /* Milestones must come in order; a missing one may only be followed by missing
@@ -169,9 +249,9 @@ static enum status_code
 load_incident(struct world *w, struct incident *in, json_t *obj, const char *where)
 {
 	static const char *const keys[] = {
-		"id",	       "service",  "severity",	    "alertname", "title",
-		"description", "symptom",  "impact",	    "fire",	 "ack",
-		"resolve",     "acked_by", "silence_on_ack"
+		"id",	       "service",  "severity",	     "alertname", "title",
+		"description", "symptom",  "impact",	     "fire",	  "ack",
+		"resolve",     "acked_by", "silence_on_ack", "caused_by"
 	};
 	enum status_code rc;
 	char *service = NULL;
@@ -179,21 +259,21 @@ load_incident(struct world *w, struct incident *in, json_t *obj, const char *whe
 	long idx;
 	json_t *silence;
 
-	if ((rc = check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
-	    (rc = get_string(obj, "id", true, &in->id, where)) ||
-	    (rc = get_string(obj, "alertname", true, &in->alertname, where)) ||
-	    (rc = get_string(obj, "title", true, &in->title, where)) ||
-	    (rc = get_string(obj, "description", false, &in->description, where)) ||
-	    (rc = get_string(obj, "acked_by", false, &in->acked_by, where)) ||
-	    (rc = get_string(obj, "service", true, &service, where)) ||
-	    (rc = load_enum(obj, "severity", severity_names, ARRAY_SIZE(severity_names),
-			    SEVERITY_WARNING, &sev, where)) ||
-	    (rc = load_enum(obj, "symptom", symptom_names, ARRAY_SIZE(symptom_names),
-			    SYMPTOM_ERRORS, &sym, where)) ||
-	    (rc = get_instant(obj, "impact", w->origin, &in->impact, where)) ||
-	    (rc = get_instant(obj, "fire", w->origin, &in->fire, where)) ||
-	    (rc = get_instant(obj, "ack", w->origin, &in->ack, where)) ||
-	    (rc = get_instant(obj, "resolve", w->origin, &in->resolve, where)))
+	if ((rc = scn_check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
+	    (rc = scn_string(obj, "id", true, &in->id, where)) ||
+	    (rc = scn_string(obj, "alertname", true, &in->alertname, where)) ||
+	    (rc = scn_string(obj, "title", true, &in->title, where)) ||
+	    (rc = scn_string(obj, "description", false, &in->description, where)) ||
+	    (rc = scn_string(obj, "acked_by", false, &in->acked_by, where)) ||
+	    (rc = scn_string(obj, "service", true, &service, where)) ||
+	    (rc = scn_enum(obj, "severity", severity_names, ARRAY_SIZE(severity_names),
+			   SEVERITY_WARNING, &sev, where)) ||
+	    (rc = scn_enum(obj, "symptom", symptom_names, ARRAY_SIZE(symptom_names), SYMPTOM_ERRORS,
+			   &sym, where)) ||
+	    (rc = scn_instant(obj, "impact", w->origin, &in->impact, where)) ||
+	    (rc = scn_instant(obj, "fire", w->origin, &in->fire, where)) ||
+	    (rc = scn_instant(obj, "ack", w->origin, &in->ack, where)) ||
+	    (rc = scn_instant(obj, "resolve", w->origin, &in->resolve, where)))
 		goto out;
 	idx = world_service(w, service);
 	if (idx < 0) {
@@ -201,6 +281,7 @@ load_incident(struct world *w, struct incident *in, json_t *obj, const char *whe
 		goto out;
 	}
 	in->service = (size_t)idx;
+	in->caused_by = -1;
 	in->severity = (enum severity)sev;
 	in->symptom = (enum symptom)sym;
 	if (in->fire == TIME_NONE)
@@ -290,10 +371,10 @@ load_generate(struct world *w, json_t *obj, size_t listed)
 	int64_t from, to;
 	double count;
 
-	if ((rc = check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
-	    (rc = get_number(obj, "incidents", 0, &count, where)) ||
-	    (rc = get_instant(obj, "from", w->origin, &from, where)) ||
-	    (rc = get_instant(obj, "to", w->origin, &to, where)))
+	if ((rc = scn_check_keys(obj, keys, ARRAY_SIZE(keys), where)) ||
+	    (rc = scn_number(obj, "incidents", 0, &count, where)) ||
+	    (rc = scn_instant(obj, "from", w->origin, &from, where)) ||
+	    (rc = scn_instant(obj, "to", w->origin, &to, where)))
 		return rc;
 	if (count < 1 || count > 10000000 || count != (double)(size_t)count)
 		return error("%s: \"incidents\" must be a whole number from 1 to 10000000", where);
@@ -305,8 +386,72 @@ load_generate(struct world *w, json_t *obj, size_t listed)
 		struct incident *in = &w->incidents[listed + i];
 
 		in->ack = in->resolve = TIME_NONE;
+		in->caused_by = -1;
 		generate_one(w, in, i, (size_t)count, from, to);
 		w->n_incidents++;
+	}
+	return SUCCESS;
+}
+
+/* "caused_by" names a production deployment of the incident's service that was done
+ * before the impact began; the deployment lists what it caused. */
+static enum status_code
+link_causes(struct world *w, json_t *incidents)
+{
+	char where[96];
+
+	for (size_t i = 0; i < w->n_incidents; i++) {
+		struct incident *in = &w->incidents[i];
+		json_t *v = json_object_get(json_array_get(incidents, i), "caused_by");
+		struct deployment *d;
+		long idx;
+
+		if (!v || json_is_null(v))
+			continue;
+		snprintf(where, sizeof(where), "scenario: incidents[%zu]", i);
+		if (!json_is_string(v))
+			return error("%s: \"caused_by\" must be a deployment id", where);
+		idx = world_deployment(w, json_string_value(v));
+		if (idx < 0)
+			return error("%s: caused_by: no deployment \"%s\"", where,
+				     json_string_value(v));
+		d = &w->deployments[idx];
+		if (d->service != in->service)
+			return error("%s: caused_by: %s deployed %s, not %s", where, d->id,
+				     w->services[d->service].name, w->services[in->service].name);
+		if (d->env != ENV_PRODUCTION)
+			return error("%s: caused_by: %s deployed to %s, not production", where,
+				     d->id, deploy_env_name(d->env));
+		if (d->outcome != DEPLOY_SUCCESS && d->outcome != DEPLOY_ROLLED_BACK)
+			return error("%s: caused_by: %s never reached production (%s)", where,
+				     d->id, deploy_status_name(d->outcome));
+		if (d->finish > in->impact)
+			return error("%s: caused_by: %s finished after the impact began", where,
+				     d->id);
+		in->caused_by = idx;
+		d->caused = xrealloc(d->caused, (d->n_caused + 1) * sizeof(*d->caused));
+		d->caused[d->n_caused++] = i;
+	}
+	return SUCCESS;
+}
+
+static enum status_code
+load_incidents(struct world *w, json_t *incidents)
+{
+	char where[96];
+	enum status_code rc;
+
+	if (!incidents || json_array_size(incidents) == 0)
+		return SUCCESS;
+	w->incidents = xcalloc(json_array_size(incidents), sizeof(*w->incidents));
+	for (size_t i = 0; i < json_array_size(incidents); i++) {
+		snprintf(where, sizeof(where), "scenario: incidents[%zu]", i);
+		w->n_incidents++;
+		rc = load_incident(w, &w->incidents[i], json_array_get(incidents, i), where);
+		if (rc)
+			return rc;
+		if (world_incident(w, w->incidents[i].id) != (long)i)
+			return error("%s: incident \"%s\" twice", where, w->incidents[i].id);
 	}
 	return SUCCESS;
 }
@@ -314,15 +459,17 @@ load_generate(struct world *w, json_t *obj, size_t listed)
 static enum status_code
 load_root(struct world *w, json_t *root)
 {
-	static const char *const keys[] = { "name",	 "description", "require_token", "services",
-					    "incidents", "faults",	"generate" };
+	static const char *const keys[] = { "name",	"description", "require_token",
+					    "services", "incidents",   "faults",
+					    "commits",	"pipelines",   "deployments",
+					    "tickets",	"generate" };
 	json_t *services, *incidents, *faults, *generate;
 	enum status_code rc;
 	char where[96];
 
-	if ((rc = check_keys(root, keys, ARRAY_SIZE(keys), "scenario")) ||
-	    (rc = get_string(root, "name", false, &w->name, "scenario")) ||
-	    (rc = get_string(root, "require_token", false, &w->require_token, "scenario")) ||
+	if ((rc = scn_check_keys(root, keys, ARRAY_SIZE(keys), "scenario")) ||
+	    (rc = scn_string(root, "name", false, &w->name, "scenario")) ||
+	    (rc = scn_string(root, "require_token", false, &w->require_token, "scenario")) ||
 	    (rc = load_array(root, "services", true, &services)) ||
 	    (rc = load_array(root, "incidents", false, &incidents)) ||
 	    (rc = load_array(root, "faults", false, &faults)))
@@ -337,19 +484,11 @@ load_root(struct world *w, json_t *root)
 		if (world_service(w, w->services[i].name) != (long)i)
 			return error("%s: service \"%s\" twice", where, w->services[i].name);
 	}
-	if (incidents && json_array_size(incidents) > 0) {
-		w->incidents = xcalloc(json_array_size(incidents), sizeof(*w->incidents));
-		for (size_t i = 0; i < json_array_size(incidents); i++) {
-			snprintf(where, sizeof(where), "scenario: incidents[%zu]", i);
-			w->n_incidents++;
-			rc = load_incident(w, &w->incidents[i], json_array_get(incidents, i),
-					   where);
-			if (rc)
-				return rc;
-		}
-	}
 	generate = json_object_get(root, "generate");
-	if (generate && (rc = load_generate(w, generate, w->n_incidents)))
+	if ((rc = load_incidents(w, incidents)) ||
+	    (generate && (rc = load_generate(w, generate, w->n_incidents))) ||
+	    (rc = delivery_load(w, root)) || (rc = link_causes(w, incidents)) ||
+	    (rc = tickets_load(w, root)))
 		return rc;
 	if (faults)
 		w->faults = json_incref(faults);
@@ -426,8 +565,14 @@ out:
 void
 world_release(struct world *w)
 {
-	for (size_t i = 0; i < w->n_services; i++)
+	delivery_release(w);
+	tickets_release(w);
+	for (size_t i = 0; i < w->n_services; i++) {
 		free(w->services[i].name);
+		free(w->services[i].repo);
+		free(w->services[i].default_branch);
+		free(w->services[i].team);
+	}
 	for (size_t i = 0; i < w->n_incidents; i++) {
 		struct incident *in = &w->incidents[i];
 
@@ -451,6 +596,15 @@ world_service(const struct world *w, const char *name)
 {
 	for (size_t i = 0; i < w->n_services; i++)
 		if (streq(w->services[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+long
+world_incident(const struct world *w, const char *id)
+{
+	for (size_t i = 0; i < w->n_incidents; i++)
+		if (streq(w->incidents[i].id, id))
 			return (long)i;
 	return -1;
 }
@@ -553,8 +707,14 @@ world_json(const struct world *w)
 		json_object_set_new(o, "acked_by",
 				    in->acked_by ? json_string(in->acked_by) : json_null());
 		json_object_set_new(o, "silence_on_ack", json_boolean(in->silence_on_ack));
+		json_object_set_new(o, "caused_by",
+				    in->caused_by >= 0
+					    ? json_string(w->deployments[in->caused_by].id)
+					    : json_null());
 		json_array_append_new(incidents, o);
 	}
 	json_object_set_new(root, "incidents", incidents);
+	delivery_json(w, root);
+	tickets_json(w, root);
 	return root;
 }

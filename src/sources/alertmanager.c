@@ -11,6 +11,9 @@
  * stream's cursor remembers when each (incident, silence) pair was first seen, and
  * the event keeps that time from round to round instead of multiplying.
  *
+ * The reading of one alert (source_am_alert) is shared with Grafana, whose
+ * alerting serves the same API for its own rules.
+ *
  * It must not do I/O or change untrusted text in records (the display sanitizes);
  * error messages, which quote the server, are sanitized. */
 #include "sitrep/sitrep.h"
@@ -22,16 +25,17 @@
 
 #define TYPE "alertmanager"
 
-/* Silenced pairs remembered in the cursor; a bound so that a runaway upstream
+/* Muted pairs remembered in the cursor; a bound so that a runaway upstream
  * cannot grow the sync state without limit. */
-#define MAX_SILENCE_PAIRS 10000
+#define MAX_MUTED_PAIRS 10000
+/* The key prefix of an inhibition pair; silence ids are UUIDs, never this. */
+#define INHIBIT_PREFIX "inhibit:"
 
 static enum status_code
 alertmanager_plan(const struct source_ctx *ctx, struct source_request **out, size_t *n)
 {
 	const char *base = config_source_get(ctx->config, "url");
 	struct source_request *req;
-	char *value;
 
 	if (!base || !*base)
 		return error(TYPE " %s: no url configured", ctx->name);
@@ -39,25 +43,11 @@ alertmanager_plan(const struct source_ctx *ctx, struct source_request **out, siz
 	req = source_request_add(out, n, "alerts", "GET",
 				 source_url(base, "/api/v2/alerts?silenced=true&inhibited=true"));
 	/* No token key exists for this type today; a proxy in front may want one. */
-	if (ctx->secret && *ctx->secret) {
-		value = xasprintf("Bearer %s", ctx->secret);
-		source_request_header(req, "Authorization", value);
-		memset(value, 0, strlen(value));
-		free(value);
-	}
+	source_request_bearer(req, ctx->secret);
 	return SUCCESS;
 }
 
-static const char *
-default_service(const struct source_ctx *ctx)
-{
-	if (!ctx->config)
-		return NULL;
-	return ctx->config->service ? ctx->config->service
-				    : config_source_get(ctx->config, "service");
-}
-
-/* The "when first seen silenced" map of the previous round (new reference): an
+/* The "when first seen muted" map of the previous round (new reference): an
  * object of "INCIDENT SILENCE": epoch. A cursor that is not one starts afresh. */
 static json_t *
 load_silence_state(const struct source_ctx *ctx)
@@ -72,51 +62,63 @@ load_silence_state(const struct source_ctx *ctx)
 	return state;
 }
 
+/* What an alert is being read for: messages name the type, stream and index. */
+struct am_alert_ctx {
+	const struct source_ctx *ctx;
+	const char *type, *stream;
+	size_t i;
+};
+
 static enum status_code
-field_error(size_t i, const char *field, const char *what, const char *value)
+field_error(const struct am_alert_ctx *a, const char *field, const char *what, const char *value)
 {
 	char *text;
 
 	if (!value)
-		return error(TYPE " alerts: alert %zu: %s %s", i, field, what);
+		return error("%s %s: alert %zu: %s %s", a->type, a->stream, a->i, field, what);
 	text = source_error_text(value, strlen(value));
-	error(TYPE " alerts: alert %zu: %s \"%s\" %s", i, field, text, what);
+	error("%s %s: alert %zu: %s \"%s\" %s", a->type, a->stream, a->i, field, text, what);
 	free(text);
 	return ERROR_CUSTOM_MESSAGE;
 }
 
-/* One "silence" event per silence that mutes the alert. */
+/* One event of kind per string of status.<member>: the silences (or inhibiting
+ * alerts) that mute the alert, each at the time the pair was first seen. */
 static enum status_code
-add_silences(const struct source_ctx *ctx, size_t i, const char *id, const json_t *status,
-	     const json_t *old, json_t *seen, struct source_page *page)
+add_muted(const struct am_alert_ctx *a, const char *id, const json_t *status, const char *member,
+	  const char *kind, const char *prefix, struct source_am_muted *muted,
+	  struct source_page *page)
 {
-	const json_t *by = json_is_object(status) ? json_object_get(status, "silencedBy") : NULL;
+	const json_t *by = json_is_object(status) ? json_object_get(status, member) : NULL;
+	char field[48];
 	json_t *sid;
 	size_t j;
 
-	if (by && !json_is_array(by))
-		return field_error(i, "status.silencedBy", "is not an array", NULL);
+	snprintf(field, sizeof(field), "status.%s", member);
+	/* null is how Go writes an empty (nil) list. */
+	if (by && !json_is_null(by) && !json_is_array(by))
+		return field_error(a, field, "is not an array", NULL);
 	json_array_foreach(by, j, sid)
 	{
 		const json_t *first;
 		struct source_event *ev;
-		int64_t at = ctx->now;
+		int64_t at = a->ctx->now;
 		char *key;
 
 		if (!json_is_string(sid) || !*json_string_value(sid))
-			return field_error(i, "status.silencedBy", "holds a non-string", NULL);
-		key = xasprintf("%s %s", id, json_string_value(sid));
-		first = json_object_get(old, key);
+			return field_error(a, field, "holds a non-string", NULL);
+		key = xasprintf("%s %s%s", id, prefix, json_string_value(sid));
+		first = json_object_get(muted->old, key);
 		if (json_is_integer(first))
 			at = (int64_t)json_integer_value(first);
-		if (json_object_size(seen) < MAX_SILENCE_PAIRS)
-			json_object_set_new(seen, key, json_integer((json_int_t)at));
+		if (json_object_size(muted->seen) < MAX_MUTED_PAIRS)
+			json_object_set_new(muted->seen, key, json_integer((json_int_t)at));
 		free(key);
 
 		ev = source_page_event(page);
 		ev->incident_id = id;
 		ev->at = at;
-		ev->kind = "silence";
+		ev->kind = kind;
 		ev->event_id = source_page_strdup(page, json_string_value(sid));
 	}
 	return SUCCESS;
@@ -131,55 +133,78 @@ usable_url(const char *url)
 	return NULL;
 }
 
+/* The checked fields of an alert. */
+struct am_fields {
+	const json_t *labels, *annotations, *status;
+	const char *fp;
+	int64_t starts_at, updated_at;
+};
+
 static enum status_code
-parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, const json_t *old, json_t *seen,
-	    struct source_page *page)
+read_fields(const struct am_alert_ctx *a, const json_t *alert, struct am_fields *f)
 {
-	const json_t *labels = json_object_get(alert, "labels");
-	const json_t *annotations = json_object_get(alert, "annotations");
-	const json_t *status = json_object_get(alert, "status");
-	const char *fp = json_string_value(json_object_get(alert, "fingerprint"));
 	const char *starts = json_string_value(json_object_get(alert, "startsAt"));
 	const json_t *updated_v = json_object_get(alert, "updatedAt");
 	const char *updated = json_string_value(updated_v);
+
+	f->labels = json_object_get(alert, "labels");
+	f->annotations = json_object_get(alert, "annotations");
+	f->status = json_object_get(alert, "status");
+	f->fp = json_string_value(json_object_get(alert, "fingerprint"));
+	f->updated_at = a->ctx->now;
+	if (!json_is_object(f->labels))
+		return field_error(a, "labels", "is missing or not an object", NULL);
+	if (f->annotations && !json_is_object(f->annotations))
+		return field_error(a, "annotations", "is not an object", NULL);
+	if (f->status && !json_is_object(f->status))
+		return field_error(a, "status", "is not an object", NULL);
+	if (!f->fp || !*f->fp)
+		return field_error(a, "fingerprint", "is missing or not a string", NULL);
+	if (!starts)
+		return field_error(a, "startsAt", "is missing or not a string", NULL);
+	if (!timestamp_parse(starts, &f->starts_at))
+		return field_error(a, "startsAt", "is not a timestamp", starts);
+	if (updated_v && !updated)
+		return field_error(a, "updatedAt", "is not a string", NULL);
+	if (updated && !timestamp_parse(updated, &f->updated_at))
+		return field_error(a, "updatedAt", "is not a timestamp", updated);
+	return SUCCESS;
+}
+
+enum status_code
+source_am_alert(const struct source_ctx *ctx, const char *type, const char *stream, size_t i,
+		const json_t *alert, struct source_am_muted *muted, struct source_page *page,
+		struct store_incident **out)
+{
+	struct am_alert_ctx a = { .ctx = ctx, .type = type, .stream = stream, .i = i };
 	struct store_incident *inc;
 	struct source_event *ev;
-	int64_t starts_at, updated_at = ctx->now;
+	struct am_fields f;
+	enum status_code code;
 	const char *id;
 	char *text;
 
-	if (!json_is_object(labels))
-		return field_error(i, "labels", "is missing or not an object", NULL);
-	if (annotations && !json_is_object(annotations))
-		return field_error(i, "annotations", "is not an object", NULL);
-	if (status && !json_is_object(status))
-		return field_error(i, "status", "is not an object", NULL);
-	if (!fp || !*fp)
-		return field_error(i, "fingerprint", "is missing or not a string", NULL);
-	if (!starts)
-		return field_error(i, "startsAt", "is missing or not a string", NULL);
-	if (!timestamp_parse(starts, &starts_at))
-		return field_error(i, "startsAt", "is not a timestamp", starts);
-	if (updated_v && !updated)
-		return field_error(i, "updatedAt", "is not a string", NULL);
-	if (updated && !timestamp_parse(updated, &updated_at))
-		return field_error(i, "updatedAt", "is not a timestamp", updated);
+	*out = NULL;
+	if (!json_is_object(alert))
+		return error("%s %s: alert %zu is not an object", type, stream, i);
+	if ((code = read_fields(&a, alert, &f)) != SUCCESS)
+		return code;
 
 	/* The fingerprint is a hash of the labels: the same alert firing again after
 	 * it resolved reuses it, and startsAt tells the two incidents apart. */
-	text = xasprintf("fp:%s:%lld", fp, (long long)starts_at);
+	text = xasprintf("fp:%s:%lld", f.fp, (long long)f.starts_at);
 	id = source_page_strdup(page, text);
 	free(text);
 
 	inc = source_page_incident(page);
 	inc->source = source_page_strdup(page, ctx->name);
 	inc->source_id = id;
-	source_alert_describe(page, inc, labels, annotations, default_service(ctx), id);
+	source_alert_describe(page, inc, f.labels, f.annotations, source_default_service(ctx), id);
 	/* startsAt is when Prometheus saw the alert fire (after the rule's `for`); the
 	 * rule's pending period is not known here, so impact starts then too. */
-	inc->impact_start = starts_at;
-	inc->detected_at = starts_at;
-	inc->updated_at = updated_at;
+	inc->impact_start = f.starts_at;
+	inc->detected_at = f.starts_at;
+	inc->updated_at = f.updated_at;
 	inc->url = source_page_strdup(
 		page, usable_url(json_string_value(json_object_get(alert, "generatorURL"))));
 	text = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -188,15 +213,22 @@ parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, const json_t 
 
 	ev = source_page_event(page);
 	ev->incident_id = id;
-	ev->at = starts_at;
+	ev->at = f.starts_at;
 	ev->kind = "trigger";
-	return add_silences(ctx, i, id, status, old, seen, page);
+	code = add_muted(&a, id, f.status, "silencedBy", "silence", "", muted, page);
+	if (code == SUCCESS && muted->inhibitions)
+		code = add_muted(&a, id, f.status, "inhibitedBy", "inhibit", INHIBIT_PREFIX, muted,
+				 page);
+	*out = inc; /* events live in their own array: inc has not moved */
+	return code;
 }
 
 static enum status_code
 parse_alerts(const struct source_ctx *ctx, const json_t *alerts, struct source_page *page)
 {
 	json_t *old = load_silence_state(ctx), *seen = json_object(), *alert;
+	struct source_am_muted muted = { .old = old, .seen = seen };
+	struct store_incident *inc;
 	enum status_code code = SUCCESS;
 	size_t i;
 
@@ -204,11 +236,8 @@ parse_alerts(const struct source_ctx *ctx, const json_t *alerts, struct source_p
 	page->observed_at = ctx->now;
 	json_array_foreach(alerts, i, alert)
 	{
-		if (!json_is_object(alert)) {
-			code = error(TYPE " alerts: alert %zu is not an object", i);
-			break;
-		}
-		if ((code = parse_alert(ctx, i, alert, old, seen, page)) != SUCCESS)
+		if ((code = source_am_alert(ctx, TYPE, "alerts", i, alert, &muted, page, &inc)) !=
+		    SUCCESS)
 			break;
 	}
 	if (code == SUCCESS)

@@ -67,64 +67,6 @@ form_escape(const char *s)
 	return buf_detach(&b);
 }
 
-static void
-add_auth(const struct source_ctx *ctx, struct source_request *req)
-{
-	char *value;
-
-	if (!ctx->secret || !*ctx->secret)
-		return;
-	value = xasprintf("Bearer %s", ctx->secret);
-	source_request_header(req, "Authorization", value);
-	/* The header holds its own copy; wipe this one. */
-	memset(value, 0, strlen(value));
-	free(value);
-}
-
-static int64_t
-floor_to(int64_t t, int64_t step)
-{
-	int64_t q = t / step;
-
-	if (t % step != 0 && t < 0)
-		q--;
-	return q * step;
-}
-
-/* A cursor is the decimal epoch second of the last sample. */
-static bool
-parse_cursor(const char *cursor, int64_t *out)
-{
-	int64_t v = 0;
-	const char *p;
-
-	if (!cursor || !*cursor)
-		return false;
-	for (p = cursor; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (MAX_EPOCH - (*p - '0')) / 10)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* The window of a metric stream: from the cursor (or backfill ago) aligned down to
- * the step, so that every round evaluates the same instants and a chart's buckets do
- * not shift, to now. The last sample is asked for again on purpose: it was computed
- * from data that may still have been arriving. */
-static void
-prometheus_window(const char *cursor, int64_t now, int64_t step, int64_t backfill, int64_t *start,
-		  int64_t *end)
-{
-	int64_t from;
-
-	if (!parse_cursor(cursor, &from))
-		from = now - backfill;
-	*end = now;
-	*start = floor_to(from > now ? now : from, step);
-}
-
 /* The first page of [start, end]: at most PAGE_POINTS points a series. */
 static int64_t
 page_end(int64_t start, int64_t end, int64_t step)
@@ -152,7 +94,7 @@ range_request(const struct source_ctx *ctx, const char *stream, const char *base
 	req->body = xasprintf("query=%s&start=%lld&end=%lld&step=%lld", query, (long long)start,
 			      (long long)end, (long long)step);
 	source_request_header(req, "Content-Type", "application/x-www-form-urlencoded");
-	add_auth(ctx, req);
+	source_request_bearer(req, ctx->secret);
 	return req;
 }
 
@@ -172,7 +114,7 @@ plan_metric(const struct source_ctx *ctx, const struct config_metric *metric, co
 	int64_t start, end;
 	char *query;
 
-	prometheus_window(cursor, ctx->now, step, backfill, &start, &end);
+	source_metric_window(cursor, ctx->now, step, backfill, 0, &start, &end);
 	query = form_escape(metric->query);
 	range_request(ctx, stream, base, query, start, page_end(start, end, step), step, out, n);
 	free(query);
@@ -213,7 +155,7 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 	 * pending period (duration), which says when an alert fired. */
 	req = source_request_add(out, n, "alerts", "GET",
 				 source_url(base, "/api/v1/rules?type=alert"));
-	add_auth(ctx, req);
+	source_request_bearer(req, ctx->secret);
 	for (i = 0; i < ctx->n_metrics; i++) {
 		const struct config_metric *m = &ctx->metrics[i];
 
@@ -224,15 +166,6 @@ prometheus_plan(const struct source_ctx *ctx, struct source_request **out, size_
 }
 
 /* ---- parse ---- */
-
-static const char *
-default_service(const struct source_ctx *ctx)
-{
-	if (!ctx->config)
-		return NULL;
-	return ctx->config->service ? ctx->config->service
-				    : config_source_get(ctx->config, "service");
-}
 
 /* The error of an envelope {"status":"error","errorType":...,"error":...}. */
 static enum status_code
@@ -318,7 +251,7 @@ parse_alert(const struct source_ctx *ctx, size_t i, json_t *alert, int64_t pendi
 	inc = source_page_incident(page);
 	inc->source = source_page_strdup(page, ctx->name);
 	inc->source_id = id;
-	source_alert_describe(page, inc, labels, annotations, default_service(ctx), id);
+	source_alert_describe(page, inc, labels, annotations, source_default_service(ctx), id);
 	/* activeAt is when the condition began (the alert went pending); it fired, and
 	 * so was detected, once it had held for the rule's pending period. */
 	inc->impact_start = active_at;
@@ -524,7 +457,7 @@ parse_matrix(const struct source_ctx *ctx, const char *stream, const json_t *dat
 	series_name = source_page_strdup(page, name);
 	/* [metric "checkout.rpm"]: the service is the part before the first dot. */
 	service = dot ? source_page_strndup(page, name, (size_t)(dot - name))
-		      : source_page_strdup(page, default_service(ctx));
+		      : source_page_strdup(page, source_default_service(ctx));
 	jtok_init(&p);
 	json_array_foreach(result, i, series)
 	{
@@ -693,7 +626,7 @@ fast_matrix(const struct source_ctx *ctx, const char *stream, const struct http_
 	page->observed_at = ctx->now;
 	series_name = source_page_strdup(page, name);
 	service = dot ? source_page_strndup(page, name, (size_t)(dot - name))
-		      : source_page_strdup(page, default_service(ctx));
+		      : source_page_strdup(page, source_default_service(ctx));
 	for (series = jtok_first(&p, result); series; series = jtok_next(&p, series)) {
 		size_t metric = jtok_get(&p, text, series, "metric");
 		size_t values = jtok_get(&p, text, series, "values");

@@ -239,27 +239,6 @@ struct parse_state {
 	size_t index; /* of the issue being read, for messages */
 };
 
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /* "sentry issues:checkout: issue 3: lastSeen is a number, not a string". */
 static enum status_code
 field_error(const struct parse_state *ps, const char *field, const char *what, const char *value)
@@ -279,7 +258,7 @@ wrong_type(const struct parse_state *ps, const char *field, const json_t *v, con
 {
 	char what[64];
 
-	snprintf(what, sizeof(what), "is %s, not %s", type_name(v), want);
+	snprintf(what, sizeof(what), "is %s, not %s", json_type_name(v), want);
 	return field_error(ps, field, what, NULL);
 }
 
@@ -509,7 +488,7 @@ parse_issue(struct parse_state *ps, const json_t *issue)
 
 	if (!json_is_object(issue))
 		return error(TYPE " %s: issue %zu is %s, not an object", ps->stream, ps->index,
-			     type_name(issue));
+			     json_type_name(issue));
 	if ((code = read_fields(ps, issue, &f)) != SUCCESS ||
 	    (code = read_activity(ps, issue, &resolved_act, &regressed_act)) != SUCCESS)
 		return code;
@@ -718,7 +697,7 @@ sentry_parse(const struct source_ctx *ctx, const struct source_request *req,
 		return code;
 	if (!json_is_array(root))
 		code = error(TYPE " %s: the response is %s, not a JSON array of issues",
-			     req->stream, type_name(root));
+			     req->stream, json_type_name(root));
 	else
 		code = parse_issues(&ps, req, root, resp);
 	json_decref(root);

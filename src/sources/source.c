@@ -19,6 +19,13 @@
 #include "sitrep/text.h"
 #include "sitrep/timestamp.h"
 
+/* A metric window of more points per series is refused by Prometheus with a 400. */
+/* Where a metric stream with no cursor starts: an hour of history for the charts. */
+#define METRIC_BACKFILL 3600
+#define METRIC_DEFAULT_STEP 60
+/* The last instant timestamp_format can write (9999-12-31T23:59:59Z). */
+#define MAX_EPOCH 253402300799LL
+
 /* How much of an untrusted body an error message quotes. */
 #define ERROR_TEXT_BYTES 1024
 #define ERROR_TEXT_COLUMNS 160
@@ -32,6 +39,8 @@ static const struct source_ops *const source_types[] = {
 	&source_alertmanager_ops,
 	&source_sentry_ops,
 	&source_opsgenie_ops,
+	&source_grafana_ops,
+	&source_zabbix_ops,
 	&source_github_ops,
 };
 /* clang-format on */
@@ -288,6 +297,29 @@ source_url(const char *base, const char *path)
 	return xasprintf("%.*s%s", (int)len, base ? base : "", path ? path : "");
 }
 
+void
+source_request_bearer(struct source_request *req, const char *secret)
+{
+	char *value;
+
+	if (!secret || !*secret)
+		return;
+	value = xasprintf("Bearer %s", secret);
+	source_request_header(req, "Authorization", value);
+	/* The header holds its own copy; wipe this one. */
+	memset(value, 0, strlen(value));
+	free(value);
+}
+
+const char *
+source_default_service(const struct source_ctx *ctx)
+{
+	if (!ctx->config)
+		return NULL;
+	return ctx->config->service ? ctx->config->service
+				    : config_source_get(ctx->config, "service");
+}
+
 char *
 source_error_text(const char *s, size_t len)
 {
@@ -352,6 +384,63 @@ source_parse_json(const char *type, const char *stream, const struct http_respon
 		     err.line, err.column, text);
 	free(text);
 	return code;
+}
+
+/* ---- metric streams ---- */
+
+static int64_t
+floor_to(int64_t t, int64_t step)
+{
+	int64_t q = t / step;
+
+	if (t % step != 0 && t < 0)
+		q--;
+	return q * step;
+}
+
+/* A cursor is the decimal epoch second of the last sample. */
+static bool
+parse_metric_cursor(const char *cursor, int64_t *out)
+{
+	int64_t v = 0;
+	const char *p;
+
+	if (!cursor || !*cursor)
+		return false;
+	for (p = cursor; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (MAX_EPOCH - (*p - '0')) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*out = v;
+	return true;
+}
+
+void
+source_metric_window(const char *cursor, int64_t now, int64_t step, int64_t backfill,
+		     size_t max_points, int64_t *start, int64_t *end)
+{
+	int64_t from;
+
+	if (step <= 0)
+		step = METRIC_DEFAULT_STEP;
+	if (!parse_metric_cursor(cursor, &from))
+		from = now - (backfill > 0 ? backfill : METRIC_BACKFILL);
+	*end = now;
+	*start = floor_to(from > now ? now : from, step);
+	if (max_points && (uint64_t)((*end - *start) / step + 1) > max_points)
+		*start = floor_to(*end, step) - (int64_t)(max_points - 1) * step;
+}
+
+const char *
+source_metric_service(struct source_page *page, const struct source_ctx *ctx, const char *name)
+{
+	const char *dot = name ? strchr(name, '.') : NULL;
+
+	/* [metric "checkout.rpm"]: the service is the part before the first dot. */
+	if (dot)
+		return source_page_strndup(page, name, (size_t)(dot - name));
+	return source_page_strdup(page, source_default_service(ctx));
 }
 
 /* ---- alerts labelled the Prometheus way ---- */

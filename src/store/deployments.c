@@ -199,3 +199,34 @@ store_each_deployment(struct store *store, const struct store_filter *filter,
 	free(commits);
 	return code;
 }
+
+enum status_code
+store_previous_deployment_sha(struct store *store, const struct store_deployment *d, char **sha)
+{
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_DEPLOYMENT_PREVIOUS,
+		"SELECT d.sha FROM deployments d JOIN services s ON s.id = d.service_id "
+		"WHERE d.source = ?1 AND d.source_id = ?2 AND d.sha IS NOT NULL "
+		"UNION ALL SELECT * FROM (SELECT d.sha FROM deployments d "
+		"JOIN services s ON s.id = d.service_id WHERE s.name = ?3 AND d.environment = ?4 "
+		"AND d.sha IS NOT NULL AND d.started_at < ?5 AND d.source_id != ?6 "
+		"AND d.status != 'failed' ORDER BY d.started_at DESC LIMIT 1) LIMIT 1");
+	int rc;
+
+	*sha = NULL;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	store_bind_text(stmt, 1, d->source);
+	store_bind_text(stmt, 2, d->replaces);
+	store_bind_text(stmt, 3, d->service);
+	store_bind_text(stmt, 4, d->environment);
+	store_bind_time(stmt, 5, d->started_at);
+	store_bind_text(stmt, 6, d->source_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*sha = xstrdup(store_column_text(stmt, 0));
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? SUCCESS
+		       : store_error(store, "finding the previous deployment");
+}

@@ -328,6 +328,53 @@ store_sync_round_end(struct store *store, const char *source, const char *stream
 }
 
 enum status_code
+store_sync_forget_failures(struct store *store, const char *source, const char *const *planned,
+			   size_t n_planned)
+{
+	sqlite3_stmt *stmt;
+	char **gone = NULL;
+	size_t n_gone = 0;
+	enum status_code code = SUCCESS;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT stream FROM sync_state WHERE source = ? AND "
+			       "last_error IS NOT NULL",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "reading the sync state");
+	store_bind_text(stmt, 1, source);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *stream = store_column_text(stmt, 0);
+		bool kept = false;
+
+		for (size_t i = 0; i < n_planned && !kept; i++)
+			kept = streq(planned[i], stream);
+		if (!kept) {
+			gone = xrealloc(gone, (n_gone + 1) * sizeof(*gone));
+			gone[n_gone++] = xstrdup(stream);
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		code = store_error(store, "reading the sync state");
+	for (size_t i = 0; i < n_gone; i++) {
+		if (code == SUCCESS &&
+		    sqlite3_prepare_v2(store->db,
+				       "DELETE FROM sync_state WHERE source = ? AND stream = ?", -1,
+				       &stmt, NULL) == SQLITE_OK) {
+			store_bind_text(stmt, 1, source);
+			store_bind_text(stmt, 2, gone[i]);
+			if (sqlite3_step(stmt) != SQLITE_DONE)
+				code = store_error(store, "forgetting an old failure");
+			sqlite3_finalize(stmt);
+		}
+		free(gone[i]);
+	}
+	free(gone);
+	return code;
+}
+
+enum status_code
 store_sync_states(struct store *store, struct store_sync_state **out, size_t *n)
 {
 	struct store_sync_state *states = NULL;

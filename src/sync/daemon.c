@@ -10,8 +10,36 @@
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define MAX_SLOWDOWN 10
+
+/* $XDG_STATE_HOME/sitrep/sync.log (or ~/.local/state/...), opened for appending:
+ * the daemon's log, never a terminal the console may own. */
+FILE *
+sync_log_open(void)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir = state && *state
+			    ? xasprintf("%s/sitrep", state)
+			    : xasprintf("%s/.local/state/sitrep", home && *home ? home : ".");
+	char *path = xasprintf("%s/sync.log", dir);
+	FILE *log;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	if (!(log = fopen(path, "a")))
+		error("cannot open the log %s: %s", path, strerror(errno));
+	free(dir);
+	free(path);
+	return log;
+}
 
 struct schedule {
 	const struct config_source *src;
@@ -90,9 +118,9 @@ next_due(struct schedule *s, size_t n, int64_t *wait_ms)
 }
 
 static void
-wait_until(int64_t ms, const volatile sig_atomic_t *stop)
+wait_until(int64_t ms, const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now)
 {
-	while (ms > 0 && !*stop) {
+	while (ms > 0 && !*stop && !(sync_now && *sync_now)) {
 		int64_t slice = ms < 100 ? ms : 100;
 		struct timespec ts = { 0, (long)slice * 1000000L };
 
@@ -112,7 +140,8 @@ wanted(const char *name, char **names, size_t n)
 
 int
 sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-	    const volatile sig_atomic_t *stop, FILE *log, FILE *trace)
+	    const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now, FILE *log,
+	    FILE *trace)
 {
 	struct http_options hopts = { .trace = trace };
 	struct sync_options sopts = { .stop = stop };
@@ -139,9 +168,16 @@ sync_daemon(struct store *store, const struct config *cfg, char **names, size_t 
 		struct schedule *s = next_due(sched, n, &wait);
 		struct sync_report report;
 
-		wait_until(wait, stop);
+		wait_until(wait, stop, sync_now);
 		if (*stop)
 			break;
+		if (sync_now && *sync_now) {
+			/* Asked for a round of everything now (the console's r). */
+			*sync_now = 0;
+			for (size_t i = 0; i < n; i++)
+				sched[i].due = monotonic_ms();
+			s = next_due(sched, n, &wait);
+		}
 		if (sync_round(store, http, cfg, s->src, &sopts, &report) != SUCCESS) {
 			rc = 1; /* the cache itself failed: stop */
 			break;

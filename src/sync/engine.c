@@ -18,6 +18,7 @@
 struct engine {
 	struct store *store;
 	struct http_client *http;
+	const struct config *cfg;
 	const struct config_source *src;
 	const struct source_ops *ops;
 	struct sync_options opts;
@@ -338,6 +339,8 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	} else {
 		if (page.next && !same_request(page.next, req) && !stopping(e))
 			prefetch_start(pf, e, page.next);
+		if (page.n_deployments)
+			sync_fill_commits(e->store, e->cfg, &page);
 		if ((*code = commit_page(e, req, &page, &resp)) != SUCCESS)
 			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
 	}
@@ -479,7 +482,9 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 		snprintf(report->error, sizeof(report->error), "%s",
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		report->failed = true;
-		return SUCCESS;
+		/* A query the source cannot plan is a config problem: status shows it. */
+		return store_sync_round_end(e->store, e->src->name, "config", ctx->now,
+					    report->error, 0, 0);
 	}
 	for (size_t i = 0; code == SUCCESS && i < n && !stopping(e); i++) {
 		struct stream_result out = { 0 };
@@ -496,6 +501,15 @@ run_round(struct engine *e, const struct source_ctx *ctx, struct sync_report *re
 			code = store_sync_round_end(e->store, e->src->name, reqs[i].stream,
 						    ctx->now, out.error[0] ? out.error : NULL,
 						    out.records, out.pages);
+	}
+	if (code == SUCCESS && !stopping(e)) {
+		const char **planned = xcalloc(n + 1, sizeof(*planned));
+
+		for (size_t i = 0; i < n; i++)
+			planned[i] = reqs[i].stream;
+		planned[n] = ctx->session ? "login" : "";
+		code = store_sync_forget_failures(e->store, e->src->name, planned, n + 1);
+		free(planned);
 	}
 	source_requests_free(reqs, n);
 	return code;
@@ -520,7 +534,9 @@ session_begin(struct session *s, struct store *store, struct http_client *http,
 	memset(s, 0, sizeof(*s));
 	memset(report, 0, sizeof(*report));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	s->e = (struct engine){ .store = store, .http = http, .src = src, .opts = *opts };
+	s->e = (struct engine){
+		.store = store, .http = http, .cfg = cfg, .src = src, .opts = *opts
+	};
 	defaults(&s->e.opts);
 	s->ctx = (struct source_ctx){ .name = src->name,
 				      .config = src,

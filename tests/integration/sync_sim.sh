@@ -119,5 +119,22 @@ grep -q '"state": "failing"' "$tmp/status.json" && fail "still failing after a g
 run status >"$tmp/line" || fail "status line"
 grep -q 'am ok' "$tmp/line" || fail "status line: $(cat "$tmp/line")"
 
+# --- a source that cannot start (its credential is missing) shows failing, and
+# is ok again after its next good round: the failure to start is not kept
+cat >>"$tmp/config" <<CONF
+[source "secured"]
+	type = prometheus
+	url = $base/prometheus
+	token = env:SECURED_TOKEN
+CONF
+run sync --once --source secured >/dev/null 2>"$tmp/err" && fail "sync without the credential passed"
+grep -q 'SECURED_TOKEN' "$tmp/err" || fail "the missing credential is not named: $(cat "$tmp/err")"
+run status >"$tmp/line"
+grep -q 'secured failing' "$tmp/line" || fail "a source that cannot start is not failing: $(cat "$tmp/line")"
+SECURED_TOKEN=anything run sync --once --source secured >/dev/null 2>"$tmp/err" ||
+	fail "sync with the credential: $(cat "$tmp/err")"
+run status >"$tmp/line"
+grep -q 'secured ok' "$tmp/line" || fail "still failing after a good round: $(cat "$tmp/line")"
+
 echo "sync_sim: $failures failure(s)"
 [ $failures = 0 ]
