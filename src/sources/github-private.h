@@ -79,7 +79,7 @@ json_t *gh_todo(const struct gh_parse *g);
 enum status_code gh_todo_current(const struct gh_parse *g, const char *id, const char *what,
 				 json_t **item);
 void gh_todo_pop(const struct gh_parse *g);
-/* The pass's object member key (open, unseen, waiting, last), created if need be. */
+/* The pass's object member key (open, unseen, live), created if need be. */
 json_t *gh_pass_object(const struct gh_parse *g, const char *key);
 /* Moves the pass's mark (the newest id) and, for runs, since (the newest update). */
 void gh_pass_saw(const struct gh_parse *g, const char *id, int64_t updated);
@@ -102,7 +102,6 @@ char *gh_runs_list_url(const char *base, const char *repo);
 /* ---- github_deployments.c ---- */
 
 enum status_code gh_deployments_list(struct gh_parse *g, const json_t *root);
-void gh_deployments_list_done(struct gh_parse *g);
 enum status_code gh_deployments_statuses(struct gh_parse *g, const char *id, const json_t *root);
 /* A new pass starts by reading the statuses of the deployments still running. */
 void gh_deployments_pass_init(const json_t *cursor, json_t *pass);

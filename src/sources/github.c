@@ -339,7 +339,7 @@ valid_pass(const json_t *pass)
 	return true;
 }
 
-/* {"mark", "since", "open", "last"} of the last complete pass, and "pass" while one
+/* {"mark", "since", "open", "live"} of the last complete pass, and "pass" while one
  * is under way. An absent or unreadable cursor is an empty object (a first pass). */
 static json_t *
 cursor_load(const struct source_ctx *ctx, const char *stream)
@@ -460,7 +460,7 @@ static void
 pass_finish(json_t *cursor)
 {
 	json_t *pass = json_object_get(cursor, "pass");
-	static const char *const keys[] = { "mark", "since", "open", "last" };
+	static const char *const keys[] = { "mark", "since", "open", "live" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		json_t *v = json_object_get(pass, keys[i]);
@@ -707,8 +707,6 @@ parse_list(struct gh_parse *g, const json_t *root, const struct http_response *r
 		json_object_del(g->pass, "next");
 		if (g->kind == GH_RUNS)
 			gh_runs_list_done(g);
-		else
-			gh_deployments_list_done(g);
 	}
 	return SUCCESS;
 }

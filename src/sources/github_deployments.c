@@ -4,35 +4,36 @@
  *
  * A pass reads the statuses of the deployments still running at the end of the last
  * pass (their fields wait in the cursor's open map), then the list down to the mark,
- * then the statuses of the new deployments. A deployment never changes and, once it
- * succeeded or failed, its usual next status is inactive, which changes nothing
- * here: finished deployments are not read again. The whole list is read before any
- * statuses (deployments are few, unlike runs) so that each new deployment knows the
- * one it replaces, which may be on a later page.
+ * then the statuses of the new deployments, oldest first. A deployment never
+ * changes and, once it succeeded or failed, its usual next status is inactive, which
+ * changes nothing here: finished deployments are not read again.
  *
  * Mapping (metrics SPEC 2: a deployment counts when it succeeded, at finished_at).
  * source_id is the deployment id; service the config's, else the repo's name;
  * environment and sha the deployment's; version its ref when that is a tag (the API
  * does not say whether a ref is a branch, a tag or a sha: refs/tags/X, or a name
- * like v42, v1.2.3 or 2025.03.1); started_at created_at. The status is that of the
- * latest status (by created_at, then id) other than inactive: success is success;
- * failure and error failed; queued, pending and in_progress running. inactive only
- * says that a newer deployment superseded this one (auto_inactive): not a rollback,
- * so it keeps what it was, success when it had nothing else. Without a status yet:
- * running. finished_at is the created_at of that status when it is final; url its
- * log_url, else environment_url, else target_url (else the newest status's with
- * one); pipeline the workflow run named by a status's log or target URL
- * (.../actions/runs/ID/...), where GitHub Actions points them; updated_at the newest
- * of the deployment's and its statuses' updated_at.
- * replaces is the previous deployment of the same environment: the next older one in
- * the list, else the newest of that environment a past pass saw (the cursor's last).
- * kind is rollback when the deployment says so: its task or description contains
- * "rollback", "roll back", "rolled back" or "revert", or its payload (an object or a
- * string) has a "rollback" member that is true or not empty, or, as a string,
- * contains "rollback". A rollback fixes what it replaces (DORA counts that one as
- * failed). It is hotfix when the ref, the task or the description contains "hotfix".
- * Commits are not read (the compare API has them), so this source gives no lead
- * time. */
+ * like v42, v1.2.3 or 2025.03.1), else the payload's "version", which deploy
+ * workflows commonly set; started_at created_at. The status is that of the latest
+ * status (by created_at, then id) other than inactive: success is success; failure
+ * and error failed, or rolled_back when the status's description says the rollout
+ * was rolled back (an aborted canary); queued, pending and in_progress running.
+ * inactive only says that a newer deployment superseded this one (auto_inactive):
+ * not a rollback, so it keeps what it was, success when it had nothing else. Without
+ * a status yet: running. finished_at is the created_at of that status when it is
+ * final; url its log_url, else environment_url, else target_url (else the newest
+ * status's with one); pipeline the workflow run named by a status's log or target
+ * URL (.../actions/runs/ID/...), where GitHub Actions points them; updated_at the
+ * newest of the deployment's and its statuses' updated_at.
+ * replaces is what was live in the environment when the deployment started: the
+ * newest earlier deployment there that succeeded (the cursor's live map, moved by
+ * each success in the order the deployments were made; unknown before the first
+ * pass's backfill). kind is rollback when the deployment says so: its task or
+ * description contains "rollback", "roll back", "rolled back" or "revert", or its
+ * payload (an object or a string) has a "rollback" member that is true or not
+ * empty, or, as a string, contains "rollback". A rollback fixes what it replaces
+ * (DORA counts that one as failed). It is hotfix when the ref, the task or the
+ * description contains "hotfix". Commits are not read (the compare API has them),
+ * so this source gives no lead time. */
 #include "sitrep/sitrep.h"
 #include "sitrep/source.h"
 
@@ -84,7 +85,7 @@ gh_deployments_step(const char *base, const char *repo, const json_t *pass)
 void
 gh_deployments_pass_init(const json_t *cursor, json_t *pass)
 {
-	const json_t *open = json_object_get(cursor, "open"), *last, *item;
+	const json_t *open = json_object_get(cursor, "open"), *live, *item;
 	json_t *todo = json_object_get(pass, "todo");
 	const char *id;
 
@@ -94,9 +95,9 @@ gh_deployments_pass_init(const json_t *cursor, json_t *pass)
 		    streq(json_string_value(json_object_get(item, "id")), id))
 			json_array_append_new(todo, json_deep_copy(item));
 	}
-	last = json_object_get(cursor, "last");
-	json_object_set_new(pass, "last",
-			    json_is_object(last) ? json_deep_copy(last) : json_object());
+	live = json_object_get(cursor, "live");
+	json_object_set_new(pass, "live",
+			    json_is_object(live) ? json_deep_copy(live) : json_object());
 }
 
 /* ---- text heuristics ---- */
@@ -169,6 +170,17 @@ tag_version(const char *ref, const char *sha)
 	return looks_like_version(ref) ? ref : NULL;
 }
 
+/* The tag deployed, else the version the payload names. */
+static const char *
+version_of(const char *ref, const char *sha, const json_t *payload)
+{
+	const char *v = tag_version(ref, sha);
+
+	if (!v)
+		v = json_string_value(json_object_get(payload, "version"));
+	return v && *v ? v : NULL;
+}
+
 /* ---- the list ---- */
 
 struct deployment {
@@ -221,7 +233,7 @@ static json_t *
 deployment_item(const struct deployment *d)
 {
 	json_t *item = json_object();
-	const char *version = tag_version(d->ref, d->sha);
+	const char *version = version_of(d->ref, d->sha, d->payload);
 
 	json_object_set_new(item, "id", json_string(d->id));
 	json_object_set_new(item, "environment", json_string(d->environment));
@@ -234,38 +246,10 @@ deployment_item(const struct deployment *d)
 	return item;
 }
 
-static json_t *
-todo_find(const struct gh_parse *g, const char *id)
-{
-	const json_t *todo = gh_todo(g);
-	json_t *item;
-	size_t i;
-
-	json_array_foreach(todo, i, item)
-	{
-		if (streq(json_string_value(json_object_get(item, "id")), id))
-			return item;
-	}
-	return NULL;
-}
-
-/* The list goes from newest to oldest: d is the previous deployment of the newer
- * one of its environment that waits for it. */
-static void
-resolve_waiting(const struct gh_parse *g, json_t *waiting, const char *env, const char *id)
-{
-	json_t *item = todo_find(g, json_string_value(json_object_get(waiting, env)));
-
-	if (item)
-		json_object_set_new(item, "replaces", json_string(id));
-	json_object_del(waiting, env);
-}
-
 enum status_code
 gh_deployments_list(struct gh_parse *g, const json_t *root)
 {
 	const json_t *open = json_object_get(g->cursor, "open"), *obj;
-	json_t *waiting = gh_pass_object(g, "waiting"), *last = gh_pass_object(g, "last");
 	bool first_pass = gh_id_value(json_string_value(json_object_get(g->cursor, "mark"))) <= 0;
 	enum status_code code;
 	size_t i;
@@ -276,7 +260,6 @@ gh_deployments_list(struct gh_parse *g, const json_t *root)
 	json_array_foreach(root, i, obj)
 	{
 		struct deployment d;
-		const json_t *newest;
 
 		snprintf(g->where, sizeof(g->where), "deployments[%zu]", i);
 		if ((code = read_deployment(g, obj, &d)) != SUCCESS)
@@ -284,36 +267,14 @@ gh_deployments_list(struct gh_parse *g, const json_t *root)
 		gh_pass_saw(g, d.id, d.updated);
 		if (gh_before_mark(g, d.idn, d.created))
 			g->stop = true;
-		resolve_waiting(g, waiting, d.environment, d.id);
-		newest = json_object_get(last, d.environment);
-		if (gh_id_value(json_string_value(newest)) < d.idn)
-			json_object_set_new(last, d.environment, json_string(d.id));
 		if (json_object_get(open, d.id) || gh_before_mark(g, d.idn, d.created) ||
 		    (first_pass && d.created < gh_floor(g)))
 			continue; /* read already, or known */
-		json_array_append_new(gh_todo(g), deployment_item(&d));
-		json_object_set_new(waiting, d.environment, json_string(d.id));
+		/* The list is newest first; statuses are read oldest first, so that each
+		 * deployment finds what was live before it. */
+		json_array_insert_new(gh_todo(g), 0, deployment_item(&d));
 	}
 	return SUCCESS;
-}
-
-/* The oldest new deployment of an environment replaces the newest a past pass saw. */
-void
-gh_deployments_list_done(struct gh_parse *g)
-{
-	const json_t *last = json_object_get(g->cursor, "last");
-	json_t *waiting = gh_pass_object(g, "waiting"), *id;
-	const char *env;
-
-	json_object_foreach(waiting, env, id)
-	{
-		json_t *item = todo_find(g, json_string_value(id));
-		const json_t *prev = json_object_get(last, env);
-
-		if (item && json_is_string(prev) && !json_equal(prev, id))
-			json_object_set(item, "replaces", (json_t *)(uintptr_t)prev);
-	}
-	json_object_clear(waiting);
 }
 
 /* ---- statuses ---- */
@@ -321,7 +282,7 @@ gh_deployments_list_done(struct gh_parse *g)
 struct status {
 	char id[GH_ID_SIZE];
 	int64_t idn, created, updated;
-	const char *state, *log_url, *environment_url, *target_url;
+	const char *state, *description, *log_url, *environment_url, *target_url;
 };
 
 static enum status_code
@@ -334,6 +295,7 @@ read_status(const struct gh_parse *g, const json_t *obj, struct status *s)
 			     gh_type_name(obj));
 	if ((code = gh_get_id(g, obj, "id", s->id, &s->idn)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "state", true, &s->state)) != SUCCESS ||
+	    (code = gh_get_string(g, obj, "description", false, &s->description)) != SUCCESS ||
 	    (code = gh_get_instant(g, obj, "created_at", true, &s->created)) != SUCCESS ||
 	    (code = gh_get_instant(g, obj, "updated_at", false, &s->updated)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "log_url", false, &s->log_url)) != SUCCESS ||
@@ -427,6 +389,19 @@ weigh(struct outcome *o, const struct status *s)
 		o->updated = s->created;
 }
 
+/* The normalized status the statuses decide. */
+static const char *
+outcome_status(const struct outcome *o)
+{
+	const char *status = o->decisive.state ? state_status(o->decisive.state) : NULL;
+
+	if (!status)
+		return o->inactive ? "success" : "running";
+	if (streq(status, "failed") && says_rollback(o->decisive.description))
+		return "rolled_back";
+	return status;
+}
+
 static void
 write_deployment(struct gh_parse *g, const json_t *item, const struct outcome *o)
 {
@@ -434,9 +409,7 @@ write_deployment(struct gh_parse *g, const json_t *item, const struct outcome *o
 	struct store_deployment *d = source_page_deployment(page);
 	char run[GH_ID_SIZE];
 	const char *kind = json_string_value(json_object_get(item, "kind"));
-	const char *status = o->decisive.state ? state_status(o->decisive.state)
-			     : o->inactive     ? "success"
-					       : "running";
+	const char *status = outcome_status(o);
 	const struct status *url = o->decisive.state && status_url(&o->decisive) ? &o->decisive
 				   : o->with_url.state				 ? &o->with_url
 										 : NULL;
@@ -469,11 +442,38 @@ write_deployment(struct gh_parse *g, const json_t *item, const struct outcome *o
 		d->updated_at = o->updated;
 }
 
+/* What the deployment replaced: what was live in its environment when it was read
+ * first (kept with it while it runs; null when nothing was known live). */
+static void
+replaced(const struct gh_parse *g, json_t *item)
+{
+	const char *env = json_string_value(json_object_get(item, "environment"));
+	json_t *live;
+
+	if (json_object_get(item, "replaces"))
+		return;
+	live = json_object_get(gh_pass_object(g, "live"), env ? env : "");
+	json_object_set_new(item, "replaces", json_is_string(live) ? json_copy(live) : json_null());
+}
+
+/* A success is what is live in its environment, unless a newer one succeeded. */
+static void
+went_live(const struct gh_parse *g, const json_t *item)
+{
+	const char *env = json_string_value(json_object_get(item, "environment"));
+	const char *id = json_string_value(json_object_get(item, "id"));
+	json_t *live = gh_pass_object(g, "live");
+
+	if (env && gh_id_value(id) > gh_id_value(json_string_value(json_object_get(live, env))))
+		json_object_set_new(live, env, json_string(id));
+}
+
 enum status_code
 gh_deployments_statuses(struct gh_parse *g, const char *id, const json_t *root)
 {
 	struct outcome o = { .updated = TIME_NONE };
 	const json_t *obj;
+	const char *status;
 	json_t *item;
 	enum status_code code;
 	size_t i;
@@ -492,9 +492,13 @@ gh_deployments_statuses(struct gh_parse *g, const char *id, const json_t *root)
 			return code;
 		weigh(&o, &s);
 	}
+	replaced(g, item);
 	write_deployment(g, item, &o);
-	if (streq(g->page->deployments[g->page->n_deployments - 1].status, "running"))
+	status = g->page->deployments[g->page->n_deployments - 1].status;
+	if (streq(status, "running"))
 		json_object_set(gh_pass_object(g, "open"), id, item);
+	else if (streq(status, "success"))
+		went_live(g, item);
 	gh_todo_pop(g);
 	return SUCCESS;
 }

@@ -24,9 +24,10 @@
  * finished_at updated_at once completed (a run has no completed_at); url html_url;
  * updated_at the run's.
  * Jobs keep the API's order: name, kind from the name (source_stage_kind), status as
- * for runs, started_at (unknown while the job is queued or waiting: GitHub fills it
- * with the time it was queued), finished_at completed_at once completed, url
- * html_url. Coverage is not in the API: unknown (NAN). */
+ * for runs, started_at, and finished_at completed_at once completed; neither for a
+ * job queued, waiting or skipped (GitHub stamps those with when they were queued or
+ * skipped, which is no start); url html_url. Coverage is not in the API: unknown
+ * (NAN). */
 #include "sitrep/sitrep.h"
 #include "sitrep/source.h"
 
@@ -294,6 +295,15 @@ gh_runs_run(struct gh_parse *g, const char *id, const json_t *root)
 	return SUCCESS;
 }
 
+/* GitHub stamps a job that has not run, or never will, with the time it was queued
+ * or skipped: not a start. */
+static bool
+never_ran(const char *status, const char *conclusion)
+{
+	return not_started(status) || streq(status, "waiting") ||
+	       (streq(status, "completed") && streq(conclusion, "skipped"));
+}
+
 static enum status_code
 read_job(const struct gh_parse *g, const json_t *job, json_t *stages)
 {
@@ -315,10 +325,11 @@ read_job(const struct gh_parse *g, const json_t *job, json_t *stages)
 	stage = json_object();
 	set_text(stage, "name", name);
 	set_text(stage, "status", run_status(status, conclusion));
-	if (!not_started(status) && !streq(status, "waiting"))
+	if (!never_ran(status, conclusion)) {
 		gh_json_set_time(stage, "started", started);
-	if (streq(status, "completed"))
-		gh_json_set_time(stage, "finished", completed);
+		if (streq(status, "completed"))
+			gh_json_set_time(stage, "finished", completed);
+	}
 	set_text(stage, "url", url);
 	json_array_append_new(stages, stage);
 	return SUCCESS;

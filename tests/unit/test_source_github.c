@@ -664,13 +664,16 @@ source_github__run_statuses(void **state)
 		st = &page.pipelines[0].stages[0];
 		assert_string_equal(st->status, cases[i].want);
 		assert_string_equal(st->kind, "build");
-		/* A queued or waiting job has not started, whatever started_at says. */
+		/* A queued, waiting or skipped job has not run, whatever its times say. */
 		assert_int_equal(st->started_at,
-				 cases[i].started && !streq(cases[i].status, "waiting")
+				 cases[i].started && !streq(cases[i].status, "waiting") &&
+						 !streq(cases[i].want, "skipped")
 					 ? ts("2025-03-03T09:01:00Z")
 					 : TIME_NONE);
 		assert_int_equal(st->finished_at,
-				 cases[i].finished ? ts("2025-03-03T09:04:00Z") : TIME_NONE);
+				 cases[i].finished && !streq(cases[i].want, "skipped")
+					 ? ts("2025-03-03T09:04:00Z")
+					 : TIME_NONE);
 		assert_null(st->url);
 		source_page_release(&page);
 		free(jobs);
@@ -978,9 +981,8 @@ source_github__first_pass_backfill(void **state)
  * Deployments
  */
 
-/* The two recorded deployments in one list, newest first. A day after the newer,
- * the older (2019) is before the backfill: not read, but it is what the newer
- * replaces. */
+/* The two recorded deployments in one list, newest first: the older (2019) is
+ * what a past pass saw live in production. */
 static char *
 deployments_list(void)
 {
@@ -1005,7 +1007,8 @@ source_github__deployments_become_records(void **state)
 	size_t n = 0;
 
 	(void)state;
-	fixture_init(&f, "2021-01-24T00:00:00Z", NULL);
+	fixture_init(&f, "2021-01-24T00:00:00Z",
+		     "{\"mark\":\"178653229\",\"live\":{\"production\":\"178653229\"}}");
 	assert_int_equal(parse_text(&f, DEPLOY_STREAM, DEPLOY_URL, list, &page), SUCCESS);
 	assert_int_equal(source_page_records(&page), 0);
 	assert_false(page.keep_validators);
@@ -1041,7 +1044,7 @@ source_github__deployments_become_records(void **state)
 	root = cursor_json(&f);
 	assert_null(json_object_get(root, "pass"));
 	assert_string_equal(item_text(root, "mark"), "315601644");
-	assert_string_equal(item_text(json_object_get(root, "last"), "production"), "315601644");
+	assert_string_equal(item_text(json_object_get(root, "live"), "production"), "178653229");
 	open = json_object_get(json_object_get(root, "open"), "315601644");
 	assert_string_equal(item_text(open, "replaces"), "178653229");
 	json_decref(root);
@@ -1074,6 +1077,7 @@ source_github__deployments_become_records(void **state)
 	source_page_release(&page);
 	root = cursor_json(&f);
 	assert_int_equal(json_object_size(json_object_get(root, "open")), 0);
+	assert_string_equal(item_text(json_object_get(root, "live"), "production"), "315601644");
 	json_decref(root);
 	free(list);
 	fixture_release(&f);
@@ -1105,25 +1109,30 @@ json_list(size_t n, char **items)
 	return buf_detach(&b);
 }
 
-/* Each new deployment replaces the next older one of its environment, on a later
- * list page or from a past pass; kinds and versions from what it says. */
+/* New deployments are read oldest first; each replaces what was live in its
+ * environment when it started (a failure replaces nothing); kinds and versions from
+ * what they say. Two list pages, read before any statuses. */
 static void
 source_github__replaces_kinds_and_versions(void **state)
 {
-	const char *cursor = "{\"mark\":\"10\",\"last\":{\"production\":\"9\","
+	const char *cursor = "{\"mark\":\"10\",\"live\":{\"production\":\"9\","
 			     "\"staging\":\"10\"}}";
 	const char *page2 = API "/repositories/5/deployments?per_page=100&page=2";
+	const char *success = "[{\"id\":1,\"state\":\"success\",\"created_at\":"
+			      "\"2025-03-03T09:55:00Z\"}]";
+	const char *failure = "[{\"id\":1,\"state\":\"failure\",\"created_at\":"
+			      "\"2025-03-03T09:55:00Z\"}]";
 	char *first_items[] = {
 		deployment_json("15", "production", "v2.0.1", "deploy", "null",
 				"{\"rollback\":true}", "2025-03-03T09:50:00Z"),
-		deployment_json("14", "production", "hotfix/cart", "deploy", "null", "{}",
-				"2025-03-03T09:40:00Z"),
+		deployment_json("14", "production", "hotfix/cart", "deploy", "null",
+				"{\"version\":\"2.0.0\"}", "2025-03-03T09:40:00Z"),
 		deployment_json("13", "staging", "refs/tags/release-7", "deploy",
 				"\"Roll back the cart\"", "null", "2025-03-03T09:30:00Z"),
-		deployment_json("12", "production", "2025.03.1", "deploy:rollback", "null", "\"\"",
-				"2025-03-03T09:20:00Z"),
 	};
 	char *second_items[] = {
+		deployment_json("12", "production", "2025.03.1", "deploy:rollback", "null", "\"\"",
+				"2025-03-03T09:20:00Z"),
 		deployment_json("11", "production", "main", "deploy", "null",
 				"\"{\\\"note\\\":\\\"rollback drill\\\"}\"",
 				"2025-03-03T09:10:00Z"),
@@ -1133,19 +1142,20 @@ source_github__replaces_kinds_and_versions(void **state)
 	char *first = json_list(ARRAY_SIZE(first_items), first_items);
 	char *second = json_list(ARRAY_SIZE(second_items), second_items);
 	static const struct {
-		const char *id, *replaces, *version;
+		const char *id, *statuses, *status, *replaces, *version;
 		enum dora_kind kind;
 	} want[] = {
-		{ "15", "14", "v2.0.1", DORA_ROLLBACK },
-		{ "14", "12", NULL, DORA_HOTFIX },
-		{ "13", "10", "release-7", DORA_ROLLBACK },
-		{ "12", "11", "2025.03.1", DORA_ROLLBACK },
-		{ "11", "9", NULL, DORA_ROLLBACK },
+		{ "11", "s", "success", "9", NULL, DORA_ROLLBACK },
+		{ "12", "f", "failed", "11", "2025.03.1", DORA_ROLLBACK },
+		{ "13", "s", "success", "10", "release-7", DORA_ROLLBACK },
+		{ "14", "s", "success", "11", "2.0.0", DORA_HOTFIX },
+		{ "15", "", "running", "14", "v2.0.1", DORA_ROLLBACK },
 	};
 	struct http_response resp;
 	struct source_page page;
 	struct fixture f;
 	char *link = xasprintf("<%s>; rel=\"next\"", page2);
+	json_t *root;
 
 	(void)state;
 	fixture_init(&f, "2025-03-03T10:00:00Z", cursor);
@@ -1157,18 +1167,24 @@ source_github__replaces_kinds_and_versions(void **state)
 	assert_string_equal(page.next->url, page2);
 	source_page_release(&page);
 	assert_int_equal(parse_text(&f, DEPLOY_STREAM, page2, second, &page), SUCCESS);
-	assert_string_equal(page.next->url, STATUSES_URL("15"));
+	assert_string_equal(page.next->url, STATUSES_URL("11"));
 	source_page_release(&page);
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		const struct store_deployment *d;
 		char *url = xasprintf(API "/repos/" REPO "/deployments/%s/statuses?per_page=100",
 				      want[i].id);
+		const char *body = streq(want[i].statuses, "s")	  ? success
+				   : streq(want[i].statuses, "f") ? failure
+								  : "[]";
 
-		assert_int_equal(parse_text(&f, DEPLOY_STREAM, url, "[]", &page), SUCCESS);
+		assert_int_equal(parse_text(&f, DEPLOY_STREAM, url, body, &page), SUCCESS);
 		free(url);
 		d = &page.deployments[0];
 		assert_string_equal(d->source_id, want[i].id);
-		assert_string_equal(d->replaces, want[i].replaces);
+		assert_string_equal(d->status, want[i].status);
+		if (!streq(d->replaces, want[i].replaces))
+			fail_msg("%s replaces %s, want %s", want[i].id, d->replaces,
+				 want[i].replaces);
 		if (want[i].version)
 			assert_string_equal(d->version, want[i].version);
 		else
@@ -1179,20 +1195,18 @@ source_github__replaces_kinds_and_versions(void **state)
 			assert_string_equal(d->fixes, want[i].replaces);
 		else
 			assert_null(d->fixes);
-		assert_string_equal(d->status, "running"); /* no status yet */
 		if (i + 1 == ARRAY_SIZE(want))
 			assert_null(page.next);
 		source_page_release(&page);
 	}
-	{
-		json_t *root = cursor_json(&f);
-
-		assert_string_equal(item_text(root, "mark"), "15");
-		assert_string_equal(item_text(json_object_get(root, "last"), "production"), "15");
-		assert_string_equal(item_text(json_object_get(root, "last"), "staging"), "13");
-		assert_int_equal(json_object_size(json_object_get(root, "open")), 5);
-		json_decref(root);
-	}
+	root = cursor_json(&f);
+	assert_string_equal(item_text(root, "mark"), "15");
+	assert_string_equal(item_text(json_object_get(root, "live"), "production"), "14");
+	assert_string_equal(item_text(json_object_get(root, "live"), "staging"), "13");
+	assert_int_equal(json_object_size(json_object_get(root, "open")), 1);
+	assert_string_equal(
+		item_text(json_object_get(json_object_get(root, "open"), "15"), "replaces"), "14");
+	json_decref(root);
 	free(link);
 	free(first);
 	free(second);
@@ -1227,6 +1241,10 @@ source_github__deployment_outcomes(void **state)
 		  "88" },
 		{ "[{\"id\":3,\"state\":\"error\",\"created_at\":\"2025-03-03T09:10:00Z\"}]",
 		  "failed", "2025-03-03T09:10:00Z", NULL, NULL },
+		/* An aborted canary says so. */
+		{ "[{\"id\":3,\"state\":\"failure\",\"description\":\"Canary aborted at 50%: "
+		  "traffic rolled back to 3.7.2\",\"created_at\":\"2025-03-03T09:10:00Z\"}]",
+		  "rolled_back", "2025-03-03T09:10:00Z", NULL, NULL },
 		/* Same second: the later id decides. */
 		{ "[{\"id\":5,\"state\":\"queued\",\"created_at\":\"2025-03-03T09:10:00Z\"},"
 		  "{\"id\":6,\"state\":\"success\",\"created_at\":\"2025-03-03T09:10:00Z\"}]",
