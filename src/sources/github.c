@@ -65,6 +65,8 @@
 #include "github-private.h"
 
 #define API_VERSION "2022-11-28"
+/* Names, in the fragment of the repository's URL, the item whose 404 it checks. */
+#define GONE_FRAGMENT "#sitrep-gone="
 #define MEDIA_TYPE "application/vnd.github+json"
 
 /* ---- reading upstream JSON ---- */
@@ -531,6 +533,7 @@ enum page_kind {
 	PAGE_JOBS,	  /* .../actions/runs/ID/jobs */
 	PAGE_DEPLOYMENTS, /* .../deployments */
 	PAGE_STATUSES,	  /* .../deployments/ID/statuses */
+	PAGE_REPOSITORY,  /* /repos/OWNER/NAME#sitrep-gone=ID, after a detail's 404 */
 };
 
 /* Whether path (of len bytes) ends in "/<digits><tail>", taking the digits. */
@@ -573,6 +576,8 @@ page_kind(const char *url, char id[GH_ID_SIZE])
 		return PAGE_OTHER;
 	len = strcspn(path, "?#");
 	id[0] = '\0';
+	if (strstr(path, GONE_FRAGMENT))
+		return PAGE_REPOSITORY;
 	if (ends_with(path, len, "/actions/runs"))
 		return PAGE_RUNS;
 	if (ends_with_id(path, len, "/actions/runs/", "/jobs", id))
@@ -711,21 +716,46 @@ parse_list(struct gh_parse *g, const json_t *root, const struct http_response *r
 	return SUCCESS;
 }
 
-/* A detail the upstream no longer has (a run or deployment deleted since it was
- * listed): its item is dropped, and the pass goes on. */
+/* A detail answered 404 (or 410): the run or deployment was deleted since it was
+ * listed, or the repository is no longer readable, which GitHub answers 404 for as
+ * well. The repository itself tells them apart: the next request reads it, naming
+ * the item in the URL's fragment (which is never sent), and only a 200 drops the
+ * item. Meanwhile the cursor stays as it is, so a failure leaves the item to read. */
 static bool
-detail_gone(struct gh_parse *g, enum page_kind kind, const char *id,
-	    const struct http_response *resp)
+detail_missing(struct gh_parse *g, enum page_kind kind, const char *id,
+	       const struct http_response *resp)
 {
 	const json_t *item = json_array_get(gh_todo(g), 0);
+	char *path;
 
 	if ((resp->status != 404 && resp->status != 410) ||
-	    (kind != PAGE_RUN && kind != PAGE_JOBS && kind != PAGE_STATUSES))
+	    (kind != PAGE_RUN && kind != PAGE_JOBS && kind != PAGE_STATUSES) ||
+	    !streq(json_string_value(json_object_get(item, "id")), id))
 		return false;
-	if (!streq(json_string_value(json_object_get(item, "id")), id))
-		return false;
-	gh_todo_pop(g);
+	path = xasprintf("/repos/%s" GONE_FRAGMENT "%s", g->repo, id);
+	g->page->next = new_request(g->ctx, g->stream, source_url(g->base, path));
+	free(path);
 	return true;
+}
+
+/* The repository read after a detail's 404: readable, so the item is gone. */
+static enum status_code
+parse_repository(struct gh_parse *g, const struct http_response *resp)
+{
+	const char *p = strstr(g->req->url, GONE_FRAGMENT);
+	const json_t *item = json_array_get(gh_todo(g), 0);
+	enum status_code code;
+	json_t *root = NULL;
+
+	if (resp->status != 200 && resp->status != 0 && resp->body && !resp->too_big)
+		return http_error(g, resp);
+	if ((code = source_check_response(GH_TYPE, g->stream, resp)) != SUCCESS ||
+	    (code = source_parse_json(GH_TYPE, g->stream, resp, &root)) != SUCCESS)
+		return code;
+	json_decref(root);
+	if (p && streq(json_string_value(json_object_get(item, "id")), p + strlen(GONE_FRAGMENT)))
+		gh_todo_pop(g);
+	return SUCCESS;
 }
 
 static enum status_code
@@ -767,6 +797,7 @@ static enum status_code
 stream_of(struct gh_parse *g, enum page_kind kind)
 {
 	bool runs = kind == PAGE_RUNS || kind == PAGE_RUN || kind == PAGE_JOBS;
+	bool any = kind == PAGE_OTHER || kind == PAGE_REPOSITORY;
 
 	for (size_t k = 0; k < ARRAY_SIZE(stream_prefix); k++) {
 		size_t len = strlen(stream_prefix[k]);
@@ -775,7 +806,7 @@ stream_of(struct gh_parse *g, enum page_kind kind)
 			continue;
 		g->kind = (enum gh_stream)k;
 		g->repo = g->stream + len;
-		if (kind != PAGE_OTHER && runs != (g->kind == GH_RUNS))
+		if (!any && runs != (g->kind == GH_RUNS))
 			return error(GH_TYPE " %s: not a request of this stream", g->stream);
 		return SUCCESS;
 	}
@@ -804,13 +835,16 @@ github_parse(const struct source_ctx *ctx, const struct source_request *req,
 	g.pass = pass_open(g.cursor, g.kind);
 	/* Only the list's first page is what the stored ETag stands for. */
 	page->keep_validators = true;
-	if (detail_gone(&g, kind, id, resp)) {
-		code = SUCCESS;
-	} else if (resp->status != 200 && resp->status != 0 && resp->body && !resp->too_big) {
-		code = http_error(&g, resp);
-	} else {
-		code = parse_payload(&g, kind, id, resp);
+	if (detail_missing(&g, kind, id, resp)) {
+		json_decref(g.cursor);
+		return SUCCESS;
 	}
+	if (kind == PAGE_REPOSITORY)
+		code = parse_repository(&g, resp);
+	else if (resp->status != 200 && resp->status != 0 && resp->body && !resp->too_big)
+		code = http_error(&g, resp);
+	else
+		code = parse_payload(&g, kind, id, resp);
 	if (code == SUCCESS)
 		continue_pass(&g);
 	json_decref(g.cursor);

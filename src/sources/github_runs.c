@@ -25,8 +25,9 @@
  * updated_at the run's.
  * Jobs keep the API's order: name, kind from the name (source_stage_kind), status as
  * for runs, started_at, and finished_at completed_at once completed; neither for a
- * job queued, waiting or skipped (GitHub stamps those with when they were queued or
- * skipped, which is no start); url html_url. Coverage is not in the API: unknown
+ * job queued, waiting, skipped, or completed without steps (cancelled before a
+ * runner took it): GitHub stamps those with when they were queued, skipped or
+ * cancelled, which is no start; url html_url. Coverage is not in the API: unknown
  * (NAN). */
 #include "sitrep/sitrep.h"
 #include "sitrep/source.h"
@@ -295,13 +296,14 @@ gh_runs_run(struct gh_parse *g, const char *id, const json_t *root)
 	return SUCCESS;
 }
 
-/* GitHub stamps a job that has not run, or never will, with the time it was queued
- * or skipped: not a start. */
+/* GitHub stamps a job that has not run, or never will, with the time it was queued,
+ * skipped or cancelled: not a start. A job a runner took has steps. */
 static bool
-never_ran(const char *status, const char *conclusion)
+never_ran(const char *status, const char *conclusion, const json_t *steps)
 {
 	return not_started(status) || streq(status, "waiting") ||
-	       (streq(status, "completed") && streq(conclusion, "skipped"));
+	       (streq(status, "completed") && (streq(conclusion, "skipped") ||
+					       (json_is_array(steps) && !json_array_size(steps))));
 }
 
 static enum status_code
@@ -325,7 +327,7 @@ read_job(const struct gh_parse *g, const json_t *job, json_t *stages)
 	stage = json_object();
 	set_text(stage, "name", name);
 	set_text(stage, "status", run_status(status, conclusion));
-	if (!never_ran(status, conclusion)) {
+	if (!never_ran(status, conclusion, json_object_get(job, "steps"))) {
 		gh_json_set_time(stage, "started", started);
 		if (streq(status, "completed"))
 			gh_json_set_time(stage, "finished", completed);

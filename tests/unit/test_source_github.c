@@ -643,14 +643,14 @@ source_github__run_statuses(void **state)
 		fixture_init(&f, "2025-03-03T10:00:00Z", NULL);
 		assert_int_equal(parse_text(&f, RUNS_STREAM, RUNS_URL, body, &page), SUCCESS);
 		source_page_release(&page);
-		jobs = xasprintf(
-			"{\"total_count\":1,\"jobs\":[{\"id\":7,\"name\":\"build\","
-			"\"status\":\"%s\",\"conclusion\":%s%s%s,\"started_at\":"
-			"\"2025-03-03T09:01:00Z\",\"completed_at\":%s,\"html_url\":null}]}",
-			cases[i].status, cases[i].conclusion ? "\"" : "",
-			cases[i].conclusion ? cases[i].conclusion : "null",
-			cases[i].conclusion ? "\"" : "",
-			cases[i].finished ? "\"2025-03-03T09:04:00Z\"" : "null");
+		jobs = xasprintf("{\"total_count\":1,\"jobs\":[{\"id\":7,\"name\":\"build\","
+				 "\"status\":\"%s\",\"conclusion\":%s%s%s,\"started_at\":"
+				 "\"2025-03-03T09:01:00Z\",\"completed_at\":%s,\"html_url\":null,"
+				 "\"steps\":[{\"name\":\"Set up job\",\"number\":1}]}]}",
+				 cases[i].status, cases[i].conclusion ? "\"" : "",
+				 cases[i].conclusion ? cases[i].conclusion : "null",
+				 cases[i].conclusion ? "\"" : "",
+				 cases[i].finished ? "\"2025-03-03T09:04:00Z\"" : "null");
 		assert_int_equal(parse_text(&f, RUNS_STREAM, JOBS_URL("100"), jobs, &page),
 				 SUCCESS);
 		if (!streq(page.pipelines[0].status, cases[i].want))
@@ -858,20 +858,63 @@ source_github__open_run_read_alone(void **state)
 	source_page_release(&page);
 	free(run);
 
-	/* Deleted since: dropped, and the pass goes on. */
-	engine_set(&f.e, cursor);
-	{
-		struct http_response resp;
+	source_page_release(&page);
+	fixture_release(&f);
+}
 
-		response_text(&resp, 404, "{\"message\":\"Not Found\"}");
-		assert_int_equal(parse(&f, RUNS_STREAM, RUN_URL("150"), &resp, &page), SUCCESS);
-		response_release(&resp);
-	}
-	assert_null(page.next);
+/* A detail answered 404: deleted, or the repository no longer readable (GitHub
+ * answers 404 to both). The repository tells: readable, the item is dropped and the
+ * pass goes on; not, the stream fails and the item stays to be read. */
+static void
+source_github__missing_detail_checks_the_repository(void **state)
+{
+	const char *cursor = "{\"mark\":\"300\",\"since\":1740990000,\"pass\":{\"mark\":\"300\","
+			     "\"todo\":[{\"id\":\"150\",\"refresh\":1740990000},{\"id\":\"151\","
+			     "\"status\":\"success\"}],\"listed\":true}}";
+	const char *check = API "/repos/" REPO "#sitrep-gone=150";
+	struct http_response resp;
+	struct source_page page;
+	struct fixture f;
+	json_t *root;
+
+	(void)state;
+	fixture_init(&f, "2025-03-03T10:00:00Z", cursor);
+	response_text(&resp, 404,
+		      "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/"
+		      "rest\",\"status\":\"404\"}");
+	assert_int_equal(parse(&f, RUNS_STREAM, RUN_URL("150"), &resp, &page), SUCCESS);
+	assert_null(page.cursor); /* unchanged until the repository answers */
+	assert_string_equal(page.next->url, check);
+	assert_github_headers(page.next, "t0ken");
+	source_page_release(&page);
+
+	/* The repository is readable: run 150 is gone; the run after it comes next. */
+	assert_int_equal(
+		parse_text(&f, RUNS_STREAM, check, "{\"id\":617210,\"name\":\"x\"}", &page),
+		SUCCESS);
+	assert_string_equal(page.next->url, JOBS_URL("151"));
 	root = cursor_json(&f);
-	assert_null(json_object_get(root, "pass"));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(root, "pass"), "todo")),
+			 1);
 	json_decref(root);
 	source_page_release(&page);
+
+	/* It is not: an error, and run 150 is still to read. */
+	engine_set(&f.e, cursor);
+	assert_int_equal(parse(&f, RUNS_STREAM, check, &resp, &page), ERROR_CUSTOM_MESSAGE);
+	assert_string_equal(status_message(ERROR_CUSTOM_MESSAGE),
+			    "github " RUNS_STREAM ": HTTP 404: Not Found (check the repo, and that "
+			    "the token may read it: GitHub answers 404 for a private repo it does "
+			    "not show)");
+	assert_string_equal(f.e.cursor, cursor);
+	source_page_release(&page);
+	/* The same for a deployment's statuses. */
+	engine_set(&f.e, "{\"pass\":{\"todo\":[{\"id\":\"77\",\"environment\":\"p\"}],"
+			 "\"listed\":true}}");
+	assert_int_equal(parse(&f, DEPLOY_STREAM, STATUSES_URL("77"), &resp, &page), SUCCESS);
+	assert_string_equal(page.next->url, API "/repos/" REPO "#sitrep-gone=77");
+	source_page_release(&page);
+	response_release(&resp);
 	fixture_release(&f);
 }
 
@@ -915,6 +958,40 @@ source_github__jobs_over_pages(void **state)
 	assert_null(page.next);
 	source_page_release(&page);
 	free(link);
+	fixture_release(&f);
+}
+
+/* A job cancelled before a runner took it (no steps) never ran: GitHub stamps it
+ * with the cancel as both start and completion. */
+static void
+source_github__cancelled_job_without_steps(void **state)
+{
+	const char *cursor = "{\"pass\":{\"todo\":[{\"id\":\"400\",\"status\":\"canceled\","
+			     "\"updated\":1740990000}],\"listed\":true}}";
+	struct source_page page;
+	struct fixture f;
+
+	(void)state;
+	fixture_init(&f, "2025-03-03T10:00:00Z", cursor);
+	assert_int_equal(
+		parse_text(
+			&f, RUNS_STREAM, JOBS_URL("400"),
+			"{\"total_count\":2,\"jobs\":[{\"name\":\"docker build\",\"status\":"
+			"\"completed\",\"conclusion\":\"cancelled\",\"started_at\":"
+			"\"2025-03-03T09:00:00Z\",\"completed_at\":\"2025-03-03T09:02:00Z\","
+			"\"steps\":[{\"name\":\"Set up job\"}]},{\"name\":\"publish\",\"status\":"
+			"\"completed\",\"conclusion\":\"cancelled\",\"started_at\":"
+			"\"2025-03-03T09:02:00Z\",\"completed_at\":\"2025-03-03T09:02:00Z\","
+			"\"steps\":[]}]}",
+			&page),
+		SUCCESS);
+	assert_string_equal(page.pipelines[0].stages[0].status, "canceled");
+	assert_int_equal(page.pipelines[0].stages[0].started_at, ts("2025-03-03T09:00:00Z"));
+	assert_int_equal(page.pipelines[0].stages[0].finished_at, ts("2025-03-03T09:02:00Z"));
+	assert_string_equal(page.pipelines[0].stages[1].status, "canceled");
+	assert_int_equal(page.pipelines[0].stages[1].started_at, TIME_NONE);
+	assert_int_equal(page.pipelines[0].stages[1].finished_at, TIME_NONE);
+	source_page_release(&page);
 	fixture_release(&f);
 }
 
@@ -1518,7 +1595,9 @@ main(void)
 		cmocka_unit_test(source_github__list_pages_follow_the_link),
 		cmocka_unit_test(source_github__list_naming_itself_is_refused),
 		cmocka_unit_test(source_github__open_run_read_alone),
+		cmocka_unit_test(source_github__missing_detail_checks_the_repository),
 		cmocka_unit_test(source_github__jobs_over_pages),
+		cmocka_unit_test(source_github__cancelled_job_without_steps),
 		cmocka_unit_test(source_github__ids_stay_exact),
 		cmocka_unit_test(source_github__first_pass_backfill),
 		cmocka_unit_test(source_github__deployments_become_records),
