@@ -792,7 +792,7 @@ struct sim_request {
 	bool stuck_cursor;	  /* fault: pagination must not advance */
 };
 
-#define SIM_MAX_HEADERS 6
+#define SIM_MAX_HEADERS 10
 
 struct sim_response {
 	unsigned int status;
@@ -892,6 +892,11 @@ void zabbix_fault_body(struct sim_response *resp, unsigned int status);
 void zabbix_peek(struct sim *sim, const char *body, size_t len, char *method, size_t size,
 		 json_t **params, int *token_ok);
 void zabbix_state_release(struct sim *sim);
+/* GitHub's REST dialect: Actions runs and jobs, deployments and their statuses. */
+void github_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* GitHub's error body ({"message", "documentation_url", "status"}); a 403 is the
+ * spent primary rate limit, with its headers. Runs under sim->lock. */
+void github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int status);
 
 /* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
 
