@@ -4,7 +4,7 @@
 #   make check           install missing Debian packages, build, run every test
 #   make check SAN=1     the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check VALGRIND=1   the same with every test binary and sitrep run under memcheck
-#   make demo            install, build, show sitrep on a sample world
+#   make demo            install, build, open the console on the simulated world
 #   make bench           the benchmarks in bench/ (see bench/README.md)
 #   make bench-sync      the sync throughput benchmark (bench/sync.sh)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -36,7 +36,7 @@ override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototype
 ifeq ($(DEVELOPER),1)
 override CFLAGS += -Werror
 endif
-override CPPFLAGS += -Iinclude -I$(BUILD) -MMD -MP \
+override CPPFLAGS += -Iinclude -I$(BUILD) -MMD -MP -DDATADIR='"$(DATADIR)"' \
 	$(shell $(PKG_CONFIG) --cflags libmicrohttpd cmocka 2>/dev/null) \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 # --as-needed: a command loads only the libraries it uses, which is most of its
@@ -54,7 +54,7 @@ QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c \
-	src/sources/*.c src/sync/*.c src/cli/*.c))
+	src/sources/*.c src/sync/*.c src/cli/*.c src/tui/*.c))
 SIM_SRC := $(sort $(wildcard src/sim/*.c))
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sim_week.o
 # The simulator without its main(), for unit tests of its world (test_sim_*).
@@ -63,7 +63,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 LIB := $(BUILD)/libsitrep.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-INTEGRATION := $(sort $(wildcard tests/integration/*.sh))
+INTEGRATION := $(sort $(wildcard tests/integration/*.sh)) $(sort $(wildcard tests/tui/*.sh))
 
 all: sitrep sitrep-sim
 
@@ -129,7 +129,7 @@ check: deps
 		sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory sitrep
+	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
 	sh tools/demo.sh
 
 bench: deps

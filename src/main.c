@@ -2,8 +2,10 @@
  * returns its exit code: 0 ok, 1 failure, 2 usage. */
 #include "sitrep/sitrep.h"
 #include "sitrep/cli.h"
+#include "sitrep/tui.h"
 
 #include <locale.h>
+#include <unistd.h>
 
 #define SITREP_VERSION "0.1.0"
 
@@ -29,11 +31,43 @@ usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: sitrep [--config FILE] [--db FILE] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: sitrep [--config FILE] [--db FILE] [COMMAND [ARGS]]\n\n"
+		     "without a command: the console (--read-only, --view NAME)\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %s\n", commands[i].help);
 	fprintf(out, "\nWINDOW: --since 30d (default) or --from T --to T (half-open, UTC)\n"
 		     "see sitrep(1) and sitrep.conf(5)\n");
+}
+
+/* `sitrep [--read-only] [--view NAME] [--keys KEYS] [--max-iterations N]`: the
+ * console. --keys and --max-iterations are for scripts and tests. */
+static int
+console(int argc, char **argv, const struct global_opts *gopts)
+{
+	struct tui_options o = { .config_path = gopts->config_path, .db_path = gopts->db_path };
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (streq(argv[i], "--read-only")) {
+			o.read_only = true;
+		} else if (streq(argv[i], "--view") && i + 1 < argc) {
+			o.view = argv[++i];
+		} else if (streq(argv[i], "--keys") && i + 1 < argc) {
+			o.keys = argv[++i];
+		} else if (streq(argv[i], "--max-iterations") && i + 1 < argc) {
+			o.max_iterations = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else {
+			fprintf(stderr, "sitrep: unknown option: %s (sitrep --help lists them)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "sitrep: the console needs a terminal (commands for scripts: "
+				"sitrep --help)\n");
+		return 2;
+	}
+	return tui_run(&o);
 }
 
 /* Takes --config and --db (also as --opt=value) from before the command. */
@@ -84,17 +118,11 @@ main(int argc, char **argv)
 			printf("sitrep %s\n", SITREP_VERSION);
 			return 0;
 		}
-		if (global_option(argv, &i, &opts) != 0) {
-			fprintf(stderr, "sitrep: unknown option: %s (sitrep --help lists them)\n",
-				argv[i]);
-			return 2;
-		}
+		if (global_option(argv, &i, &opts) != 0)
+			break; /* the console's options, or an unknown one: console() says */
 	}
-	if (i == argc) {
-		fprintf(stderr, "sitrep: the console is not built yet: give a command "
-				"(sitrep --help lists them)\n");
-		return 2;
-	}
+	if (i == argc || argv[i][0] == '-')
+		return console(argc - i, argv + i, &opts);
 	for (c = 0; c < ARRAY_SIZE(commands); c++)
 		if (streq(argv[i], commands[c].name))
 			return commands[c].run(argc - i, argv + i, &opts);

@@ -125,6 +125,7 @@ extern const struct source_ops source_sentry_ops;
 extern const struct source_ops source_opsgenie_ops;
 extern const struct source_ops source_grafana_ops;
 extern const struct source_ops source_zabbix_ops;
+extern const struct source_ops source_servicenow_ops;
 extern const struct source_ops source_github_ops;
 
 /* Helpers for sources. */

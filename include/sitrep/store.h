@@ -279,6 +279,9 @@ enum status_code store_each_event(struct store *store, const struct store_filter
 				  store_event_cb cb, void *ctx);
 enum status_code store_each_sample(struct store *store, const struct store_filter *filter,
 				   store_sample_cb cb, void *ctx);
+/* The events of incident (source, source_id), in time. */
+enum status_code store_incident_events(struct store *store, const char *source,
+				       const char *source_id, store_event_cb cb, void *ctx);
 
 /* Resolves, at at, the open incidents of source that are not among seen (sorted or
  * not): an upstream that lists only open alerts stopped listing them. */

@@ -86,6 +86,12 @@ uuid_of(uint64_t seed, const char *what, uint64_t n, char *buf, size_t size)
 		 (unsigned long long)(b & 0xffffffffffffULL));
 }
 
+void
+opsgenie_alert_id(const struct world *w, size_t i, char *buf, size_t size)
+{
+	uuid_of(w->seed, "opsgenie-alert", i, buf, size);
+}
+
 /* Who is on call for a service: whoever acknowledged its scenario incidents. */
 static const char *
 oncall(const struct world *w, size_t service)
@@ -132,7 +138,7 @@ add_incidents(const struct world *w, struct og_list *l)
 		int64_t phase = in->phase_ns / 1000000;
 		struct og_alert *a = list_add(l);
 
-		uuid_of(w->seed, "opsgenie-alert", i, a->id, sizeof(a->id));
+		opsgenie_alert_id(w, i, a->id, sizeof(a->id));
 		snprintf(a->alias, sizeof(a->alias), "%s-%s", in->alertname,
 			 w->services[in->service].name);
 		a->message = xstrdup(in->title);

@@ -80,6 +80,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "opsgenie", json_string("/opsgenie"));
 	json_object_set_new(d, "grafana", json_string("/grafana"));
 	json_object_set_new(d, "zabbix", json_string("/zabbix/api_jsonrpc.php"));
+	json_object_set_new(d, "servicenow", json_string("/servicenow"));
 	json_object_set_new(d, "github", json_string("/github"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
@@ -113,6 +114,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/zabbix/")) {
 		req->route = req->path + strlen("/zabbix");
 		zabbix_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/servicenow/")) {
+		req->route = req->path + strlen("/servicenow");
+		servicenow_handle(sim, req, resp);
 	} else if (has_prefix(req->path, "/github/")) {
 		req->route = req->path + strlen("/github");
 		github_handle(sim, req, resp);
@@ -147,6 +151,8 @@ fault_status_body(struct sim *sim, const char *path, unsigned int status, struct
 		grafana_fault_body(resp, status);
 	} else if (has_prefix(path, "/zabbix/")) {
 		zabbix_fault_body(resp, status);
+	} else if (has_prefix(path, "/servicenow/")) {
+		servicenow_fault_body(resp, status);
 	} else {
 		snprintf(text, sizeof(text), "injected status %u\n", status);
 		response_text(resp, status, text);
@@ -168,8 +174,9 @@ header(struct MHD_Connection *conn, const char *name)
 }
 
 /* -1 when no token is required, else whether the request carries it (Opsgenie's
- * scheme is GenieKey, everyone else's Bearer; Zabbix's auth is in the body, see
- * zabbix_peek). Grafana's health check is open to all, as load balancers call it. */
+ * scheme is GenieKey, ServiceNow's Basic with the token as password or Bearer,
+ * everyone else's Bearer; Zabbix's auth is in the body, see zabbix_peek).
+ * Grafana's health check is open to all, as load balancers call it. */
 static int
 check_token(const struct sim *sim, const char *url, const char *authorization)
 {
@@ -178,6 +185,8 @@ check_token(const struct sim *sim, const char *url, const char *authorization)
 
 	if (!sim->require_token || streq(url, "/grafana/api/health"))
 		return -1;
+	if (has_prefix(url, "/servicenow/"))
+		return servicenow_auth_ok(authorization, sim->require_token);
 	return authorization && strncasecmp(authorization, name, scheme) == 0 &&
 	       streq(authorization + scheme, sim->require_token);
 }
@@ -316,7 +325,10 @@ fault_response(struct sim *sim, const struct sim_request *req, const struct faul
 		fault_status_body(sim, req->path, hit->status, resp);
 		return true;
 	case FAULT_RATE_LIMIT:
-		response_text(resp, hit->status, "Too Many Requests\n");
+		if (has_prefix(req->path, "/servicenow/"))
+			servicenow_fault_body(resp, hit->status); /* its JSON and X-RateLimit-* */
+		else
+			response_text(resp, hit->status, "Too Many Requests\n");
 		snprintf(text, sizeof(text), "%u", hit->retry_after);
 		response_header(resp, "Retry-After", text);
 		response_header(resp, "X-RateLimit-Remaining", "0");
@@ -385,6 +397,8 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		sentry_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/grafana/")) {
 		grafana_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/servicenow/")) {
+		servicenow_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/github/")) {
 		pthread_mutex_lock(&sim->lock);
 		github_fault_body(sim, &resp, 401);

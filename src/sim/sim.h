@@ -880,6 +880,8 @@ void sentry_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void opsgenie_fault_body(struct sim_response *resp, unsigned int status);
 void opsgenie_release(struct sim *sim);
+/* The id of the Opsgenie alert of incident i (a UUID), as the dialect serves it. */
+void opsgenie_alert_id(const struct world *w, size_t i, char *buf, size_t size);
 void grafana_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 /* Grafana's error body ({"message", "traceID"}), or a proxy's for 502-504. */
 void grafana_fault_body(struct sim_response *resp, unsigned int status);
@@ -892,6 +894,12 @@ void zabbix_fault_body(struct sim_response *resp, unsigned int status);
 void zabbix_peek(struct sim *sim, const char *body, size_t len, char *method, size_t size,
 		 json_t **params, int *token_ok);
 void zabbix_state_release(struct sim *sim);
+void servicenow_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* The instance's error body ({"error": {"message", "detail"}, "status": "failure"});
+ * a 429's with X-RateLimit-Limit, -Reset and -Rule. */
+void servicenow_fault_body(struct sim_response *resp, unsigned int status);
+/* Basic with token as the password (any user), or Bearer token. */
+bool servicenow_auth_ok(const char *authorization, const char *token);
 /* GitHub's REST dialect: Actions runs and jobs, deployments and their statuses. */
 void github_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 /* GitHub's error body ({"message", "documentation_url", "status"}); a 403 is the

@@ -41,6 +41,7 @@ static const struct source_ops *const source_types[] = {
 	&source_opsgenie_ops,
 	&source_grafana_ops,
 	&source_zabbix_ops,
+	&source_servicenow_ops,
 	&source_github_ops,
 };
 /* clang-format on */

@@ -16,6 +16,13 @@ static const char events_sql[] =
 	"FROM incident_services x JOIN services xs ON xs.id = x.service_id WHERE xs.name = ?2)) "
 	"AND (?3 IS NULL OR e.at >= ?3) ORDER BY e.incident_id, e.at, e.id";
 
+/* One incident's events: a seek on the incident, then its events in time. */
+static const char incident_events_sql[] =
+	"SELECT i.source, i.source_id, s.name, e.at, e.kind, e.actor, e.text, "
+	"e.source_event_id FROM incidents i JOIN incident_events e ON e.incident_id = i.id "
+	"JOIN services s ON s.id = i.service_id "
+	"WHERE i.source = ?1 AND i.source_id = ?2 ORDER BY e.at, e.id";
+
 /* ?1 source, ?2 service, ?3 since, ?4 metric. */
 static const char samples_sql[] =
 	"SELECT m.source, m.name, m.labels, s.name, x.ts, x.value FROM metric_series m "
@@ -50,17 +57,13 @@ finish(struct store *store, sqlite3_stmt *stmt, int rc, enum status_code code, c
 	return code;
 }
 
-enum status_code
-store_each_event(struct store *store, const struct store_filter *filter, store_event_cb cb,
-		 void *ctx)
+static enum status_code
+each_event_of(struct store *store, sqlite3_stmt *stmt, store_event_cb cb, void *ctx)
 {
 	static const char what[] = "listing incident events";
-	enum status_code code;
-	sqlite3_stmt *stmt;
+	enum status_code code = SUCCESS;
 	int rc;
 
-	if ((code = prepare_filtered(store, events_sql, filter, what, &stmt)) != SUCCESS)
-		return code;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_event ev = {
 			.source = store_column_text(stmt, 0),
@@ -77,6 +80,32 @@ store_each_event(struct store *store, const struct store_filter *filter, store_e
 			break;
 	}
 	return finish(store, stmt, rc, code, what);
+}
+
+enum status_code
+store_each_event(struct store *store, const struct store_filter *filter, store_event_cb cb,
+		 void *ctx)
+{
+	enum status_code code;
+	sqlite3_stmt *stmt;
+
+	if ((code = prepare_filtered(store, events_sql, filter, "listing incident events",
+				     &stmt)) != SUCCESS)
+		return code;
+	return each_event_of(store, stmt, cb, ctx);
+}
+
+enum status_code
+store_incident_events(struct store *store, const char *source, const char *source_id,
+		      store_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, incident_events_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing an incident's events");
+	store_bind_text(stmt, 1, source);
+	store_bind_text(stmt, 2, source_id);
+	return each_event_of(store, stmt, cb, ctx);
 }
 
 enum status_code

@@ -4,6 +4,7 @@
 #include "sitrep/sitrep.h"
 #include "sitrep/store.h"
 #include "store-private.h"
+#include "sitrep/console_store.h"
 
 #include <math.h>
 
@@ -165,24 +166,23 @@ free_names(char **names, size_t *n)
 	*n = 0;
 }
 
-enum status_code
-store_each_pipeline(struct store *store, const struct store_filter *filter, store_pipeline_cb cb,
-		    void *ctx)
+static const char get_sql[] =
+	"SELECT p.id, p.source, p.source_id, p.project, s.name, p.name, p.number, p.ref, p.sha, "
+	"p.event, p.actor, p.status, p.queued_at, p.started_at, p.finished_at, p.url, "
+	"p.updated_at FROM pipelines p LEFT JOIN services s ON s.id = p.service_id "
+	"WHERE p.source = ?1 AND p.source_id = ?2";
+
+/* The pipelines of a prepared each_sql or get_sql into cb, with their stages; the
+ * statement is finalized. */
+static enum status_code
+each_row(struct store *store, sqlite3_stmt *stmt, store_pipeline_cb cb, void *ctx)
 {
 	struct store_stage *stages = NULL;
 	char **names = NULL;
 	size_t alloc = 0, n = 0, n_names = 0;
 	enum status_code code = SUCCESS;
-	sqlite3_stmt *stmt;
 	int rc;
 
-	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
-		return store_error(store, "listing pipelines");
-	if (filter) {
-		store_bind_text(stmt, 1, filter->source);
-		store_bind_text(stmt, 2, filter->service);
-		store_bind_time(stmt, 3, filter->since);
-	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_pipeline rec = {
 			.source = store_column_text(stmt, 1),
@@ -219,4 +219,33 @@ store_each_pipeline(struct store *store, const struct store_filter *filter, stor
 	free(names);
 	free(stages);
 	return code;
+}
+
+enum status_code
+store_each_pipeline(struct store *store, const struct store_filter *filter, store_pipeline_cb cb,
+		    void *ctx)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, each_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing pipelines");
+	if (filter) {
+		store_bind_text(stmt, 1, filter->source);
+		store_bind_text(stmt, 2, filter->service);
+		store_bind_time(stmt, 3, filter->since);
+	}
+	return each_row(store, stmt, cb, ctx);
+}
+
+enum status_code
+store_pipeline_get(struct store *store, const char *source, const char *source_id,
+		   store_pipeline_cb cb, void *ctx)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, get_sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "reading a pipeline");
+	store_bind_text(stmt, 1, source);
+	store_bind_text(stmt, 2, source_id);
+	return each_row(store, stmt, cb, ctx);
 }

@@ -1,0 +1,155 @@
+/* console_store.h - what the console reads from the cache: pages of incidents in any
+ * order (keyset paging: a page starts at the sort key of a row, never at an
+ * OFFSET), the overview's one row per service, and whether anything changed. The
+ * SQL lives in src/store/console.c, like all SQL. */
+#ifndef SITREP_CONSOLE_STORE_H
+#define SITREP_CONSOLE_STORE_H
+
+#include "sitrep/store.h"
+
+/* The cache's data_version: it changes when another connection (a sync worker or
+ * daemon) commits, so the console reloads only when there is something new. */
+enum status_code store_data_version(struct store *store, int64_t *version);
+
+/* ---- incidents ---- */
+
+struct store_incident_row {
+	int64_t id;
+	char *source, *source_id, *service, *title, *severity, *state, *url;
+	int impact; /* enum mx_impact */
+	bool ticket;
+	int64_t impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at;
+};
+
+enum store_incident_order {
+	STORE_BY_DETECTED,
+	STORE_BY_SEVERITY, /* P1 first; unknown severities last */
+	STORE_BY_SERVICE,
+	STORE_BY_SOURCE,
+};
+
+struct store_incident_query {
+	enum store_incident_order order;
+	bool descending;
+	const char *filter; /* a text in the title, service, source or id; NULL: all */
+	bool open_only;	    /* not resolved nor closed */
+	bool tickets_only;
+	/* The page starts after anchor (before it when backward); NULL: at the first
+	 * row (the last when backward). Rows always come in display order. */
+	const struct store_incident_row *anchor;
+	bool backward;
+	size_t limit;
+};
+
+/* Up to q->limit rows into out (n set); release each with store_incident_row_release. */
+enum status_code store_incident_rows(struct store *store, const struct store_incident_query *q,
+				     struct store_incident_row *out, size_t *n);
+void store_incident_row_release(struct store_incident_row *row);
+
+/* ---- the overview ---- */
+
+/* The overview's metric columns: the series named SERVICE.NAME ([metric
+ * "checkout.rpm"]). */
+enum overview_metric {
+	OVERVIEW_RPM,
+	OVERVIEW_LATENCY,     /* average, seconds */
+	OVERVIEW_LATENCY_MAX, /* seconds */
+	OVERVIEW_ERRORS,      /* per minute */
+	OVERVIEW_CPU,	      /* percent */
+	OVERVIEW_MEMORY,      /* percent */
+	OVERVIEW_METRICS
+};
+
+#define OVERVIEW_SPARK 30 /* points in each sparkline: two-minute buckets of an hour */
+
+struct store_service_row {
+	char *name;
+	/* In production: the last deployment that started, and its rollout. */
+	char *prod_version, *prod_status, *prod_pattern;
+	double canary_weight; /* NAN: none */
+	int64_t prod_at;
+	char *pipeline_status; /* the service's last pipeline, or NULL */
+	int64_t pipeline_at;
+	size_t open_by_severity[4];	 /* P1, P2, P3, other */
+	double metric[OVERVIEW_METRICS]; /* the latest value, NAN: none */
+	int64_t metric_at[OVERVIEW_METRICS];
+	double spark[3][OVERVIEW_SPARK]; /* rpm, latency, errors over the last hour; NAN gaps */
+};
+
+extern const char *const overview_metric_names[OVERVIEW_METRICS]; /* "rpm", "latency", ... */
+
+/* One row per service, by name, at now. */
+enum status_code store_service_rows(struct store *store, int64_t now,
+				    struct store_service_row **rows, size_t *n);
+void store_service_rows_free(struct store_service_row *rows, size_t n);
+
+/* ---- pipelines, branches, deploys, series ---- */
+
+struct store_pipeline_row {
+	int64_t id;
+	char *source, *source_id, *project, *name, *ref, *sha, *event, *actor, *status, *url;
+	int64_t number, queued_at, started_at, finished_at;
+	/* One letter per stage, in order: s success, f failed, r running, q queued,
+	 * c canceled, k skipped, w waiting; and the first stage that failed. */
+	char *strip;
+	char *failing;
+};
+
+struct store_page_query {
+	const char *filter; /* a text in the row's names; NULL: all */
+	bool open_only;	    /* pipelines: not finished; deploys: not done */
+	const void *anchor; /* the row to start after (before when backward), or NULL */
+	bool backward;
+	size_t limit;
+};
+
+/* Pipelines newest first (by start, else queue time). */
+enum status_code store_pipeline_rows(struct store *store, const struct store_page_query *q,
+				     struct store_pipeline_row *out, size_t *n);
+void store_pipeline_row_release(struct store_pipeline_row *row);
+/* One pipeline with its stages, into cb (the record borrowed for the call). */
+enum status_code store_pipeline_get(struct store *store, const char *source, const char *source_id,
+				    store_pipeline_cb cb, void *ctx);
+
+struct store_branch_row {
+	char *project, *ref, *status, *sha, *actor;
+	int64_t last_at, runs;
+};
+
+/* Every (project, ref) that ran a pipeline, with its last run's status; projects by
+ * name, branches by last activity. At most limit rows. */
+enum status_code store_branch_rows(struct store *store, size_t limit,
+				   struct store_branch_row **rows, size_t *n);
+void store_branch_rows_free(struct store_branch_row *rows, size_t n);
+
+struct store_deploy_row {
+	char *service, *environment, *version, *pattern, *status, *source_id, *target, *sha;
+	double canary_weight;
+	int64_t started_at, finished_at, bake_until;
+	int64_t count; /* deployments of this service and environment */
+};
+
+/* The last deployment of every service and environment: services by name,
+ * production first. */
+enum status_code store_deploy_rows(struct store *store, struct store_deploy_row **rows, size_t *n);
+void store_deploy_rows_free(struct store_deploy_row *rows, size_t n);
+/* The deployments of service on environment, newest first, at most limit. */
+enum status_code store_deploy_history(struct store *store, const char *service,
+				      const char *environment, size_t limit,
+				      struct store_deploy_row **rows, size_t *n);
+
+#define SERIES_POINTS 64
+
+struct store_series_row {
+	char *name, *service, *labels, *source;
+	double last, min, avg, max; /* over the window; NAN: no sample */
+	int64_t last_at;
+	double points[SERIES_POINTS]; /* the window in equal buckets, averaged; NAN gaps */
+};
+
+/* Every metric series with its window [now - window, now) summarised: by name. */
+enum status_code store_series_rows(struct store *store, int64_t now, int64_t window,
+				   struct store_series_row **rows, size_t *n);
+void store_series_rows_free(struct store_series_row *rows, size_t n);
+
+#endif

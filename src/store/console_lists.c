@@ -1,0 +1,449 @@
+/* console_lists.c - the console's other lists: pipelines by keyset pages (with each
+ * run's stages as a strip of letters), the branches that ran CI, the last
+ * deployment of every service and environment, and every metric series summarised
+ * over a window in SQL (the chart is bucketed by the database, not in C). */
+#include "sitrep/sitrep.h"
+#include "sitrep/console_store.h"
+#include "store-private.h"
+
+#include <math.h>
+
+static char *
+dup_text(sqlite3_stmt *stmt, int col)
+{
+	const char *t = store_column_text(stmt, col);
+
+	return t ? xstrdup(t) : NULL;
+}
+
+/* "%text%" with LIKE's wildcards escaped. New. */
+static char *
+like_of(const char *text)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_addch(&b, '%');
+	for (const char *p = text; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_addch(&b, '\\');
+		buf_addch(&b, *p);
+	}
+	buf_addch(&b, '%');
+	return buf_detach(&b);
+}
+
+/* ---- pipelines ---- */
+
+static char
+status_letter(const char *status)
+{
+	static const struct {
+		const char *status;
+		char letter;
+	} letters[] = {
+		{ "success", 's' },  { "failed", 'f' },	 { "running", 'r' }, { "queued", 'q' },
+		{ "canceled", 'c' }, { "skipped", 'k' }, { "waiting", 'w' },
+	};
+
+	for (size_t i = 0; status && i < ARRAY_SIZE(letters); i++)
+		if (streq(status, letters[i].status))
+			return letters[i].letter;
+	return '?';
+}
+
+/* The strip of stage letters of pipeline id and its first failed stage. */
+static enum status_code
+read_strip(struct store *store, int64_t id, struct store_pipeline_row *r)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_CONSOLE_STRIP,
+					"SELECT status, name FROM pipeline_stages "
+					"WHERE pipeline_id = ? ORDER BY position");
+	struct buf b;
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	buf_init(&b, 0);
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		char letter = status_letter(store_column_text(stmt, 0));
+
+		buf_addch(&b, letter);
+		if (letter == 'f' && !r->failing)
+			r->failing = dup_text(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	r->strip = buf_detach(&b);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading stages");
+}
+
+void
+store_pipeline_row_release(struct store_pipeline_row *r)
+{
+	free(r->source);
+	free(r->source_id);
+	free(r->project);
+	free(r->name);
+	free(r->ref);
+	free(r->sha);
+	free(r->event);
+	free(r->actor);
+	free(r->status);
+	free(r->url);
+	free(r->strip);
+	free(r->failing);
+	memset(r, 0, sizeof(*r));
+}
+
+#define PIPELINE_KEY "coalesce(p.started_at, p.queued_at, 0)"
+
+enum status_code
+store_pipeline_rows(struct store *store, const struct store_page_query *q,
+		    struct store_pipeline_row *out, size_t *n)
+{
+	const struct store_pipeline_row *anchor = q->anchor;
+	char *pattern = q->filter && *q->filter ? like_of(q->filter) : NULL;
+	enum status_code code = SUCCESS;
+	sqlite3_stmt *stmt;
+	struct buf sql;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	buf_init(&sql, 0);
+	buf_addstr(&sql, "SELECT p.id, p.source, p.source_id, p.project, p.name, p.ref, p.sha, "
+			 "p.event, p.actor, p.status, p.url, p.number, p.queued_at, p.started_at, "
+			 "p.finished_at FROM pipelines p WHERE 1");
+	/* Newest first; a backward page reads oldest first and is turned round. */
+	if (anchor)
+		buf_printf(&sql, " AND (" PIPELINE_KEY ", p.id) %s (?1, ?2)",
+			   q->backward ? ">" : "<");
+	if (pattern)
+		buf_addstr(&sql, " AND (p.project LIKE ?3 ESCAPE '\\' OR p.ref LIKE ?3 ESCAPE '\\' "
+				 "OR p.name LIKE ?3 ESCAPE '\\' OR p.sha LIKE ?3 ESCAPE '\\' "
+				 "OR p.actor LIKE ?3 ESCAPE '\\' OR p.status LIKE ?3 ESCAPE '\\')");
+	if (q->open_only)
+		buf_addstr(&sql, " AND p.finished_at IS NULL");
+	buf_printf(&sql, " ORDER BY " PIPELINE_KEY " %s, p.id %s LIMIT ?4",
+		   q->backward ? "ASC" : "DESC", q->backward ? "ASC" : "DESC");
+	if (sqlite3_prepare_v2(store->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+		code = store_error(store, "listing pipelines");
+		goto out;
+	}
+	if (anchor) {
+		int64_t key = anchor->started_at != TIME_NONE  ? anchor->started_at
+			      : anchor->queued_at != TIME_NONE ? anchor->queued_at
+							       : 0;
+
+		sqlite3_bind_int64(stmt, 1, key);
+		sqlite3_bind_int64(stmt, 2, anchor->id);
+	}
+	if (pattern)
+		store_bind_text(stmt, 3, pattern);
+	sqlite3_bind_int64(stmt, 4, (int64_t)q->limit);
+	while (code == SUCCESS && *n < q->limit && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_pipeline_row *r = &out[(*n)++];
+
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(stmt, 0);
+		r->source = dup_text(stmt, 1);
+		r->source_id = dup_text(stmt, 2);
+		r->project = dup_text(stmt, 3);
+		r->name = dup_text(stmt, 4);
+		r->ref = dup_text(stmt, 5);
+		r->sha = dup_text(stmt, 6);
+		r->event = dup_text(stmt, 7);
+		r->actor = dup_text(stmt, 8);
+		r->status = dup_text(stmt, 9);
+		r->url = dup_text(stmt, 10);
+		r->number = store_column_time(stmt, 11);
+		r->queued_at = store_column_time(stmt, 12);
+		r->started_at = store_column_time(stmt, 13);
+		r->finished_at = store_column_time(stmt, 14);
+		code = read_strip(store, r->id, r);
+	}
+	if (code == SUCCESS && *n < q->limit && rc != SQLITE_DONE)
+		code = store_error(store, "listing pipelines");
+	sqlite3_finalize(stmt);
+	if (q->backward) {
+		for (size_t i = 0; i < *n / 2; i++) {
+			struct store_pipeline_row t = out[i];
+
+			out[i] = out[*n - 1 - i];
+			out[*n - 1 - i] = t;
+		}
+	}
+out:
+	free(pattern);
+	buf_release(&sql);
+	return code;
+}
+
+/* ---- branches ---- */
+
+enum status_code
+store_branch_rows(struct store *store, size_t limit, struct store_branch_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT project, ref, status, sha, actor, at, runs FROM ("
+		"SELECT project, ref, status, sha, actor, "
+		"coalesce(started_at, queued_at) AS at, count(*) OVER w AS runs, "
+		"row_number() OVER (PARTITION BY project, ref ORDER BY "
+		"coalesce(started_at, queued_at) DESC, id DESC) AS k "
+		"FROM pipelines WHERE ref IS NOT NULL WINDOW w AS (PARTITION BY project, ref)) "
+		"WHERE k = 1 ORDER BY project, at DESC LIMIT ?";
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing branches");
+	sqlite3_bind_int64(stmt, 1, (int64_t)limit);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_branch_row *r;
+
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		r = &(*rows)[(*n)++];
+		r->project = dup_text(stmt, 0);
+		r->ref = dup_text(stmt, 1);
+		r->status = dup_text(stmt, 2);
+		r->sha = dup_text(stmt, 3);
+		r->actor = dup_text(stmt, 4);
+		r->last_at = store_column_time(stmt, 5);
+		r->runs = sqlite3_column_int64(stmt, 6);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing branches");
+}
+
+void
+store_branch_rows_free(struct store_branch_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].project);
+		free(rows[i].ref);
+		free(rows[i].status);
+		free(rows[i].sha);
+		free(rows[i].actor);
+	}
+	free(rows);
+}
+
+/* ---- deploys ---- */
+
+#define DEPLOY_COLUMNS                                                                          \
+	"s.name, d.environment, d.version, d.pattern, d.status, d.source_id, d.target, d.sha, " \
+	"d.canary_weight, d.started_at, d.finished_at, d.bake_until"
+
+static void
+read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
+{
+	r->service = dup_text(stmt, 0);
+	r->environment = dup_text(stmt, 1);
+	r->version = dup_text(stmt, 2);
+	r->pattern = dup_text(stmt, 3);
+	r->status = dup_text(stmt, 4);
+	r->source_id = dup_text(stmt, 5);
+	r->target = dup_text(stmt, 6);
+	r->sha = dup_text(stmt, 7);
+	r->canary_weight =
+		sqlite3_column_type(stmt, 8) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 8);
+	r->started_at = store_column_time(stmt, 9);
+	r->finished_at = store_column_time(stmt, 10);
+	r->bake_until = store_column_time(stmt, 11);
+}
+
+static enum status_code
+deploy_query(struct store *store, sqlite3_stmt *stmt, bool counted, struct store_deploy_row **rows,
+	     size_t *n)
+{
+	size_t alloc = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_deploy_row *r;
+
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		read_deploy(stmt, r);
+		r->count = counted ? sqlite3_column_int64(stmt, 12) : 0;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing deployments");
+}
+
+enum status_code
+store_deploy_rows(struct store *store, struct store_deploy_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT " DEPLOY_COLUMNS ", c FROM (SELECT d.*, count(*) OVER w AS c, "
+		"row_number() OVER (PARTITION BY d.service_id, d.environment ORDER BY "
+		"coalesce(d.started_at, d.finished_at) DESC, d.id DESC) AS k FROM deployments d "
+		"WINDOW w AS (PARTITION BY d.service_id, d.environment)) d "
+		"JOIN services s ON s.id = d.service_id WHERE k = 1 "
+		"ORDER BY s.name, d.environment NOT IN ('production', 'prod'), d.environment";
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing deployments");
+	return deploy_query(store, stmt, true, rows, n);
+}
+
+enum status_code
+store_deploy_history(struct store *store, const char *service, const char *environment,
+		     size_t limit, struct store_deploy_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT " DEPLOY_COLUMNS " FROM deployments d "
+				  "JOIN services s ON s.id = d.service_id "
+				  "WHERE s.name = ? AND d.environment = ? "
+				  "ORDER BY coalesce(d.started_at, d.finished_at) DESC, d.id DESC "
+				  "LIMIT ?";
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing deployments");
+	store_bind_text(stmt, 1, service);
+	store_bind_text(stmt, 2, environment);
+	sqlite3_bind_int64(stmt, 3, (int64_t)limit);
+	return deploy_query(store, stmt, false, rows, n);
+}
+
+void
+store_deploy_rows_free(struct store_deploy_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].service);
+		free(rows[i].environment);
+		free(rows[i].version);
+		free(rows[i].pattern);
+		free(rows[i].status);
+		free(rows[i].source_id);
+		free(rows[i].target);
+		free(rows[i].sha);
+	}
+	free(rows);
+}
+
+/* ---- series ---- */
+
+/* The window's buckets of one series: SERIES_POINTS averages, computed by SQLite
+ * on the (series, ts) key range, and min/avg/max over the window. */
+static enum status_code
+summarise(struct store *store, int64_t id, int64_t from, int64_t now, struct store_series_row *r)
+{
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_CONSOLE_BUCKETS,
+		"SELECT (ts - ?2) * ?4 / (?3 - ?2), avg(value), min(value), max(value), count(*) "
+		"FROM metric_samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY 1");
+	double sum = 0;
+	int64_t count = 0;
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, from);
+	sqlite3_bind_int64(stmt, 3, now);
+	sqlite3_bind_int64(stmt, 4, SERIES_POINTS);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t b = sqlite3_column_int64(stmt, 0);
+		double avg = sqlite3_column_double(stmt, 1), lo = sqlite3_column_double(stmt, 2);
+		double hi = sqlite3_column_double(stmt, 3);
+		int64_t k = sqlite3_column_int64(stmt, 4);
+
+		if (b >= 0 && b < SERIES_POINTS)
+			r->points[b] = avg;
+		r->min = isnan(r->min) || lo < r->min ? lo : r->min;
+		r->max = isnan(r->max) || hi > r->max ? hi : r->max;
+		sum += avg * (double)k;
+		count += k;
+	}
+	sqlite3_reset(stmt);
+	if (count)
+		r->avg = sum / (double)count;
+	if (rc != SQLITE_DONE)
+		return store_error(store, "reading metric samples");
+	stmt = store_stmt(store, STMT_CONSOLE_LAST,
+			  "SELECT ts, value FROM metric_samples WHERE series_id = ? AND ts <= ? "
+			  "ORDER BY ts DESC LIMIT 1");
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r->last_at = sqlite3_column_int64(stmt, 0);
+		r->last = sqlite3_column_double(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SUCCESS
+						     : store_error(store, "reading metric samples");
+}
+
+enum status_code
+store_series_rows(struct store *store, int64_t now, int64_t window, struct store_series_row **rows,
+		  size_t *n)
+{
+	static const char sql[] =
+		"SELECT m.id, m.name, s.name, m.labels, m.source "
+		"FROM metric_series m LEFT JOIN services s ON s.id = m.service_id "
+		"ORDER BY m.name, m.labels";
+	enum status_code code = SUCCESS;
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	int64_t *ids = NULL;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (window < 60)
+		window = 60;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing metric series");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_series_row *r;
+
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		ids = xrealloc(ids, (*n + 1) * sizeof(*ids));
+		ids[*n] = sqlite3_column_int64(stmt, 0);
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->name = dup_text(stmt, 1);
+		r->service = dup_text(stmt, 2);
+		r->labels = dup_text(stmt, 3);
+		r->source = dup_text(stmt, 4);
+		r->last = r->min = r->avg = r->max = NAN;
+		r->last_at = TIME_NONE;
+		for (size_t i = 0; i < SERIES_POINTS; i++)
+			r->points[i] = NAN;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		code = store_error(store, "listing metric series");
+	/* Summarised after the listing: the statements above are finalized first. */
+	for (size_t i = 0; i < *n && code == SUCCESS; i++)
+		code = summarise(store, ids[i], now - window, now, &(*rows)[i]);
+	free(ids);
+	if (code != SUCCESS) {
+		store_series_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+void
+store_series_rows_free(struct store_series_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].service);
+		free(rows[i].labels);
+		free(rows[i].source);
+	}
+	free(rows);
+}

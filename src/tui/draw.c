@@ -1,0 +1,159 @@
+/* draw.c - putting text on the screen. Everything drawn passes the one sanitizer
+ * (text_sanitize) and is cut to its width by display columns (text_truncate), so an
+ * incident title with escape sequences, bidi overrides or invalid UTF-8 cannot move
+ * the cursor, change colors or retitle the terminal, and a wide character never
+ * spills into the next column. In a non-UTF-8 locale the result is ASCII. */
+#include "tui.h"
+#include "sitrep/text.h"
+#include "sitrep/timestamp.h"
+
+#include <langinfo.h>
+#include <math.h>
+
+bool
+draw_utf8(void)
+{
+	static int utf8 = -1;
+
+	if (utf8 < 0) {
+		const char *codeset = nl_langinfo(CODESET);
+
+		utf8 = codeset &&
+		       (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "utf8") == 0);
+	}
+	return utf8 == 1;
+}
+
+/* Safe text of s cut to width columns, into buf. */
+static size_t
+fit(const char *s, int width, char *buf, size_t size)
+{
+	char *safe;
+	size_t used;
+
+	if (width <= 0 || !s) {
+		buf[0] = '\0';
+		return 0;
+	}
+	safe = text_sanitize(s, strlen(s), false);
+	used = text_truncate(safe, (size_t)width, draw_utf8(), buf, size);
+	free(safe);
+	return used;
+}
+
+int
+draw_text(WINDOW *win, int y, int x, int width, attr_t attr, const char *s)
+{
+	char buf[1024];
+	size_t used = fit(s, width, buf, sizeof(buf));
+
+	if (!used)
+		return 0;
+	wattrset(win, attr);
+	mvwaddstr(win, y, x, buf);
+	wattrset(win, A_NORMAL);
+	return (int)used;
+}
+
+int
+draw_text_right(WINDOW *win, int y, int x, int width, attr_t attr, const char *s)
+{
+	char buf[1024];
+	size_t used = fit(s, width, buf, sizeof(buf));
+
+	if (!used)
+		return 0;
+	wattrset(win, attr);
+	mvwaddstr(win, y, x + width - (int)used, buf);
+	wattrset(win, A_NORMAL);
+	return (int)used;
+}
+
+void
+draw_fill(WINDOW *win, int y, int x, attr_t attr)
+{
+	int w = getmaxx(win);
+
+	wattrset(win, attr);
+	for (; x < w; x++)
+		mvwaddch(win, y, x, ' ');
+	wattrset(win, A_NORMAL);
+}
+
+void
+draw_sparkline(const double *values, size_t n, int width, char *buf, size_t size)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583", "\u2584",
+					      "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = "._-=#";
+	double cells[256], lo = INFINITY, hi = -INFINITY;
+	size_t used = 0, w;
+	bool utf8 = draw_utf8();
+
+	buf[0] = '\0';
+	if (width <= 0 || size == 0 || n == 0)
+		return;
+	w = (size_t)width < ARRAY_SIZE(cells) ? (size_t)width : ARRAY_SIZE(cells);
+	if (w > n)
+		w = n;
+	/* Each cell averages its share of the values, so the whole span is shown. */
+	for (size_t c = 0; c < w; c++) {
+		size_t from = c * n / w, to = (c + 1) * n / w, k = 0;
+		double sum = 0;
+
+		for (size_t i = from; i < to; i++) {
+			if (!isnan(values[i])) {
+				sum += values[i];
+				k++;
+			}
+		}
+		cells[c] = k ? sum / (double)k : NAN;
+		if (k) {
+			lo = cells[c] < lo ? cells[c] : lo;
+			hi = cells[c] > hi ? cells[c] : hi;
+		}
+	}
+	for (size_t pad = (size_t)width - w; pad > 0 && used + 1 < size; pad--)
+		buf[used++] = ' ';
+	for (size_t c = 0; c < w; c++) {
+		int level;
+
+		if (isnan(cells[c])) {
+			if (used + 1 < size)
+				buf[used++] = ' ';
+			continue;
+		}
+		level = hi > lo ? (int)((cells[c] - lo) / (hi - lo) * 7.999) : 3;
+		if (utf8) {
+			if (used + 4 >= size)
+				break;
+			memcpy(buf + used, blocks[level], 3);
+			used += 3;
+		} else if (used + 1 < size) {
+			buf[used++] = ascii[level * 5 / 8];
+		}
+	}
+	buf[used] = '\0';
+}
+
+void
+format_age(int64_t then, int64_t now, char *buf, size_t size)
+{
+	int64_t d = now - then;
+
+	if (then == TIME_NONE) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(buf, size, "%llds", (long long)d);
+	else if (d < 3600)
+		snprintf(buf, size, "%lldm", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(d / 3600),
+			 (long long)(d % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldd", (long long)(d / 86400));
+}

@@ -1,0 +1,317 @@
+/* tui.h - the console's modules and what they share. Nothing outside src/tui/
+ * includes this; the rest of sitrep sees include/sitrep/tui.h only.
+ *
+ * Shape (STYLE.md 11.3-11.9): one single-threaded loop (loop.c) around poll() on the
+ * terminal and a wake-up pipe; views behind one ops table (view.c) that only load
+ * their data (load) and paint it (draw), most of them through one list widget
+ * (list.c); every action is a request from one table (request.c) that also gives
+ * the key bindings and the help screen; colors are semantic roles (color.c). */
+#ifndef SITREP_TUI_PRIVATE_H
+#define SITREP_TUI_PRIVATE_H
+
+#include "sitrep/sitrep.h"
+#include "sitrep/config.h"
+#include "sitrep/store.h"
+#include "sitrep/tui.h"
+
+#include <curses.h>
+#include <signal.h>
+
+/* ---- request.c: every action, its name, default keys and help ----------------- */
+
+/* GROUP(title) starts a help section; REQ(ID, name, keys, help). The name is what
+ * [bind "VIEW"] and the palette use; keys are the defaults, space-separated. */
+#define REQ_INFO(GROUP, REQ)                                                                 \
+	GROUP("Views")                                                                       \
+	REQ(VIEW_OVERVIEW, "view-overview", "1", "Overview: every service at a glance")      \
+	REQ(VIEW_PIPELINES, "view-pipelines", "2", "Pipelines: CI/CD runs and stages")       \
+	REQ(VIEW_BRANCHES, "view-branches", "3", "Branches and their CI status")             \
+	REQ(VIEW_METRICS, "view-metrics", "4", "Metrics: charts per service")                \
+	REQ(VIEW_INCIDENTS, "view-incidents", "5", "Incidents and their timelines")          \
+	REQ(VIEW_DEPLOYS, "view-deploys", "6", "Deploys: service by environment")            \
+	REQ(VIEW_TICKETS, "view-tickets", "7", "Tickets with their SLA")                     \
+	REQ(VIEW_HELP, "help", "? F1", "This help")                                          \
+	GROUP("Moving")                                                                      \
+	REQ(MOVE_UP, "move-up", "k Up", "Previous line")                                     \
+	REQ(MOVE_DOWN, "move-down", "j Down", "Next line")                                   \
+	REQ(MOVE_PAGE_UP, "move-page-up", "PgUp C-b", "Previous page")                       \
+	REQ(MOVE_PAGE_DOWN, "move-page-down", "PgDn C-f Space", "Next page")                 \
+	REQ(MOVE_FIRST, "move-first", "g Home", "First line")                                \
+	REQ(MOVE_LAST, "move-last", "G End", "Last line")                                    \
+	GROUP("Finding")                                                                     \
+	REQ(FILTER, "filter", "/", "Show only the lines that contain a text")                \
+	REQ(FIND_NEXT, "find-next", "n", "Next line of the filtered list")                   \
+	REQ(FIND_PREV, "find-prev", "N", "Previous line of the filtered list")               \
+	REQ(SORT, "sort", "s", "Sort by the next column")                                    \
+	REQ(SORT_REVERSE, "sort-reverse", "S", "Reverse the sort order")                     \
+	REQ(TOGGLE_OPEN, "toggle-open", "o", "Open records only, or all of them")            \
+	GROUP("Acting")                                                                      \
+	REQ(ENTER, "enter", "Enter", "Open the selected line")                               \
+	REQ(RAW, "raw", "J", "The upstream's record as it arrived (JSON)")                   \
+	REQ(BACK, "back", "q Esc", "Back; quit from a top view")                             \
+	REQ(QUIT, "quit", "Q", "Quit")                                                       \
+	REQ(PROMPT, "prompt", ":", "Command palette")                                        \
+	REQ(SYNC_NOW, "sync-now", "r", "Sync every source now")                              \
+	REQ(ACK, "acknowledge", "a", "Acknowledge the incident upstream")                    \
+	REQ(ROLLBACK, "rollback", "R", "Roll back the deployment")                           \
+	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)") \
+	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
+	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                 \
+	REQ(REDRAW, "redraw", "C-l", "Redraw the screen")
+
+enum request {
+	REQ_NONE,
+#define REQ_GROUP_SKIP(title)
+#define REQ_ENUM(id, name, keys, help) REQ_##id,
+	REQ_INFO(REQ_GROUP_SKIP, REQ_ENUM)
+#undef REQ_ENUM
+	REQ_COUNT
+};
+
+const char *request_name(enum request req);
+const char *request_help(enum request req);
+const char *request_default_keys(enum request req);
+/* Every request in help order, with a row carrying the title before each group. */
+struct request_row {
+	const char *group; /* a section title, with req REQ_NONE; or NULL */
+	enum request req;
+};
+extern const struct request_row request_rows[];
+extern const size_t request_n_rows;
+/* By name ("move-down"), or REQ_NONE. */
+enum request request_by_name(const char *name);
+
+/* ---- keys.c: key names, keymaps per view with a generic fallback ------------ */
+
+/* A key: a Unicode character (control keys as 1..31), or KEYCODE(ncurses KEY_*). */
+#define KEYCODE(k) (0x1000000 | (k))
+#define KEY_NAME_SIZE 24
+
+/* "j", "C-f", "Enter", "Esc", "Space", "Tab", "PgUp", "PgDn", "Home", "End", "Up",
+ * "Down", "Left", "Right", "Backspace", "Del", "Ins", "F1".."F12", or one UTF-8
+ * character; -1 when it names no key. */
+int key_parse(const char *name);
+void key_describe(int key, char *buf, size_t size);
+/* Loads the default bindings of every request, then [bind "VIEW"] from cfg. Each
+ * bad binding becomes a problem ("FILE:LINE: ..."), appended to *problems. */
+void keys_init(const struct config *cfg, char ***problems, size_t *n_problems);
+void keys_release(void);
+/* What key does in view (a view's own binding, else the generic one). */
+enum request keys_request(const char *view, int key);
+/* The keys bound to req in view, "j Down", for the help screen. */
+void keys_of(const char *view, enum request req, char *buf, size_t size);
+
+/* ---- color.c: semantic roles and themes ----------------------------------------- */
+
+/* ROLE(ID, name, fg, bg, attrs, mono): the default theme, and the attributes used
+ * without colors (NO_COLOR, a monochrome terminal). Colors are curses numbers, -1
+ * the terminal's own. */
+#define COLOR_ROLES(ROLE)                                                                  \
+	ROLE(DEFAULT, "default", -1, -1, A_NORMAL, A_NORMAL)                               \
+	ROLE(TITLE, "title", COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_REVERSE)                 \
+	ROLE(TAB_ACTIVE, "tab-active", COLOR_BLACK, COLOR_CYAN, A_BOLD, A_BOLD)            \
+	ROLE(HEADER, "header", COLOR_CYAN, -1, A_BOLD, A_BOLD | A_UNDERLINE)               \
+	ROLE(CURSOR, "cursor", COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE)               \
+	ROLE(STATUS, "status", COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_REVERSE)              \
+	ROLE(SOURCE_OK, "source-ok", COLOR_GREEN, COLOR_BLACK, A_NORMAL, A_REVERSE)        \
+	ROLE(SOURCE_STALE, "source-stale", COLOR_YELLOW, COLOR_BLACK, A_BOLD,              \
+	     A_REVERSE | A_UNDERLINE)                                                      \
+	ROLE(SOURCE_FAILING, "source-failing", COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD)     \
+	ROLE(CRITICAL, "critical", COLOR_RED, -1, A_BOLD, A_BOLD | A_STANDOUT)             \
+	ROLE(HIGH, "high", COLOR_RED, -1, A_NORMAL, A_BOLD)                                \
+	ROLE(WARNING, "warning", COLOR_YELLOW, -1, A_NORMAL, A_UNDERLINE)                  \
+	ROLE(INFO, "info", COLOR_CYAN, -1, A_NORMAL, A_NORMAL)                             \
+	ROLE(GOOD, "good", COLOR_GREEN, -1, A_NORMAL, A_NORMAL)                            \
+	ROLE(BAD, "bad", COLOR_RED, -1, A_BOLD, A_BOLD)                                    \
+	ROLE(RUNNING, "running", COLOR_YELLOW, -1, A_NORMAL, A_UNDERLINE)                  \
+	ROLE(MUTED, "muted", -1, -1, A_DIM, A_DIM)                                         \
+	ROLE(PRODUCTION, "production", COLOR_MAGENTA, -1, A_BOLD, A_BOLD)                  \
+	ROLE(CHART, "chart", COLOR_GREEN, -1, A_NORMAL, A_NORMAL)                          \
+	ROLE(CHART_AXIS, "chart-axis", -1, -1, A_DIM, A_DIM)                               \
+	ROLE(DEPLOY_MARKER, "deploy-marker", COLOR_MAGENTA, -1, A_BOLD, A_BOLD)            \
+	ROLE(HELP_KEY, "help-key", COLOR_CYAN, -1, A_BOLD, A_BOLD)                         \
+	ROLE(HELP_GROUP, "help-group", -1, -1, A_BOLD | A_UNDERLINE, A_BOLD | A_UNDERLINE) \
+	ROLE(PROMPT, "prompt", -1, -1, A_BOLD, A_BOLD)                                     \
+	ROLE(MESSAGE, "message", COLOR_YELLOW, COLOR_BLACK, A_NORMAL, A_REVERSE)           \
+	ROLE(ERROR, "error", COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD | A_REVERSE)
+
+enum color_role {
+#define ROLE_ENUM(id, name, fg, bg, attrs, mono) COLOR_##id,
+	COLOR_ROLES(ROLE_ENUM)
+#undef ROLE_ENUM
+	COLOR_ROLE_COUNT
+};
+
+/* Chooses colors or the mono column (no colors, NO_COLOR, theme "mono") and loads
+ * the theme: $XDG_CONFIG_HOME/sitrep/themes/NAME.theme, else DATADIR's, else the
+ * themes/ beside the binary. Problems with the theme are appended to *problems. */
+void colors_init(const char *theme, char ***problems, size_t *n_problems);
+attr_t role_attr(enum color_role role);
+/* The role of a severity ("P1"..), for the incidents and the overview. */
+enum color_role severity_role(const char *severity);
+
+/* ---- draw.c: text into windows, never past a width, untrusted text sanitized ---- */
+
+/* Draws s at (y, x) in at most width columns with attr, cut with "~" when it does
+ * not fit; returns the columns used. s is untrusted: control and escape sequences,
+ * bidi controls and invalid UTF-8 become visible placeholders (text_sanitize). */
+int draw_text(WINDOW *win, int y, int x, int width, attr_t attr, const char *s);
+/* The same, right-aligned in width. */
+int draw_text_right(WINDOW *win, int y, int x, int width, attr_t attr, const char *s);
+/* Fills the rest of the line from x with spaces in attr. */
+void draw_fill(WINDOW *win, int y, int x, attr_t attr);
+/* Whether the terminal shows UTF-8: else charts and marks fall back to ASCII. */
+bool draw_utf8(void);
+/* A sparkline of values (NAN: a gap) into width cells of buf (UTF-8 blocks, or
+ * ASCII ".:-=#"). */
+void draw_sparkline(const double *values, size_t n, int width, char *buf, size_t size);
+/* "3m", "2h05m", "4d" ago from now, for list columns. */
+void format_age(int64_t then, int64_t now, char *buf, size_t size);
+
+/* ---- the console's state --------------------------------------------------------- */
+
+struct view;
+
+struct source_health {
+	char *name;
+	char *type;
+	int health; /* enum sync_health */
+	int64_t last_success;
+	char *last_error;
+};
+
+struct tui {
+	const struct tui_options *opts;
+	struct config cfg;
+	struct store *store;
+	char **problems; /* config and theme problems, shown once on start */
+	size_t n_problems;
+	int64_t now;	       /* the clock of this pass of the loop (SITREP_TIME_NOW in tests) */
+	bool local_clock;      /* T: the status bar shows local time */
+	int64_t data_version;  /* PRAGMA data_version when the views last loaded */
+	struct view *views[8]; /* the top views, by their number (index 1..7) */
+	struct view *current;
+	struct view *help;
+	struct source_health *sources;
+	size_t n_sources;
+	volatile sig_atomic_t *sync_now; /* set: the sync worker runs every source now */
+	char message[256];		 /* a line for the status bar until the next key */
+	bool message_is_error;
+	bool quit;
+	bool redraw_all;
+	int lines, cols;
+};
+
+/* Sets the status bar's message (printf-like), shown until the next key. */
+void tui_message(struct tui *tui, bool is_error, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Reads a line at the bottom of the screen with prompt; false when cancelled. */
+bool tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size);
+
+/* ---- view.c: the ops table and the frame around views ---------------------------- */
+
+struct view_ops {
+	const char *name;  /* keymap name, [bind "NAME"] */
+	const char *title; /* "Incidents" */
+	size_t private_size;
+	/* Reads what the view shows from the store: on open, and when the cache changed. */
+	enum status_code (*load)(struct view *view, struct tui *tui);
+	/* Paints the view into win (the body between the tab line and the status bar). */
+	void (*draw)(struct view *view, struct tui *tui, WINDOW *win);
+	/* Handles req; returns REQ_NONE when handled, else req for generic handling. */
+	enum request (*request)(struct view *view, struct tui *tui, enum request req);
+	void (*done)(struct view *view);
+};
+
+struct view {
+	const struct view_ops *ops;
+	void *private;
+	struct view *parent; /* where back (q) returns; NULL for a top view */
+	bool loaded;
+	char subtitle[128]; /* shown after the title: "checkout, 30 days" */
+};
+
+struct view *view_new(const struct view_ops *ops, struct view *parent);
+void view_free(struct view *view);
+/* Makes view current (loading it first if needed). */
+void view_show(struct tui *tui, struct view *view);
+/* Loads view again now (after a filter or sort change). */
+void view_reload(struct tui *tui, struct view *view);
+
+/* The top views (their files in src/tui/view_*.c). */
+extern const struct view_ops overview_ops;
+extern const struct view_ops pipelines_ops;
+extern const struct view_ops branches_ops;
+extern const struct view_ops metrics_ops;
+extern const struct view_ops incidents_ops;
+extern const struct view_ops deploys_ops;
+extern const struct view_ops tickets_ops;
+extern const struct view_ops help_ops;
+extern const struct view_ops text_ops; /* a scrollable text: details, raw JSON */
+
+/* The line above the views (tabs) and the one below them (status bar). */
+void frame_draw_tabs(struct tui *tui, WINDOW *win);
+void frame_draw_status(struct tui *tui, WINDOW *win);
+
+/* The incidents view, showing the open incidents of service. */
+void incidents_show_service(struct tui *tui, const char *service);
+
+/* A text view of lines (new strings, stolen) under title, pushed above parent. */
+void text_view_open(struct tui *tui, struct view *parent, const char *title, char **lines,
+		    size_t n);
+
+/* ---- list.c: the list widget most views are made of ------------------------------ */
+
+struct list_column {
+	const char *title;
+	int width; /* columns; 0: takes what the others leave */
+	bool right;
+	bool sortable;
+};
+
+struct list;
+
+struct list_ops {
+	size_t row_size;
+	/* Up to n rows into rows[] (each row_size bytes): those after anchor in the
+	 * list's order (anchor NULL: from the first), or, when backward, those before it
+	 * (anchor NULL: up to the last), still in display order. *got says how many. */
+	enum status_code (*fetch)(struct view *view, struct tui *tui, const struct list *list,
+				  const void *anchor, bool backward, size_t n, void *rows,
+				  size_t *got);
+	void (*free_row)(void *row);
+	/* The text of column col of row into buf; returns its role. */
+	enum color_role (*cell)(struct view *view, struct tui *tui, const void *row, size_t col,
+				char *buf, size_t size);
+	/* The role of the whole row when not selected (COLOR_DEFAULT: by cell). */
+	enum color_role (*row_role)(struct view *view, const void *row);
+};
+
+struct list {
+	const struct list_ops *ops;
+	const struct list_column *columns;
+	size_t n_columns;
+	char *rows; /* n_rows rows of ops->row_size bytes: a window of the whole list */
+	size_t n_rows;
+	size_t selected; /* index into rows */
+	size_t top;	 /* first row shown */
+	bool more_before, more_after;
+	int sort_column; /* -1: the view's natural order */
+	bool descending;
+	char filter[128];
+	bool open_only;
+	int height; /* rows shown at the last draw */
+};
+
+void list_init(struct list *list, const struct list_ops *ops, const struct list_column *columns,
+	       size_t n_columns);
+void list_release(struct list *list);
+/* Loads the first rows again (after a change of sort, filter or data), keeping the
+ * selection on the same row when it is still there. */
+enum status_code list_reload(struct list *list, struct view *view, struct tui *tui);
+void list_draw(struct list *list, struct view *view, struct tui *tui, WINDOW *win);
+/* Moving, sorting and filtering; other requests are returned. */
+enum request list_request(struct list *list, struct view *view, struct tui *tui, enum request req);
+/* The selected row, or NULL when the list is empty. */
+const void *list_selected(const struct list *list);
+
+#endif

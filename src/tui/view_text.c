@@ -1,0 +1,179 @@
+/* view_text.c - two views made of lines of text: the help (every request of the
+ * request table with the keys bound to it in the view it was opened from, so a
+ * rebinding shows at once) and a plain scrollable text (details, the raw upstream
+ * record, each source's last error). */
+#include "tui.h"
+
+struct text_view {
+	char *title;
+	char **lines; /* owned */
+	size_t n_lines;
+	size_t top;
+	int height;
+	/* help: rows of a key column, a help text, and a role */
+	bool help;
+};
+
+static void
+text_release(struct text_view *t)
+{
+	for (size_t i = 0; i < t->n_lines; i++)
+		free(t->lines[i]);
+	free(t->lines);
+	free(t->title);
+	t->lines = NULL;
+	t->title = NULL;
+	t->n_lines = t->top = 0;
+}
+
+static void
+text_done(struct view *view)
+{
+	text_release(view->private);
+}
+
+static void
+add_line(struct text_view *t, char *line)
+{
+	t->lines = xrealloc(t->lines, (t->n_lines + 1) * sizeof(*t->lines));
+	t->lines[t->n_lines++] = line;
+}
+
+static void
+text_draw(struct view *view, struct tui *tui, WINDOW *win)
+{
+	struct text_view *t = view->private;
+	int width = getmaxx(win);
+
+	(void)tui;
+	werase(win);
+	t->height = getmaxy(win);
+	if (t->top + (size_t)t->height > t->n_lines)
+		t->top = t->n_lines > (size_t)t->height ? t->n_lines - (size_t)t->height : 0;
+	for (int y = 0; y < t->height && t->top + (size_t)y < t->n_lines; y++) {
+		const char *line = t->lines[t->top + (size_t)y];
+
+		if (t->help && line[0] == '\x01') {
+			/* a group title */
+			draw_text(win, y, 1, width - 1, role_attr(COLOR_HELP_GROUP), line + 1);
+		} else if (t->help && line[0] == '\x02') {
+			/* "keys\thelp" */
+			const char *tab = strchr(line, '\t');
+			char keys[64];
+
+			snprintf(keys, sizeof(keys), "%.*s", (int)(tab ? tab - line - 1 : 0),
+				 line + 1);
+			draw_text_right(win, y, 0, 16, role_attr(COLOR_HELP_KEY), keys);
+			if (tab)
+				draw_text(win, y, 18, width - 18, role_attr(COLOR_DEFAULT),
+					  tab + 1);
+		} else {
+			draw_text(win, y, 0, width, role_attr(COLOR_DEFAULT), line);
+		}
+	}
+}
+
+static enum request
+text_request(struct view *view, struct tui *tui, enum request req)
+{
+	struct text_view *t = view->private;
+	size_t page = t->height > 1 ? (size_t)t->height - 1 : 1;
+
+	(void)tui;
+	switch (req) {
+	case REQ_MOVE_UP:
+		if (t->top)
+			t->top--;
+		break;
+	case REQ_MOVE_DOWN:
+		if (t->top + (size_t)t->height < t->n_lines)
+			t->top++;
+		break;
+	case REQ_MOVE_PAGE_UP:
+		t->top = t->top > page ? t->top - page : 0;
+		break;
+	case REQ_MOVE_PAGE_DOWN:
+		t->top += page;
+		break;
+	case REQ_MOVE_FIRST:
+		t->top = 0;
+		break;
+	case REQ_MOVE_LAST:
+		t->top = t->n_lines;
+		break;
+	default:
+		return req;
+	}
+	return REQ_NONE;
+}
+
+const struct view_ops text_ops = {
+	.name = "text",
+	.title = "Text",
+	.private_size = sizeof(struct text_view),
+	.draw = text_draw,
+	.request = text_request,
+	.done = text_done,
+};
+
+void
+text_view_open(struct tui *tui, struct view *parent, const char *title, char **lines, size_t n)
+{
+	struct view *view = view_new(&text_ops, parent);
+	struct text_view *t = view->private;
+
+	t->title = xstrdup(title);
+	t->lines = lines;
+	t->n_lines = n;
+	string_copy(view->subtitle, title);
+	view->loaded = true;
+	tui->current = view;
+}
+
+/* ---- help ---- */
+
+static enum status_code
+help_load(struct view *view, struct tui *tui)
+{
+	struct text_view *t = view->private;
+	const struct view *from = view->parent;
+	const char *name = from ? from->ops->name : NULL;
+
+	text_release(t);
+	t->help = true;
+	add_line(t, xasprintf("sitrep: keys in %s (q returns; rebind with [bind \"%s\"] in the "
+			      "config, see sitrep.conf(5))",
+			      from ? from->ops->title : "every view", name ? name : "generic"));
+	for (size_t i = 0; i < request_n_rows; i++) {
+		const struct request_row *r = &request_rows[i];
+		char keys[64];
+
+		if (r->group) {
+			add_line(t, xstrdup(""));
+			add_line(t, xasprintf("\x01%s", r->group));
+			continue;
+		}
+		keys_of(name, r->req, keys, sizeof(keys));
+		if (!keys[0])
+			continue; /* unbound here: nothing to press */
+		add_line(t, xasprintf("\x02%s\t%s", keys, request_help(r->req)));
+	}
+	for (size_t i = 0; i < tui->n_problems; i++) {
+		if (i == 0) {
+			add_line(t, xstrdup(""));
+			add_line(t, xstrdup("\x01Problems with the config or theme"));
+		}
+		add_line(t, xstrdup(tui->problems[i]));
+	}
+	return SUCCESS;
+}
+
+const struct view_ops help_ops = {
+	.name = "help",
+	.title = "Help",
+	.private_size = sizeof(struct text_view),
+	.load = help_load,
+	.draw = text_draw,
+	.request = text_request,
+	.done = text_done,
+};
