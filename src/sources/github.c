@@ -40,12 +40,15 @@
  * when its updated_at is newer than the newest the last complete pass saw (since),
  * or differs from what it was when a pass last saw it open (open: id -> updated_at).
  * Open runs that the pages read no longer show (a long wait for approval in a busy
- * repository) are read one by one (GET .../actions/runs/ID) at the end of the pass.
+ * repository) are read one by one (GET .../actions/runs/ID) at the end of the pass,
+ * that is in a round whose list changed (after a 304 they wait for the next change).
  * A re-run keeps its id and its place in the list: it is seen if it is on the pages
  * a pass reads. Deployments are immutable, but the list may not show that one got a
  * new status, so a pass starts with the statuses of the deployments still running
  * at the end of the last one; while some run, the list is not the round's first
- * request and forgoes the 304. See github_runs.c and github_deployments.c.
+ * request and forgoes the 304. See github_runs.c and github_deployments.c. A detail
+ * answered 404 is dropped as deleted only once the repository itself reads fine
+ * (see detail_missing).
  *
  * Rate limits. A spent primary limit (403 or 429 with X-RateLimit-Remaining: 0 and
  * X-RateLimit-Reset, an epoch second) and a secondary one (403 or 429 with
