@@ -81,14 +81,20 @@ const char *http_header_get(const struct http_response *response, const char *na
  * forms), as seconds from now; a date in the past gives 0; -1 when absent or bad. */
 int64_t http_retry_after(const struct http_response *response, int64_t now);
 
+/* The epoch second a spent rate limit resets at, when the response says the limit is
+ * spent (X-RateLimit-Remaining: 0) and when it resets (X-RateLimit-Reset, epoch
+ * seconds: GitHub's primary limit); -1 otherwise. */
+int64_t http_rate_limit_reset(const struct http_response *response);
+
 /* The URL of rel="next" in the Link headers (RFC 8288), new, or NULL. A relative
  * reference is resolved against response->url. A next link marked results="false"
  * (Sentry's way of saying there is no next page) gives NULL. */
 char *http_link_next(const struct http_response *response);
 
 /* Whether a response is worth retrying: transport errors (timeouts, refused, reset:
- * response->transient), 408, 429, 5xx except 501; not 4xx, not a body that was too
- * big. */
+ * response->transient), 408, 429, 5xx except 501, and a 403 that says when to come
+ * back (Retry-After, or a spent rate limit with its reset: GitHub answers 403 to
+ * both); not other 4xx, not a body that was too big. */
 bool http_retryable(const struct http_response *response);
 
 /* Backoff before attempt number attempt (1-based): exponential from base_ms, capped

@@ -62,6 +62,12 @@ struct source_page {
 	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
 	bool snapshot;
 	int64_t observed_at;
+	/* Whether this response's validators (ETag, Last-Modified) stand for the stream:
+	 * the engine stores them, once the round has read the stream to its end, for the
+	 * stream's next first request. 0: those of the round's first page do; 1: this
+	 * page's do (GitHub's list page, read after detail pages resumed from a cursor);
+	 * -1: this page's never do (a detail page). */
+	int validators;
 	char *cursor;		     /* the stream's cursor after this page; NULL: unchanged */
 	struct source_request *next; /* the following page, fetched in the same round */
 	void **allocs;		     /* blocks the records point into */
@@ -124,6 +130,7 @@ extern const struct source_ops source_servicenow_ops;
 extern const struct source_ops source_zendesk_ops;
 extern const struct source_ops source_gitlab_ops;
 extern const struct source_ops source_argocd_ops;
+extern const struct source_ops source_github_ops;
 
 /* Helpers for sources. */
 struct source_request *source_request_add(struct source_request **reqs, size_t *n,

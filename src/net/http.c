@@ -1124,6 +1124,36 @@ http_retry_after(const struct http_response *response, int64_t now)
 	return t > now ? t - now : 0;
 }
 
+/* An unsigned decimal header value (optional whitespace around), or -1. */
+static int64_t
+header_number(const struct http_response *response, const char *name)
+{
+	const char *p = http_header_get(response, name);
+	int64_t n = 0;
+	bool digits = false;
+
+	if (!p)
+		return -1;
+	while (is_ows(*p))
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		if (n > (INT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	while (is_ows(*p))
+		p++;
+	return digits && !*p ? n : -1;
+}
+
+int64_t
+http_rate_limit_reset(const struct http_response *response)
+{
+	if (!response || header_number(response, "X-RateLimit-Remaining") != 0)
+		return -1;
+	return header_number(response, "X-RateLimit-Reset");
+}
+
 /* ---- Link ---- */
 
 /* A link-param value: a token or a quoted-string (backslash escapes undone). */
@@ -1292,6 +1322,9 @@ http_retryable(const struct http_response *response)
 	if (response->status == 0)
 		return response->error[0] && response->transient && !response->too_big;
 	s = response->status;
+	if (s == 403)
+		return http_header_get(response, "Retry-After") ||
+		       http_rate_limit_reset(response) >= 0;
 	return s == 408 || s == 429 || (s >= 500 && s <= 599 && s != 501);
 }
 

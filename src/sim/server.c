@@ -85,6 +85,7 @@ index_page(struct sim_response *resp)
 	json_object_set_new(d, "zendesk", json_string("/zendesk"));
 	json_object_set_new(d, "gitlab", json_string("/gitlab"));
 	json_object_set_new(d, "argocd", json_string("/argocd"));
+	json_object_set_new(d, "github", json_string("/github"));
 	json_object_set_new(root, "name", json_string("sitrep-sim"));
 	json_object_set_new(root, "dialects", d);
 	json_object_set_new(root, "control", json_string("/_sim/"));
@@ -132,6 +133,9 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	} else if (has_prefix(req->path, "/argocd/")) {
 		req->route = req->path + strlen("/argocd");
 		argocd_handle(sim, req, resp);
+	} else if (has_prefix(req->path, "/github/")) {
+		req->route = req->path + strlen("/github");
+		github_handle(sim, req, resp);
 	} else if (streq(req->path, "/")) {
 		index_page(resp);
 	} else {
@@ -139,13 +143,19 @@ dispatch(struct sim *sim, struct sim_request *req, struct sim_response *resp)
 	}
 }
 
-/* An injected status carries the body that upstream sends with it. */
+/* An injected status carries the body that upstream sends with it. Called
+ * without sim->lock held. */
 static void
-fault_status_body(const char *path, unsigned int status, struct sim_response *resp)
+fault_status_body(struct sim *sim, const char *path, unsigned int status, struct sim_response *resp)
 {
 	char text[64];
 
-	if (has_prefix(path, "/prometheus/")) {
+	if (has_prefix(path, "/github/")) {
+		/* Its rate limit headers read the clock. */
+		pthread_mutex_lock(&sim->lock);
+		github_fault_body(sim, resp, status);
+		pthread_mutex_unlock(&sim->lock);
+	} else if (has_prefix(path, "/prometheus/")) {
 		prometheus_fault_body(resp, status);
 	} else if (has_prefix(path, "/alertmanager/")) {
 		alertmanager_fault_body(resp, status);
@@ -337,7 +347,7 @@ queue(struct MHD_Connection *conn, struct sim_response *resp, const struct fault
 
 /* The faults that replace the response entirely. Returns true when resp is ready. */
 static bool
-fault_response(const struct sim_request *req, const struct fault_hit *hit,
+fault_response(struct sim *sim, const struct sim_request *req, const struct fault_hit *hit,
 	       struct sim_response *resp)
 {
 	char text[16];
@@ -346,7 +356,7 @@ fault_response(const struct sim_request *req, const struct fault_hit *hit,
 		return false;
 	switch (hit->kind) {
 	case FAULT_STATUS:
-		fault_status_body(req->path, hit->status, resp);
+		fault_status_body(sim, req->path, hit->status, resp);
 		return true;
 	case FAULT_RATE_LIMIT:
 		if (has_prefix(req->path, "/servicenow/"))
@@ -419,7 +429,7 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 	}
 	if (ctx->too_big) {
 		response_text(&resp, 413, "request body too large\n");
-	} else if (fault_response(&req, &hit, &resp)) {
+	} else if (fault_response(sim, &req, &hit, &resp)) {
 		/* resp is the fault's */
 	} else if (!control && token_ok == 0 && has_prefix(url, "/opsgenie/")) {
 		opsgenie_fault_body(&resp, 401);
@@ -438,6 +448,10 @@ serve(struct sim *sim, struct MHD_Connection *conn, const char *url, const char 
 		gitlab_fault_body(&resp, 401);
 	} else if (!control && token_ok == 0 && has_prefix(url, "/argocd/")) {
 		argocd_fault_body(&resp, 401);
+	} else if (!control && token_ok == 0 && has_prefix(url, "/github/")) {
+		pthread_mutex_lock(&sim->lock);
+		github_fault_body(sim, &resp, 401);
+		pthread_mutex_unlock(&sim->lock);
 	} else if (!control && !zabbix && token_ok == 0) {
 		response_text(&resp, 401, "Unauthorized\n");
 		response_header(&resp, "WWW-Authenticate", "Bearer realm=\"sitrep-sim\"");

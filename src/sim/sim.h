@@ -919,6 +919,11 @@ bool servicenow_auth_ok(const char *authorization, const char *token);
 void argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 /* grpc-gateway's {"error", "code", "message"}, or the ingress's text for 429, 502-504. */
 void argocd_fault_body(struct sim_response *resp, unsigned int status);
+/* GitHub's REST dialect: Actions runs and jobs, deployments and their statuses. */
+void github_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
+/* GitHub's error body ({"message", "documentation_url", "status"}); a 403 is the
+ * spent primary rate limit, with its headers. Runs under sim->lock. */
+void github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int status);
 
 /* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
 

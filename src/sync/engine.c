@@ -89,6 +89,19 @@ sleep_ms(const struct engine *e, int64_t ms)
 	}
 }
 
+/* Seconds the upstream asks us to wait: Retry-After, else the reset of a spent rate
+ * limit (X-RateLimit-Reset, an epoch second); -1 when it says neither. */
+static int64_t
+retry_wait(const struct http_response *resp, int64_t now)
+{
+	int64_t wait = http_retry_after(resp, now), reset;
+
+	if (wait >= 0 || (reset = http_rate_limit_reset(resp)) < 0)
+		return wait;
+	/* The reset second itself may still be in the spent window. */
+	return reset >= now ? reset - now + 1 : 0;
+}
+
 /* Performs req until it succeeds, fails for good, or runs out of attempts. */
 static void
 fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
@@ -115,7 +128,7 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 		http_perform(e->http, &hr, resp, 1);
 		if (!http_retryable(resp) || attempt >= e->opts.max_attempts)
 			return;
-		wait = http_retry_after(resp, time_now());
+		wait = retry_wait(resp, time_now());
 		wait = wait >= 0 ? wait * 1000
 				 : http_backoff_ms(attempt, e->opts.base_backoff_ms,
 						   e->opts.max_wait_ms, &e->opts.seed);
@@ -308,11 +321,13 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 		if ((*code = commit_page(e, req, &page)) != SUCCESS)
 			snprintf(out->error, sizeof(out->error), "%s", status_message(*code));
 	}
-	if (first && !out->error[0]) {
+	if (!out->error[0] && (page.validators > 0 || (page.validators == 0 && first))) {
 		const char *etag = http_header_get(&resp, "ETag");
 		const char *lm = http_header_get(&resp, "Last-Modified");
 
 		out->validated = true;
+		free(out->etag);
+		free(out->last_modified);
 		out->etag = etag ? xstrdup(etag) : NULL;
 		out->last_modified = lm ? xstrdup(lm) : NULL;
 	}

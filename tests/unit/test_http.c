@@ -1324,6 +1324,66 @@ http__retryable_table(void **state)
 	}
 }
 
+/* GitHub's primary limit: 403 (or 429) with X-RateLimit-Remaining: 0 and the reset
+ * as an epoch second; its secondary limit: 403 or 429 with Retry-After. */
+struct rate_limit_case {
+	long status;
+	const char *remaining, *reset, *retry_after; /* NULL: no header */
+	int64_t reset_at;
+	bool retryable;
+};
+
+static const struct rate_limit_case rate_limit_cases[] = {
+	{ 403, "0", "1699649568", NULL, 1699649568, true },
+	{ 429, "0", "1699649568", NULL, 1699649568, true },
+	{ 403, " 0 ", "1699649568 ", NULL, 1699649568, true },
+	{ 403, NULL, NULL, "8", -1, true },
+	{ 403, "54", "1699649568", "8", -1, true },
+	/* Not spent, or no reset: a plain 403 (permissions) is not retried. */
+	{ 403, "54", "1699649568", NULL, -1, false },
+	{ 403, "0", NULL, NULL, -1, false },
+	{ 403, NULL, "1699649568", NULL, -1, false },
+	{ 403, "0", "soon", NULL, -1, false },
+	{ 403, "0", "-5", NULL, -1, false },
+	{ 403, "0", "99999999999999999999", NULL, -1, false },
+	{ 403, "", "1699649568", NULL, -1, false },
+	{ 403, NULL, NULL, NULL, -1, false },
+	/* The headers on a success say nothing of retrying. */
+	{ 200, "0", "1699649568", NULL, 1699649568, false },
+};
+
+static void
+http__rate_limit_reset_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(rate_limit_cases); i++) {
+		const struct rate_limit_case *tc = &rate_limit_cases[i];
+		const char *names[] = { "x-ratelimit-remaining", "X-RateLimit-Reset",
+					"Retry-After" };
+		const char *values[] = { tc->remaining, tc->reset, tc->retry_after };
+		struct http_response r;
+
+		memset(&r, 0, sizeof(r));
+		r.status = tc->status;
+		r.headers = xcalloc(ARRAY_SIZE(names), sizeof(*r.headers));
+		for (size_t j = 0; j < ARRAY_SIZE(names); j++) {
+			if (!values[j])
+				continue;
+			r.headers[r.n_headers].name = xstrdup(names[j]);
+			r.headers[r.n_headers].value = xstrdup(values[j]);
+			r.n_headers++;
+		}
+		if (http_rate_limit_reset(&r) != tc->reset_at)
+			fail_msg("case %zu: reset %lld, want %lld", i,
+				 (long long)http_rate_limit_reset(&r), (long long)tc->reset_at);
+		if (http_retryable(&r) != tc->retryable)
+			fail_msg("case %zu: want %s", i,
+				 tc->retryable ? "retryable" : "not retryable");
+		http_response_release(&r);
+	}
+	assert_int_equal(http_rate_limit_reset(NULL), -1);
+}
+
 static void
 http__backoff_bounds_and_determinism(void **state)
 {
@@ -1436,6 +1496,7 @@ main(void)
 		cmocka_unit_test(http__retry_after_table),
 		cmocka_unit_test(http__link_next_table),
 		cmocka_unit_test(http__retryable_table),
+		cmocka_unit_test(http__rate_limit_reset_table),
 		cmocka_unit_test(http__backoff_bounds_and_determinism),
 		cmocka_unit_test(http__escape_table),
 	};

@@ -1,0 +1,111 @@
+/* github-private.h - what the files of the GitHub source share: github.c (requests,
+ * the cursor and its pass, errors), github_runs.c (workflow runs and their jobs)
+ * and github_deployments.c (deployments and their statuses). See the top of
+ * github.c for the design. Nothing outside src/sources/github*.c includes it. */
+#ifndef SITREP_SOURCES_GITHUB_PRIVATE_H
+#define SITREP_SOURCES_GITHUB_PRIVATE_H
+
+#include <jansson.h>
+
+#define GH_TYPE "github"
+/* The largest page GitHub serves. */
+#define GH_PER_PAGE "100"
+/* How far back the first pass of a stream goes. */
+#define GH_BACKFILL_SECONDS (14 * 86400)
+/* Room for a 64-bit id in decimal. */
+#define GH_ID_SIZE 24
+
+enum gh_stream {
+	GH_RUNS,
+	GH_DEPLOYMENTS,
+};
+
+/* What one parse call works with. */
+struct gh_parse {
+	const struct source_ctx *ctx;
+	const struct source_request *req;
+	const char *stream;  /* "runs:acme/shop" */
+	const char *repo;    /* "acme/shop", in stream */
+	const char *service; /* the config's service, else the repo's name */
+	const char *base;    /* the configured url */
+	enum gh_stream kind;
+	struct source_page *page;
+	json_t *cursor; /* the stream's cursor, always an object (owned) */
+	json_t *pass;	/* the pass under way, in cursor (borrowed) */
+	bool stop;	/* this list page reached the mark: it is the list's last */
+	char where[96]; /* what is being read, for messages: "workflow_runs[3]" */
+};
+
+/* ---- github.c: reading upstream JSON, with errors naming stream and field ---- */
+
+/* "github runs:acme/shop: workflow_runs[3]: conclusion <what>", quoting value
+ * (sanitized) when not NULL. Returns ERROR_CUSTOM_MESSAGE. */
+enum status_code gh_field_error(const struct gh_parse *g, const char *field, const char *what,
+				const char *value);
+/* A member of obj: absent or null gives NULL (TIME_NONE, -1) unless required; any
+ * other type is an error naming the field. Strings are borrowed from obj. */
+enum status_code gh_get_string(const struct gh_parse *g, const json_t *obj, const char *key,
+			       bool required, const char **out);
+enum status_code gh_get_instant(const struct gh_parse *g, const json_t *obj, const char *key,
+				bool required, int64_t *out);
+enum status_code gh_get_count(const struct gh_parse *g, const json_t *obj, const char *key,
+			      bool required, int64_t *out);
+/* A required positive integer id, also as decimal text (GitHub's ids pass 2^32;
+ * jansson reads them as 64-bit integers, never through a double). */
+enum status_code gh_get_id(const struct gh_parse *g, const json_t *obj, const char *key,
+			   char text[GH_ID_SIZE], int64_t *id);
+/* The login of a user object member (actor, creator), or NULL. */
+enum status_code gh_get_login(const struct gh_parse *g, const json_t *obj, const char *key,
+			      const char **out);
+/* The array member key of a list response object ({"total_count": N, key: [...]}). */
+enum status_code gh_list_member(const struct gh_parse *g, const json_t *root, const char *key,
+				const json_t **out);
+const char *gh_type_name(const json_t *v);
+
+/* ---- github.c: the cursor and its pass ---- */
+
+/* An id of the cursor ("6804432015") as a number; -1 when it is none. */
+int64_t gh_id_value(const char *text);
+/* An instant kept in the cursor (epoch seconds), or TIME_NONE when absent. */
+int64_t gh_json_time(const json_t *obj, const char *key);
+/* Sets key to t, or removes it for TIME_NONE. */
+void gh_json_set_time(json_t *obj, const char *key, int64_t t);
+/* The oldest instant a first pass reads. */
+int64_t gh_floor(const struct gh_parse *g);
+
+/* The pass's list of items to read the details of (jobs, statuses), in order. */
+json_t *gh_todo(const struct gh_parse *g);
+/* The todo item the page at hand belongs to: the first, which must have id. */
+enum status_code gh_todo_current(const struct gh_parse *g, const char *id, const char *what,
+				 json_t **item);
+void gh_todo_pop(const struct gh_parse *g);
+/* The pass's object member key (open, unseen, live), created if need be. */
+json_t *gh_pass_object(const struct gh_parse *g, const char *key);
+/* Moves the pass's mark (the newest id) and, for runs, since (the newest update). */
+void gh_pass_saw(const struct gh_parse *g, const char *id, int64_t updated);
+/* Whether a listed item is older than what the last complete pass read (or, in a
+ * first pass, than the backfill): the list pages stop there. */
+bool gh_before_mark(const struct gh_parse *g, int64_t id, int64_t created);
+
+/* ---- github_runs.c ---- */
+
+enum status_code gh_runs_list(struct gh_parse *g, const json_t *root);
+/* The list is read: open runs it did not show are read one by one. */
+void gh_runs_list_done(struct gh_parse *g);
+enum status_code gh_runs_run(struct gh_parse *g, const char *id, const json_t *root);
+enum status_code gh_runs_jobs(struct gh_parse *g, const char *id, const json_t *root,
+			      const char *next);
+/* What the pass reads next of a runs stream (new), or NULL when it is complete. */
+char *gh_runs_step(const char *base, const char *repo, const json_t *pass);
+char *gh_runs_list_url(const char *base, const char *repo);
+
+/* ---- github_deployments.c ---- */
+
+enum status_code gh_deployments_list(struct gh_parse *g, const json_t *root);
+enum status_code gh_deployments_statuses(struct gh_parse *g, const char *id, const json_t *root);
+/* A new pass starts by reading the statuses of the deployments still running. */
+void gh_deployments_pass_init(const json_t *cursor, json_t *pass);
+char *gh_deployments_step(const char *base, const char *repo, const json_t *pass);
+char *gh_deployments_list_url(const char *base, const char *repo);
+
+#endif
