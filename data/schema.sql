@@ -258,3 +258,14 @@ ALTER TABLE deployments ADD COLUMN pipeline TEXT;       -- pipelines.source_id t
 ALTER TABLE deployments ADD COLUMN target TEXT;         -- what a rollback acts on
 ALTER TABLE deployments ADD COLUMN url TEXT;
 CREATE INDEX deployments_service ON deployments(service_id, environment, started_at);
+
+-- version 3
+
+-- Open incidents (neither resolved nor closed), a small part of the table: the
+-- status line's worst open incident is the first entry of the first index (highest
+-- severity, then oldest), and the overview counts a service's open incidents by
+-- severity from the second without reading the rest of the service's history.
+CREATE INDEX incidents_open ON incidents(severity, detected_at)
+	WHERE resolved_at IS NULL AND closed_at IS NULL;
+CREATE INDEX incidents_open_service ON incidents(service_id, severity, detected_at)
+	WHERE resolved_at IS NULL AND closed_at IS NULL;
