@@ -128,9 +128,10 @@ check: deps
 	$(Q)SITREP=$(BUILD)/sitrep SITREP_SIM=$(BUILD)/sitrep-sim BUILD=$(BUILD) VALGRIND=$(VALGRIND) \
 		sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
+# `sitrep demo` finds sitrep-sim beside itself.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
-	sh tools/demo.sh
+	./sitrep demo
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory sitrep

@@ -23,6 +23,8 @@ static const struct command {
 	{ "sync", cmd_sync, "sync --once|--daemon [--source NAME]... [--verbose]" },
 	{ "status", cmd_status,
 	  "status [--format text|line|json]  sources; line: for a tmux status bar" },
+	{ "demo", cmd_demo,
+	  "demo                        the console on a simulated world: no config, no network" },
 	{ "doctor", cmd_doctor,
 	  "doctor                      config, cache and every source: one line each" },
 };
