@@ -269,3 +269,14 @@ CREATE INDEX incidents_open ON incidents(severity, detected_at)
 	WHERE resolved_at IS NULL AND closed_at IS NULL;
 CREATE INDEX incidents_open_service ON incidents(service_id, severity, detected_at)
 	WHERE resolved_at IS NULL AND closed_at IS NULL;
+
+-- The overview finds each service's series by name ("checkout.rpm"), whatever
+-- source and labels they have: without this, each of its lookups read the whole
+-- series table (UNIQUE (source, name, labels) leads with the source).
+CREATE INDEX metric_series_name ON metric_series(name);
+
+-- What runs in production, per service: the overview's newest production deployment
+-- is the last entry of its service here, where deployments_service would sort every
+-- production deployment of the service (two environments' ranges) to find it.
+CREATE INDEX deployments_production ON deployments(service_id, started_at)
+	WHERE environment IN ('production', 'prod');

@@ -36,6 +36,8 @@ void store_rollback(struct store *store);
 
 /* Makes bulk loads fast (a bigger page cache for this connection only). */
 void store_prepare_bulk(struct store *store);
+/* Keeps the console's connection small (a smaller page cache for this connection). */
+void store_prepare_console(struct store *store);
 
 /* ---- settings and services ---- */
 
