@@ -9,7 +9,7 @@ SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
 SITREP_SIM=${SITREP_SIM:-$SITREP-sim}
 SITREP_SIM=$(cd "$(dirname "$SITREP_SIM")" && pwd)/$(basename "$SITREP_SIM")
 tmp=$(mktemp -d)
-sock="sitrep-demo-test-$$"
+sock="sitrep-demo-test-$$-0"
 cleanup() {
 	tmux -L "$sock" kill-server 2>/dev/null
 	rm -rf "$tmp"
@@ -23,7 +23,9 @@ screen() { tmux -L "$sock" capture-pane -p -t d 2>/dev/null; }
 # start N: `sitrep demo` in a fresh session, its temporary files under $tmp/tN.
 start() {
 	mkdir -p "$tmp/t$1"
+	# A server of its own each time: a killed one may still be going away.
 	tmux -L "$sock" kill-server 2>/dev/null
+	sock="sitrep-demo-test-$$-$1"
 	tmux -L "$sock" new-session -d -s d -x 160 -y 40 \
 		"cd $tmp && TMPDIR=$tmp/t$1 SITREP_SIM=$SITREP_SIM exec $SITREP demo 2>$tmp/err$1"
 }
