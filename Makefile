@@ -7,6 +7,7 @@
 #   make demo            install, build, open the console on the simulated world
 #   make bench           the benchmarks in bench/ (see bench/README.md)
 #   make bench-sync      the sync throughput benchmark (bench/sync.sh)
+#   make bench-tui       the console beside htop and btop (bench/tui.sh)
 #   make install PREFIX=/usr/local DESTDIR=
 #   DEVELOPER=1          warnings are errors (CI);  V=1  show commands
 
@@ -128,9 +129,10 @@ check: deps
 	$(Q)SITREP=$(BUILD)/sitrep SITREP_SIM=$(BUILD)/sitrep-sim BUILD=$(BUILD) VALGRIND=$(VALGRIND) \
 		sh tests/run.sh $(UNIT_BIN) $(INTEGRATION)
 
+# `sitrep demo` finds sitrep-sim beside itself.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
-	sh tools/demo.sh
+	./sitrep demo
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
@@ -139,6 +141,11 @@ bench: deps
 bench-sync: deps
 	$(Q)$(MAKE) --no-print-directory sitrep sitrep-sim
 	SITREP=$(BUILD)/sitrep SITREP_SIM=$(BUILD)/sitrep-sim CC="$(CC)" sh bench/sync.sh
+
+bench-tui: deps
+	$(Q)sh tools/install-deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory sitrep
+	SITREP=$(BUILD)/sitrep CC="$(CC)" bash bench/tui.sh
 
 install: sitrep sitrep-sim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
@@ -160,7 +167,7 @@ checkstyle: deps
 clean:
 	rm -rf build build-san sitrep sitrep-sim
 
-.PHONY: all deps tests check demo bench bench-sync install uninstall checkstyle clean
+.PHONY: all deps tests check demo bench bench-sync bench-tui install uninstall checkstyle clean
 # Keep the test objects (made by a pattern chain, so intermediate otherwise).
 .SECONDARY: $(UNIT_BIN:%=%.o)
 

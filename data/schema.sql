@@ -258,3 +258,25 @@ ALTER TABLE deployments ADD COLUMN pipeline TEXT;       -- pipelines.source_id t
 ALTER TABLE deployments ADD COLUMN target TEXT;         -- what a rollback acts on
 ALTER TABLE deployments ADD COLUMN url TEXT;
 CREATE INDEX deployments_service ON deployments(service_id, environment, started_at);
+
+-- version 3
+
+-- Open incidents (neither resolved nor closed), a small part of the table: the
+-- status line's worst open incident is the first entry of the first index (highest
+-- severity, then oldest), and the overview counts a service's open incidents by
+-- severity from the second without reading the rest of the service's history.
+CREATE INDEX incidents_open ON incidents(severity, detected_at)
+	WHERE resolved_at IS NULL AND closed_at IS NULL;
+CREATE INDEX incidents_open_service ON incidents(service_id, severity, detected_at)
+	WHERE resolved_at IS NULL AND closed_at IS NULL;
+
+-- The overview finds each service's series by name ("checkout.rpm"), whatever
+-- source and labels they have: without this, each of its lookups read the whole
+-- series table (UNIQUE (source, name, labels) leads with the source).
+CREATE INDEX metric_series_name ON metric_series(name);
+
+-- What runs in production, per service: the overview's newest production deployment
+-- is the last entry of its service here, where deployments_service would sort every
+-- production deployment of the service (two environments' ranges) to find it.
+CREATE INDEX deployments_production ON deployments(service_id, started_at)
+	WHERE environment IN ('production', 'prod');

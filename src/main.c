@@ -21,7 +21,10 @@ static const struct command {
 	{ "dora", cmd_dora, "dora [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "slo", cmd_slo, "slo [WINDOW] [--at T] [--service S] [--format table|json|csv]" },
 	{ "sync", cmd_sync, "sync --once|--daemon [--source NAME]... [--verbose]" },
-	{ "status", cmd_status, "status [--format line|json]   every source: ok, stale, failing" },
+	{ "status", cmd_status,
+	  "status [--format text|line|json]  sources; line: for a tmux status bar" },
+	{ "demo", cmd_demo,
+	  "demo                        the console on a simulated world: no config, no network" },
 	{ "doctor", cmd_doctor,
 	  "doctor                      config, cache and every source: one line each" },
 };

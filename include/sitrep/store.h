@@ -36,6 +36,8 @@ void store_rollback(struct store *store);
 
 /* Makes bulk loads fast (a bigger page cache for this connection only). */
 void store_prepare_bulk(struct store *store);
+/* Keeps the console's connection small (a smaller page cache for this connection). */
+void store_prepare_console(struct store *store);
 
 /* ---- settings and services ---- */
 
@@ -319,5 +321,34 @@ enum status_code store_sync_states(struct store *store, struct store_sync_state 
 				   size_t *n);
 void store_sync_state_release(struct store_sync_state *state);
 void store_sync_states_free(struct store_sync_state *states, size_t n);
+
+/* ---- the status line ---- */
+
+struct store_open_incident {
+	char *service, *title, *severity, *source, *source_id;
+	int64_t detected_at;
+};
+
+/* The worst open incident (neither resolved nor closed): the highest severity, P1
+ * first and unknown severities last, then the oldest. *found false: none is open.
+ * Release with store_open_incident_release. */
+enum status_code store_worst_open_incident(struct store *store, struct store_open_incident *out,
+					   bool *found);
+void store_open_incident_release(struct store_open_incident *incident);
+
+/* A production rollout in doubt, as the rollback alarm sees it: a service's newest
+ * production deployment, still rolling out or baking at now (and not already failed
+ * or rolled back), with an open incident of the service detected since it started.
+ * The newest such rollout; *found false: none. */
+struct store_rollout_alarm {
+	char *service, *version, *pattern, *status;
+	double canary_weight; /* percent; negative: not a canary */
+	int64_t started_at;
+	int64_t incident_at; /* the first open incident since the start */
+};
+
+enum status_code store_rollout_alarm(struct store *store, int64_t now,
+				     struct store_rollout_alarm *out, bool *found);
+void store_rollout_alarm_release(struct store_rollout_alarm *alarm);
 
 #endif

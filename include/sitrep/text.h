@@ -35,4 +35,8 @@ char *text_sanitize(const char *s, size_t len, bool keep_newlines);
  * the width written, mark included. */
 size_t text_truncate(const char *s, size_t max_width, bool utf8, char *buf, size_t size);
 
+/* Whether the locale's codeset (after setlocale) is UTF-8: else text is written as
+ * ASCII. Asked once per process. */
+bool text_locale_utf8(void);
+
 #endif

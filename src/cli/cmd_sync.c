@@ -1,6 +1,7 @@
 /* cmd_sync.c - `sitrep sync --once` (one round of every configured source, or of
  * those named, one line each) and `sitrep status` (each source's health from its
- * sync state: ok, stale, failing or never, for scripts and tmux status bars). */
+ * sync state: ok, stale, failing or never; with --format line, one short line for a
+ * tmux status bar: the worst open incident, failing sources, a rollout alarm). */
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
 #include "sitrep/config.h"
@@ -37,7 +38,7 @@ catch_stop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-#define STATUS_USAGE "sitrep status [--format line|json]"
+#define STATUS_USAGE "sitrep status [--format text|line|json]"
 
 static enum status_code
 load_config(const struct global_opts *gopts, struct config *cfg)
@@ -218,8 +219,9 @@ source_json(const struct source_status *s)
 	return o;
 }
 
+/* `--format text`: every source's health, on one line. */
 static void
-status_line(const struct source_status *all, size_t n, int64_t now)
+status_sources(const struct source_status *all, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < n; i++) {
 		char age[32] = "";
@@ -232,6 +234,158 @@ status_line(const struct source_status *all, size_t n, int64_t now)
 	printf("\n");
 }
 
+/* ---- the tmux line ---- */
+
+#define LINE_TITLE_WIDTH 40
+#define LINE_WIDTH 160
+
+/* Untrusted text into b, sanitized and cut to width columns. */
+static void
+add_safe(struct buf *b, const char *s, size_t width)
+{
+	char *safe = text_sanitize(s ? s : "", s ? strlen(s) : 0, false);
+	char cut[512];
+
+	text_truncate(safe, width, text_locale_utf8(), cut, sizeof(cut));
+	buf_addstr(b, cut);
+	free(safe);
+}
+
+static void
+add_incident(struct buf *b, const struct store_open_incident *in, int64_t now)
+{
+	char age[32];
+
+	duration_format(now > in->detected_at ? now - in->detected_at : 0, age, sizeof(age));
+	add_safe(b, in->severity ? in->severity : "P?", 8);
+	buf_addch(b, ' ');
+	add_safe(b, in->service, 24);
+	buf_printf(b, " %s: ", age);
+	add_safe(b, in->title ? in->title : in->source_id, LINE_TITLE_WIDTH);
+}
+
+/* "failing: a, b" for the sources in health h, or nothing. */
+static void
+add_sources(struct buf *b, const struct source_status *all, size_t n, enum sync_health h)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].health != h)
+			continue;
+		buf_addstr(b, k++ ? ", " : " | ");
+		if (k == 1)
+			buf_printf(b, "%s: ", sync_health_name(h));
+		add_safe(b, all[i].src->name, 24);
+	}
+}
+
+static void
+add_alarm(struct buf *b, const struct store_rollout_alarm *a)
+{
+	buf_addstr(b, " | ALARM ");
+	add_safe(b, a->service, 24);
+	buf_addch(b, ' ');
+	add_safe(b, a->version ? a->version : "?", 24);
+	if (a->canary_weight >= 0)
+		buf_printf(b, " canary %.0f%%", a->canary_weight);
+	else if (a->pattern) {
+		buf_addch(b, ' ');
+		add_safe(b, a->pattern, 16);
+	}
+}
+
+/* `--format line`: one short line for a tmux status bar, fast enough for every few
+ * seconds: the worst open incident and its age, the failing and stale sources, and
+ * a rollout alarm. Plain text, no control characters, at most LINE_WIDTH columns. */
+static int
+status_line(struct store *store, const struct source_status *all, size_t n, int64_t now)
+{
+	struct store_open_incident worst;
+	struct store_rollout_alarm alarm;
+	bool found_worst, found_alarm;
+	enum status_code code;
+	struct buf b;
+	char line[LINE_WIDTH * 4 + 1];
+
+	if ((code = store_worst_open_incident(store, &worst, &found_worst)) != SUCCESS)
+		return report_fail(code);
+	if ((code = store_rollout_alarm(store, now, &alarm, &found_alarm)) != SUCCESS) {
+		store_open_incident_release(&worst);
+		return report_fail(code);
+	}
+	buf_init(&b, 0);
+	if (found_worst)
+		add_incident(&b, &worst, now);
+	else
+		buf_addstr(&b, "no open incidents");
+	add_sources(&b, all, n, SYNC_FAILING);
+	add_sources(&b, all, n, SYNC_STALE);
+	if (found_alarm)
+		add_alarm(&b, &alarm);
+	/* Each part is safe already; the whole is cut once more to the bar's width. */
+	text_truncate(b.data, LINE_WIDTH, text_locale_utf8(), line, sizeof(line));
+	printf("%s\n", line);
+	buf_release(&b);
+	store_open_incident_release(&worst);
+	store_rollout_alarm_release(&alarm);
+	return EXIT_OK;
+}
+
+static json_t *
+worst_json(const struct store_open_incident *in)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "service", json_string(in->service),
+			 "severity", in->severity ? json_string(in->severity) : json_null(),
+			 "title", in->title ? json_string(in->title) : json_null(), "source",
+			 json_string(in->source), "source_id", json_string(in->source_id),
+			 "detected_at", json_time(in->detected_at));
+}
+
+static json_t *
+alarm_json(const struct store_rollout_alarm *a)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "service", json_string(a->service),
+			 "version", a->version ? json_string(a->version) : json_null(), "pattern",
+			 a->pattern ? json_string(a->pattern) : json_null(), "status",
+			 json_string(a->status ? a->status : ""), "canary_weight",
+			 a->canary_weight >= 0 ? json_real(a->canary_weight) : json_null(),
+			 "started_at", json_time(a->started_at), "incident_at",
+			 json_time(a->incident_at));
+}
+
+/* `--format json`: the sources with their streams, the worst open incident and the
+ * rollout alarm (null when there is none). */
+static int
+status_json(struct store *store, const struct source_status *all, size_t n, int64_t now)
+{
+	json_t *o = json_object(), *list = json_array();
+	struct store_open_incident worst;
+	struct store_rollout_alarm alarm;
+	bool found_worst = false, found_alarm = false;
+	enum status_code code;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, source_json(&all[i]));
+	json_object_set_new(o, "at", json_time(now));
+	json_object_set_new(o, "sources", list);
+	if ((code = store_worst_open_incident(store, &worst, &found_worst)) != SUCCESS ||
+	    (code = store_rollout_alarm(store, now, &alarm, &found_alarm)) != SUCCESS) {
+		json_decref(o);
+		store_open_incident_release(&worst);
+		return report_fail(code);
+	}
+	json_object_set_new(o, "worst_open_incident",
+			    found_worst ? worst_json(&worst) : json_null());
+	json_object_set_new(o, "alarm", found_alarm ? alarm_json(&alarm) : json_null());
+	rc = report_write(o, REPORT_JSON);
+	json_decref(o);
+	store_open_incident_release(&worst);
+	store_rollout_alarm_release(&alarm);
+	return rc;
+}
+
 int
 cmd_status(int argc, char **argv, const struct global_opts *gopts)
 {
@@ -240,15 +394,16 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 	struct store_sync_state *states = NULL;
 	struct source_status *all = NULL;
 	size_t n_states = 0;
-	bool json = false;
+	const char *format = "text";
 	int64_t now = time_now();
 	enum status_code code;
 	int rc = EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
 		if (streq(argv[i], "--format") && i + 1 < argc &&
-		    (streq(argv[i + 1], "json") || streq(argv[i + 1], "line"))) {
-			json = streq(argv[++i], "json");
+		    (streq(argv[i + 1], "json") || streq(argv[i + 1], "line") ||
+		     streq(argv[i + 1], "text"))) {
+			format = argv[++i];
 		} else if (streq(argv[i], "--help")) {
 			printf("usage: " STATUS_USAGE "\n");
 			return EXIT_OK;
@@ -280,18 +435,12 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 		s->health = sync_health_of(s->states, s->n_states, s->src->interval, now,
 					   &s->last_success, &s->last_error);
 	}
-	if (json) {
-		json_t *o = json_object(), *list = json_array();
-
-		for (size_t i = 0; i < cfg.n_sources; i++)
-			json_array_append_new(list, source_json(&all[i]));
-		json_object_set_new(o, "at", json_time(now));
-		json_object_set_new(o, "sources", list);
-		rc = report_write(o, REPORT_JSON);
-		json_decref(o);
-	} else {
-		status_line(all, cfg.n_sources, now);
-	}
+	if (streq(format, "json"))
+		rc = status_json(store, all, cfg.n_sources, now);
+	else if (streq(format, "line"))
+		rc = status_line(store, all, cfg.n_sources, now);
+	else
+		status_sources(all, cfg.n_sources, now);
 out:
 	free(all);
 	store_sync_states_free(states, n_states);

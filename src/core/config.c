@@ -1235,6 +1235,25 @@ git_failure(const char *what)
 
 /* libgit2 parses; every entry it returns is handed to load_git_entry in file order.
  * Entries from [include]d files are skipped (the include itself is a problem). */
+/* sitrep uses libgit2 for local files only (this config, themes, the services'
+ * clones), never for its HTTPS transport. A libgit2 built with mbedTLS, as Debian's
+ * is, parses the whole system CA bundle in every git_libgit2_init() for that
+ * transport: about 5 ms and 3 MB at the start of every command, most of what
+ * `sitrep status --format line` and the console's first frame cost. Defined in the
+ * executable, this function takes the place of libmbedx509's for libgit2's call
+ * (ELF symbol interposition), so libgit2 loads no certificate: an HTTPS remote would
+ * fail verification, never skip it. With a libgit2 built on another TLS library
+ * nothing calls it. */
+int mbedtls_x509_crt_parse_file(void *chain, const char *path);
+
+int
+mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return -1; /* MBEDTLS_ERR_X509_FILE_IO_ERROR's kind: nothing loaded */
+}
+
 static enum status_code
 read_entries(struct loader *ld)
 {

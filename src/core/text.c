@@ -10,6 +10,8 @@
 #include "sitrep/sitrep.h"
 #include "sitrep/text.h"
 
+#include <langinfo.h>
+
 #define ESC 0x1b
 
 struct cp_range {
@@ -468,4 +470,18 @@ text_truncate(const char *s, size_t max_width, bool utf8, char *buf, size_t size
 	}
 	buf[out_len] = '\0';
 	return width;
+}
+
+bool
+text_locale_utf8(void)
+{
+	static int utf8 = -1;
+
+	if (utf8 < 0) {
+		const char *codeset = nl_langinfo(CODESET);
+
+		utf8 = codeset &&
+		       (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "utf8") == 0);
+	}
+	return utf8 == 1;
 }

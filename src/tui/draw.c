@@ -7,21 +7,12 @@
 #include "sitrep/text.h"
 #include "sitrep/timestamp.h"
 
-#include <langinfo.h>
 #include <math.h>
 
 bool
 draw_utf8(void)
 {
-	static int utf8 = -1;
-
-	if (utf8 < 0) {
-		const char *codeset = nl_langinfo(CODESET);
-
-		utf8 = codeset &&
-		       (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "utf8") == 0);
-	}
-	return utf8 == 1;
+	return text_locale_utf8();
 }
 
 /* Safe text of s cut to width columns, into buf. */

@@ -485,6 +485,7 @@ tui_run(const struct tui_options *opts)
 		free(db_path);
 		return 1;
 	}
+	store_prepare_console(tui.store);
 	for (size_t i = 0; i < tui.cfg.n_problems; i++) {
 		tui.problems = xrealloc(tui.problems, (tui.n_problems + 1) * sizeof(*tui.problems));
 		tui.problems[tui.n_problems++] = xstrdup(tui.cfg.problems[i]);

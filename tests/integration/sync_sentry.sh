@@ -192,7 +192,7 @@ all=$(total_hits "")
 n=$(count "SELECT count(*) FROM incidents WHERE source = 'sentry'")
 [ "$n" = "$all" ] || fail "at 12:00: expected $all incidents, got $n"
 api "projects/acme/checkout/issues/?query=is:resolved&limit=100" |
-	jq '[.[] | select(.firstSeen > "2025-03-03T09:30")]' >"$tmp/res.json"
+	jq '[.[] | select(.firstSeen > "2025-03-03T09:30" and .firstSeen < "2025-03-03T10:00")]' >"$tmp/res.json"
 [ "$(jq 'length' "$tmp/res.json")" = 4 ] || fail "SIM-108's issues are not resolved in the sim"
 for id in $(jq -r '.[].id' "$tmp/res.json"); do
 	r=$(count "SELECT resolved_at FROM incidents WHERE source_id = '$id'")

@@ -87,11 +87,11 @@ sim_world__builtin_loads(void **state)
 	const struct world *w = *state;
 
 	assert_int_equal(w->n_services, 3);
-	assert_int_equal(w->n_incidents, 14);
-	assert_int_equal(w->n_commits, 38);
-	assert_int_equal(w->n_pipelines, 37);
-	assert_int_equal(w->n_deployments, 33);
-	assert_int_equal(w->n_tickets, 20);
+	assert_int_equal(w->n_incidents, 15);
+	assert_int_equal(w->n_commits, 39);
+	assert_int_equal(w->n_pipelines, 38);
+	assert_int_equal(w->n_deployments, 35);
+	assert_int_equal(w->n_tickets, 21);
 	assert_string_equal(w->services[0].repo, "acme/checkout");
 	assert_string_equal(w->services[0].default_branch, "main");
 	assert_string_equal(w->services[0].team, "Checkout SRE");
@@ -185,7 +185,8 @@ sim_world__dora_numbers(void **state)
 	assert_int_equal(caused, 3);
 	assert_int_equal(rollbacks, 1);
 	assert_int_equal(hotfixes, 1);
-	assert_int_equal(failed, 2); /* 3.7.1 failed, 3.8.0's canary aborted */
+	/* 3.7.1 failed, the canaries of search 3.8.0 and checkout 1.44.0-rc.1 aborted */
+	assert_int_equal(failed, 3);
 	assert_int_equal(dep(w, "DEP-119")->rolls_back, world_deployment(w, "DEP-118"));
 	assert_string_equal(dep(w, "DEP-119")->via, "argocd");
 	assert_string_equal(dep(w, "DEP-119")->version, "2.13.2");
@@ -257,6 +258,34 @@ sim_world__state_at_start(void **state)
 	assert_int_equal(world_live_deployment(w, 0, ENV_PRODUCTION, at(15 * MIN)),
 			 world_deployment(w, "DEP-126"));
 	assert_int_equal(world_live_deployment(w, 0, ENV_PRODUCTION, at(-7 * DAY)), -1);
+}
+
+/* The demo's live story, minutes after --start: checkout 1.44.0-rc.1 goes out as a
+ * canary once the hotfix is live, its errors fire an alert (acknowledged, with a
+ * ServiceNow ticket), the canary is aborted and traffic returns to 1.43.1. */
+static void
+sim_world__live_canary_story(void **state)
+{
+	const struct world *w = *state;
+	const struct deployment *canary = dep(w, "DEP-135"), *hotfix = dep(w, "DEP-126");
+	const struct incident *in = &w->incidents[world_incident(w, "SIM-115")];
+	const struct ticket *t = ticket(w, TICKET_SERVICENOW, "INC0010244");
+	size_t checkout = (size_t)world_service(w, "checkout");
+	struct canary_state cs;
+
+	assert_true(canary->start >= hotfix->finish);
+	assert_true(canary->start - origin <= 15 * MIN);
+	assert_int_equal(deployment_status(canary, at(15 * MIN)), DEPLOY_RUNNING);
+	assert_true(deployment_canary(canary, at(15 * MIN), &cs));
+	assert_int_equal(cs.weight, 10);
+	assert_int_equal(incident_state(in, at(12 * MIN)), ALERT_INACTIVE);
+	assert_int_equal(incident_state(in, at(15 * MIN)), ALERT_FIRING);
+	assert_int_equal(t->incident, world_incident(w, "SIM-115"));
+	assert_true(t->opened > in->fire && t->opened < in->resolve);
+	assert_int_equal(deployment_status(canary, at(19 * MIN)), DEPLOY_ROLLED_BACK);
+	assert_int_equal(world_live_deployment(w, checkout, ENV_PRODUCTION, at(19 * MIN)),
+			 world_deployment(w, "DEP-126"));
+	assert_int_equal(incident_state(in, at(21 * MIN)), ALERT_INACTIVE);
 }
 
 static void
@@ -566,6 +595,7 @@ main(void)
 		cmocka_unit_test(sim_world__references_hold),
 		cmocka_unit_test(sim_world__dora_numbers),
 		cmocka_unit_test(sim_world__state_at_start),
+		cmocka_unit_test(sim_world__live_canary_story),
 		cmocka_unit_test(sim_world__branches),
 		cmocka_unit_test(sim_world__tickets_at_start),
 		cmocka_unit_test(sim_world__sla_breaches),
