@@ -432,8 +432,16 @@ write_sources(struct buf *b, const char *base)
 	buf_printf(b,
 		   "\tinterval = 30s\n"
 		   "[source \"servicenow\"]\n\ttype = servicenow\n\turl = %s/servicenow\n"
-		   "\ttoken = demo\n\tcorrelate = opsgenie\n\tinterval = 30s\n",
-		   base);
+		   "\ttoken = demo\n\tcorrelate = opsgenie\n\tinterval = 30s\n"
+		   "[source \"zendesk\"]\n\ttype = zendesk\n\turl = %s/zendesk\n"
+		   "\temail = demo@example.com\n\ttoken = demo\n\tinterval = 60s\n"
+		   "[source \"argocd\"]\n\ttype = argocd\n\turl = %s/argocd\n"
+		   "\ttoken = demo\n\tinterval = 15s\n"
+		   "[source \"github\"]\n\ttype = github\n\turl = %s/github\n"
+		   "\ttoken = demo\n\tinterval = 30s\n",
+		   base, base, base, base);
+	for (size_t i = 0; i < ARRAY_SIZE(demo_services); i++)
+		buf_printf(b, "\trepo = acme/%s\n", demo_services[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(demo_services); i++)
 		for (size_t m = 0; m < ARRAY_SIZE(metrics); m++)
 			buf_printf(b,

@@ -48,6 +48,11 @@ stopped() {
 		sleep 0.1
 	done
 	kill -0 "$pid" 2>/dev/null && fail "run $1: sitrep-sim ($pid) still runs"
+	# sitrep removes its files after stopping the simulator: give it a moment.
+	for _ in $(seq 50); do
+		[ -z "$(ls -A "$tmp/t$1")" ] && break
+		sleep 0.1
+	done
 	[ -z "$(ls -A "$tmp/t$1")" ] || fail "run $1: files left: $(ls -A "$tmp/t$1")"
 }
 

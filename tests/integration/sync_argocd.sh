@@ -180,7 +180,7 @@ run sync --once >"$tmp/out" 2>"$tmp/err" || fail "sync at 10:30: $(cat "$tmp/err
 seen=$(currents "$seen")
 check_rows "$seen" "at 10:30"
 [ "$(canary search-prod:4)" = "100|" ] || fail "the promoted canary: $(canary search-prod:4)"
-[ "$(q "SELECT count(*) FROM deployments")" = 26 ] || fail "10:30: not 26 deployments"
+n=$(q "SELECT count(*) FROM deployments"); [ "$n" = 28 ] || fail "10:30: $n deployments, not 28"
 
 # --- configured applications, one stream each; an unknown one is a clear error
 cat >"$tmp/config-apps" <<CONF
@@ -285,7 +285,7 @@ rollout_fault() { # json, error pattern
 	"$SITREP" --config "$tmp/config" --db "$tmp/fresh.db" sync --once >/dev/null 2>"$tmp/err"
 	[ $? = 1 ] || fail "fault $1: exit 1 expected"
 	grep -q -E "$2" "$tmp/err" || fail "fault $1: error not clear: $(cat "$tmp/err")"
-	[ "$(sqlite3 "$tmp/fresh.db" "SELECT count(*) FROM deployments")" = 26 ] ||
+	[ "$(sqlite3 "$tmp/fresh.db" "SELECT count(*) FROM deployments")" = 28 ] ||
 		fail "fault $1: the applications' page was not kept"
 }
 rollout_fault '{"route": "/argocd/api/v1/applications/search-prod/resource", "kind": "status", "status": 404}' \
