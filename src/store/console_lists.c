@@ -1,7 +1,9 @@
 /* console_lists.c - the console's other lists: pipelines by keyset pages (with each
  * run's stages as a strip of letters), the branches that ran CI, the last
- * deployment of every service and environment, and every metric series summarised
- * over a window in SQL (the chart is bucketed by the database, not in C). */
+ * deployment of every service and environment and those around an incident, every
+ * metric series summarised over a window, and a chart's samples: one range read of
+ * the (series_id, ts) key grouped into the chart's buckets by the database, not
+ * in C, so a chart of a week costs as many rows as it has columns. */
 #include "sitrep/sitrep.h"
 #include "sitrep/console_store.h"
 #include "store-private.h"

@@ -426,6 +426,7 @@ chart_request(struct view *view, struct tui *tui, enum request req)
 {
 	struct chart_view *c = view->private;
 
+	(void)tui;
 	switch (req) {
 	case REQ_MOVE_DOWN:
 	case REQ_FIND_NEXT:
@@ -464,7 +465,6 @@ chart_request(struct view *view, struct tui *tui, enum request req)
 		set_subtitle(view);
 		break;
 	default:
-		(void)tui;
 		return req;
 	}
 	return REQ_NONE;

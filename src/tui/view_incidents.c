@@ -35,8 +35,8 @@ static const struct list_column columns[] = {
 	[COL_TITLE] = { "TITLE", 0, false, false },
 };
 
-/* Tickets: the SLA left takes the place of nothing: it comes right after the state,
- * since "how long until we breach" is what a ticket queue is read for. */
+/* Tickets: their state in words, and at the right edge the SLA time left, since "how
+ * long until we breach" is what a ticket queue is read for. */
 static const struct list_column ticket_columns[] = {
 	[COL_SEVERITY] = { "SEV", 4, false, true },
 	[COL_SERVICE] = { "SERVICE", 12, false, true },
@@ -62,8 +62,8 @@ static const struct {
 struct panel {
 	int shown; /* -1: by the terminal's width; 0 hidden, 1 shown (p) */
 	size_t window;
-	bool valid;	   /* figures holds what service and window ask for */
-	char service[128]; /* the figures' service; "" for every service */
+	bool valid;    /* figures holds what service and window ask for */
+	char *service; /* the figures' service; "" for every service */
 	struct mttx_result result;
 	bool has_result;
 	char error[160];
@@ -233,6 +233,8 @@ panel_forget(struct panel *p)
 		mttx_result_release(&p->result);
 	p->has_result = false;
 	p->valid = false;
+	free(p->service);
+	p->service = NULL;
 }
 
 static enum status_code
@@ -267,7 +269,7 @@ panel_compute(struct panel *p, struct tui *tui, const char *service)
 	enum status_code code;
 
 	panel_forget(p);
-	string_copy(p->service, service);
+	p->service = xstrdup(service);
 	p->valid = true;
 	p->error[0] = '\0';
 	code = service_set_load(tui->store, names, *service ? 1 : 0, &set);

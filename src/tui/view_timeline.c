@@ -124,6 +124,12 @@ end_of(const struct store_incident_row *r, int64_t now)
 	return r->resolved_at != TIME_NONE ? r->resolved_at : now;
 }
 
+static int64_t
+deploy_at(const struct store_deploy_row *d)
+{
+	return d->started_at != TIME_NONE ? d->started_at : d->finished_at;
+}
+
 static void
 widen(int64_t *from, int64_t *to, int64_t t)
 {
@@ -189,8 +195,7 @@ timeline_load(struct view *view, struct tui *tui)
 	for (size_t i = 0; code == SUCCESS && i < t->n_deploys; i++) {
 		const struct store_deploy_row *d = &t->deploys[i];
 
-		widen(&t->from, &t->to,
-		      (d->started_at != TIME_NONE ? d->started_at : d->finished_at) - 60);
+		widen(&t->from, &t->to, deploy_at(d) - 60);
 	}
 	if (code == SUCCESS)
 		code = store_incident_events(tui->store, t->source, t->source_id, add_event, t);
@@ -275,17 +280,21 @@ draw_heading(WINDOW *win, struct tui *tui, struct timeline_view *t, int width)
 	buf_release(&b);
 }
 
-/* A label over the axis at column col, on the first of two rows where it fits. */
+/* A label over the axis at column col, on the first of two rows where it fits: at
+ * the marker, or a few columns right of it when the label before is in the way, or
+ * ending at the right edge. */
 static bool
 place_label(WINDOW *win, int rows[2], int ends[2], int col, int right, attr_t attr,
 	    const char *label)
 {
-	int len = (int)strlen(label), x = col;
+	int len = (int)strlen(label);
 
-	if (x + len > right)
-		x = right - len;
 	for (int k = 0; k < 2; k++) {
-		if (x >= ends[k] && x >= 0) {
+		int x = col > ends[k] ? col : ends[k];
+
+		if (x + len > right)
+			x = right - len;
+		if (x >= ends[k] && x >= 0 && x - col <= 4) {
 			draw_text(win, rows[k], x, len, attr, label);
 			ends[k] = x + len + 1;
 			return true;
@@ -392,8 +401,9 @@ draw_durations(WINDOW *win, struct timeline_view *t, const struct axis *a, int y
 	return 4;
 }
 
-/* The service's deployments: a marker each, its version beside it when there is room;
- * the one that caused the incident stands out. Returns the rows used. */
+/* The service's deployments: a marker each, its version beside it where that covers
+ * no other marker; the one that caused the incident stands out. Returns the rows
+ * used. */
 static int
 draw_deploys(WINDOW *win, struct timeline_view *t, const struct axis *a, int y)
 {
@@ -404,25 +414,23 @@ draw_deploys(WINDOW *win, struct timeline_view *t, const struct axis *a, int y)
 		draw_text(win, y, a->x, a->width, role_attr(COLOR_MUTED), "none around it");
 	for (size_t i = 0; i < t->n_deploys; i++) {
 		const struct store_deploy_row *d = &t->deploys[i];
-		int64_t at = d->started_at != TIME_NONE ? d->started_at : d->finished_at;
 		bool cause = streq(d->source_id, t->self->caused_by), rollback = d->kind == 2;
 		bool prod = streq(d->environment, "production") || streq(d->environment, "prod");
 		enum color_role role = cause ? COLOR_CRITICAL : COLOR_DEPLOY_MARKER;
+		int col = col_of(a, deploy_at(d)), room = a->x + a->width - (col + 2);
 		char label[128];
-		int col = col_of(a, at), len;
 
 		put(win, y, col, role_attr(role),
 		    rollback ? draw_glyph("\u21ba", "R") : draw_glyph("\u25b2", "^"));
+		/* Deployments are in time order: the next marker bounds the label. */
+		if (i + 1 < t->n_deploys)
+			room = col_of(a, deploy_at(&t->deploys[i + 1])) - 1 - (col + 2);
 		snprintf(label, sizeof(label), "%.30s%s%s%.16s%s",
 			 d->version ? d->version : d->source_id, rollback ? " rollback" : "",
 			 prod ? "" : " ", prod ? "" : d->environment, cause ? " (cause)" : "");
-		len = (int)strlen(label);
-		if (col + 1 >= label_end && col + 2 + len <= a->x + a->width) {
-			draw_text(win, y, col + 2, len, role_attr(role), label);
-			label_end = col + 2 + len + 1;
-		} else {
-			label_end = col + 1;
-		}
+		if (col + 2 >= label_end && room >= 4)
+			label_end =
+				col + 2 + draw_text(win, y, col + 2, room, role_attr(role), label);
 	}
 	return 1;
 }
