@@ -19,6 +19,16 @@ struct store_incident_row {
 	int impact; /* enum mx_impact */
 	bool ticket;
 	int64_t impact_start, detected_at, acknowledged_at, contained_at, resolved_at, closed_at;
+	char *caused_by;		 /* a deployment's source_id, or NULL */
+	char *parent_source, *parent_id; /* the incident this one is part of, or NULL */
+	/* A ticket's SLA that matters now: the running one due first, else the one
+	 * that stopped last (incident_slas). */
+	bool has_sla;
+	bool sla_running, sla_paused;
+	bool sla_breached; /* that SLA breached */
+	bool any_breached; /* any SLA of the ticket breached */
+	int64_t sla_due_at, sla_target;
+	char *sla_name;
 };
 
 enum store_incident_order {
@@ -45,6 +55,18 @@ struct store_incident_query {
 enum status_code store_incident_rows(struct store *store, const struct store_incident_query *q,
 				     struct store_incident_row *out, size_t *n);
 void store_incident_row_release(struct store_incident_row *row);
+
+/* The family of r: the incident at its root (r itself, or the one r names as its
+ * parent) and every record naming that root as parent (tickets linked to an alert,
+ * merged duplicates), by detection time. New rows; free with
+ * store_incident_rows_free. */
+enum status_code store_incident_family(struct store *store, const struct store_incident_row *r,
+				       struct store_incident_row **rows, size_t *n);
+void store_incident_rows_free(struct store_incident_row *rows, size_t n);
+/* The upstream record of incident (source, source_id) as it arrived into *json
+ * (new; NULL when none was kept). Untrusted text. */
+enum status_code store_incident_raw(struct store *store, const char *source, const char *source_id,
+				    char **json);
 
 /* ---- the overview ---- */
 
@@ -127,6 +149,7 @@ struct store_deploy_row {
 	double canary_weight;
 	int64_t started_at, finished_at, bake_until;
 	int64_t count; /* deployments of this service and environment */
+	int kind;      /* enum dora_kind: normal, hotfix, rollback */
 };
 
 /* The last deployment of every service and environment: services by name,
@@ -138,10 +161,20 @@ enum status_code store_deploy_history(struct store *store, const char *service,
 				      const char *environment, size_t limit,
 				      struct store_deploy_row **rows, size_t *n);
 
+/* The deployments of service started (else finished) in [from, to), oldest first,
+ * at most limit; of production only when production_only. The deployment whose
+ * source_id is also (NULL: none) is among them wherever it is: the one that caused
+ * an incident. */
+enum status_code store_deploys_between(struct store *store, const char *service,
+				       bool production_only, int64_t from, int64_t to,
+				       const char *also, size_t limit,
+				       struct store_deploy_row **rows, size_t *n);
+
 #define SERIES_POINTS 64
 
 struct store_series_row {
-	char *name, *service, *labels, *source;
+	int64_t id;
+	char *name, *service, *labels, *source, *unit;
 	double last, min, avg, max; /* over the window; NAN: no sample */
 	int64_t last_at;
 	double points[SERIES_POINTS]; /* the window in equal buckets, averaged; NAN gaps */
@@ -151,5 +184,27 @@ struct store_series_row {
 enum status_code store_series_rows(struct store *store, int64_t now, int64_t window,
 				   struct store_series_row **rows, size_t *n);
 void store_series_rows_free(struct store_series_row *rows, size_t n);
+
+/* ---- charts ---- */
+
+/* The series of service (by name; NULL: those of no service), by name then labels; id, name, service, labels,
+ * source and unit set, the summary left NAN. Free with store_series_rows_free. */
+enum status_code store_service_series(struct store *store, const char *service,
+				      struct store_series_row **rows, size_t *n);
+
+struct store_chart_stats {
+	double last;	      /* the last sample at or before now; NAN: none */
+	int64_t last_at;      /* TIME_NONE: none */
+	double avg, min, max; /* over the span; NAN: no sample in it */
+	int64_t samples;
+};
+
+/* One range read of series over n buckets of step seconds from start, grouped by
+ * bucket in SQL: each bucket's average (its largest sample when plot_max) into
+ * values[n], NAN where a bucket has no sample; the span's average, least and
+ * largest, and the last sample at or before now, into stats. */
+enum status_code store_chart_read(struct store *store, int64_t series_id, int64_t start,
+				  int64_t step, size_t n, bool plot_max, int64_t now,
+				  double *values, struct store_chart_stats *stats);
 
 #endif

@@ -4,6 +4,7 @@
 #define SITREP_CLI_PRIVATE_H
 
 #include "sitrep/cli.h"
+#include "sitrep/engine.h"
 #include "sitrep/metrics.h"
 #include "sitrep/store.h"
 #include <jansson.h>
@@ -28,39 +29,10 @@ struct report_opts {
 int report_opts_parse(int argc, char **argv, const char *command, struct report_opts *opts);
 void report_opts_release(struct report_opts *opts);
 
-/* The selected services of the cache and the id -> index map the store scans take. */
-struct service_set {
-	struct store_service *all;
-	size_t n_all;
-	struct store_service **selected; /* by engine index */
-	size_t n_selected;
-	size_t *index_by_id;
-	size_t n_index;
-};
-
-enum status_code service_set_load(struct store *store, const struct report_opts *opts,
-				  struct service_set *set);
 /* Applies the config file's [service "NAME"] objectives (slo, tier) to the services,
  * over what the cache holds; prints the file's problems on stderr. Fails only when
  * the file cannot be read or parsed. */
 enum status_code service_set_configure(struct service_set *set, const struct global_opts *opts);
-void service_set_release(struct service_set *set);
-
-/* Engine settings stored by import: business hours and the reopen merge window. */
-struct engine_settings {
-	struct mx_business_hours hours;
-	int64_t *holidays;
-	int64_t reopen_merge_seconds;
-};
-
-enum status_code engine_settings_load(struct store *store, struct engine_settings *settings);
-void engine_settings_release(struct engine_settings *settings);
-
-/* Runs the MTTx engine over the selected services' incidents for window, with extra
- * downtime windows (SLO lookbacks); large caches are scanned by two threads. */
-enum status_code mttx_run(struct store *store, const struct service_set *set,
-			  const struct mx_window *window, const struct mx_window *windows,
-			  size_t n_windows, struct mttx_result *result);
 
 /* Opens the cache named by the global options. */
 enum status_code cli_open_store(const struct global_opts *opts, struct store **store);

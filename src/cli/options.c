@@ -136,7 +136,8 @@ report_session_open(struct report_session *s, int argc, char **argv, const char 
 	if ((rc = report_opts_parse(argc, argv, command, &s->opts)) != EXIT_OK)
 		return rc == EXIT_HELP ? EXIT_OK : rc;
 	if ((code = cli_open_store(gopts, &s->store)) != SUCCESS ||
-	    (code = service_set_load(s->store, &s->opts, &s->set)) != SUCCESS ||
+	    (code = service_set_load(s->store, s->opts.services, s->opts.n_services, &s->set)) !=
+		    SUCCESS ||
 	    (code = service_set_configure(&s->set, gopts)) != SUCCESS)
 		return report_fail(code);
 	return EXIT_OK;
@@ -181,7 +182,8 @@ find_service(struct service_set *set, const char *name)
 }
 
 enum status_code
-service_set_load(struct store *store, const struct report_opts *opts, struct service_set *set)
+service_set_load(struct store *store, const char *const *names, size_t n_names,
+		 struct service_set *set)
 {
 	enum status_code code;
 	int64_t max_id = 0;
@@ -205,16 +207,16 @@ service_set_load(struct store *store, const struct report_opts *opts, struct ser
 	for (i = 0; i < set->n_index; i++)
 		set->index_by_id[i] = SIZE_MAX;
 	set->selected = xcalloc(set->n_all + 1, sizeof(*set->selected));
-	if (opts->n_services == 0) {
+	if (n_names == 0) {
 		for (i = 0; i < set->n_all; i++)
 			set->selected[set->n_selected++] = &set->all[i];
 	}
-	for (i = 0; i < opts->n_services; i++) {
-		struct store_service *s = find_service(set, opts->services[i]);
+	for (i = 0; i < n_names; i++) {
+		struct store_service *s = find_service(set, names[i]);
 
 		if (!s) {
 			service_set_release(set);
-			return error("no service named \"%s\" in the cache", opts->services[i]);
+			return error("no service named \"%s\" in the cache", names[i]);
 		}
 		if (set->index_by_id[s->id] == SIZE_MAX)
 			set->selected[set->n_selected++] = s;
@@ -238,16 +240,22 @@ service_set_configure(struct service_set *set, const struct global_opts *opts)
 		return code;
 	for (i = 0; i < cfg.n_problems; i++)
 		cli_error("%s", cfg.problems[i]);
-	for (i = 0; i < set->n_all; i++) {
-		const struct config_service *c = config_find_service(&cfg, set->all[i].name);
+	service_set_apply_config(set, &cfg);
+	config_release(&cfg);
+	return SUCCESS;
+}
+
+void
+service_set_apply_config(struct service_set *set, const struct config *cfg)
+{
+	for (size_t i = 0; i < set->n_all; i++) {
+		const struct config_service *c = config_find_service(cfg, set->all[i].name);
 
 		if (c && c->slo > 0)
 			set->all[i].slo = c->slo;
 		if (c && c->tier > 0)
 			set->all[i].tier = c->tier;
 	}
-	config_release(&cfg);
-	return SUCCESS;
 }
 
 void

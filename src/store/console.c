@@ -53,7 +53,7 @@ static const char *const order_desc[] = {
 #define ROW_COLUMNS                                                                            \
 	"i.id, i.source, i.source_id, s.name, i.title, i.severity, i.state, i.url, i.impact, " \
 	"i.ticket, i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, "         \
-	"i.resolved_at, i.closed_at, "
+	"i.resolved_at, i.closed_at, i.caused_by, i.parent_source, i.parent_id, i.sla_count, "
 
 static char *
 dup_text(sqlite3_stmt *stmt, int col)
@@ -82,6 +82,51 @@ read_row(sqlite3_stmt *stmt, struct store_incident_row *r)
 	r->contained_at = store_column_time(stmt, 13);
 	r->resolved_at = store_column_time(stmt, 14);
 	r->closed_at = store_column_time(stmt, 15);
+	r->caused_by = dup_text(stmt, 16);
+	r->parent_source = dup_text(stmt, 17);
+	r->parent_id = dup_text(stmt, 18);
+	r->sla_due_at = r->sla_target = TIME_NONE;
+}
+
+/* The SLA of ticket r that matters now: the running one due first, else the one that
+ * stopped last; and whether any of them breached. */
+static enum status_code
+read_sla(struct store *store, struct store_incident_row *r)
+{
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_CONSOLE_SLA,
+		"SELECT name, due_at, target, breached, stage, "
+		"stop_at IS NULL AND coalesce(stage, '') NOT IN ('completed', 'cancelled') "
+		"AS running, (SELECT max(breached) FROM incident_slas WHERE incident_id = ?1) "
+		"FROM incident_slas WHERE incident_id = ?1 "
+		"ORDER BY running DESC, CASE WHEN running THEN due_at IS NULL END, "
+		"CASE WHEN running THEN due_at END, stop_at DESC LIMIT 1");
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, r->id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r->has_sla = true;
+		r->sla_name = dup_text(stmt, 0);
+		r->sla_due_at = store_column_time(stmt, 1);
+		r->sla_target = store_column_time(stmt, 2);
+		r->sla_breached = sqlite3_column_int(stmt, 3) != 0;
+		r->sla_paused = streq(store_column_text(stmt, 4), "paused");
+		r->sla_running = sqlite3_column_int(stmt, 5) != 0;
+		r->any_breached = sqlite3_column_int(stmt, 6) != 0;
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading SLAs");
+}
+
+/* A row, with its SLA when it has any. */
+static enum status_code
+read_full_row(struct store *store, sqlite3_stmt *stmt, struct store_incident_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	read_row(stmt, r);
+	return sqlite3_column_int(stmt, 19) > 0 ? read_sla(store, r) : SUCCESS;
 }
 
 void
@@ -94,7 +139,19 @@ store_incident_row_release(struct store_incident_row *r)
 	free(r->severity);
 	free(r->state);
 	free(r->url);
+	free(r->caused_by);
+	free(r->parent_source);
+	free(r->parent_id);
+	free(r->sla_name);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+store_incident_rows_free(struct store_incident_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_incident_row_release(&rows[i]);
+	free(rows);
 }
 
 /* "%text%" for LIKE, with the wildcards of text escaped. New. */
@@ -178,9 +235,9 @@ store_incident_rows(struct store *store, const struct store_incident_query *q,
 	if (pattern)
 		store_bind_text(stmt, 3, pattern);
 	sqlite3_bind_int64(stmt, 4, (int64_t)q->limit);
-	while (*n < q->limit && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		read_row(stmt, &out[(*n)++]);
-	if (*n < q->limit && rc != SQLITE_DONE)
+	while (code == SUCCESS && *n < q->limit && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		code = read_full_row(store, stmt, &out[(*n)++]);
+	if (code == SUCCESS && *n < q->limit && rc != SQLITE_DONE)
 		code = store_error(store, "listing incidents");
 	sqlite3_finalize(stmt);
 	if (q->backward) {
@@ -195,6 +252,65 @@ out:
 	free(pattern);
 	buf_release(&sql);
 	return code;
+}
+
+enum status_code
+store_incident_family(struct store *store, const struct store_incident_row *r,
+		      struct store_incident_row **rows, size_t *n)
+{
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_CONSOLE_FAMILY,
+		"SELECT " ROW_COLUMNS "0 FROM incidents i JOIN services s ON s.id = i.service_id "
+		"WHERE (i.source = ?1 AND i.source_id = ?2) "
+		"OR (i.parent_source = ?1 AND i.parent_id = ?2) ORDER BY i.detected_at, i.id");
+	enum status_code code = SUCCESS;
+	size_t alloc = 0;
+	int rc = SQLITE_DONE;
+
+	*rows = NULL;
+	*n = 0;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	/* The root: the parent r names, else r itself. */
+	store_bind_text(stmt, 1, r->parent_id ? r->parent_source : r->source);
+	store_bind_text(stmt, 2, r->parent_id ? r->parent_id : r->source_id);
+	/* A family is a handful of records; a runaway one is cut at 64. */
+	while (code == SUCCESS && *n < 64 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		memset(&(*rows)[*n], 0, sizeof(**rows));
+		read_row(stmt, &(*rows)[(*n)++]);
+	}
+	if (code == SUCCESS && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = store_error(store, "reading an incident's family");
+	sqlite3_reset(stmt);
+	if (code != SUCCESS) {
+		store_incident_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+enum status_code
+store_incident_raw(struct store *store, const char *source, const char *source_id, char **json)
+{
+	sqlite3_stmt *stmt = store_stmt(store, STMT_CONSOLE_RAW,
+					"SELECT r.json FROM incidents i "
+					"JOIN incident_raw r ON r.incident_id = i.id "
+					"WHERE i.source = ? AND i.source_id = ?");
+	int rc;
+
+	*json = NULL;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	store_bind_text(stmt, 1, source);
+	store_bind_text(stmt, 2, source_id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		*json = dup_text(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? SUCCESS
+		       : store_error(store, "reading an incident's upstream record");
 }
 
 /* ---- the overview ---- */

@@ -1,7 +1,9 @@
 /* console_lists.c - the console's other lists: pipelines by keyset pages (with each
  * run's stages as a strip of letters), the branches that ran CI, the last
- * deployment of every service and environment, and every metric series summarised
- * over a window in SQL (the chart is bucketed by the database, not in C). */
+ * deployment of every service and environment and those around an incident, every
+ * metric series summarised over a window, and a chart's samples: one range read of
+ * the (series_id, ts) key grouped into the chart's buckets by the database, not
+ * in C, so a chart of a week costs as many rows as it has columns. */
 #include "sitrep/sitrep.h"
 #include "sitrep/console_store.h"
 #include "store-private.h"
@@ -235,7 +237,7 @@ store_branch_rows_free(struct store_branch_row *rows, size_t n)
 
 #define DEPLOY_COLUMNS                                                                          \
 	"s.name, d.environment, d.version, d.pattern, d.status, d.source_id, d.target, d.sha, " \
-	"d.canary_weight, d.started_at, d.finished_at, d.bake_until"
+	"d.canary_weight, d.started_at, d.finished_at, d.bake_until, d.kind"
 
 static void
 read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
@@ -253,6 +255,7 @@ read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
 	r->started_at = store_column_time(stmt, 9);
 	r->finished_at = store_column_time(stmt, 10);
 	r->bake_until = store_column_time(stmt, 11);
+	r->kind = sqlite3_column_int(stmt, 12);
 }
 
 static enum status_code
@@ -271,7 +274,7 @@ deploy_query(struct store *store, sqlite3_stmt *stmt, bool counted, struct store
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		read_deploy(stmt, r);
-		r->count = counted ? sqlite3_column_int64(stmt, 12) : 0;
+		r->count = counted ? sqlite3_column_int64(stmt, 13) : 0;
 	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing deployments");
@@ -310,6 +313,31 @@ store_deploy_history(struct store *store, const char *service, const char *envir
 	store_bind_text(stmt, 1, service);
 	store_bind_text(stmt, 2, environment);
 	sqlite3_bind_int64(stmt, 3, (int64_t)limit);
+	return deploy_query(store, stmt, false, rows, n);
+}
+
+enum status_code
+store_deploys_between(struct store *store, const char *service, bool production_only, int64_t from,
+		      int64_t to, const char *also, size_t limit, struct store_deploy_row **rows,
+		      size_t *n)
+{
+	static const char sql[] =
+		"SELECT " DEPLOY_COLUMNS " FROM deployments d "
+		"JOIN services s ON s.id = d.service_id WHERE s.name = ?1 "
+		"AND ((coalesce(d.started_at, d.finished_at) >= ?2 "
+		"AND coalesce(d.started_at, d.finished_at) < ?3 "
+		"AND (?4 = 0 OR d.environment IN ('production', 'prod'))) OR d.source_id = ?5) "
+		"ORDER BY coalesce(d.started_at, d.finished_at), d.id LIMIT ?6";
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing deployments");
+	store_bind_text(stmt, 1, service);
+	sqlite3_bind_int64(stmt, 2, from);
+	sqlite3_bind_int64(stmt, 3, to);
+	sqlite3_bind_int(stmt, 4, production_only);
+	store_bind_text(stmt, 5, also);
+	sqlite3_bind_int64(stmt, 6, (int64_t)limit);
 	return deploy_query(store, stmt, false, rows, n);
 }
 
@@ -389,7 +417,7 @@ store_series_rows(struct store *store, int64_t now, int64_t window, struct store
 		  size_t *n)
 {
 	static const char sql[] =
-		"SELECT m.id, m.name, s.name, m.labels, m.source "
+		"SELECT m.id, m.name, s.name, m.labels, m.source, m.unit "
 		"FROM metric_series m LEFT JOIN services s ON s.id = m.service_id "
 		"ORDER BY m.name, m.labels";
 	enum status_code code = SUCCESS;
@@ -416,6 +444,8 @@ store_series_rows(struct store *store, int64_t now, int64_t window, struct store
 		r->service = dup_text(stmt, 2);
 		r->labels = dup_text(stmt, 3);
 		r->source = dup_text(stmt, 4);
+		r->unit = dup_text(stmt, 5);
+		r->id = ids[*n - 1];
 		r->last = r->min = r->avg = r->max = NAN;
 		r->last_at = TIME_NONE;
 		for (size_t i = 0; i < SERIES_POINTS; i++)
@@ -444,6 +474,108 @@ store_series_rows_free(struct store_series_row *rows, size_t n)
 		free(rows[i].service);
 		free(rows[i].labels);
 		free(rows[i].source);
+		free(rows[i].unit);
 	}
 	free(rows);
+}
+
+/* ---- charts ---- */
+
+enum status_code
+store_service_series(struct store *store, const char *service, struct store_series_row **rows,
+		     size_t *n)
+{
+	static const char sql[] =
+		"SELECT m.id, m.name, s.name, m.labels, m.source, m.unit "
+		"FROM metric_series m LEFT JOIN services s ON s.id = m.service_id "
+		"WHERE s.name = ?1 OR (?1 IS NULL AND m.service_id IS NULL) "
+		"ORDER BY m.name, m.labels";
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing metric series");
+	store_bind_text(stmt, 1, service);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_series_row *r;
+
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(stmt, 0);
+		r->name = dup_text(stmt, 1);
+		r->service = dup_text(stmt, 2);
+		r->labels = dup_text(stmt, 3);
+		r->source = dup_text(stmt, 4);
+		r->unit = dup_text(stmt, 5);
+		r->last = r->min = r->avg = r->max = NAN;
+		r->last_at = TIME_NONE;
+		for (size_t i = 0; i < SERIES_POINTS; i++)
+			r->points[i] = NAN;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing metric series");
+}
+
+/* A chart is one range read of the (series_id, ts) key, bucketed by the database:
+ * the rows that come back are one per bucket that has samples, never one per sample. */
+enum status_code
+store_chart_read(struct store *store, int64_t series_id, int64_t start, int64_t step, size_t n,
+		 bool plot_max, int64_t now, double *values, struct store_chart_stats *stats)
+{
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_CONSOLE_CHART,
+		"SELECT (ts - ?2) / ?3 AS bucket, avg(value), max(value), min(value), count(*) "
+		"FROM metric_samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?4 "
+		"GROUP BY bucket ORDER BY bucket");
+	double sum = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		values[i] = NAN;
+	stats->last = stats->avg = stats->min = stats->max = NAN;
+	stats->last_at = TIME_NONE;
+	stats->samples = 0;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	if (step < 1)
+		step = 1;
+	sqlite3_bind_int64(stmt, 1, series_id);
+	sqlite3_bind_int64(stmt, 2, start);
+	sqlite3_bind_int64(stmt, 3, step);
+	sqlite3_bind_int64(stmt, 4, start + (int64_t)n * step);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t b = sqlite3_column_int64(stmt, 0), k = sqlite3_column_int64(stmt, 4);
+		double avg = sqlite3_column_double(stmt, 1), hi = sqlite3_column_double(stmt, 2);
+		double lo = sqlite3_column_double(stmt, 3);
+
+		if (b >= 0 && (size_t)b < n)
+			values[b] = plot_max ? hi : avg;
+		stats->min = isnan(stats->min) || lo < stats->min ? lo : stats->min;
+		stats->max = isnan(stats->max) || hi > stats->max ? hi : stats->max;
+		sum += avg * (double)k;
+		stats->samples += k;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(store, "reading metric samples");
+	if (stats->samples)
+		stats->avg = sum / (double)stats->samples;
+	stmt = store_stmt(store, STMT_CONSOLE_LAST,
+			  "SELECT ts, value FROM metric_samples WHERE series_id = ? AND ts <= ? "
+			  "ORDER BY ts DESC LIMIT 1");
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	sqlite3_bind_int64(stmt, 1, series_id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		stats->last_at = sqlite3_column_int64(stmt, 0);
+		stats->last = sqlite3_column_double(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SUCCESS
+						     : store_error(store, "reading metric samples");
 }

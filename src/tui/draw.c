@@ -4,10 +4,12 @@
  * the cursor, change colors or retitle the terminal, and a wide character never
  * spills into the next column. In a non-UTF-8 locale the result is ASCII. */
 #include "tui.h"
+#include "chart.h"
 #include "sitrep/text.h"
 #include "sitrep/timestamp.h"
 
 #include <math.h>
+#include <time.h>
 
 bool
 draw_utf8(void)
@@ -147,4 +149,30 @@ format_age(int64_t then, int64_t now, char *buf, size_t size)
 			 (long long)(d % 3600 / 60));
 	else
 		snprintf(buf, size, "%lldd", (long long)(d / 86400));
+}
+
+int
+draw_chart_glyphs(int terminal_cols)
+{
+	if (!draw_utf8())
+		return CHART_ASCII;
+	return terminal_cols >= CHART_BRAILLE_COLS ? CHART_BRAILLE : CHART_BLOCKS;
+}
+
+const char *
+draw_glyph(const char *utf8, const char *ascii)
+{
+	return draw_utf8() ? utf8 : ascii;
+}
+
+int64_t
+tui_clock_offset(const struct tui *tui, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!tui->local_clock)
+		return 0;
+	localtime_r(&tt, &tm);
+	return (int64_t)tm.tm_gmtoff;
 }

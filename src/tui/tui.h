@@ -13,6 +13,7 @@
 #include "sitrep/config.h"
 #include "sitrep/store.h"
 #include "sitrep/tui.h"
+#include "sitrep/console_store.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -55,6 +56,7 @@
 	REQ(ACK, "acknowledge", "a", "Acknowledge the incident upstream")                    \
 	REQ(ROLLBACK, "rollback", "R", "Roll back the deployment")                           \
 	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)") \
+	REQ(TOGGLE_PANEL, "toggle-panel", "p", "Incidents: the MTTx panel of the service")   \
 	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
 	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                 \
 	REQ(REDRAW, "redraw", "C-l", "Redraw the screen")
@@ -167,6 +169,13 @@ bool draw_utf8(void);
 void draw_sparkline(const double *values, size_t n, int width, char *buf, size_t size);
 /* "3m", "2h05m", "4d" ago from now, for list columns. */
 void format_age(int64_t then, int64_t now, char *buf, size_t size);
+/* The glyphs charts use: ASCII without UTF-8, braille on a terminal at least
+ * CHART_BRAILLE_COLS wide, eighth blocks on a narrower one (braille's thin dots
+ * need the width to read as a line). */
+#define CHART_BRAILLE_COLS 100
+int draw_chart_glyphs(int terminal_cols); /* enum chart_glyphs */
+/* A box-drawing character, or its ASCII stand-in without UTF-8: "─" or "-". */
+const char *draw_glyph(const char *utf8, const char *ascii);
 
 /* ---- the console's state --------------------------------------------------------- */
 
@@ -246,7 +255,9 @@ extern const struct view_ops incidents_ops;
 extern const struct view_ops deploys_ops;
 extern const struct view_ops tickets_ops;
 extern const struct view_ops help_ops;
-extern const struct view_ops text_ops; /* a scrollable text: details, raw JSON */
+extern const struct view_ops text_ops;	   /* a scrollable text: details, raw JSON */
+extern const struct view_ops chart_ops;	   /* a service's charts */
+extern const struct view_ops timeline_ops; /* an incident on one time axis */
 
 /* The line above the views (tabs) and the one below them (status bar). */
 void frame_draw_tabs(struct tui *tui, WINDOW *win);
@@ -254,6 +265,17 @@ void frame_draw_status(struct tui *tui, WINDOW *win);
 
 /* The incidents view, showing the open incidents of service. */
 void incidents_show_service(struct tui *tui, const char *service);
+
+/* The chart page of service (NULL: the series that have none), above parent, with
+ * the series series_id chosen, over chart_ranges[range]. */
+void chart_view_open(struct tui *tui, struct view *parent, const char *service, int64_t series_id,
+		     size_t range);
+/* An incident's timeline, above parent; row is copied. */
+void timeline_view_open(struct tui *tui, struct view *parent, const struct store_incident_row *row);
+/* The upstream record of incident (source, source_id), pretty-printed, above parent. */
+void raw_view_open(struct tui *tui, struct view *parent, const char *source, const char *source_id);
+/* The clock's offset from UTC at t, in seconds: 0 unless T chose local time. */
+int64_t tui_clock_offset(const struct tui *tui, int64_t t);
 
 /* A text view of lines (new strings, stolen) under title, pushed above parent. */
 void text_view_open(struct tui *tui, struct view *parent, const char *title, char **lines,

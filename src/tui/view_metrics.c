@@ -1,7 +1,10 @@
 /* view_metrics.c - every metric series with its last value and min/avg/max over a
  * window (w: 15m, 1h, 6h, 24h, 7d) and the window as a sparkline, bucketed by the
- * database to the chart's width. */
+ * database to the chart's width. Enter opens the chart page of the series' service
+ * (view_chart.c) with that series chosen: one key from "which series" to "what did
+ * the whole service do", and its deploys, over the same window. */
 #include "tui.h"
+#include "chart.h"
 #include "sitrep/console_store.h"
 
 #include <math.h>
@@ -11,13 +14,6 @@ no_free(void *row)
 {
 	(void)row; /* the rows belong to the view */
 }
-
-static const struct {
-	const char *name;
-	int64_t seconds;
-} windows[] = {
-	{ "15m", 900 }, { "1h", 3600 }, { "6h", 21600 }, { "24h", 86400 }, { "7d", 604800 },
-};
 
 static const struct list_column series_columns[] = {
 	{ "SERIES", 0, false, false }, { "SERVICE", 10, false, false }, { "LAST", 9, true, false },
@@ -33,18 +29,11 @@ struct metrics_view {
 };
 
 static void
-format_value(double v, char *buf, size_t size)
+format_value(const struct store_series_row *r, double v, char *buf, size_t size)
 {
-	if (isnan(v))
-		snprintf(buf, size, "-");
-	else if (fabs(v) >= 1e6)
-		snprintf(buf, size, "%.2fM", v / 1e6);
-	else if (fabs(v) >= 1e4)
-		snprintf(buf, size, "%.1fk", v / 1e3);
-	else if (fabs(v) >= 100 || v == floor(v))
-		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%.3g", v);
+	const struct chart_metric *m = chart_metric_of(r->name);
+
+	chart_format_value(v, m ? m->unit : CHART_UNIT_NONE, buf, size);
 }
 
 static enum status_code
@@ -85,16 +74,16 @@ series_cell(struct view *view, struct tui *tui, const void *row, size_t col, cha
 		snprintf(buf, size, "%s", r->service ? r->service : "");
 		break;
 	case 2:
-		format_value(r->last, buf, size);
+		format_value(r, r->last, buf, size);
 		break;
 	case 3:
-		format_value(r->min, buf, size);
+		format_value(r, r->min, buf, size);
 		break;
 	case 4:
-		format_value(r->avg, buf, size);
+		format_value(r, r->avg, buf, size);
 		break;
 	case 5:
-		format_value(r->max, buf, size);
+		format_value(r, r->max, buf, size);
 		break;
 	default:
 		draw_sparkline(r->points, SERIES_POINTS, series_columns[6].width, buf, size);
@@ -125,8 +114,8 @@ metrics_load(struct view *view, struct tui *tui)
 	m->rows = NULL;
 	m->n_rows = 0;
 	snprintf(view->subtitle, sizeof(view->subtitle), "last %s (w changes)",
-		 windows[m->window].name);
-	code = store_series_rows(tui->store, tui->now, windows[m->window].seconds, &m->rows,
+		 chart_ranges[m->window].name);
+	code = store_series_rows(tui->store, tui->now, chart_ranges[m->window].seconds, &m->rows,
 				 &m->n_rows);
 	if (code != SUCCESS)
 		return code;
@@ -149,8 +138,15 @@ metrics_request(struct view *view, struct tui *tui, enum request req)
 	if (req == REQ_SORT || req == REQ_SORT_REVERSE || req == REQ_TOGGLE_OPEN)
 		return REQ_NONE;
 	if (req == REQ_WINDOW) {
-		m->window = (m->window + 1) % ARRAY_SIZE(windows);
+		m->window = (m->window + 1) % CHART_RANGES;
 		view_reload(tui, view);
+		return REQ_NONE;
+	}
+	if (req == REQ_ENTER) {
+		const struct store_series_row *const *r = list_selected(&m->list);
+
+		if (r)
+			chart_view_open(tui, view, (*r)->service, (*r)->id, m->window);
 		return REQ_NONE;
 	}
 	return list_request(&m->list, view, tui, req);

@@ -3,6 +3,10 @@
  * rebinding shows at once) and a plain scrollable text (details, the raw upstream
  * record, each source's last error). */
 #include "tui.h"
+#include "sitrep/json.h"
+#include "sitrep/text.h"
+
+#include <jansson.h>
 
 struct text_view {
 	char *title;
@@ -177,3 +181,52 @@ const struct view_ops help_ops = {
 	.request = text_request,
 	.done = text_done,
 };
+
+/* ---- the upstream record ---- */
+
+/* Lines of text (sanitized: an upstream's JSON may carry anything) into *lines. */
+static void
+split_lines(const char *text, char ***lines, size_t *n)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		*lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
+		(*lines)[(*n)++] = text_sanitize(p, len, false);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+void
+raw_view_open(struct tui *tui, struct view *parent, const char *source, const char *source_id)
+{
+	char *raw = NULL, *pretty = NULL, title[128];
+	char **lines = NULL;
+	size_t n = 0;
+	enum status_code code = store_incident_raw(tui->store, source, source_id, &raw);
+	json_t *doc;
+
+	if (code != SUCCESS) {
+		tui_message(tui, true, "%s", status_message(code));
+		return;
+	}
+	if (!raw) {
+		tui_message(tui, false, "%s %s: no upstream record kept (imported, not synced)",
+			    source, source_id);
+		return;
+	}
+	/* Pretty-printed when it parses; as it came otherwise. Either way each line is
+	 * sanitized: json_dumps escapes controls inside strings, not bidi overrides. */
+	doc = json_parse(raw, strlen(raw), NULL, 0);
+	if (doc)
+		pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	split_lines(pretty ? pretty : raw, &lines, &n);
+	free(pretty);
+	json_decref(doc);
+	free(raw);
+	snprintf(title, sizeof(title), "%.40s %.60s: upstream record", source, source_id);
+	text_view_open(tui, parent, title, lines, n);
+}

@@ -6,19 +6,9 @@
 # status bar, a hostile title that cannot reach the terminal, resizes, a terminal
 # too small, an ASCII locale, and the terminal restored on q and on SIGTERM.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
 tmp=$(mktemp -d)
-sock="sitrep-test-$$"
-n_start=0
-cleanup() {
-	tmux -L "$sock" kill-server 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-command -v tmux >/dev/null || { echo "FAIL: tmux is not installed (make check installs it)"; exit 1; }
+. "$(dirname "$0")/harness.bash"
+trap harness_cleanup EXIT
 
 export SITREP_TIME_NOW=2025-03-03T10:00:00Z TZ=UTC
 "$SITREP" --db "$tmp/c.db" import tests/fixtures/console.json 2>/dev/null || { echo "FAIL: import"; exit 1; }
@@ -54,48 +44,6 @@ sqlite3 "$tmp/c.db" "
 		VALUES ('prom', 'alerts', 1740995970, 1740995970, 3, 1),
 		       ('og', 'alerts', 1740992400, 1740992400, 9, 1);"
 
-# start WIDTHxHEIGHT [env and options...]: the console in a fresh tmux session.
-start() {
-	local size=$1
-	shift
-	# A server of its own each time: a killed one may still be going away.
-	tmux -L "$sock" kill-server 2>/dev/null
-	n_start=$((n_start + 1))
-	sock="sitrep-test-$$-$n_start"
-	tmux -L "$sock" new-session -d -s c -x "${size%x*}" -y "${size#*x}" \
-		"env $* $SITREP --config $tmp/config --db $tmp/c.db --read-only ${OPTS:-}; echo EXIT=\$?; sleep 60"
-	# The first frame (slow under valgrind), then quiet.
-	for _ in $(seq 300); do
-		screen | grep -qE '^ sitrep |EXIT=' && break
-		sleep 0.1
-	done
-	settle
-}
-# Waits until the screen has not changed for 0.3 s (at most 5 s).
-settle() {
-	local a b same=0
-	a=$(screen)
-	for _ in $(seq 50); do
-		sleep 0.1
-		b=$(screen)
-		if [ "$a" = "$b" ]; then
-			same=$((same + 1))
-			[ $same -ge 3 ] && return
-		else
-			same=0
-		fi
-		a=$b
-	done
-}
-screen() { tmux -L "$sock" capture-pane -t c -p 2>/dev/null; }
-keys() {
-	tmux -L "$sock" send-keys -t c "$@"
-	settle
-}
-has() { screen | grep -qF -- "$1"; }
-expect() { has "$1" || fail "$2: no \"$1\" on the screen:$(printf '\n%s' "$(screen)")"; }
-expect_not() { has "$1" && fail "$2: \"$1\" is on the screen"; }
-
 # --- the overview at 120x30
 start 120x30 LANG=C.UTF-8
 expect " 1 Overview " "tab line"
@@ -129,9 +77,9 @@ expect "Incidents: all, /search" "filter in the title"
 [ "$(screen | grep -c 'search ')" -ge 1 ] || fail "filtered rows"
 expect_not "checkout " "the filter"
 keys Enter
-expect "Milestones" "the timeline"
-expect "detected      2025-03-03T09:10:00Z" "the detection milestone"
-expect "acknowledged  -" "no acknowledgement yet"
+expect "Incident: opsgenie OG-2" "the timeline"
+expect "detect 09:10" "the detection milestone"
+expect "TTA -" "no acknowledgement yet"
 keys q
 expect "Incidents: all, /search" "back from the timeline, filter kept"
 keys / C-u Enter
