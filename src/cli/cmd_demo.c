@@ -415,6 +415,8 @@ write_sources(struct buf *b, const char *base)
 		{ "latency_max", "latency_max_seconds" },
 		{ "cpu", "cpu_percent" },
 		{ "memory", "memory_percent" },
+		{ "availability", "availability" },
+		{ "consumers", "api_consumers" },
 	};
 
 	buf_printf(b,
