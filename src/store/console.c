@@ -207,7 +207,7 @@ store_incident_rows(struct store *store, const struct store_incident_query *q,
 	sqlite3_stmt *stmt;
 	struct buf sql;
 	enum status_code code = SUCCESS;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	*n = 0;
 	buf_init(&sql, 0);
