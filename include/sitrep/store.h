@@ -108,6 +108,10 @@ struct store_sla {
 };
 
 enum status_code store_upsert_incident(struct store *store, const struct store_incident *incident);
+/* The same, and *id the row written: 0 when the stored record is newer, so nothing
+ * was written. The id holds for the transaction (store_add_event_to). */
+enum status_code store_upsert_incident_id(struct store *store,
+					  const struct store_incident *incident, int64_t *id);
 
 /* What a listing selects (`sitrep export`); NULL and TIME_NONE select everything. */
 struct store_filter {
@@ -200,6 +204,10 @@ void store_dora_input_release(struct store_dora_input *input);
 enum status_code store_add_event(struct store *store, const char *source, const char *incident_id,
 				 int64_t at, const char *kind, const char *actor, const char *text,
 				 const char *event_id);
+/* The same for the incident whose row id is id, as store_upsert_incident_id gave it
+ * in this transaction: no lookup by natural key. */
+enum status_code store_add_event_to(struct store *store, int64_t id, int64_t at, const char *kind,
+				    const char *actor, const char *text, const char *event_id);
 
 /* A sample of series (source, name, labels); a second value at the same ts replaces
  * the first. The series is created on first use. */

@@ -32,6 +32,7 @@
 
 #include "sitrep/config.h"
 #include "sitrep/json.h"
+#include "sitrep/json_tok.h"
 #include "sitrep/timestamp.h"
 
 #define TYPE "opsgenie"
@@ -272,6 +273,20 @@ read_report(size_t i, const json_t *alert, struct alert *a)
 	return SUCCESS;
 }
 
+/* The status decides the resolution (after the report was read). */
+static void
+settle_close(struct alert *a)
+{
+	/* A closed alert whose report lacks closeTime closed at its last update at
+	 * the latest: better an approximate resolve than an incident open forever. */
+	if (streq(a->status, "closed") && a->close_ms == TIME_NONE)
+		a->close_ms = a->updated_ms;
+	/* Alerts never reopen (a new one is created), so an open alert's closeTime
+	 * would be a contradiction: the status wins. */
+	if (streq(a->status, "open"))
+		a->close_ms = TIME_NONE;
+}
+
 static enum status_code
 read_alert(const struct source_ctx *ctx, size_t i, const json_t *alert, struct alert *a)
 {
@@ -298,14 +313,7 @@ read_alert(const struct source_ctx *ctx, size_t i, const json_t *alert, struct a
 	if ((code = read_report(i, alert, a)) != SUCCESS ||
 	    (code = alert_service(ctx, i, alert, &a->service)) != SUCCESS)
 		return code;
-	/* A closed alert whose report lacks closeTime closed at its last update at
-	 * the latest: better an approximate resolve than an incident open forever. */
-	if (streq(a->status, "closed") && a->close_ms == TIME_NONE)
-		a->close_ms = a->updated_ms;
-	/* Alerts never reopen (a new one is created), so an open alert's closeTime
-	 * would be a contradiction: the status wins. */
-	if (streq(a->status, "open"))
-		a->close_ms = TIME_NONE;
+	settle_close(a);
 	return SUCCESS;
 }
 
@@ -331,52 +339,63 @@ severity_of(const char *priority)
 	return NULL;
 }
 
-static enum status_code
-parse_alert(const struct source_ctx *ctx, size_t i, const json_t *alert, struct source_page *page,
-	    int64_t *max_updated)
+/* Puts a checked alert into the page: its incident, raw JSON (raw_len bytes of raw)
+ * and timeline. source is the source's name in page memory, shared by the page. */
+static void
+add_alert(const struct alert *a, const char *source, const char *raw, size_t raw_len,
+	  struct source_page *page, int64_t *max_updated)
 {
 	const char **services;
 	struct store_incident *inc;
-	struct alert a;
-	enum status_code code;
 	const char *id;
-	char *raw;
 
-	if ((code = read_alert(ctx, i, alert, &a)) != SUCCESS)
-		return code;
-	id = source_page_strdup(page, a.id);
+	id = source_page_strdup(page, a->id);
 	inc = source_page_incident(page);
-	inc->source = source_page_strdup(page, ctx->name);
+	inc->source = source;
 	inc->source_id = id;
 	services = source_page_alloc(page, sizeof(*services));
-	services[0] = source_page_strdup(page, a.service);
+	services[0] = source_page_strdup(page, a->service);
 	inc->services = services;
 	inc->n_services = 1;
-	inc->title = source_page_strdup(page, a.message && *a.message ? a.message : a.id);
-	inc->severity = severity_of(a.priority);
+	inc->title = a->message && *a->message ? source_page_strdup(page, a->message) : id;
+	inc->severity = severity_of(a->priority);
 	inc->impact = inc->severity && (streq(inc->severity, "P1") || streq(inc->severity, "P2"))
 			      ? MX_IMPACT_OUTAGE
 			      : MX_IMPACT_DEGRADED;
 	/* Opsgenie knows when it was told, not when users were first hurt: impact
 	 * start is left to the metrics' imputation. */
-	inc->detected_at = ms_to_sec(a.created_ms);
-	if (a.ack_ms != TIME_NONE)
-		inc->acknowledged_at = ms_to_sec(a.ack_ms);
+	inc->detected_at = ms_to_sec(a->created_ms);
+	if (a->ack_ms != TIME_NONE)
+		inc->acknowledged_at = ms_to_sec(a->ack_ms);
 	/* An alert has no state between resolved and closed. */
-	if (a.close_ms != TIME_NONE)
-		inc->resolved_at = inc->closed_at = ms_to_sec(a.close_ms);
-	inc->updated_at = ms_to_sec(a.updated_ms);
-	raw = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	inc->raw_json = source_page_strdup(page, raw);
-	free(raw);
+	if (a->close_ms != TIME_NONE)
+		inc->resolved_at = inc->closed_at = ms_to_sec(a->close_ms);
+	inc->updated_at = ms_to_sec(a->updated_ms);
+	inc->raw_json = source_page_strndup(page, raw, raw_len);
 
-	add_event(page, id, a.created_ms, "trigger", NULL);
-	if (a.ack_ms != TIME_NONE)
-		add_event(page, id, a.ack_ms, "ack", a.acked_by);
-	if (a.close_ms != TIME_NONE)
-		add_event(page, id, a.close_ms, "resolve", a.closed_by);
-	if (a.updated_ms > *max_updated)
-		*max_updated = a.updated_ms;
+	add_event(page, id, a->created_ms, "trigger", NULL);
+	if (a->ack_ms != TIME_NONE)
+		add_event(page, id, a->ack_ms, "ack", a->acked_by);
+	if (a->close_ms != TIME_NONE)
+		add_event(page, id, a->close_ms, "resolve", a->closed_by);
+	if (a->updated_ms > *max_updated)
+		*max_updated = a->updated_ms;
+}
+
+/* An alert of a page read by jansson; its raw JSON is jansson's compact text. */
+static enum status_code
+parse_alert(const struct source_ctx *ctx, size_t i, const json_t *alert, const char *source,
+	    struct source_page *page, int64_t *max_updated)
+{
+	struct alert a;
+	enum status_code code;
+	char *raw;
+
+	if ((code = read_alert(ctx, i, alert, &a)) != SUCCESS)
+		return code;
+	raw = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	add_alert(&a, source, raw, strlen(raw), page, max_updated);
+	free(raw);
 	return SUCCESS;
 }
 
@@ -402,26 +421,20 @@ query_long(const char *url, const char *key, long fallback)
 	return fallback;
 }
 
-/* The page after this one: paging.next, with its query put on the configured url.
- * None when the page was not full (the last one) or the server names none. */
+/* The page after this one: next (paging.next, or NULL for none) or else the
+ * X-Paging-Next header, with its query put on the configured url. None when the page
+ * was not full (the last one) or the server names none. */
 static enum status_code
 next_request(const struct source_ctx *ctx, const struct source_request *req,
-	     const struct http_response *resp, const json_t *root, size_t n_alerts,
+	     const struct http_response *resp, const char *next, size_t n_alerts,
 	     struct source_page *page)
 {
-	const json_t *paging = json_object_get(root, "paging");
-	const json_t *next_v = json_object_get(paging, "next");
 	const char *base = config_source_get(ctx->config, "url");
-	const char *next, *query;
+	const char *query;
 	struct source_request *r;
 	char *text, *path;
 	size_t plen;
 
-	if (paging && !json_is_null(paging) && !json_is_object(paging))
-		return error(TYPE " " STREAM ": paging is not an object");
-	if (next_v && !json_is_null(next_v) && !json_is_string(next_v))
-		return error(TYPE " " STREAM ": paging.next is not a string");
-	next = json_string_value(next_v);
 	if (!next)
 		next = http_header_get(resp, "X-Paging-Next");
 	if (!next || !*next || (long)n_alerts < query_long(req->url, "limit", DEFAULT_LIMIT))
@@ -512,31 +525,432 @@ http_error(const struct http_response *resp)
 	return ERROR_CUSTOM_MESSAGE;
 }
 
+/* Where a page's alerts move the cursor from: the stored one, as epoch ms. */
+struct page_cursor {
+	const char *old; /* the stored cursor, or NULL */
+	int64_t start, max_updated;
+};
+
+static void
+page_cursor_init(const struct source_ctx *ctx, struct page_cursor *c)
+{
+	c->old = ctx->cursor ? ctx->cursor(ctx->engine, STREAM) : NULL;
+	c->start = c->max_updated = cursor_ms(c->old);
+}
+
+/* After the n_alerts alerts of a page: its cursor, and the next page (next is the
+ * text of paging.next, or NULL). */
+static enum status_code
+end_page(const struct source_ctx *ctx, const struct source_request *req,
+	 const struct http_response *resp, struct page_cursor *c, const char *next, size_t n_alerts,
+	 struct source_page *page)
+{
+	if (ctx->now > 0 && c->max_updated > ctx->now * 1000 - CURSOR_LAG_MS)
+		c->max_updated = ctx->now * 1000 - CURSOR_LAG_MS;
+	/* Only forward: a server that ignored the query must not move it back. */
+	if (n_alerts > 0 && (c->max_updated > c->start || !c->old))
+		page->cursor = xasprintf("%lld", (long long)c->max_updated);
+	return next_request(ctx, req, resp, next, n_alerts, page);
+}
+
+/* paging.next of a page read by jansson, or NULL. */
+static enum status_code
+paging_next(const json_t *root, const char **next)
+{
+	const json_t *paging = json_object_get(root, "paging");
+	const json_t *next_v = json_object_get(paging, "next");
+
+	*next = NULL;
+	if (paging && !json_is_null(paging) && !json_is_object(paging))
+		return error(TYPE " " STREAM ": paging is not an object");
+	if (next_v && !json_is_null(next_v) && !json_is_string(next_v))
+		return error(TYPE " " STREAM ": paging.next is not a string");
+	*next = json_string_value(next_v);
+	return SUCCESS;
+}
+
 static enum status_code
 parse_alerts(const struct source_ctx *ctx, const struct source_request *req,
 	     const struct http_response *resp, const json_t *root, struct source_page *page)
 {
 	const json_t *data = json_object_get(root, "data"), *alert;
-	const char *old = ctx->cursor ? ctx->cursor(ctx->engine, STREAM) : NULL;
-	int64_t max_updated = cursor_ms(old), start = max_updated;
+	const char *source = source_page_strdup(page, ctx->name), *next;
+	struct page_cursor c;
 	enum status_code code;
 	size_t i;
 
+	page_cursor_init(ctx, &c);
 	if (!json_is_array(data))
 		return error(TYPE " " STREAM ": the response has no data array of alerts");
 	json_array_foreach((json_t *)(uintptr_t)data, i, alert)
 	{
 		if (!json_is_object(alert))
 			return error(TYPE " " STREAM ": alert %zu is not an object", i);
-		if ((code = parse_alert(ctx, i, alert, page, &max_updated)) != SUCCESS)
+		if ((code = parse_alert(ctx, i, alert, source, page, &c.max_updated)) != SUCCESS)
 			return code;
 	}
-	if (ctx->now > 0 && max_updated > ctx->now * 1000 - CURSOR_LAG_MS)
-		max_updated = ctx->now * 1000 - CURSOR_LAG_MS;
-	/* Only forward: a server that ignored the query must not move it back. */
-	if (json_array_size(data) > 0 && (max_updated > start || !old))
-		page->cursor = xasprintf("%lld", (long long)max_updated);
-	return next_request(ctx, req, resp, root, json_array_size(data), page);
+	if ((code = paging_next(root, &next)) != SUCCESS)
+		return code;
+	return end_page(ctx, req, resp, &c, next, json_array_size(data), page);
+}
+
+/* ---- the fast path: the tokenizer, no tree ---- */
+
+/* A page of a hundred alerts is a jansson tree of thousands of nodes, and building,
+ * serialising (for each alert's raw JSON) and freeing them cost more than storing
+ * the alerts. A page is read with the tokenizer instead (json_tok.h), and an
+ * alert's raw JSON is its bytes in the response. Whatever the fast path does not
+ * expect (any error, an escaped key, a string holding a NUL, a number jansson
+ * refuses) it leaves to the jansson path above, which words every error: so both
+ * read a page alike, and only the raw JSON's spelling differs. */
+
+enum fast_buf {
+	FB_ID,
+	FB_MESSAGE,
+	FB_PRIORITY,
+	FB_STATUS,
+	FB_SCRATCH, /* timestamps and tags, read and done with at once */
+	FB_SERVICE,
+	FB_ENTITY,
+	FB_ACKED_BY,
+	FB_CLOSED_BY,
+	FB_RAW,
+	FB_COUNT
+};
+
+struct fast {
+	const struct source_ctx *ctx;
+	struct jtok_parser p;
+	const char *text;
+	/* No whitespace between the page's tokens, so that an alert's raw JSON is a
+	 * plain copy of its bytes (Opsgenie answers compact JSON). */
+	bool compact;
+	/* The alert being read: its decoded strings and raw JSON, in buffers reused
+	 * from alert to alert. */
+	struct buf b[FB_COUNT];
+};
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static bool
+has_space(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (is_space(s[i]))
+			return true;
+	return false;
+}
+
+/* Where the bytes of token t begin (a string's opening quote) and end (past its
+ * closing quote; just past a container's opening bracket, for its children follow). */
+static size_t
+tok_lead(const struct jtok *t)
+{
+	return t->type == JTOK_STRING ? t->start - 1 : t->start;
+}
+
+static size_t
+tok_tail(const struct jtok *t)
+{
+	if (t->type == JTOK_OBJECT || t->type == JTOK_ARRAY)
+		return t->start + 1;
+	return t->type == JTOK_STRING ? t->end + 1 : t->end;
+}
+
+/* One pass over the tokens. False when a number is one jansson refuses (an integer
+ * beyond 64 bits, a real that overflows): the whole page then fails as the jansson
+ * path fails it. Sets f->compact. */
+static bool
+fast_scan(struct fast *f)
+{
+	const struct jtok *toks = f->p.toks;
+	size_t pos = toks[0].start;
+	int64_t integer;
+	double real;
+
+	f->compact = true;
+	for (size_t i = 0; i < f->p.n; i++) {
+		const struct jtok *t = &toks[i];
+
+		if (t->type == JTOK_NUMBER && !(t->integer ? jtok_int64(&f->p, f->text, i, &integer)
+							   : jtok_double(&f->p, f->text, i, &real)))
+			return false;
+		if (f->compact && has_space(f->text + pos, tok_lead(t) - pos))
+			f->compact = false;
+		pos = tok_tail(t);
+	}
+	if (has_space(f->text + pos, toks[0].end - pos))
+		f->compact = false;
+	return true;
+}
+
+/* Object token obj's bytes without the whitespace between tokens, into f->raw: the
+ * same bytes as the response's for a compact page. */
+static void
+fast_raw(struct fast *f, size_t obj)
+{
+	const struct jtok *t = &f->p.toks[obj];
+	const char *s = f->text + t->start;
+	size_t len = t->end - t->start;
+	bool in_string = false;
+
+	buf_reset(&f->b[FB_RAW]);
+	if (f->compact) {
+		buf_add(&f->b[FB_RAW], s, len);
+		return;
+	}
+	/* The text was validated: an escape always has its next byte. */
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			size_t run = s[i] == '\\' ? 2 : 1;
+
+			buf_add(&f->b[FB_RAW], s + i, run);
+			in_string = s[i] != '"';
+			i += run - 1;
+		} else if (!is_space(s[i])) {
+			buf_add(&f->b[FB_RAW], s + i, 1);
+			in_string = s[i] == '"';
+		}
+	}
+}
+
+/* String token tok decoded into b as a C string; NULL when tok is not a string or
+ * decodes to text holding a NUL (jansson's C string would end there: left to the
+ * jansson path). */
+static const char *
+fast_string(struct fast *f, size_t tok, struct buf *b)
+{
+	if (!jtok_string(&f->p, f->text, tok, b))
+		return NULL;
+	if (f->p.toks[tok].escaped && strlen(b->data) != b->len)
+		return NULL;
+	return b->data;
+}
+
+/* An optional string member: true with *out NULL when absent or null. */
+static bool
+fast_optional(struct fast *f, size_t tok, struct buf *b, const char **out)
+{
+	*out = NULL;
+	if (!tok || f->p.toks[tok].type == JTOK_NULL)
+		return true;
+	return (*out = fast_string(f, tok, b)) != NULL;
+}
+
+static bool
+fast_time(struct fast *f, size_t tok, int64_t *ms)
+{
+	const char *text = tok ? fast_string(f, tok, &f->b[FB_SCRATCH]) : NULL;
+
+	return text && parse_ms(text, ms);
+}
+
+/* report.ackTime / closeTime (see elapsed()). */
+static bool
+fast_elapsed(struct fast *f, size_t report, const char *key, int64_t *out)
+{
+	size_t tok = jtok_get(&f->p, f->text, report, key);
+	int64_t v;
+
+	*out = TIME_NONE;
+	if (!tok || f->p.toks[tok].type == JTOK_NULL)
+		return true;
+	if (!jtok_int64(&f->p, f->text, tok, &v) || v < 0 || v > MAX_ELAPSED_MS)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool
+fast_report(struct fast *f, size_t report, struct alert *a)
+{
+	int64_t ack, close;
+
+	a->ack_ms = a->close_ms = TIME_NONE;
+	if (!report || f->p.toks[report].type == JTOK_NULL)
+		return true;
+	if (f->p.toks[report].type != JTOK_OBJECT || !fast_elapsed(f, report, "ackTime", &ack) ||
+	    !fast_elapsed(f, report, "closeTime", &close) ||
+	    !fast_optional(f, jtok_get(&f->p, f->text, report, "acknowledgedBy"),
+			   &f->b[FB_ACKED_BY], &a->acked_by) ||
+	    !fast_optional(f, jtok_get(&f->p, f->text, report, "closedBy"), &f->b[FB_CLOSED_BY],
+			   &a->closed_by))
+		return false;
+	a->ack_ms = ack == TIME_NONE ? TIME_NONE : a->created_ms + ack;
+	a->close_ms = close == TIME_NONE ? TIME_NONE : a->created_ms + close;
+	return true;
+}
+
+/* See alert_service(). */
+static bool
+fast_service(struct fast *f, size_t tags, size_t entity_tok, struct alert *a)
+{
+	const char *entity;
+
+	a->service = NULL;
+	if (tags && f->p.toks[tags].type != JTOK_NULL) {
+		if (f->p.toks[tags].type != JTOK_ARRAY)
+			return false;
+		for (size_t t = jtok_first(&f->p, tags); t; t = jtok_next(&f->p, t)) {
+			const char *s = fast_string(f, t, &f->b[FB_SCRATCH]);
+
+			if (!s)
+				return false;
+			if (!a->service && strncmp(s, "service:", 8) == 0 && s[8]) {
+				buf_reset(&f->b[FB_SERVICE]);
+				buf_addstr(&f->b[FB_SERVICE], s + 8);
+				a->service = f->b[FB_SERVICE].data;
+			}
+		}
+	}
+	if (!fast_optional(f, entity_tok, &f->b[FB_ENTITY], &entity))
+		return false;
+	if (!a->service)
+		a->service = entity && *entity ? entity : default_service(f->ctx);
+	return true;
+}
+
+/* The members of an alert the source reads, as token indexes (0: absent). */
+struct fast_members {
+	size_t id, message, priority, created, status, updated, report, tags, entity;
+};
+
+static bool
+fast_members(const struct fast *f, size_t obj, struct fast_members *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t k = jtok_first(&f->p, obj); k; k = jtok_next(&f->p, k)) {
+		const struct jtok *t = &f->p.toks[k];
+		const char *key = f->text + t->start;
+		size_t len = t->end - t->start;
+
+		if (t->escaped)
+			return false;
+#define KEY_IS(name) (len == sizeof(name) - 1 && memcmp(key, name, len) == 0)
+		if (KEY_IS("id"))
+			m->id = k + 1;
+		else if (KEY_IS("message"))
+			m->message = k + 1;
+		else if (KEY_IS("priority"))
+			m->priority = k + 1;
+		else if (KEY_IS("createdAt"))
+			m->created = k + 1;
+		else if (KEY_IS("status"))
+			m->status = k + 1;
+		else if (KEY_IS("updatedAt"))
+			m->updated = k + 1;
+		else if (KEY_IS("report"))
+			m->report = k + 1;
+		else if (KEY_IS("tags"))
+			m->tags = k + 1;
+		else if (KEY_IS("entity"))
+			m->entity = k + 1;
+#undef KEY_IS
+	}
+	return true;
+}
+
+/* What read_alert() reads, or false. */
+static bool
+fast_alert(struct fast *f, size_t obj, struct alert *a)
+{
+	struct fast_members m;
+
+	memset(a, 0, sizeof(*a));
+	if (f->p.toks[obj].type != JTOK_OBJECT || !fast_members(f, obj, &m))
+		return false;
+	if (!m.id || !(a->id = fast_string(f, m.id, &f->b[FB_ID])) || !*a->id ||
+	    !fast_optional(f, m.message, &f->b[FB_MESSAGE], &a->message) ||
+	    !fast_optional(f, m.priority, &f->b[FB_PRIORITY], &a->priority) ||
+	    !fast_time(f, m.created, &a->created_ms))
+		return false;
+	if (!m.status || !(a->status = fast_string(f, m.status, &f->b[FB_STATUS])) ||
+	    (!streq(a->status, "open") && !streq(a->status, "closed")))
+		return false;
+	a->updated_ms = a->created_ms;
+	if (m.updated && !fast_time(f, m.updated, &a->updated_ms))
+		return false;
+	if (!fast_report(f, m.report, a) || !fast_service(f, m.tags, m.entity, a))
+		return false;
+	settle_close(a);
+	return true;
+}
+
+/* paging.next, or false. */
+static bool
+fast_next(struct fast *f, struct buf *b, const char **next)
+{
+	size_t paging = jtok_get(&f->p, f->text, 0, "paging"), tok;
+
+	*next = NULL;
+	if (!paging || f->p.toks[paging].type == JTOK_NULL)
+		return true;
+	if (f->p.toks[paging].type != JTOK_OBJECT)
+		return false;
+	tok = jtok_get(&f->p, f->text, paging, "next");
+	return fast_optional(f, tok, b, next);
+}
+
+static bool
+fast_page(struct fast *f, const struct source_request *req, const struct http_response *resp,
+	  struct source_page *page, enum status_code *code)
+{
+	const char *source, *next;
+	struct page_cursor c;
+	struct alert a;
+	struct buf next_buf;
+	size_t data, n = 0;
+	bool ok = false;
+
+	if (!jtok_parse(&f->p, f->text, resp->body_len) || f->p.toks[0].type != JTOK_OBJECT ||
+	    !fast_scan(f))
+		return false;
+	data = jtok_get(&f->p, f->text, 0, "data");
+	if (!data || f->p.toks[data].type != JTOK_ARRAY)
+		return false;
+	page_cursor_init(f->ctx, &c);
+	source = source_page_strdup(page, f->ctx->name);
+	for (size_t e = jtok_first(&f->p, data); e; e = jtok_next(&f->p, e), n++) {
+		if (!fast_alert(f, e, &a))
+			return false;
+		fast_raw(f, e);
+		add_alert(&a, source, f->b[FB_RAW].data, f->b[FB_RAW].len, page, &c.max_updated);
+	}
+	buf_init(&next_buf, 0);
+	if (fast_next(f, &next_buf, &next)) {
+		*code = end_page(f->ctx, req, resp, &c, next, n, page);
+		ok = true;
+	}
+	buf_release(&next_buf);
+	return ok;
+}
+
+/* Reads a 200's page with the tokenizer: true with *code its result, or false with
+ * the page as it was, for the jansson path. */
+static bool
+fast_parse(const struct source_ctx *ctx, const struct source_request *req,
+	   const struct http_response *resp, struct source_page *page, enum status_code *code)
+{
+	struct fast f = { .ctx = ctx, .text = resp->body };
+	bool ok;
+
+	jtok_init(&f.p);
+	for (size_t i = 0; i < FB_COUNT; i++)
+		buf_init(&f.b[i], 0);
+	ok = fast_page(&f, req, resp, page, code);
+	for (size_t i = 0; i < FB_COUNT; i++)
+		buf_release(&f.b[i]);
+	jtok_release(&f.p);
+	if (!ok) {
+		/* Back to nothing read: the jansson path starts afresh. */
+		source_page_release(page);
+		source_page_init(page);
+	}
+	return ok;
 }
 
 static enum status_code
@@ -550,8 +964,11 @@ opsgenie_parse(const struct source_ctx *ctx, const struct source_request *req,
 		return error(TYPE " %s: not a stream of this source", req->stream);
 	if (resp->status != 200 && resp->status != 0 && !resp->too_big)
 		return http_error(resp);
-	if ((code = source_check_response(TYPE, STREAM, resp)) != SUCCESS ||
-	    (code = source_parse_json(TYPE, STREAM, resp, &root)) != SUCCESS)
+	if ((code = source_check_response(TYPE, STREAM, resp)) != SUCCESS)
+		return code;
+	if (fast_parse(ctx, req, resp, page, &code))
+		return code;
+	if ((code = source_parse_json(TYPE, STREAM, resp, &root)) != SUCCESS)
 		return code;
 	if (!json_is_object(root))
 		code = error(TYPE " " STREAM ": the response is not a JSON object");

@@ -89,10 +89,15 @@ enum status_code
 store_write_metric_row(struct store *store, int64_t id, int64_t service_id,
 		       const struct store_incident *in)
 {
-	sqlite3_stmt *stmt = store_stmt(store, STMT_INCIDENT_METRICS_SET,
-					"INSERT OR REPLACE INTO incident_metrics(incident_id, "
-					"service_id, first_at, last_at, mx) "
-					"VALUES (?, ?, ?, ?, ?)");
+	/* An incident read again unchanged (a sync reads the last minutes again) leaves
+	 * its row, and the row's page, alone. */
+	sqlite3_stmt *stmt = store_stmt(
+		store, STMT_INCIDENT_METRICS_SET,
+		"INSERT INTO incident_metrics(incident_id, service_id, first_at, last_at, mx) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(incident_id) DO UPDATE SET "
+		"service_id = ?2, first_at = ?3, last_at = ?4, mx = ?5 "
+		"WHERE service_id IS NOT ?2 OR first_at IS NOT ?3 OR last_at IS NOT ?4 "
+		"OR mx IS NOT ?5");
 	uint8_t mx[MXROW_MAX];
 	int64_t first, last;
 	size_t n;
@@ -199,9 +204,12 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 			return ERROR_CUSTOM_MESSAGE;
 	}
 	if (in->raw_json) {
+		/* Unchanged, the row is not written again (see the metric row). */
 		if (!(stmt = store_stmt(store, STMT_INCIDENT_RAW_SET,
-					"INSERT OR REPLACE INTO incident_raw(incident_id, json) "
-					"VALUES (?, ?)")))
+					"INSERT INTO incident_raw(incident_id, json) VALUES (?1, "
+					"?2) "
+					"ON CONFLICT(incident_id) DO UPDATE SET json = ?2 "
+					"WHERE json IS NOT ?2")))
 			return ERROR_CUSTOM_MESSAGE;
 		sqlite3_bind_int64(stmt, 1, id);
 		store_bind_text(stmt, 2, in->raw_json);
@@ -213,21 +221,30 @@ write_children(struct store *store, int64_t id, const struct store_incident *in,
 enum status_code
 store_upsert_incident(struct store *store, const struct store_incident *in)
 {
-	int64_t service_id, id;
+	int64_t id;
+
+	return store_upsert_incident_id(store, in, &id);
+}
+
+enum status_code
+store_upsert_incident_id(struct store *store, const struct store_incident *in, int64_t *id)
+{
+	int64_t service_id;
 	bool fresh;
 
+	*id = 0;
 	if (in->n_services == 0)
 		return error("incident %s/%s names no service", in->source, in->source_id);
 	if (store_service_id(store, in->services[0], true, &service_id) != SUCCESS ||
-	    store_upsert_row(store, &incident_upsert, bind_incident, in, service_id, &id, &fresh) !=
+	    store_upsert_row(store, &incident_upsert, bind_incident, in, service_id, id, &fresh) !=
 		    SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	if (id == 0)
+	if (*id == 0)
 		return SUCCESS; /* the stored record is newer, and so are its children */
-	if (store_write_metric_row(store, id, service_id, in) != SUCCESS ||
-	    write_children(store, id, in, fresh) != SUCCESS)
+	if (store_write_metric_row(store, *id, service_id, in) != SUCCESS ||
+	    write_children(store, *id, in, fresh) != SUCCESS)
 		return ERROR_CUSTOM_MESSAGE;
-	return store_fold_family(store, id, service_id, in);
+	return store_fold_family(store, *id, service_id, in);
 }
 
 /* ---- reading ---- */

@@ -67,13 +67,21 @@ enum status_code
 store_add_event(struct store *store, const char *source, const char *incident, int64_t at,
 		const char *kind, const char *actor, const char *text, const char *event_id)
 {
-	sqlite3_stmt *stmt;
 	int64_t id;
 
 	if (!source || !incident || incident_id(store, source, incident, &id) != SUCCESS)
 		return source && incident ? ERROR_CUSTOM_MESSAGE : SUCCESS;
 	if (!id)
 		return SUCCESS; /* no such incident: nothing to hang the event on */
+	return store_add_event_to(store, id, at, kind, actor, text, event_id);
+}
+
+enum status_code
+store_add_event_to(struct store *store, int64_t id, int64_t at, const char *kind, const char *actor,
+		   const char *text, const char *event_id)
+{
+	sqlite3_stmt *stmt;
+
 	if (!(stmt = store_stmt(store, STMT_EVENT_ADD,
 				"INSERT OR IGNORE INTO incident_events(incident_id, at, kind, "
 				"actor, text, source_event_id) VALUES (?1, ?2, ?3, ?4, ?5, "

@@ -141,26 +141,53 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 	}
 }
 
-/* Writes one page and the stream's cursor in one transaction. The stream's stored
- * validators (ETag, Last-Modified) are cleared: see run_stream. */
+/* The index of the page's incident (source, source_id), from hint on (an upstream's
+ * events follow its incidents, so the one of the last event or the next one), or
+ * n_incidents when the page does not hold it. */
+static size_t
+page_incident(const struct source_page *page, const char *source, const char *source_id,
+	      size_t hint)
+{
+	for (size_t n = 0; source_id && n < page->n_incidents; n++) {
+		size_t k = (hint + n) % page->n_incidents;
+		const struct store_incident *in = &page->incidents[k];
+
+		if (streq(in->source_id, source_id) && streq(in->source, source))
+			return k;
+	}
+	return page->n_incidents;
+}
+
+/* Writes one page and the stream's cursor in one transaction. Events name their
+ * incident by its natural key: one the page has just written goes by the row id
+ * its upsert gave, with no lookup. The stream's stored validators (ETag,
+ * Last-Modified) are cleared: see run_stream. */
 static enum status_code
 commit_page(struct engine *e, const struct source_request *req, const struct source_page *page)
 {
 	const char *name = e->src->name;
 	const char **seen = NULL;
 	enum status_code code;
-	size_t i;
+	int64_t *ids;
+	size_t i, k;
 
 	if ((code = store_begin(e->store)) != SUCCESS)
 		return code;
+	ids = xcalloc(page->n_incidents + 1, sizeof(*ids));
 	for (i = 0; code == SUCCESS && i < page->n_incidents; i++)
-		code = store_upsert_incident(e->store, &page->incidents[i]);
-	for (i = 0; code == SUCCESS && i < page->n_events; i++) {
+		code = store_upsert_incident_id(e->store, &page->incidents[i], &ids[i]);
+	for (i = 0, k = 0; code == SUCCESS && i < page->n_events; i++) {
 		const struct source_event *ev = &page->events[i];
 
-		code = store_add_event(e->store, name, ev->incident_id, ev->at, ev->kind, ev->actor,
-				       ev->text, ev->event_id);
+		k = page_incident(page, name, ev->incident_id, k);
+		if (k < page->n_incidents && ids[k])
+			code = store_add_event_to(e->store, ids[k], ev->at, ev->kind, ev->actor,
+						  ev->text, ev->event_id);
+		else
+			code = store_add_event(e->store, name, ev->incident_id, ev->at, ev->kind,
+					       ev->actor, ev->text, ev->event_id);
 	}
+	free(ids);
 	for (i = 0; code == SUCCESS && i < page->n_samples; i++) {
 		const struct source_sample *s = &page->samples[i];
 

@@ -791,6 +791,116 @@ source_opsgenie__bad_responses_name_the_problem(void **state)
 		check_bad(&cases[i]);
 }
 
+/*
+ * Raw JSON, and pages left to jansson
+ */
+
+/* An alert's raw JSON is its bytes in the response, not a re-serialisation: escapes,
+ * number spellings and member order stay as the server wrote them. */
+static void
+source_opsgenie__raw_json_is_the_alert_bytes(void **state)
+{
+	static const char *const alerts[] = {
+		"{\"id\":\"a\",\"status\":\"closed\",\"message\":\"caf\\u00e9 \\/ \\\"q\\\"\","
+		"\"createdAt\":\"2025-03-03T08:00:00Z\",\"count\":1.50,\"weight\":1E2,"
+		"\"tags\":[\"service:pay\",\"x y\"],\"details\":{},\"extra\":[],"
+		"\"report\":{\"closeTime\":60000,\"closedBy\":\"b\\u00f6b\"}}",
+		"{\"status\":\"open\",\"createdAt\":\"2025-03-03T08:00:00Z\",\"id\":\"b\","
+		"\"empty\":\"\",\"n\":-0,\"t\":true,\"f\":false,\"z\":null}",
+	};
+	char *joined = xasprintf("%s,%s", alerts[0], alerts[1]);
+	char *body = envelope(joined);
+	struct source_page page;
+
+	(void)state;
+	assert_int_equal(parse_body(body, &page), SUCCESS);
+	assert_int_equal(page.n_incidents, 2);
+	assert_string_equal(page.incidents[0].raw_json, alerts[0]);
+	assert_string_equal(page.incidents[1].raw_json, alerts[1]);
+	/* The fields read from it are decoded. */
+	assert_string_equal(page.incidents[0].title, "caf\xc3\xa9 / \"q\"");
+	assert_string_equal(page.incidents[0].services[0], "pay");
+	assert_event(&page.events[1], "a", "resolve", ts("2025-03-03T08:01:00Z"),
+		     "b\xc3\xb6"
+		     "b");
+	source_page_release(&page);
+	free(body);
+	free(joined);
+}
+
+/* A pretty-printed page: the raw JSON is the alert's bytes without the whitespace
+ * between tokens; whitespace inside strings stays. */
+static void
+source_opsgenie__raw_json_of_a_spaced_page_drops_whitespace(void **state)
+{
+	static const char body[] =
+		"{ \"data\" : [\n  { \"id\" : \"a b\" ,\t\"status\": \"open\",\r\n"
+		"    \"message\": \"say \\\" hi \\\\\" , \"tags\" : [ \"service: x\" , \"y\" ] ,\n"
+		"    \"report\" : { } , \"list\" : [ ] ,\n"
+		"    \"createdAt\" : \"2025-03-03T08:00:00Z\" }\n ],\n \"took\" : 0.1 }\n";
+	struct source_page page;
+
+	(void)state;
+	assert_int_equal(parse_body(body, &page), SUCCESS);
+	assert_int_equal(page.n_incidents, 1);
+	assert_string_equal(page.incidents[0].raw_json,
+			    "{\"id\":\"a b\",\"status\":\"open\",\"message\":\"say \\\" hi \\\\\","
+			    "\"tags\":[\"service: x\",\"y\"],\"report\":{},\"list\":[],"
+			    "\"createdAt\":\"2025-03-03T08:00:00Z\"}");
+	assert_string_equal(page.incidents[0].title, "say \" hi \\");
+	assert_string_equal(page.incidents[0].services[0], " x");
+	source_page_release(&page);
+}
+
+/* Pages the tokenizer does not take read as jansson reads them: a repeated member
+ * (the last one counts), a string holding \u0000 (cut there), an escaped key; and a
+ * number jansson refuses anywhere fails the page. */
+static void
+source_opsgenie__unusual_pages_read_as_jansson_reads_them(void **state)
+{
+	static const char repeated[] =
+		"{\"id\":\"a\",\"status\":\"open\",\"message\":\"first\","
+		"\"createdAt\":\"2025-03-03T08:00:00Z\",\"message\":\"second\"}";
+	static const char nul[] =
+		"{\"id\":\"a\",\"status\":\"open\",\"message\":\"cut\\u0000here\","
+		"\"priority\":\"P1\\u0000x\",\"createdAt\":\"2025-03-03T08:00:00Z\"}";
+	static const char escaped_key[] =
+		"{\"\\u0069d\":\"k\",\"status\":\"open\",\"createdAt\":\"2025-03-03T08:00:00Z\"}";
+	static const struct bad_case refused[] = {
+		{ "an integer beyond 64 bits", 200,
+		  ALERT_HEAD GOOD_CREATED ",\"count\":99999999999999999999" ALERT_TAIL,
+		  "opsgenie alerts: the response is not JSON (line 1, column " },
+		{ "a real that overflows", 200, "{\"data\":[],\"took\":1e999}",
+		  "opsgenie alerts: the response is not JSON (line 1, column " },
+	};
+	struct source_page page;
+	char *body;
+
+	(void)state;
+	body = envelope(repeated);
+	assert_int_equal(parse_body(body, &page), SUCCESS);
+	assert_string_equal(page.incidents[0].title, "second");
+	source_page_release(&page);
+	free(body);
+
+	body = envelope(nul);
+	assert_int_equal(parse_body(body, &page), SUCCESS);
+	assert_string_equal(page.incidents[0].title, "cut");
+	assert_string_equal(page.incidents[0].severity, "P1");
+	assert_int_equal(page.incidents[0].impact, MX_IMPACT_OUTAGE);
+	source_page_release(&page);
+	free(body);
+
+	body = envelope(escaped_key);
+	assert_int_equal(parse_body(body, &page), SUCCESS);
+	assert_string_equal(page.incidents[0].source_id, "k");
+	source_page_release(&page);
+	free(body);
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		check_bad(&refused[i]);
+}
+
 static void
 source_opsgenie__unknown_stream_is_an_error(void **state)
 {
@@ -823,6 +933,9 @@ main(void)
 		cmocka_unit_test(source_opsgenie__service_from_tag_entity_or_config),
 		cmocka_unit_test(source_opsgenie__priority_is_severity_and_impact),
 		cmocka_unit_test(source_opsgenie__untrusted_title_is_kept_unchanged),
+		cmocka_unit_test(source_opsgenie__raw_json_is_the_alert_bytes),
+		cmocka_unit_test(source_opsgenie__raw_json_of_a_spaced_page_drops_whitespace),
+		cmocka_unit_test(source_opsgenie__unusual_pages_read_as_jansson_reads_them),
 		cmocka_unit_test(source_opsgenie__full_page_follows_paging_next),
 		cmocka_unit_test(source_opsgenie__paging_header_and_last_pages),
 		cmocka_unit_test(source_opsgenie__cursor_only_moves_forward),

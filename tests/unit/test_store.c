@@ -294,6 +294,77 @@ store__sync_writes(void **state)
 			 1);
 }
 
+/* Runs sql on the last cache with plain SQLite. */
+static void
+exec_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(cache_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The upsert gives the row it wrote (0: the stored record is newer), events go on
+ * that row without a lookup, and a record read again unchanged leaves its raw and
+ * metric rows unwritten (triggers count every write). */
+static void
+store__upsert_id_events_and_unchanged_rows(void **state)
+{
+	struct store *store = fresh("upsert-id");
+	struct store_incident in = incident("R1", 100, "r");
+	int64_t id, again;
+
+	(void)state;
+	store_close(&store);
+	exec_sql("CREATE TABLE writes(what TEXT);"
+		 "CREATE TRIGGER raw_ins AFTER INSERT ON incident_raw "
+		 "BEGIN INSERT INTO writes VALUES ('raw'); END;"
+		 "CREATE TRIGGER raw_upd AFTER UPDATE ON incident_raw "
+		 "BEGIN INSERT INTO writes VALUES ('raw'); END;"
+		 "CREATE TRIGGER mx_ins AFTER INSERT ON incident_metrics "
+		 "BEGIN INSERT INTO writes VALUES ('mx'); END;"
+		 "CREATE TRIGGER mx_upd AFTER UPDATE ON incident_metrics "
+		 "BEGIN INSERT INTO writes VALUES ('mx'); END;");
+	store = fresh("upsert-id");
+	in.raw_json = "{\"id\":\"R1\"}";
+	assert_int_equal(store_upsert_incident_id(store, &in, &id), SUCCESS);
+	assert_true(id > 0);
+	assert_int_equal(store_add_event_to(store, id, 1100, "trigger", "bot", NULL, NULL),
+			 SUCCESS);
+	/* Read again, newer but the same: its id again, nothing else written. */
+	in.updated_at = 200;
+	assert_int_equal(store_upsert_incident_id(store, &in, &again), SUCCESS);
+	assert_true(again == id);
+	/* Older: nothing written, no id. */
+	in.updated_at = 150;
+	assert_int_equal(store_upsert_incident_id(store, &in, &again), SUCCESS);
+	assert_true(again == 0);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM writes WHERE what = 'raw'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM writes WHERE what = 'mx'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM incident_events WHERE incident_id = "
+				   "(SELECT id FROM incidents WHERE source_id = 'R1') AND "
+				   "actor = 'bot'"),
+			 1);
+	assert_int_equal(query_int("SELECT updated_at FROM incidents"), 200);
+
+	/* Changed raw JSON and resolution: both rows are written again. */
+	store = fresh("upsert-id");
+	in = incident("R1", 300, "r");
+	in.raw_json = "{\"id\":\"R1\",\"status\":\"closed\"}";
+	in.resolved_at = 6000;
+	assert_int_equal(store_upsert_incident_id(store, &in, &again), SUCCESS);
+	assert_true(again == id);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM writes WHERE what = 'raw'"), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM writes WHERE what = 'mx'"), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM incident_raw WHERE json LIKE "
+				   "'%closed%'"),
+			 1);
+	assert_int_equal(query_int("SELECT last_at FROM incident_metrics"), 6000);
+}
+
 static void
 store__settings_round_trip(void **state)
 {
@@ -347,6 +418,7 @@ main(void)
 		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
 		cmocka_unit_test(store__metric_row_round_trips),
 		cmocka_unit_test(store__sync_writes),
+		cmocka_unit_test(store__upsert_id_events_and_unchanged_rows),
 		cmocka_unit_test(store__settings_round_trip),
 		cmocka_unit_test(store__default_path_lookup),
 	};
