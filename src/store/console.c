@@ -55,25 +55,17 @@ static const char *const order_desc[] = {
 	"i.ticket, i.impact_start, i.detected_at, i.acknowledged_at, i.contained_at, "         \
 	"i.resolved_at, i.closed_at, i.caused_by, i.parent_source, i.parent_id, i.sla_count, "
 
-static char *
-dup_text(sqlite3_stmt *stmt, int col)
-{
-	const char *t = store_column_text(stmt, col);
-
-	return t ? xstrdup(t) : NULL;
-}
-
 static void
 read_row(sqlite3_stmt *stmt, struct store_incident_row *r)
 {
 	r->id = sqlite3_column_int64(stmt, 0);
-	r->source = dup_text(stmt, 1);
-	r->source_id = dup_text(stmt, 2);
-	r->service = dup_text(stmt, 3);
-	r->title = dup_text(stmt, 4);
-	r->severity = dup_text(stmt, 5);
-	r->state = dup_text(stmt, 6);
-	r->url = dup_text(stmt, 7);
+	r->source = store_column_strdup(stmt, 1);
+	r->source_id = store_column_strdup(stmt, 2);
+	r->service = store_column_strdup(stmt, 3);
+	r->title = store_column_strdup(stmt, 4);
+	r->severity = store_column_strdup(stmt, 5);
+	r->state = store_column_strdup(stmt, 6);
+	r->url = store_column_strdup(stmt, 7);
 	r->impact = sqlite3_column_int(stmt, 8);
 	r->ticket = sqlite3_column_int(stmt, 9) != 0;
 	r->impact_start = store_column_time(stmt, 10);
@@ -82,9 +74,9 @@ read_row(sqlite3_stmt *stmt, struct store_incident_row *r)
 	r->contained_at = store_column_time(stmt, 13);
 	r->resolved_at = store_column_time(stmt, 14);
 	r->closed_at = store_column_time(stmt, 15);
-	r->caused_by = dup_text(stmt, 16);
-	r->parent_source = dup_text(stmt, 17);
-	r->parent_id = dup_text(stmt, 18);
+	r->caused_by = store_column_strdup(stmt, 16);
+	r->parent_source = store_column_strdup(stmt, 17);
+	r->parent_id = store_column_strdup(stmt, 18);
 	r->sla_due_at = r->sla_target = TIME_NONE;
 }
 
@@ -108,7 +100,7 @@ read_sla(struct store *store, struct store_incident_row *r)
 	sqlite3_bind_int64(stmt, 1, r->id);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		r->has_sla = true;
-		r->sla_name = dup_text(stmt, 0);
+		r->sla_name = store_column_strdup(stmt, 0);
 		r->sla_due_at = store_column_time(stmt, 1);
 		r->sla_target = store_column_time(stmt, 2);
 		r->sla_breached = sqlite3_column_int(stmt, 3) != 0;
@@ -154,23 +146,6 @@ store_incident_rows_free(struct store_incident_row *rows, size_t n)
 	free(rows);
 }
 
-/* "%text%" for LIKE, with the wildcards of text escaped. New. */
-static char *
-like_pattern(const char *text)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	buf_addch(&b, '%');
-	for (const char *p = text; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			buf_addch(&b, '\\');
-		buf_addch(&b, *p);
-	}
-	buf_addch(&b, '%');
-	return buf_detach(&b);
-}
-
 /* Binds the anchor's sort key as ?1 and ?5 (and its id as ?2). */
 static void
 bind_anchor(sqlite3_stmt *stmt, enum store_incident_order order, const struct store_incident_row *a)
@@ -203,7 +178,7 @@ store_incident_rows(struct store *store, const struct store_incident_query *q,
 	const char *key = order_keys[q->order];
 	/* A backward page reads the other way and is turned round afterwards. */
 	bool desc = q->descending != q->backward;
-	char *pattern = q->filter && *q->filter ? like_pattern(q->filter) : NULL;
+	char *pattern = q->filter && *q->filter ? store_like_pattern(q->filter) : NULL;
 	sqlite3_stmt *stmt;
 	struct buf sql;
 	enum status_code code = SUCCESS;
@@ -306,7 +281,7 @@ store_incident_raw(struct store *store, const char *source, const char *source_i
 	store_bind_text(stmt, 1, source);
 	store_bind_text(stmt, 2, source_id);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		*json = dup_text(stmt, 0);
+		*json = store_column_strdup(stmt, 0);
 	sqlite3_reset(stmt);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE
 		       ? SUCCESS
@@ -329,9 +304,9 @@ read_production(struct store *store, int64_t service_id, struct store_service_ro
 		return ERROR_CUSTOM_MESSAGE;
 	sqlite3_bind_int64(stmt, 1, service_id);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r->prod_version = dup_text(stmt, 0);
-		r->prod_status = dup_text(stmt, 1);
-		r->prod_pattern = dup_text(stmt, 2);
+		r->prod_version = store_column_strdup(stmt, 0);
+		r->prod_status = store_column_strdup(stmt, 1);
+		r->prod_pattern = store_column_strdup(stmt, 2);
 		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
 			r->canary_weight = sqlite3_column_double(stmt, 3);
 		r->prod_at = store_column_time(stmt, 4);
@@ -355,7 +330,7 @@ read_pipeline(struct store *store, int64_t service_id, struct store_service_row 
 		return ERROR_CUSTOM_MESSAGE;
 	sqlite3_bind_int64(stmt, 1, service_id);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r->pipeline_status = dup_text(stmt, 0);
+		r->pipeline_status = store_column_strdup(stmt, 0);
 		r->pipeline_at = store_column_time(stmt, 1);
 	}
 	sqlite3_reset(stmt);

@@ -10,31 +10,6 @@
 
 #include <math.h>
 
-static char *
-dup_text(sqlite3_stmt *stmt, int col)
-{
-	const char *t = store_column_text(stmt, col);
-
-	return t ? xstrdup(t) : NULL;
-}
-
-/* "%text%" with LIKE's wildcards escaped. New. */
-static char *
-like_of(const char *text)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	buf_addch(&b, '%');
-	for (const char *p = text; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			buf_addch(&b, '\\');
-		buf_addch(&b, *p);
-	}
-	buf_addch(&b, '%');
-	return buf_detach(&b);
-}
-
 /* ---- pipelines ---- */
 
 static char
@@ -73,7 +48,7 @@ read_strip(struct store *store, int64_t id, struct store_pipeline_row *r)
 
 		buf_addch(&b, letter);
 		if (letter == 'f' && !r->failing)
-			r->failing = dup_text(stmt, 1);
+			r->failing = store_column_strdup(stmt, 1);
 	}
 	sqlite3_reset(stmt);
 	r->strip = buf_detach(&b);
@@ -105,7 +80,7 @@ store_pipeline_rows(struct store *store, const struct store_page_query *q,
 		    struct store_pipeline_row *out, size_t *n)
 {
 	const struct store_pipeline_row *anchor = q->anchor;
-	char *pattern = q->filter && *q->filter ? like_of(q->filter) : NULL;
+	char *pattern = q->filter && *q->filter ? store_like_pattern(q->filter) : NULL;
 	enum status_code code = SUCCESS;
 	sqlite3_stmt *stmt;
 	struct buf sql;
@@ -148,16 +123,16 @@ store_pipeline_rows(struct store *store, const struct store_page_query *q,
 
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(stmt, 0);
-		r->source = dup_text(stmt, 1);
-		r->source_id = dup_text(stmt, 2);
-		r->project = dup_text(stmt, 3);
-		r->name = dup_text(stmt, 4);
-		r->ref = dup_text(stmt, 5);
-		r->sha = dup_text(stmt, 6);
-		r->event = dup_text(stmt, 7);
-		r->actor = dup_text(stmt, 8);
-		r->status = dup_text(stmt, 9);
-		r->url = dup_text(stmt, 10);
+		r->source = store_column_strdup(stmt, 1);
+		r->source_id = store_column_strdup(stmt, 2);
+		r->project = store_column_strdup(stmt, 3);
+		r->name = store_column_strdup(stmt, 4);
+		r->ref = store_column_strdup(stmt, 5);
+		r->sha = store_column_strdup(stmt, 6);
+		r->event = store_column_strdup(stmt, 7);
+		r->actor = store_column_strdup(stmt, 8);
+		r->status = store_column_strdup(stmt, 9);
+		r->url = store_column_strdup(stmt, 10);
 		r->number = store_column_time(stmt, 11);
 		r->queued_at = store_column_time(stmt, 12);
 		r->started_at = store_column_time(stmt, 13);
@@ -208,11 +183,11 @@ store_branch_rows(struct store *store, size_t limit, struct store_branch_row **r
 
 		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
 		r = &(*rows)[(*n)++];
-		r->project = dup_text(stmt, 0);
-		r->ref = dup_text(stmt, 1);
-		r->status = dup_text(stmt, 2);
-		r->sha = dup_text(stmt, 3);
-		r->actor = dup_text(stmt, 4);
+		r->project = store_column_strdup(stmt, 0);
+		r->ref = store_column_strdup(stmt, 1);
+		r->status = store_column_strdup(stmt, 2);
+		r->sha = store_column_strdup(stmt, 3);
+		r->actor = store_column_strdup(stmt, 4);
 		r->last_at = store_column_time(stmt, 5);
 		r->runs = sqlite3_column_int64(stmt, 6);
 	}
@@ -242,14 +217,14 @@ store_branch_rows_free(struct store_branch_row *rows, size_t n)
 static void
 read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
 {
-	r->service = dup_text(stmt, 0);
-	r->environment = dup_text(stmt, 1);
-	r->version = dup_text(stmt, 2);
-	r->pattern = dup_text(stmt, 3);
-	r->status = dup_text(stmt, 4);
-	r->source_id = dup_text(stmt, 5);
-	r->target = dup_text(stmt, 6);
-	r->sha = dup_text(stmt, 7);
+	r->service = store_column_strdup(stmt, 0);
+	r->environment = store_column_strdup(stmt, 1);
+	r->version = store_column_strdup(stmt, 2);
+	r->pattern = store_column_strdup(stmt, 3);
+	r->status = store_column_strdup(stmt, 4);
+	r->source_id = store_column_strdup(stmt, 5);
+	r->target = store_column_strdup(stmt, 6);
+	r->sha = store_column_strdup(stmt, 7);
 	r->canary_weight =
 		sqlite3_column_type(stmt, 8) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 8);
 	r->started_at = store_column_time(stmt, 9);
@@ -440,11 +415,11 @@ store_series_rows(struct store *store, int64_t now, int64_t window, struct store
 		ids[*n] = sqlite3_column_int64(stmt, 0);
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
-		r->name = dup_text(stmt, 1);
-		r->service = dup_text(stmt, 2);
-		r->labels = dup_text(stmt, 3);
-		r->source = dup_text(stmt, 4);
-		r->unit = dup_text(stmt, 5);
+		r->name = store_column_strdup(stmt, 1);
+		r->service = store_column_strdup(stmt, 2);
+		r->labels = store_column_strdup(stmt, 3);
+		r->source = store_column_strdup(stmt, 4);
+		r->unit = store_column_strdup(stmt, 5);
 		r->id = ids[*n - 1];
 		r->last = r->min = r->avg = r->max = NAN;
 		r->last_at = TIME_NONE;
@@ -506,11 +481,11 @@ store_service_series(struct store *store, const char *service, struct store_seri
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(stmt, 0);
-		r->name = dup_text(stmt, 1);
-		r->service = dup_text(stmt, 2);
-		r->labels = dup_text(stmt, 3);
-		r->source = dup_text(stmt, 4);
-		r->unit = dup_text(stmt, 5);
+		r->name = store_column_strdup(stmt, 1);
+		r->service = store_column_strdup(stmt, 2);
+		r->labels = store_column_strdup(stmt, 3);
+		r->source = store_column_strdup(stmt, 4);
+		r->unit = store_column_strdup(stmt, 5);
 		r->last = r->min = r->avg = r->max = NAN;
 		r->last_at = TIME_NONE;
 		for (size_t i = 0; i < SERIES_POINTS; i++)

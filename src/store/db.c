@@ -119,6 +119,30 @@ store_bind_time(sqlite3_stmt *stmt, int col, int64_t t)
 		sqlite3_bind_int64(stmt, col, t);
 }
 
+char *
+store_column_strdup(sqlite3_stmt *stmt, int col)
+{
+	const char *t = store_column_text(stmt, col);
+
+	return t ? xstrdup(t) : NULL;
+}
+
+char *
+store_like_pattern(const char *text)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_addch(&b, '%');
+	for (const char *p = text; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_addch(&b, '\\');
+		buf_addch(&b, *p);
+	}
+	buf_addch(&b, '%');
+	return buf_detach(&b);
+}
+
 int64_t
 store_column_time(sqlite3_stmt *stmt, int col)
 {

@@ -147,6 +147,10 @@ enum status_code store_error(struct store *store, const char *doing);
 
 /* Binding helpers: NULL text and TIME_NONE bind SQL NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
+/* A copy of a text column (new), or NULL for NULL. */
+char *store_column_strdup(sqlite3_stmt *stmt, int col);
+/* "%text%" for LIKE ... ESCAPE '\', with LIKE's wildcards in text escaped (new). */
+char *store_like_pattern(const char *text);
 void store_bind_time(sqlite3_stmt *stmt, int col, int64_t t);
 /* Reading helpers: SQL NULL reads as NULL / TIME_NONE. */
 int64_t store_column_time(sqlite3_stmt *stmt, int col);
