@@ -85,6 +85,15 @@ pending_fired() {
 		grep -q '"alertname":"SitrepTestAfterPending"[^}]*}[^}]*}[^{]*"state":"firing"'
 }
 wait_for "the alert with a pending period to fire" pending_fired
+# Prometheus forwards its firing alerts to Alertmanager, whose source syncs them too:
+# wait until both have arrived there, or a later round would find one more.
+both_in_am() {
+	local alerts
+	alerts=$(curl -fs --max-time 1 "$am/api/v2/alerts") || return 1
+	echo "$alerts" | grep -q '"alertname":"SitrepTestAlwaysFiring"' &&
+		echo "$alerts" | grep -q '"alertname":"SitrepTestAfterPending"'
+}
+wait_for "Prometheus's alerts in Alertmanager" both_in_am
 cpu_range() {
 	local n
 	n=$(date +%s)
