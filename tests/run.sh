@@ -12,6 +12,9 @@ export SITREP SITREP_SIM
 unset SITREP_CONFIG SITREP_DB SITREP_TIME_NOW
 export XDG_CONFIG_HOME="$PWD/$log_dir/xdg-config" XDG_STATE_HOME="$PWD/$log_dir/xdg-state"
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
+# The binary itself, for a test that needs the file (SITREP may become a wrapper).
+SITREP_BINARY=$SITREP
+export SITREP_BINARY
 : "${SITREP_SIM:=$SITREP-sim}"
 SITREP_SIM=$(cd "$(dirname "$SITREP_SIM")" && pwd)/$(basename "$SITREP_SIM")
 # VALGRIND=1: every unit binary and every run of the sitrep binary under memcheck;
