@@ -162,6 +162,8 @@ size_t source_page_records(const struct source_page *page);
 char *source_url(const char *base, const char *path);
 /* Adds "Authorization: Bearer SECRET" when secret is set and not empty. */
 void source_request_bearer(struct source_request *req, const char *secret);
+/* Authorization: Basic base64(user:secret); nothing when either is NULL. */
+void source_request_basic(struct source_request *req, const char *user, const char *secret);
 /* The config's service for records that name none (borrowed), or NULL. */
 const char *source_default_service(const struct source_ctx *ctx);
 /* Untrusted upstream text fit for an error message: the first bytes of s sanitized

@@ -219,16 +219,9 @@ gh_list_member(const struct gh_parse *g, const json_t *root, const char *key, co
 static void
 add_headers(const struct source_ctx *ctx, struct source_request *req)
 {
-	char *value;
-
 	source_request_header(req, "Accept", MEDIA_TYPE);
 	source_request_header(req, "X-GitHub-Api-Version", API_VERSION);
-	if (!ctx->secret || !*ctx->secret)
-		return;
-	value = xasprintf("Bearer %s", ctx->secret);
-	source_request_header(req, "Authorization", value);
-	memset(value, 0, strlen(value));
-	free(value);
+	source_request_bearer(req, ctx->secret);
 }
 
 /* A request of stream for url (steals url), with GitHub's headers. */

@@ -64,60 +64,14 @@
 
 /* ---- requests ---- */
 
-static char *
-base64(const unsigned char *s, size_t len)
-{
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = digits[s[i] >> 2];
-		*o++ = digits[((s[i] & 3) << 4) | (s[i + 1] >> 4)];
-		*o++ = digits[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)];
-		*o++ = digits[s[i + 2] & 63];
-	}
-	if (i < len) {
-		*o++ = digits[s[i] >> 2];
-		if (i + 1 < len) {
-			*o++ = digits[((s[i] & 3) << 4) | (s[i + 1] >> 4)];
-			*o++ = digits[(s[i + 1] & 15) << 2];
-		} else {
-			*o++ = digits[(s[i] & 3) << 4];
-			*o++ = '=';
-		}
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static void
-wipe(char *s)
-{
-	if (s) {
-		memset(s, 0, strlen(s));
-		free(s);
-	}
-}
-
 /* Authorization: Basic base64(user:token), when both are set. */
 static void
 add_auth(const struct source_ctx *ctx, struct source_request *req)
 {
 	const char *user = ctx->config ? config_source_get(ctx->config, "user") : NULL;
-	char *pair, *encoded, *value;
 
-	if (!user || !*user || !ctx->secret || !*ctx->secret)
-		return;
-	pair = xasprintf("%s:%s", user, ctx->secret);
-	encoded = base64((const unsigned char *)pair, strlen(pair));
-	value = xasprintf("Basic %s", encoded);
-	source_request_header(req, "Authorization", value);
-	wipe(pair);
-	wipe(encoded);
-	wipe(value);
+	if (user && *user && ctx->secret && *ctx->secret)
+		source_request_basic(req, user, ctx->secret);
 }
 
 /* base/job/A/job/B for the path A/B (new). */

@@ -111,19 +111,6 @@ default_service(const struct source_ctx *ctx)
 }
 
 static void
-add_auth(struct source_request *req, const char *secret)
-{
-	char *value;
-
-	if (!secret || !*secret)
-		return;
-	value = xasprintf("Bearer %s", secret);
-	source_request_header(req, "Authorization", value);
-	memset(value, 0, strlen(value));
-	free(value);
-}
-
-static void
 add_stream(const struct source_ctx *ctx, const char *base, const char *org, const char *project,
 	   struct source_request **out, size_t *n)
 {
@@ -138,7 +125,7 @@ add_stream(const struct source_ctx *ctx, const char *base, const char *org, cons
 		stream = xstrdup("issues");
 	}
 	req = source_request_add(out, n, stream, "GET", source_url(base, path));
-	add_auth(req, ctx->secret);
+	source_request_bearer(req, ctx->secret);
 	free(stream);
 	free(path);
 	free(org_e);

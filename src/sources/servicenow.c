@@ -214,32 +214,6 @@ cursor_text(const struct key *key, json_t *pending)
 
 /* ---- requests ---- */
 
-static const char base64_digits[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* RFC 4648 base64 of len bytes (new). */
-static char *
-base64_encode(const char *data, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)data;
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
-
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		*o++ = base64_digits[(v >> 18) & 63];
-		*o++ = base64_digits[(v >> 12) & 63];
-		*o++ = i + 1 < len ? base64_digits[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < len ? base64_digits[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Authorization: a bearer token when the config has one (the secret is then the
  * token), else Basic user:password. */
 static enum status_code
@@ -247,25 +221,15 @@ add_headers(const struct source_ctx *ctx, struct source_request *req)
 {
 	const char *token = config_source_get(ctx->config, "token");
 	const char *user = config_source_get(ctx->config, "user");
-	char *pair, *value;
 
 	if (!ctx->secret || !*ctx->secret)
 		return error(SN_TYPE " %s: no token, or user and password, configured", ctx->name);
-	if (token) {
-		value = xasprintf("Bearer %s", ctx->secret);
-	} else if (user && *user) {
-		char *encoded;
-
-		pair = xasprintf("%s:%s", user, ctx->secret);
-		encoded = base64_encode(pair, strlen(pair));
-		value = xasprintf("Basic %s", encoded);
-		secret_free(&pair);
-		secret_free(&encoded);
-	} else {
+	if (token)
+		source_request_bearer(req, ctx->secret);
+	else if (user && *user)
+		source_request_basic(req, user, ctx->secret);
+	else
 		return error(SN_TYPE " %s: a password needs a user", ctx->name);
-	}
-	source_request_header(req, "Authorization", value);
-	secret_free(&value);
 	source_request_header(req, "Accept", "application/json");
 	return SUCCESS;
 }

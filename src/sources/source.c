@@ -293,6 +293,48 @@ source_url(const char *base, const char *path)
 	return xasprintf("%.*s%s", (int)len, base ? base : "", path ? path : "");
 }
 
+/* RFC 4648 base64 of len bytes (new). */
+static char *
+base64_encode(const char *data, size_t len)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)data;
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = digits[(v >> 18) & 63];
+		*o++ = digits[(v >> 12) & 63];
+		*o++ = i + 1 < len ? digits[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? digits[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+source_request_basic(struct source_request *req, const char *user, const char *secret)
+{
+	char *pair, *encoded, *value;
+
+	if (!user || !secret)
+		return;
+	pair = xasprintf("%s:%s", user, secret);
+	encoded = base64_encode(pair, strlen(pair));
+	value = xasprintf("Basic %s", encoded);
+	source_request_header(req, "Authorization", value);
+	/* The header holds its own copy; wipe these. */
+	secret_free(&pair);
+	secret_free(&encoded);
+	secret_free(&value);
+}
+
 void
 source_request_bearer(struct source_request *req, const char *secret)
 {

@@ -55,33 +55,6 @@ export_url(const char *base, const char *key, const char *value)
 	return url;
 }
 
-static void
-base64(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		*out++ = digits[in[i] >> 2];
-		*out++ = digits[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-		*out++ = digits[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
-		*out++ = digits[in[i + 2] & 63];
-	}
-	if (i < len) {
-		*out++ = digits[in[i] >> 2];
-		if (i + 1 < len) {
-			*out++ = digits[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-			*out++ = digits[(in[i + 1] & 15) << 2];
-		} else {
-			*out++ = digits[(in[i] & 3) << 4];
-			*out++ = '=';
-		}
-		*out++ = '=';
-	}
-	*out = '\0';
-}
-
 static bool
 oauth(const struct source_ctx *ctx)
 {
@@ -97,21 +70,15 @@ add_auth(const struct source_ctx *ctx, struct source_request *req)
 	const char *email = config_source_get(ctx->config, "email");
 	size_t elen = email ? strlen(email) : 0;
 	bool suffixed = elen > 6 && streq(email + elen - 6, "/token");
-	char *user, *value;
+	char *user;
 
 	if (oauth(ctx)) {
 		source_request_bearer(req, ctx->secret);
 		return;
 	}
-	user = xasprintf("%s%s:%s", email ? email : "", suffixed ? "" : "/token", ctx->secret);
-	value = xmalloc(strlen("Basic ") + (strlen(user) + 2) / 3 * 4 + 1);
-	memcpy(value, "Basic ", 6);
-	base64((const unsigned char *)user, strlen(user), value + 6);
-	source_request_header(req, "Authorization", value);
-	memset(user, 0, strlen(user));
-	memset(value, 0, strlen(value));
+	user = xasprintf("%s%s", email ? email : "", suffixed ? "" : "/token");
+	source_request_basic(req, user, ctx->secret ? ctx->secret : "");
 	free(user);
-	free(value);
 }
 
 static enum status_code
