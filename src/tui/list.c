@@ -38,7 +38,7 @@ list_init(struct list *list, const struct list_ops *ops, const struct list_colum
 static void
 free_rows(struct list *list, size_t from, size_t to)
 {
-	for (size_t i = from; i < to; i++)
+	for (size_t i = from; i < to && list->ops->free_row; i++)
 		list->ops->free_row(row_at(list, i));
 }
 

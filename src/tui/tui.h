@@ -300,6 +300,7 @@ struct list_ops {
 	enum status_code (*fetch)(struct view *view, struct tui *tui, const struct list *list,
 				  const void *anchor, bool backward, size_t n, void *rows,
 				  size_t *got);
+	/* Releases what a row owns; NULL when the rows point into the view's data. */
 	void (*free_row)(void *row);
 	/* The text of column col of row into buf; returns its role. */
 	enum color_role (*cell)(struct view *view, struct tui *tui, const void *row, size_t col,

@@ -51,12 +51,6 @@ deploys_fetch(struct view *view, struct tui *tui, const struct list *list, const
 	return SUCCESS;
 }
 
-static void
-no_free(void *row)
-{
-	(void)row;
-}
-
 static enum color_role
 deploy_status_role(const char *status)
 {
@@ -116,7 +110,6 @@ deploys_cell(struct view *view, struct tui *tui, const void *row, size_t col, ch
 static const struct list_ops deploys_list_ops = {
 	.row_size = sizeof(struct store_deploy_row *),
 	.fetch = deploys_fetch,
-	.free_row = no_free,
 	.cell = deploys_cell,
 };
 

@@ -9,12 +9,6 @@
 
 #include <math.h>
 
-static void
-no_free(void *row)
-{
-	(void)row; /* the rows belong to the view */
-}
-
 static const struct list_column series_columns[] = {
 	{ "SERIES", 0, false, false }, { "SERVICE", 10, false, false }, { "LAST", 9, true, false },
 	{ "MIN", 9, true, false },     { "AVG", 9, true, false },	{ "MAX", 9, true, false },
@@ -95,7 +89,6 @@ series_cell(struct view *view, struct tui *tui, const void *row, size_t col, cha
 static const struct list_ops series_list_ops = {
 	.row_size = sizeof(struct store_series_row *),
 	.fetch = series_fetch,
-	.free_row = no_free,
 	.cell = series_cell,
 };
 

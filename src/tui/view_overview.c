@@ -66,12 +66,6 @@ overview_fetch(struct view *view, struct tui *tui, const struct list *list, cons
 }
 
 static void
-overview_free_row(void *row)
-{
-	(void)row; /* the rows belong to the view */
-}
-
-static void
 format_number(double v, char *buf, size_t size)
 {
 	if (isnan(v))
@@ -185,7 +179,6 @@ overview_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 static const struct list_ops overview_list_ops = {
 	.row_size = sizeof(struct store_service_row *),
 	.fetch = overview_fetch,
-	.free_row = overview_free_row,
 	.cell = overview_cell,
 };
 

@@ -297,12 +297,6 @@ branches_fetch(struct view *view, struct tui *tui, const struct list *list, cons
 	return SUCCESS;
 }
 
-static void
-branches_free_row(void *row)
-{
-	(void)row;
-}
-
 static enum color_role
 branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, char *buf,
 	      size_t size)
@@ -336,7 +330,6 @@ branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 static const struct list_ops branches_list_ops = {
 	.row_size = sizeof(struct store_branch_row *),
 	.fetch = branches_fetch,
-	.free_row = branches_free_row,
 	.cell = branches_cell,
 };
 
