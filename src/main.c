@@ -2,6 +2,7 @@
  * returns its exit code: 0 ok, 1 failure, 2 usage. */
 #include "sitrep/sitrep.h"
 #include "sitrep/cli.h"
+#include "sitrep/store.h"
 #include "sitrep/tui.h"
 
 #include <locale.h>
@@ -111,6 +112,7 @@ main(int argc, char **argv)
 	size_t c;
 
 	setlocale(LC_ALL, "");
+	store_library_init();
 	opts.config_path = getenv("SITREP_CONFIG");
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (streq(argv[i], "--help") || streq(argv[i], "-h")) {

@@ -34,8 +34,17 @@ enum status_code store_begin(struct store *store);
 enum status_code store_commit(struct store *store);
 void store_rollback(struct store *store);
 
+/* Settings of the SQLite library for the whole process; call before any store is
+ * opened (main does). */
+void store_library_init(void);
+
 /* Makes bulk loads fast (a bigger page cache for this connection only). */
 void store_prepare_bulk(struct store *store);
+/* The same for a sync connection, whose pages each commit on their own: the write-
+ * ahead log is checkpointed every 64 MB instead of every 4 MB. store_checkpoint at
+ * the end of a round copies it back and makes the round durable. */
+void store_prepare_sync(struct store *store);
+void store_checkpoint(struct store *store);
 /* Keeps the console's connection small (a smaller page cache for this connection). */
 void store_prepare_console(struct store *store);
 
@@ -214,6 +223,15 @@ enum status_code store_add_event_to(struct store *store, int64_t id, int64_t at,
 enum status_code store_add_sample(struct store *store, const char *source, const char *name,
 				  const char *labels, const char *service, int64_t ts,
 				  double value);
+/* The same for n points of one series, in order (a later point at the same ts
+ * wins), through a statement that writes many rows at a time. */
+struct store_point {
+	int64_t ts;
+	double value;
+};
+enum status_code store_add_samples(struct store *store, const char *source, const char *name,
+				   const char *labels, const char *service,
+				   const struct store_point *points, size_t n);
 
 /* The sha of the deployment that d follows on its service and environment (the one
  * it replaces, else the latest one started before it) into *sha (new), or NULL:

@@ -468,6 +468,46 @@ store_prepare_bulk(struct store *store)
 	exec(store, "PRAGMA cache_size = -65536", "sizing the page cache");
 }
 
+/* WAL pages between two checkpoints of a sync connection (4 KiB each: 64 MB). */
+#define SYNC_CHECKPOINT_PAGES 16384
+
+void
+store_prepare_sync(struct store *store)
+{
+	char sql[96];
+
+	store_prepare_bulk(store);
+	/* A sync commits each page with its cursor, a few hundred kB of WAL a page
+	 * (the upserts land at random in the (source, source_id) index). At SQLite's
+	 * default of 1,000 WAL pages that is a checkpoint, with two fsyncs, every few
+	 * pages, and a first sync spent half its time waiting for the disk. A commit
+	 * does not wait for the disk (synchronous = NORMAL): a kill -9 loses nothing
+	 * either way, and a power loss before the round's checkpoint takes the pages
+	 * and their cursors back together, so the next round fetches them again. */
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d", SYNC_CHECKPOINT_PAGES);
+	exec(store, sql, "setting the checkpoint interval");
+	/* The WAL file is reused after a checkpoint; one grown past this while a reader
+	 * held back the checkpoint is cut back to it. */
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d", SYNC_CHECKPOINT_PAGES * 4096);
+	exec(store, sql, "limiting the write-ahead log");
+}
+
+void
+store_checkpoint(struct store *store)
+{
+	/* PASSIVE: never waits for the console's readers; what they still hold is
+	 * copied by the next checkpoint. */
+	exec(store, "PRAGMA wal_checkpoint(PASSIVE)", "checkpointing the write-ahead log");
+}
+
+void
+store_library_init(void)
+{
+	/* SQLite's allocation statistics take a global mutex on every malloc and free,
+	 * a few percent of a sync; sitrep never reads them. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 void
 store_prepare_console(struct store *store)
 {

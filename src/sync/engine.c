@@ -158,6 +158,35 @@ page_incident(const struct source_page *page, const char *source, const char *so
 	return page->n_incidents;
 }
 
+/* Whether two samples are of one series: no labels is the same as "". */
+static bool
+same_series(const struct source_sample *a, const struct source_sample *b)
+{
+	return streq(a->series, b->series) &&
+	       streq(a->labels ? a->labels : "", b->labels ? b->labels : "");
+}
+
+/* A page's samples, each run of one series in one call: sources list a series'
+ * points together (Prometheus' matrix, Zabbix's history by item). */
+static enum status_code
+commit_samples(struct store *store, const char *name, const struct source_sample *samples, size_t n)
+{
+	struct store_point *points = xcalloc(n, sizeof(*points));
+	enum status_code code = SUCCESS;
+	size_t run = 0;
+
+	for (size_t i = 0; code == SUCCESS && i < n; i++) {
+		points[i] = (struct store_point){ samples[i].ts, samples[i].value };
+		if (i + 1 < n && same_series(&samples[i + 1], &samples[run]))
+			continue;
+		code = store_add_samples(store, name, samples[run].series, samples[run].labels,
+					 samples[run].service, points + run, i + 1 - run);
+		run = i + 1;
+	}
+	free(points);
+	return code;
+}
+
 /* Writes one page and the stream's cursor in one transaction. Events name their
  * incident by its natural key: one the page has just written goes by the row id
  * its upsert gave, with no lookup. The stream's stored validators (ETag,
@@ -188,12 +217,8 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 					       ev->actor, ev->text, ev->event_id);
 	}
 	free(ids);
-	for (i = 0; code == SUCCESS && i < page->n_samples; i++) {
-		const struct source_sample *s = &page->samples[i];
-
-		code = store_add_sample(e->store, name, s->series, s->labels, s->service, s->ts,
-					s->value);
-	}
+	if (code == SUCCESS && page->n_samples)
+		code = commit_samples(e->store, name, page->samples, page->n_samples);
 	for (i = 0; code == SUCCESS && i < page->n_pipelines; i++)
 		code = store_upsert_pipeline(e->store, &page->pipelines[i]);
 	for (i = 0; code == SUCCESS && i < page->n_deployments; i++)
@@ -621,8 +646,8 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 	enum status_code code;
 
 	/* A first sync is a bulk load: a page cache that holds the unique indexes
-	 * the upserts probe at random. */
-	store_prepare_bulk(store);
+	 * the upserts probe at random, and checkpoints far apart. */
+	store_prepare_sync(store);
 	if (session_begin(&s, store, http, cfg, src, opts, report)) {
 		if (s.e.ops->login)
 			code = store_sync_round_end(store, src->name, "login", s.ctx.now, NULL, 0,
@@ -641,6 +666,7 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 					    0);
 	}
 	session_end(&s, report);
+	store_checkpoint(store);
 	return code;
 }
 

@@ -2,7 +2,7 @@
 # sync_daemon.sh - `sitrep sync --daemon` against sitrep-sim: it keeps the cache
 # current on the source's interval, logs each round to its log file, holds the
 # cache against a second daemon, slows down on a failing upstream and recovers, and
-# SIGTERM ends it promptly with exit 0.
+# SIGTERM ends it promptly with exit 0. Each round ends with a checkpoint.
 set -u
 SITREP=${SITREP:-./sitrep}
 SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
@@ -54,6 +54,14 @@ curl -s --max-time 5 -X POST -H 'Content-Type: application/json' "$base/alertman
 	-d '[{"labels": {"alertname": "QueueStuck", "service": "search", "severity": "warning"},
 	      "annotations": {"summary": "QueueStuck on search"}, "startsAt": "2025-03-03T09:58:00Z"}]' >/dev/null
 until_true 30 "the daemon picking up a new alert" incidents QueueStuck
+# Each round ends with a checkpoint: the database file alone, without its write-ahead
+# log, holds the round (a sync connection checkpoints only every 64 MB of log).
+in_main_file() {
+	rm -f "$tmp/copy.db"
+	cp "$tmp/c.db" "$tmp/copy.db" &&
+		[ "$(sqlite3 "$tmp/copy.db" "SELECT count(*) FROM incidents WHERE title LIKE 'QueueStuck%'")" = 1 ]
+}
+until_true 10 "the round's checkpoint (the alert in the database file itself)" in_main_file
 
 curl -s --max-time 5 -X POST "$base/_sim/fault" \
 	-d '{"route": "/alertmanager/api/v2/alerts", "kind": "status", "status": 500}' >/dev/null

@@ -294,6 +294,40 @@ store__sync_writes(void **state)
 			 1);
 }
 
+/* Points of one series in one call: whole statements of many rows and the rows left
+ * over, a later point at the same ts replacing the earlier one also within one
+ * statement, and the series shared with single samples. */
+static void
+store__samples_many_rows(void **state)
+{
+	struct store *store = fresh("samples");
+	struct store_point points[200];
+
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		points[i] = (struct store_point){ 60 * (i % 150), (double)i };
+	assert_int_equal(store_begin(store), SUCCESS);
+	assert_int_equal(store_add_samples(store, "prom", "api.rpm", NULL, "api", points, 200),
+			 SUCCESS);
+	assert_int_equal(store_add_samples(store, "prom", "api.rpm", "", "api", points, 0),
+			 SUCCESS);
+	assert_int_equal(store_add_sample(store, "prom", "api.rpm", "", "api", 60 * 150, -1),
+			 SUCCESS);
+	assert_int_equal(store_commit(store), SUCCESS);
+	store_close(&store);
+	assert_int_equal(query_int("SELECT count(*) FROM metric_series"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM metric_samples"), 151);
+	/* ts 0..49 were written twice (i and i + 150): the second wins */
+	assert_int_equal(query_int("SELECT sum(value) FROM metric_samples WHERE ts < 60 * 50"),
+			 (150 + 199) * 50 / 2);
+	assert_int_equal(query_int("SELECT CAST(value AS INTEGER) FROM metric_samples "
+				   "WHERE ts = 60 * 149"),
+			 149);
+	assert_int_equal(query_int("SELECT CAST(value AS INTEGER) FROM metric_samples "
+				   "WHERE ts = 60 * 150"),
+			 -1);
+}
+
 /* Runs sql on the last cache with plain SQLite. */
 static void
 exec_sql(const char *sql)
@@ -418,6 +452,7 @@ main(void)
 		cmocka_unit_test(store__scan_emits_one_row_per_service_and_filters_the_window),
 		cmocka_unit_test(store__metric_row_round_trips),
 		cmocka_unit_test(store__sync_writes),
+		cmocka_unit_test(store__samples_many_rows),
 		cmocka_unit_test(store__upsert_id_events_and_unchanged_rows),
 		cmocka_unit_test(store__settings_round_trip),
 		cmocka_unit_test(store__default_path_lookup),
