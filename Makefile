@@ -55,7 +55,7 @@ QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c \
-	src/sources/*.c src/sync/*.c src/cli/*.c src/tui/*.c))
+	src/sources/*.c src/sync/*.c src/git/*.c src/cli/*.c src/tui/*.c))
 SIM_SRC := $(sort $(wildcard src/sim/*.c))
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sim_week.o
 # The simulator without its main(), for unit tests of its world (test_sim_*).
@@ -113,6 +113,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 $(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(SIM_LIB) $(LIB)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
+# Programs the integration tests run beside sitrep (tests/tools/).
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -120,7 +127,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 deps:
 	$(Q)sh tools/install-deps.sh
 
-tests: $(BUILD)/sitrep $(BUILD)/sitrep-sim $(UNIT_BIN)
+tests: $(BUILD)/sitrep $(BUILD)/sitrep-sim $(UNIT_BIN) $(TOOL_BIN)
 
 # Everything after deps runs in a sub-make so that pkg-config flags are computed
 # once the packages exist.
@@ -162,7 +169,7 @@ uninstall:
 
 checkstyle: deps
 	$(Q)clang-format --dry-run -Werror $(wildcard src/*/*.c src/*/*.h src/main.c \
-		include/sitrep/*.h tests/unit/*.c bench/*.c)
+		include/sitrep/*.h tests/unit/*.c tests/tools/*.c bench/*.c)
 
 clean:
 	rm -rf build build-san sitrep sitrep-sim

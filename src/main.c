@@ -28,6 +28,7 @@ static const struct command {
 	  "demo                        the console on a simulated world: no config, no network" },
 	{ "doctor", cmd_doctor,
 	  "doctor                      config, cache and every source: one line each" },
+	{ "graph", cmd_graph, "graph [--repo DIR] [-n N] [--all] [--ascii]  the branch graph" },
 };
 
 static void

@@ -1,0 +1,99 @@
+/* test_graph.c - the lane layout on small graphs given by hand: the rows an octopus
+ * merge, a join of several lanes and a root followed by an unrelated tip produce,
+ * in box drawing and ASCII. (Real repositories and their topology against git are
+ * tests/integration/graph.sh.) */
+#include "sitrep/sitrep.h"
+#include "sitrep/graph.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+#include <string.h>
+
+static struct graph_id
+id(unsigned char n)
+{
+	struct graph_id g;
+
+	memset(&g, 0, sizeof(g));
+	g.bytes[0] = n;
+	return g;
+}
+
+/* Adds commit n with the given parents (0-terminated) and returns its rows as text,
+ * joined by '/'. */
+static const char *
+add(struct graph *g, bool ascii, unsigned char n, ...)
+{
+	static char out[512];
+	struct graph_id parents[8], self = id(n);
+	struct graph_row rows[2];
+	size_t np = 0, nr, len = 0;
+	va_list ap;
+	int p;
+
+	va_start(ap, n);
+	while ((p = va_arg(ap, int)) != 0)
+		parents[np++] = id((unsigned char)p);
+	va_end(ap);
+	nr = graph_add(g, &self, parents, np, rows);
+	for (size_t r = 0; r < nr; r++) {
+		char buf[256];
+
+		graph_row_text(&rows[r], 0, ascii, buf, sizeof(buf));
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", r ? "/" : "", buf);
+	}
+	return out;
+}
+
+static void
+graph__octopus_and_joins(void **state)
+{
+	struct graph *g = graph_new();
+
+	(void)state;
+	/* 1 merges 2, 3 and 4, each of which comes from 5. */
+	assert_string_equal(add(g, false, 1, 2, 3, 4, 0), "●/├─┬─╮");
+	assert_string_equal(add(g, false, 2, 5, 0), "● │ │");
+	assert_string_equal(add(g, false, 3, 5, 0), "│ ● │");
+	assert_string_equal(add(g, false, 4, 5, 0), "│ │ ●");
+	assert_string_equal(add(g, false, 5, 0), "●─┴─╯");
+	graph_free(g);
+
+	g = graph_new();
+	assert_string_equal(add(g, true, 1, 2, 3, 4, 0), "*/|-.-.");
+	add(g, true, 2, 5, 0);
+	add(g, true, 3, 5, 0);
+	add(g, true, 4, 5, 0);
+	assert_string_equal(add(g, true, 5, 0), "*-'-'");
+	graph_free(g);
+}
+
+static void
+graph__crossing_and_roots(void **state)
+{
+	struct graph *g = graph_new();
+
+	(void)state;
+	/* 1 -> 3, 2 -> 3 and 4: lane 1 waits for 3 while 2's second parent crosses it. */
+	assert_string_equal(add(g, false, 1, 3, 0), "●");
+	assert_string_equal(add(g, false, 2, 3, 4, 0), "│ ●/│ ├─╮");
+	assert_string_equal(add(g, false, 4, 0), "│ │ ●");
+	/* 3 ends lanes 0 and 1; it is a root: its lane is free. */
+	assert_string_equal(add(g, false, 3, 0), "●─╯");
+	/* A tip after a root never sits right under it. */
+	assert_string_equal(add(g, false, 6, 7, 0), "  ●");
+	assert_string_equal(add(g, false, 7, 0), "  ●");
+	graph_free(g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(graph__octopus_and_joins),
+		cmocka_unit_test(graph__crossing_and_roots),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
