@@ -154,6 +154,22 @@ tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size)
 	return ok;
 }
 
+bool
+tui_confirm(struct tui *tui, const char *question)
+{
+	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
+	int key;
+
+	werase(win);
+	draw_fill(win, 0, 0, role_attr(COLOR_DEFAULT));
+	draw_text(win, 0, 0, COLS, role_attr(COLOR_PROMPT), question);
+	wrefresh(win);
+	key = read_key(win, true);
+	delwin(win);
+	tui->redraw_all = true;
+	return key == 'y' || key == 'Y';
+}
+
 /* ---- input ---- */
 
 /* The next key (KEYCODE() for function keys), or -1 when none is waiting (wait
@@ -534,6 +550,7 @@ tui_run(const struct tui_options *opts)
 			dispatch(&tui,
 				 keys_request(tui.current ? tui.current->ops->name : NULL, key));
 		}
+		act_poll(&tui);
 		if (store_data_version(tui.store, &v) == SUCCESS && v != version) {
 			version = v;
 			sources_load(&tui);
@@ -547,6 +564,7 @@ tui_run(const struct tui_options *opts)
 	}
 
 	end_curses();
+	act_finish(&tui);
 	worker_stop(&worker);
 	if (signalled)
 		rc = 128 + signalled;
