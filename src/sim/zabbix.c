@@ -1,7 +1,7 @@
 /* zabbix.c - the Zabbix 6.0 JSON-RPC dialect: POST /api_jsonrpc.php with
  * apiinfo.version, user.login, user.logout, event.get, problem.get, item.get,
- * history.get and trend.get, as a 6.0.14 frontend answers them (realservers.md
- * Recipe 3 and Z1-Z12, monitoring-ticketing.md 3).
+ * history.get, trend.get and event.acknowledge, as a 6.0.14 frontend answers them
+ * (realservers.md Recipe 3 and Z1-Z12, monitoring-ticketing.md 3).
  *
  * The world: one host per service (host and name = the service's name), whose
  * items zabbix_items.c serves (item.get, history.get, trend.get). Problems are the scenario's incidents (fired at `fire`, a
@@ -21,6 +21,11 @@
  * history=3 and answers [] for the wrong type; trend.get has completed hours only;
  * unknown parameters are ignored; a Content-Type other than application/json-rpc
  * or application/json gets HTTP 412 with an empty body.
+ *
+ * event.acknowledge (acknowledge, message, unacknowledge bits) on problem events
+ * that exist by now is kept (acks.c), made by Admin, and shows from then on in the
+ * problem's acknowledges and `acknowledged`; an unknown event is -32500 "No
+ * permissions to referred object or it does not exist!", as Zabbix answers it.
  *
  * Auth: user.login with user Admin and, when the simulator requires a token, that
  * token as the password (any password otherwise) opens a session; every other call

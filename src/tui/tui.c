@@ -267,6 +267,9 @@ go_back(struct tui *tui)
 	} else if (v && v->parent) {
 		tui->current = v->parent;
 		view_free(v);
+		/* The cache changed while the detail was open (an ack, a sync). */
+		if (!tui->current->loaded)
+			view_reload(tui, tui->current);
 	} else {
 		tui->quit = true;
 	}

@@ -86,6 +86,11 @@ ctl GET requests | tr -d '\n ' | grep -q 'acknowledge":{"count":1,"method":"POST
 q "SELECT kind, actor FROM incident_events e JOIN incidents i ON i.id = e.incident_id
 	WHERE i.source_id = '$og' AND kind = 'ack'" | grep -qx 'ack|alice' ||
 	fail "no ack event by alice on the timeline"
+# The simulated Opsgenie keeps the ack in the alert's log, with its note.
+logs=$(curl -s --max-time 5 -H 'Authorization: GenieKey s3cret' "$base/opsgenie/v2/alerts/$og/logs" | tr -d '\n')
+echo "$logs" | grep -q '"log": *"Alert acknowledged via API", *"type": *"system", *"owner": *"alice"' ||
+	fail "the alert's log has no acknowledge by alice: $logs"
+echo "$logs" | grep -q '"log": *"Note added: looking"' || fail "the alert's log has no note: $logs"
 run sync --once --source og >/dev/null 2>&1 || fail "a sync after the ack"
 [ "$(export_ack og "$og")" = 2025-03-03T10:00:00Z ] || fail "a later sync lost the ack"
 
@@ -121,7 +126,20 @@ for spec in 'status 403' 'status 500' 'delay 4000'; do
 	esac
 	: "$before"
 done
-sleep 3 # the delayed acknowledge completes on the simulator's side
+# The timed-out acknowledge went through on the simulator's side after its delay,
+# as it may upstream: the next sync shows it, as the message said.
+sleep 3
+run sync --once --source og >/dev/null 2>&1 || fail "the sync after the timeout"
+[ "$(export_ack og "$og2")" = 2025-03-03T10:00:00Z ] ||
+	fail "the timed-out acknowledge that reached the upstream is not in the next sync"
+ctl POST reset >/dev/null
+
+# A 429 was refused unprocessed: the acknowledge is sent again after Retry-After.
+og3=$(open_unacked og 1)
+ctl POST fault "{\"route\":\"/opsgenie/v2/alerts/$og3/acknowledge\",\"kind\":\"rate_limit\",\"status\":429,\"retry_after\":1,\"count\":1}" >/dev/null
+run ack og "$og3" >/dev/null 2>"$tmp/err" || fail "429 then ok: $(cat "$tmp/err")"
+[ "$(og_posts)" = 2 ] || fail "after a 429 the acknowledge was sent $(og_posts) times, not twice"
+[ "$(export_ack og "$og3")" = 2025-03-03T10:00:00Z ] || fail "429 then ok: not in the cache"
 ctl POST reset >/dev/null
 
 # ---- Zabbix ----

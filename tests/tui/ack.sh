@@ -69,4 +69,41 @@ row | grep -qw acked || fail "after the sync the row is not acked: $(row)"
 acked=$(sqlite3 "$tmp/c.db" "SELECT acknowledged_at FROM incidents WHERE source_id = '$id'")
 [ "$acked" = 1740996000 ] || fail "acknowledged_at is '$acked', not the simulated now"
 
+# A console that syncs (no --read-only): `a` on the timeline acknowledges, and the
+# sync of the source that follows brings the ack in at once.
+start_rw() {
+	tmux -L "$sock" kill-server 2>/dev/null
+	n_start=$((n_start + 1))
+	sock="sitrep-test-$$-$n_start"
+	tmux -L "$sock" new-session -d -s c -x 160 -y 30 \
+		"env $SITREP --config $tmp/config --db $tmp/c.db --view incidents; echo EXIT=\$?; sleep 60"
+	for _ in $(seq 300); do
+		screen | grep -qE '^ sitrep |EXIT=' && break
+		sleep 0.1
+	done
+	settle
+}
+id=$(sqlite3 "$tmp/c.db" "SELECT source_id FROM incidents WHERE source = 'og' AND
+	acknowledged_at IS NULL AND resolved_at IS NULL AND title NOT GLOB '*[^ -~]*'
+	ORDER BY detected_at DESC LIMIT 1")
+title=$(sqlite3 "$tmp/c.db" "SELECT title FROM incidents WHERE source_id = '$id'")
+[ -n "$id" ] || fail "no second open alert"
+start_rw
+keys / "$id" Enter
+row | grep -qw open || fail "read-write: the alert is not open before: $(row)"
+keys Enter
+expect "TTA" "the timeline opens"
+keys a
+expect "Acknowledge $id in og? y/n" "a on the timeline asks first"
+keys y
+for _ in $(seq 50); do has "acknowledged $id in og" && break; sleep 0.1; done
+expect "acknowledged $id in og" "y on the timeline acknowledges"
+expect_not "read-only" "the read-write console synced the source itself"
+[ "$(posts)" = 2 ] || fail "the timeline's y sent $(( $(posts) - 1 )) acknowledges, not one"
+acked=$(sqlite3 "$tmp/c.db" "SELECT acknowledged_at FROM incidents WHERE source_id = '$id'")
+[ "$acked" = 1740996000 ] || fail "read-write: acknowledged_at is '$acked' without an outside sync"
+keys q
+for _ in $(seq 30); do row | grep -qw acked && break; sleep 0.1; done
+row | grep -qw acked || fail "read-write: back on the list the row is not acked: $(row)"
+
 [ $failures -eq 0 ] && echo "ok: the console's acknowledge" || exit 1
