@@ -142,7 +142,7 @@ perform(const struct source_ctx *ctx, void *arg)
 		snprintf(rep->message, sizeof(rep->message),
 			 "%s: the upstream accepted the %s of %.200s but had not done it after "
 			 "%u checks: the next sync shows whether it did",
-			 ctx->name, verb_of(r->action->kind), r->action->id, n);
+			 ctx->name, verb_of(r->action->kind), r->action->id, n - 1);
 		return;
 	}
 	snprintf(rep->message, sizeof(rep->message), "%s %.200s in %s", done ? done : "done",

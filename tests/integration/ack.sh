@@ -40,6 +40,10 @@ cat >"$tmp/config" <<CONF
 	url = $base/zabbix/api_jsonrpc.php
 	user = Admin
 	password = s3cret
+[source "og-down"]
+	type = opsgenie
+	url = http://127.0.0.1:1
+	token = s3cret
 [source "am"]
 	type = alertmanager
 	url = $base/alertmanager
@@ -164,6 +168,12 @@ ctl POST fault '{"route":"/zabbix/api_jsonrpc.php#event.acknowledge","kind":"sta
 run ack zbx "$zb2" >/dev/null 2>"$tmp/err" && fail "zabbix 502: exit 0"
 grep -q 'HTTP 502' "$tmp/err" || fail "zabbix 502: $(cat "$tmp/err")"
 [ -z "$(export_ack zbx "$zb2")" ] || fail "zabbix 502: the cache changed"
+
+# Nobody listens: never reached, so tried again (with backoff), then a clear error.
+run ack og-down "$og" >/dev/null 2>"$tmp/err" && fail "og-down: exit 0"
+grep -q "^sitrep: ack: opsgenie acknowledge $og: Couldn't connect to server" "$tmp/err" ||
+	fail "og-down: $(cat "$tmp/err")"
+grep -q 'not sent again' "$tmp/err" && fail "og-down: a connection never made is not 'not sent again'"
 
 # ---- upstreams without an acknowledge, and bad use ----
 run ack am whatever >/dev/null 2>"$tmp/err" && fail "alertmanager: exit 0"

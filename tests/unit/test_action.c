@@ -304,6 +304,25 @@ write_retries(void **state)
 	assert_true(http_retryable_write(&r));
 }
 
+/* A refused connection is known not to have reached anyone. */
+static void
+refused_is_unsent(void **state)
+{
+	struct http_client *http = http_client_new(NULL);
+	struct http_request req = {
+		.method = "POST", .url = "http://127.0.0.1:1/", .body = "{}", .body_len = 2
+	};
+	struct http_response resp = { 0 };
+
+	(void)state;
+	http_perform(http, &req, &resp, 1);
+	assert_int_equal(resp.status, 0);
+	assert_true(resp.unsent);
+	assert_true(http_retryable_write(&resp));
+	http_response_release(&resp);
+	http_client_free(&http);
+}
+
 int
 main(void)
 {
@@ -313,6 +332,7 @@ main(void)
 		cmocka_unit_test(zabbix_request_and_answers),
 		cmocka_unit_test(unsupported),
 		cmocka_unit_test(write_retries),
+		cmocka_unit_test(refused_is_unsent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
