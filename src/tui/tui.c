@@ -8,6 +8,7 @@
  * The sync worker is a second thread with its own cache connection, running the
  * daemon's schedule; it never touches curses. With --read-only, or when a daemon
  * already holds the cache's sync lock, the console only reads.
+ * An upstream action (`a`) runs on a short-lived thread of its own (act.c).
  *
  * The terminal is restored on every way out: a normal quit, SIGTERM/SIGINT/SIGHUP
  * (a flag the loop sees within a poll), and die() (its callback ends curses). */
