@@ -22,6 +22,7 @@ static const struct command {
 	{ "dora", cmd_dora, "dora [WINDOW] [--service S] [--format table|json|csv]" },
 	{ "slo", cmd_slo, "slo [WINDOW] [--at T] [--service S] [--format table|json|csv]" },
 	{ "sync", cmd_sync, "sync --once|--daemon [--source NAME]... [--verbose]" },
+	{ "ack", cmd_ack, "ack SOURCE ID [--note TEXT]  acknowledge an incident upstream" },
 	{ "status", cmd_status,
 	  "status [--format text|line|json]  sources; line: for a tmux status bar" },
 	{ "demo", cmd_demo,

@@ -20,6 +20,7 @@ int cmd_export(int argc, char **argv, const struct global_opts *opts);
 int cmd_mttx(int argc, char **argv, const struct global_opts *opts);
 int cmd_dora(int argc, char **argv, const struct global_opts *opts);
 int cmd_slo(int argc, char **argv, const struct global_opts *opts);
+int cmd_ack(int argc, char **argv, const struct global_opts *opts);
 int cmd_sync(int argc, char **argv, const struct global_opts *opts);
 int cmd_status(int argc, char **argv, const struct global_opts *opts);
 int cmd_doctor(int argc, char **argv, const struct global_opts *opts);

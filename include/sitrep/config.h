@@ -73,6 +73,7 @@ struct config {
 	char *path;	   /* the file read, or NULL when none exists */
 	bool private_file; /* no group/other permission bits: literal secrets allowed */
 	char *theme;
+	char *user; /* [sitrep] user: who upstream actions are done for, or NULL */
 	struct config_service *services;
 	size_t n_services;
 	struct config_source *sources;

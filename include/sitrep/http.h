@@ -45,6 +45,9 @@ struct http_response {
 	/* error is one a retry may cure (timeout, refused, reset, DNS), unlike a bad URL
 	 * or certificate. */
 	bool transient;
+	/* error happened before the request left: the name did not resolve, or the
+	 * connection was refused. A retry cannot repeat a write the upstream saw. */
+	bool unsent;
 	/* Where the final response came from, after redirects; NULL when none; new. */
 	char *url;
 };
@@ -96,6 +99,12 @@ char *http_link_next(const struct http_response *response);
  * back (Retry-After, or a spent rate limit with its reset: GitHub answers 403 to
  * both); not other 4xx, not a body that was too big. */
 bool http_retryable(const struct http_response *response);
+
+/* Whether a request that writes (a POST that is not idempotent: an acknowledge)
+ * may be sent again: only when it cannot have reached the upstream (unsent) or the
+ * upstream refused it unprocessed (429). A timeout, a reset or a 5xx may come after
+ * the write took effect, and a retry could make it twice. */
+bool http_retryable_write(const struct http_response *response);
 
 /* Backoff before attempt number attempt (1-based): exponential from base_ms, capped
  * at max_ms, with full jitter drawn from *seed (deterministic in tests): uniform in

@@ -93,6 +93,15 @@ struct source_ctx {
 	void *engine;
 };
 
+/* An action on one upstream record, asked for by a person (src/sync/action.c):
+ * acknowledge an incident; later, roll back a deployment. */
+struct source_action {
+	const char *kind; /* "ack" */
+	const char *id;	  /* the record's source_id */
+	const char *who;  /* the person it is done for ([sitrep] user, else $USER) */
+	const char *note; /* or NULL */
+};
+
 struct source_ops {
 	const char *type; /* the config's type = ... */
 	/* Adds the requests that start a round to *out (source_request_add). */
@@ -113,6 +122,21 @@ struct source_ops {
 	/* Optional: sets *out to the request that closes the session after the round
 	 * (so a daemon does not pile up sessions upstream), or to NULL. */
 	enum status_code (*logout)(const struct source_ctx *ctx, struct source_request **out);
+	/* Optional, for upstreams with actions: sets *out to the request that performs
+	 * action (stream "action:KIND"), or returns an error naming the action when the
+	 * upstream has no such action or the id cannot be one of its records. */
+	enum status_code (*act)(const struct source_ctx *ctx, const struct source_action *action,
+				struct source_request **out);
+	/* Checks the answer to req: act's request, or a follow-up. SUCCESS with *next
+	 * NULL: done, *done set to a short static text ("acknowledged"). SUCCESS with
+	 * *next: the action is accepted but not known to be done (an asynchronous
+	 * write); next is an idempotent request for its outcome, answered again to
+	 * acted (and may be sent again while its answer says "not yet"). An error says
+	 * what the upstream refused, its text sanitized. */
+	enum status_code (*acted)(const struct source_ctx *ctx, const struct source_action *action,
+				  const struct source_request *req,
+				  const struct http_response *resp, struct source_request **next,
+				  const char **done);
 };
 
 /* The ops of a type, or NULL. */

@@ -540,13 +540,16 @@ find_source(const struct config *cfg, const char *name)
 static void
 load_sitrep(struct loader *ld, const struct entry *e)
 {
-	if (!streq(e->key, "theme")) {
-		entry_problem(ld, e, "has no key \"%s\" (keys: theme)", e->key);
+	if (!streq(e->key, "theme") && !streq(e->key, "user")) {
+		entry_problem(ld, e, "has no key \"%s\" (keys: theme, user)", e->key);
 		return;
 	}
 	if (is_repeat(ld, e) || needs_value(ld, e))
 		return;
-	ld->cfg->theme = xstrdup(e->value);
+	if (streq(e->key, "user"))
+		ld->cfg->user = xstrdup(e->value);
+	else
+		ld->cfg->theme = xstrdup(e->value);
 }
 
 static struct config_service *
@@ -1423,6 +1426,7 @@ config_release(struct config *cfg)
 	free(cfg->deploys);
 	free(cfg->problems);
 	free(cfg->theme);
+	free(cfg->user);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

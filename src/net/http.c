@@ -359,6 +359,8 @@ describe_curl_error(struct transfer *t, CURLcode rc)
 		os[0] = '\0';
 	fail(t, curl_transient(rc), "%s%s%s%s%s%s", what, *detail ? ": " : "", detail,
 	     *os ? " (" : "", os, *os ? ")" : "");
+	t->resp->unsent = rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_COULDNT_RESOLVE_HOST ||
+			  rc == CURLE_COULDNT_CONNECT;
 }
 
 /* ---- response headers and body ---- */
@@ -1326,6 +1328,16 @@ http_retryable(const struct http_response *response)
 		return http_header_get(response, "Retry-After") ||
 		       http_rate_limit_reset(response) >= 0;
 	return s == 408 || s == 429 || (s >= 500 && s <= 599 && s != 501);
+}
+
+bool
+http_retryable_write(const struct http_response *response)
+{
+	if (!response)
+		return false;
+	if (response->status == 0)
+		return response->error[0] && response->unsent;
+	return response->status == 429;
 }
 
 /* Vigna's splitmix64: tiny, full period, good enough to spread retries. */

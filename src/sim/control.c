@@ -162,6 +162,8 @@ reset(struct sim *sim, struct sim_response *resp)
 	reqlog_clear(&sim->log);
 	am_store_release(&sim->am);
 	zabbix_state_release(sim);
+	sim_acks_release(sim);
+	opsgenie_release(sim);
 	response_json(resp, 200, json_object());
 }
 

@@ -177,6 +177,7 @@ sim_release(struct sim *sim)
 	am_store_release(&sim->am);
 	opsgenie_release(sim);
 	zabbix_state_release(sim);
+	sim_acks_release(sim);
 	world_release(&sim->world);
 	pthread_mutex_destroy(&sim->lock);
 }

@@ -1,8 +1,9 @@
 /* opsgenie.c - the Opsgenie Alert API v2 dialect (/v2/alerts, /v2/alerts/count,
- * /v2/alerts/{id}): the scenario's incidents as the alerts Opsgenie would have made
- * of them, plus the routine alerts of every service around the clock (disk, queue,
- * certificate, restarts...), a week and a half of them around --start, so that a
- * client really pages: several hundred alerts exist at --start, 100 a page at most.
+ * /v2/alerts/{id}, its logs, acknowledge and request status): the scenario's
+ * incidents as the alerts Opsgenie would have made of them, plus the routine alerts
+ * of every service around the clock (disk, queue, certificate, restarts...), a week
+ * and a half of them around --start, so that a client really pages: several
+ * hundred alerts exist at --start, 100 a page at most.
  *
  * Everything is derived from the immutable world, the seed and the clock, for each
  * request: an alert exists from its createdAt; its ack and close appear when the
@@ -12,6 +13,15 @@
  * false again once an alert closed; fraction digits vary ("...:10.17Z", none when
  * zero); paging.next is an absolute URL (this simulator's own base, so a client
  * following it stays on loopback) and the X-Paging-* headers repeat it.
+ *
+ * Of the writes, acknowledge is served (POST /v2/alerts/{id}/acknowledge): it
+ * answers 202 and a requestId whatever becomes of it, as Opsgenie processes writes
+ * later; GET /v2/alerts/requests/{requestId} says "not processed yet" (404,
+ * X-Opsgenie-Errortype RequestNotProcessed) the first time it is asked, then the
+ * outcome ("Alert does not exist", "Alert is already closed", or done). A done
+ * acknowledge is kept (acks.c) and changes the alert from then on: report.ackTime,
+ * acknowledgedBy (the request's user), `acknowledged`, updatedAt, and its
+ * /v2/alerts/{id}/logs.
  *
  * The query language is the documented subset a client needs: clauses joined by
  * AND, each FIELD OP VALUE with OP one of : = > >= < <=, over createdAt, updatedAt
@@ -53,6 +63,7 @@ struct og_alert {
 	const char *acked_by;
 	const char *closed_by;
 	const char *tag;		      /* a second tag besides service:X */
+	const char *ack_note;		      /* a client's acknowledge: its note, or "" */
 	int64_t created_ms, ack_ms, close_ms; /* TIME_NONE when it never happens */
 	unsigned int count;
 	unsigned long tiny;
@@ -254,6 +265,29 @@ occurrences(struct og_alert *a, int64_t now)
 	a->updated_ms = a->last_ms;
 }
 
+/* The acknowledges clients made (POST .../acknowledge), over the world's own: an
+ * ack earlier than the alert's own, and before its close, becomes its ack. */
+static void
+apply_acks(const struct sim *sim, struct og_list *l)
+{
+	for (const struct sim_ack *k = sim_ack_next(sim, "opsgenie", NULL); k;
+	     k = sim_ack_next(sim, "opsgenie", k)) {
+		for (size_t i = 0; k->ok && i < l->n; i++) {
+			struct og_alert *a = &l->items[i];
+
+			if (!streq(a->id, k->target))
+				continue;
+			if ((a->ack_ms == TIME_NONE || a->ack_ms > k->at_ms) &&
+			    (a->close_ms == TIME_NONE || a->close_ms > k->at_ms)) {
+				a->ack_ms = k->at_ms;
+				a->acked_by = k->user;
+				a->ack_note = k->note ? k->note : "";
+			}
+			break;
+		}
+	}
+}
+
 /* Every alert that exists at now, with its state at now, oldest first. */
 static void
 collect(const struct sim *sim, int64_t now, struct og_list *out)
@@ -268,6 +302,7 @@ collect(const struct sim *sim, int64_t now, struct og_list *out)
 		add_noise(w, s, &all);
 	if (all.n > 1)
 		qsort(all.items, all.n, sizeof(*all.items), compare_created);
+	apply_acks(sim, &all);
 	for (size_t i = 0; i < all.n; i++) {
 		struct og_alert *a = &all.items[i];
 
@@ -959,20 +994,184 @@ one_alert(struct sim *sim, const struct sim_request *req, struct sim_response *r
 	list_release(&l);
 }
 
+static void
+log_add(json_t *data, int64_t ms, const char *type, const char *owner, const char *text)
+{
+	json_t *o = json_object();
+	char offset[64];
+
+	snprintf(offset, sizeof(offset), "%lld_%lld000000", (long long)ms, (long long)ms);
+	json_object_set_new(o, "log", json_string(text));
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "owner", json_string(owner));
+	json_object_set_new(o, "createdAt", og_time(ms));
+	json_object_set_new(o, "offset", json_string(offset));
+	json_array_append_new(data, o);
+}
+
+/* GET /v2/alerts/{identifier}/logs: what happened to the alert by now, oldest
+ * first (AlertLog {log, type, owner, createdAt, offset}; one page). */
+static void
+alert_logs(struct sim *sim, const struct sim_request *req, struct sim_response *resp,
+	   const char *ident, size_t ident_len)
+{
+	const char *type = params_get(&req->params, "identifierType");
+	char *id = xstrndup(ident, ident_len), *text;
+	struct og_list l;
+	json_t *root, *data;
+	size_t i;
+
+	collect(sim, sim_clock_now(&sim->clock), &l);
+	for (i = 0; i < l.n && !alert_is(&l.items[i], type, id); i++)
+		;
+	if (i == l.n) {
+		text = xasprintf("Alert with id [%.120s] does not exist", id);
+		og_error(sim, req, resp, 404, text);
+		free(text);
+	} else {
+		const struct og_alert *a = &l.items[i];
+
+		data = json_array();
+		log_add(data, a->created_ms, "system", "System", "Alert created via Prometheus");
+		if (a->acked) {
+			/* A client's acknowledge came through the API, with its note. */
+			text = xasprintf("Alert acknowledged via %s", a->ack_note ? "API" : "web");
+			log_add(data, a->ack_ms, "system", a->acked_by, text);
+			free(text);
+			if (a->ack_note && *a->ack_note) {
+				text = xasprintf("Note added: %s", a->ack_note);
+				log_add(data, a->ack_ms, "alertNote", a->acked_by, text);
+				free(text);
+			}
+		}
+		if (a->closed)
+			log_add(data, a->close_ms, "system", a->closed_by,
+				"Alert closed via Prometheus");
+		root = json_object();
+		json_object_set_new(root, "data", data);
+		envelope_add(sim, req, root, resp);
+		response_json(resp, 200, root);
+	}
+	list_release(&l);
+	free(id);
+}
+
+static uint64_t
+acks_made(const struct sim *sim)
+{
+	uint64_t n = 0;
+
+	for (const struct sim_ack *k = sim_ack_next(sim, "opsgenie", NULL); k;
+	     k = sim_ack_next(sim, "opsgenie", k))
+		n++;
+	return n;
+}
+
+/* POST /v2/alerts/{identifier}/acknowledge: 202 and a requestId, whatever becomes
+ * of it, as Opsgenie processes writes later; GET /v2/alerts/requests/{id} tells. */
+static void
+acknowledge(struct sim *sim, const struct sim_request *req, struct sim_response *resp,
+	    const char *ident, size_t ident_len)
+{
+	const char *type = params_get(&req->params, "identifierType");
+	int64_t now = sim_clock_now(&sim->clock);
+	json_t *body = json_loadb(req->body, req->body_len, 0, NULL), *root;
+	const char *user = json_string_value(json_object_get(body, "user"));
+	const char *note = json_string_value(json_object_get(body, "note"));
+	char *id = xstrndup(ident, ident_len);
+	struct sim_ack *k;
+	struct og_list l;
+	size_t i;
+
+	if (req->body_len && !json_is_object(body)) {
+		og_error(sim, req, resp, 400, "Could not parse the request body");
+	} else if (type && !streq(type, "id") && !streq(type, "tiny") && !streq(type, "alias")) {
+		og_error(sim, req, resp, 422, "Identifier type should be one of id, tiny, alias");
+	} else {
+		collect(sim, now, &l);
+		for (i = 0; i < l.n && !alert_is(&l.items[i], type, id); i++)
+			;
+		k = sim_ack_add(sim, "opsgenie", i < l.n ? l.items[i].id : id, now,
+				user ? user : "API", note);
+		if (i == l.n) {
+			k->ok = false;
+			k->status = "Alert does not exist";
+		} else if (l.items[i].closed) {
+			k->ok = false;
+			k->status = "Alert is already closed";
+		} else {
+			k->status = "Acknowledged successfully";
+		}
+		uuid_of(sim_hash(sim->world.seed, k->target, (uint64_t)now), "opsgenie-ack-request",
+			acks_made(sim), k->request, sizeof(k->request));
+		list_release(&l);
+		opsgenie_release(sim); /* the listing at now has changed */
+		root = json_object();
+		json_object_set_new(root, "result", json_string("Request will be processed"));
+		json_object_set_new(root, "took", json_real(0.012));
+		json_object_set_new(root, "requestId", json_string(k->request));
+		response_header(resp, "X-Request-ID", k->request);
+		response_json(resp, 202, root);
+	}
+	json_decref(body);
+	free(id);
+}
+
+/* GET /v2/alerts/requests/{requestId}: not processed at the first asking (as a
+ * busy Opsgenie answers), then the outcome. */
+static void
+request_status(struct sim *sim, const struct sim_request *req, struct sim_response *resp,
+	       const char *rid)
+{
+	struct sim_ack *k = sim_ack_request(sim, "opsgenie", rid);
+	json_t *root, *data;
+	char text[64];
+
+	if (!k || k->polls++ == 0) {
+		og_error(sim, req, resp, 404, "Request not processed yet");
+		response_header(resp, "X-Opsgenie-Errortype", "RequestNotProcessed");
+		return;
+	}
+	root = json_object();
+	data = json_object();
+	json_object_set_new(data, "success", json_boolean(k->ok));
+	json_object_set_new(data, "action", json_string("Acknowledge"));
+	json_object_set_new(data, "processedAt", og_time(k->at_ms + 180));
+	uuid_of(sim->world.seed, "opsgenie-integration", 1, text, sizeof(text));
+	json_object_set_new(data, "integrationId", json_string(text));
+	json_object_set_new(data, "isSuccess", json_boolean(k->ok));
+	json_object_set_new(data, "status", json_string(k->status));
+	json_object_set_new(data, "alertId", json_string(k->ok ? k->target : ""));
+	json_object_set_new(data, "alias", json_string(""));
+	json_object_set_new(root, "data", data);
+	envelope_add(sim, req, root, resp);
+	response_json(resp, 200, root);
+}
+
 void
 opsgenie_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp)
 {
 	const char *r = req->route;
 	bool get = streq(req->method, "GET") || streq(req->method, "HEAD");
+	const char *slash = strncmp(r, "/v2/alerts/", 11) == 0 ? strchr(r + 11, '/') : NULL;
 
-	if (streq(r, "/v2/alerts") && get)
+	if (slash && slash > r + 11 && streq(slash, "/acknowledge") && streq(req->method, "POST"))
+		acknowledge(sim, req, resp, r + 11, (size_t)(slash - (r + 11)));
+	else if (slash && slash > r + 11 && streq(slash, "/logs") && get &&
+		 strncmp(r, "/v2/alerts/requests/", 20) != 0)
+		alert_logs(sim, req, resp, r + 11, (size_t)(slash - (r + 11)));
+	else if (strncmp(r, "/v2/alerts/requests/", 20) == 0 && r[20] && !strchr(r + 20, '/') &&
+		 get)
+		request_status(sim, req, resp, r + 20);
+	else if (streq(r, "/v2/alerts") && get)
 		list_alerts(sim, req, resp);
 	else if (streq(r, "/v2/alerts/count") && get)
 		count_alerts(sim, req, resp);
 	else if (strncmp(r, "/v2/alerts/", 11) == 0 && r[11] && !strchr(r + 11, '/') && get)
 		one_alert(sim, req, resp, r + 11);
 	else if (streq(r, "/v2/alerts") || strncmp(r, "/v2/alerts/", 11) == 0)
-		og_error(sim, req, resp, 405, "sitrep-sim: the alert API is read-only here");
+		og_error(sim, req, resp, 405,
+			 "sitrep-sim: of the alert API's writes only acknowledge is served");
 	else
 		og_error(sim, req, resp, 404, "No handler found for the path");
 }

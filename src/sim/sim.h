@@ -845,9 +845,36 @@ struct am_store {
 
 void am_store_release(struct am_store *am);
 
+/* ---- acks.c: acknowledges made through the dialects' APIs ------------------- */
+
+struct sim_ack {
+	char *dialect; /* "opsgenie", "zabbix" */
+	char *target;  /* the alert's or event's id */
+	int64_t at_ms; /* the simulated instant it was made */
+	char *user;
+	char *note;	    /* or NULL */
+	int action;	    /* Zabbix: the action bits */
+	bool ok;	    /* Opsgenie: whether it was done, or refused with status */
+	const char *status; /* Opsgenie: the request's status text (static) */
+	char request[40];   /* Opsgenie: its requestId */
+	unsigned polls;	    /* Opsgenie: how often its outcome was asked for */
+};
+
+struct sim;
+struct sim_ack *sim_ack_add(struct sim *sim, const char *dialect, const char *target, int64_t at_ms,
+			    const char *user, const char *note);
+/* The dialect's acknowledges in the order they were made: the one after after
+ * (NULL: the first), or NULL. */
+const struct sim_ack *sim_ack_next(const struct sim *sim, const char *dialect,
+				   const struct sim_ack *after);
+/* A dialect's acknowledge by its request id, or NULL. */
+struct sim_ack *sim_ack_request(struct sim *sim, const char *dialect, const char *request);
+void sim_acks_release(struct sim *sim);
+
 /* ---- the simulator ------------------------------------------------------------ */
 
 struct zx_sessions;
+struct sim_acks;
 
 struct sim {
 	pthread_mutex_t lock; /* guards every field up to the options */
@@ -858,6 +885,7 @@ struct sim {
 	struct am_store am;
 	struct opsgenie_cache *opsgenie; /* opsgenie.c: the alerts at one instant */
 	struct zx_sessions *zabbix;	 /* Zabbix sessions (user.login), or NULL */
+	struct sim_acks *acks;		 /* acks.c: acknowledges made by clients, or NULL */
 	/* options, read-only once the server runs */
 	const char *require_token; /* borrowed from the command line or the world */
 	bool verbose;

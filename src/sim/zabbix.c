@@ -1,7 +1,7 @@
 /* zabbix.c - the Zabbix 6.0 JSON-RPC dialect: POST /api_jsonrpc.php with
  * apiinfo.version, user.login, user.logout, event.get, problem.get, item.get,
- * history.get and trend.get, as a 6.0.14 frontend answers them (realservers.md
- * Recipe 3 and Z1-Z12, monitoring-ticketing.md 3).
+ * history.get, trend.get and event.acknowledge, as a 6.0.14 frontend answers them
+ * (realservers.md Recipe 3 and Z1-Z12, monitoring-ticketing.md 3).
  *
  * The world: one host per service (host and name = the service's name), whose
  * items zabbix_items.c serves (item.get, history.get, trend.get). Problems are the scenario's incidents (fired at `fire`, a
@@ -21,6 +21,11 @@
  * history=3 and answers [] for the wrong type; trend.get has completed hours only;
  * unknown parameters are ignored; a Content-Type other than application/json-rpc
  * or application/json gets HTTP 412 with an empty body.
+ *
+ * event.acknowledge (acknowledge, message, unacknowledge bits) on problem events
+ * that exist by now is kept (acks.c), made by Admin, and shows from then on in the
+ * problem's acknowledges and `acknowledged`; an unknown event is -32500 "No
+ * permissions to referred object or it does not exist!", as Zabbix answers it.
  *
  * Auth: user.login with user Admin and, when the simulator requires a token, that
  * token as the password (any password otherwise) opens a session; every other call
@@ -47,7 +52,7 @@
 #define NOISE_SLOTS_BEFORE (8 * 12)
 #define NOISE_SLOTS_AFTER (3 * 12)
 #define NOISE_PERCENT 55
-#define MAX_ACKS 4
+#define MAX_ACKS 8
 #define MAX_SESSIONS 64
 
 /* Routine problems: template triggers, their severity and scope tag. */
@@ -337,14 +342,55 @@ assign_ids(struct zx_world *zw)
 	free(acks);
 }
 
+/* The acknowledges clients made (event.acknowledge), in time order among the
+ * problem's own, with ids after every one of the world's. */
 static void
-zx_collect(const struct world *w, struct zx_world *zw)
+apply_acks(const struct sim *sim, struct zx_world *zw)
 {
+	uint64_t id = 0;
+
+	for (size_t i = 0; i < zw->n; i++)
+		id += zw->items[i].n_acks;
+	for (const struct sim_ack *k = sim_ack_next(sim, "zabbix", NULL); k;
+	     k = sim_ack_next(sim, "zabbix", k)) {
+		int64_t clock = floor_div(k->at_ms, 1000);
+
+		id++;
+		for (size_t i = 0; i < zw->n; i++) {
+			struct zx_problem *p = &zw->items[i];
+			size_t j = p->n_acks;
+			char text[24];
+
+			snprintf(text, sizeof(text), "%llu", (unsigned long long)p->eventid);
+			if (!streq(text, k->target) || p->n_acks == MAX_ACKS)
+				continue;
+			while (j > 0 && p->acks[j - 1].clock > clock)
+				j--;
+			memmove(&p->acks[j + 1], &p->acks[j], (p->n_acks - j) * sizeof(p->acks[0]));
+			p->n_acks++;
+			memset(&p->acks[j], 0, sizeof(p->acks[j]));
+			p->acks[j] = (struct zx_ack){ .id = id,
+						      .clock = clock,
+						      .action = k->action,
+						      .user = k->user,
+						      .message = k->note,
+						      .problem = i };
+			break;
+		}
+	}
+}
+
+static void
+zx_collect(const struct sim *sim, struct zx_world *zw)
+{
+	const struct world *w = &sim->world;
+
 	memset(zw, 0, sizeof(*zw));
 	add_incidents(w, zw);
 	for (size_t s = 0; s < w->n_services; s++)
 		add_noise(w, s, zw);
 	assign_ids(zw);
+	apply_acks(sim, zw);
 }
 
 static void
@@ -719,7 +765,11 @@ closer(const struct world *w, const struct zx_problem *p, int64_t now)
 {
 	if (!p->manual || p->resolve > now)
 		return 0;
-	return user_id(w, p->acks[p->n_acks - 1].user);
+	/* The close is the last ack of the world's; a client's may follow it. */
+	for (size_t j = p->n_acks; j-- > 0;)
+		if (p->acks[j].action & 1)
+			return user_id(w, p->acks[j].user);
+	return 0;
 }
 
 struct event_select {
@@ -917,7 +967,7 @@ event_get(struct sim *sim, struct zx_call *c, bool stuck)
 		filter_release(&f);
 		return NULL;
 	}
-	zx_collect(&sim->world, &zw);
+	zx_collect(sim, &zw);
 	rows = xcalloc(2 * zw.n + 1, sizeof(*rows));
 	for (size_t i = 0; i < zw.n; i++) {
 		const struct zx_problem *p = &zw.items[i];
@@ -997,7 +1047,7 @@ problem_get(struct sim *sim, struct zx_call *c)
 		filter_release(&f);
 		return NULL;
 	}
-	zx_collect(&sim->world, &zw);
+	zx_collect(sim, &zw);
 	rows = xcalloc(zw.n + 1, sizeof(*rows));
 	for (size_t i = 0; i < zw.n; i++) {
 		const struct zx_problem *p = &zw.items[i];
@@ -1027,6 +1077,70 @@ problem_get(struct sim *sim, struct zx_call *c)
 	return result;
 }
 
+/* ---- event.acknowledge ---- */
+
+/* The action bits 6.0 knows: close, acknowledge, message, severity, unacknowledge. */
+#define KNOWN_ACTIONS (1 | 2 | 4 | 8 | 16)
+
+/* event.acknowledge: problem events that exist at now (a recovery event, or one
+ * not visible to the user, is refused as Zabbix refuses it); the update is made by
+ * Admin, the only API user here. Severity changes and closes are not served. */
+static json_t *
+event_acknowledge(struct sim *sim, struct zx_call *c)
+{
+	int64_t now_ms = sim_clock_now(&sim->clock), now = floor_div(now_ms, 1000), action;
+	const char *msg = json_string_value(json_object_get(c->params, "message"));
+	size_t n, i, j;
+	uint64_t *ids = zx_get_ids(c, "eventids", &n);
+	struct zx_world zw;
+	json_t *result;
+
+	if (!ids || !n) {
+		if (!c->error)
+			c->error = invalid_params(c->id, "eventids", "cannot be empty");
+		free(ids);
+		return NULL;
+	}
+	if (!zx_get_number(c, "action", &action) || action <= 0 || (action & ~KNOWN_ACTIONS)) {
+		if (!c->error)
+			c->error = invalid_params(c->id, "action", "value must be one of 1-31");
+		free(ids);
+		return NULL;
+	}
+	if ((action & 4) && (!msg || !*msg)) {
+		c->error = invalid_params(c->id, "message", "cannot be empty");
+		free(ids);
+		return NULL;
+	}
+	zx_collect(sim, &zw);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < zw.n; j++)
+			if (zw.items[j].eventid == ids[i] && zw.items[j].clock <= now)
+				break;
+		if (j == zw.n)
+			break;
+	}
+	zx_release(&zw);
+	if (i < n) {
+		free(ids);
+		c->error = rpc_error(c->id, -32500, "Application error.",
+				     "No permissions to referred object or it does not exist!");
+		return NULL;
+	}
+	result = json_array();
+	for (i = 0; i < n; i++) {
+		char text[24];
+		struct sim_ack *k;
+
+		snprintf(text, sizeof(text), "%llu", (unsigned long long)ids[i]);
+		k = sim_ack_add(sim, "zabbix", text, now_ms, "Admin", msg);
+		k->action = (int)(action & (2 | 4 | 16));
+		json_array_append_new(result, json_integer((json_int_t)ids[i]));
+	}
+	free(ids);
+	return json_pack("{s:o}", "eventids", result);
+}
+
 /* ---- the endpoint ---- */
 
 static const char *const public_methods[] = { "apiinfo.version", "user.login" };
@@ -1053,6 +1167,8 @@ call_method(struct sim *sim, struct zx_call *c, const json_t *auth, bool stuck)
 		return user_logout(sim, auth);
 	if (streq(m, "event.get"))
 		return event_get(sim, c, stuck);
+	if (streq(m, "event.acknowledge"))
+		return event_acknowledge(sim, c);
 	if (streq(m, "problem.get"))
 		return problem_get(sim, c);
 	if (streq(m, "item.get"))
@@ -1067,9 +1183,10 @@ call_method(struct sim *sim, struct zx_call *c, const json_t *auth, bool stuck)
 static bool
 known_method(const char *m)
 {
-	static const char *const methods[] = { "apiinfo.version", "user.login",	 "user.logout",
-					       "event.get",	  "problem.get", "item.get",
-					       "history.get",	  "trend.get" };
+	static const char *const methods[] = {
+		"apiinfo.version", "user.login",  "user.logout", "event.get",	     "problem.get",
+		"item.get",	   "history.get", "trend.get",	 "event.acknowledge"
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
 		if (streq(m, methods[i]))

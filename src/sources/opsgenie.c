@@ -34,10 +34,9 @@
 #include "sitrep/json.h"
 #include "sitrep/json_tok.h"
 #include "sitrep/timestamp.h"
+#include "opsgenie-private.h"
 
-#define TYPE "opsgenie"
 #define STREAM "alerts"
-#define ALERTS_PATH "/v2/alerts"
 /* The largest page the API serves. */
 #define PAGE_LIMIT 100
 /* What Opsgenie assumes when a URL names no limit. */
@@ -83,8 +82,8 @@ cursor_ms(const char *cursor)
 	return ms;
 }
 
-static void
-add_auth(struct source_request *req, const char *secret)
+void
+og_auth(struct source_request *req, const char *secret)
 {
 	char *value = xasprintf("GenieKey %s", secret);
 
@@ -109,7 +108,7 @@ opsgenie_plan(const struct source_ctx *ctx, struct source_request **out, size_t 
 		return error(TYPE " %s: no token configured (an API key with read access)",
 			     ctx->name);
 	req = source_request_add(out, n, STREAM, "GET", alerts_url(base, cursor_ms(cursor)));
-	add_auth(req, ctx->secret);
+	og_auth(req, ctx->secret);
 	return SUCCESS;
 }
 
@@ -460,7 +459,7 @@ next_request(const struct source_ctx *ctx, const struct source_request *req,
 	r->url = source_url(base, path);
 	free(path);
 	if (ctx->secret && *ctx->secret)
-		add_auth(r, ctx->secret);
+		og_auth(r, ctx->secret);
 	page->next = r;
 	return SUCCESS;
 }
@@ -468,11 +467,13 @@ next_request(const struct source_ctx *ctx, const struct source_request *req,
 /* ---- responses ---- */
 
 static const char *
-status_hint(long status)
+status_hint(long status, bool write)
 {
 	if (status == 401)
 		return "the API key was refused: check the token, and that url is the key's "
 		       "region (api.opsgenie.com or api.eu.opsgenie.com)";
+	if (status == 403 && write)
+		return "the API key may not change alerts: it needs create and update access";
 	if (status == 403)
 		return "the API key may not read alerts: it needs read access";
 	if (status == 429)
@@ -485,14 +486,14 @@ status_hint(long status)
 /* Opsgenie's errors are {"message": "...", "took": 0.0, "requestId": "..."}; the
  * message and the request id (what its support asks for) are worth showing, with
  * what the status means for the user. Other bodies (a proxy's page) are quoted. */
-static enum status_code
-http_error(const struct http_response *resp)
+enum status_code
+og_http_error(const char *what, const struct http_response *resp, bool write)
 {
 	json_t *root = json_loadb(resp->body, resp->body_len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
 	const char *rid = json_string_value(json_object_get(root, "requestId"));
 	const char *reason = http_header_get(resp, "X-RateLimit-Reason");
-	const char *hint = status_hint(resp->status);
+	const char *hint = status_hint(resp->status, write);
 	char *text;
 	struct buf b;
 
@@ -519,7 +520,7 @@ http_error(const struct http_response *resp)
 			buf_printf(&b, " [requestId %s]", text);
 		free(text);
 	}
-	error(TYPE " " STREAM ": HTTP %ld: %s", resp->status, b.data);
+	error(TYPE " %s: HTTP %ld: %s", what, resp->status, b.data);
 	buf_release(&b);
 	json_decref(root);
 	return ERROR_CUSTOM_MESSAGE;
@@ -963,7 +964,7 @@ opsgenie_parse(const struct source_ctx *ctx, const struct source_request *req,
 	if (!streq(req->stream, STREAM))
 		return error(TYPE " %s: not a stream of this source", req->stream);
 	if (resp->status != 200 && resp->status != 0 && !resp->too_big)
-		return http_error(resp);
+		return og_http_error(STREAM, resp, false);
 	if ((code = source_check_response(TYPE, STREAM, resp)) != SUCCESS)
 		return code;
 	if (fast_parse(ctx, req, resp, page, &code))
@@ -982,4 +983,6 @@ const struct source_ops source_opsgenie_ops = {
 	.type = TYPE,
 	.plan = opsgenie_plan,
 	.parse = opsgenie_parse,
+	.act = og_act,
+	.acted = og_acted,
 };

@@ -25,6 +25,11 @@ void zbx_rpc_fill(struct source_request *req, const char *method, json_t *params
 /* A call of stream to url for page->next (new); params is stolen. */
 struct source_request *zbx_rpc_next(const struct source_ctx *ctx, const char *stream,
 				    const char *url, const char *method, json_t *params);
+/* The result of a call (*root new, *result borrowed from it), or an error naming
+ * what was asked: the HTTP failure, or the JSON-RPC error envelope; secrets cut
+ * out. */
+enum status_code zbx_result(const struct source_ctx *ctx, const char *what,
+			    const struct http_response *resp, json_t **root, const json_t **result);
 /* The config's service (borrowed), or NULL. */
 const char *zbx_default_service(const struct source_ctx *ctx);
 
@@ -88,5 +93,13 @@ json_t *zbx_item_params(const struct config_metric *m);
 enum status_code zbx_parse_metric(const struct source_ctx *ctx, const struct source_request *req,
 				  const json_t *call, const json_t *result,
 				  struct source_page *page);
+
+/* ---- actions (zabbix_act.c) ---- */
+
+enum status_code zbx_act(const struct source_ctx *ctx, const struct source_action *action,
+			 struct source_request **out);
+enum status_code zbx_acted(const struct source_ctx *ctx, const struct source_action *action,
+			   const struct source_request *req, const struct http_response *resp,
+			   struct source_request **next, const char **done);
 
 #endif

@@ -349,6 +349,15 @@ rpc_result(const char *stream, const struct http_response *resp, json_t **root,
 	return SUCCESS;
 }
 
+/* The result of a call answering an action (zabbix_act.c), its error scrubbed of
+ * secrets. */
+enum status_code
+zbx_result(const struct source_ctx *ctx, const char *what, const struct http_response *resp,
+	   json_t **root, const json_t **result)
+{
+	return scrubbed(ctx, rpc_result(what, resp, root, result));
+}
+
 /* A result that must be an array. */
 static enum status_code
 rpc_array(const char *stream, const struct http_response *resp, json_t **root,
@@ -681,4 +690,6 @@ const struct source_ops source_zabbix_ops = {
 	.login = zabbix_login,
 	.session = zabbix_session,
 	.logout = zabbix_logout,
+	.act = zbx_act,
+	.acted = zbx_acted,
 };

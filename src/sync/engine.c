@@ -11,6 +11,7 @@
 #include "sitrep/sitrep.h"
 #include "sitrep/sync.h"
 #include "sitrep/source.h"
+#include "sync-private.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -102,10 +103,12 @@ retry_wait(const struct http_response *resp, int64_t now)
 	return reset >= now ? reset - now + 1 : 0;
 }
 
-/* Performs req until it succeeds, fails for good, or runs out of attempts. */
+/* Performs req until it succeeds, fails for good, or runs out of attempts; a
+ * response is tried again only when retryable says it may be. */
 static void
-fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
-      bool first_page, struct http_response *resp)
+fetch_with(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
+	   bool first_page, bool (*retryable)(const struct http_response *),
+	   struct http_response *resp)
 {
 	static const char *const secret_headers[] = { "Authorization", "X-Api-Key",
 						      "PRIVATE-TOKEN" };
@@ -126,7 +129,7 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 		int64_t wait;
 
 		http_perform(e->http, &hr, resp, 1);
-		if (!http_retryable(resp) || attempt >= e->opts.max_attempts)
+		if (!retryable(resp) || attempt >= e->opts.max_attempts)
 			return;
 		wait = retry_wait(resp, time_now());
 		wait = wait >= 0 ? wait * 1000
@@ -139,6 +142,14 @@ fetch(struct engine *e, const struct source_request *req, const struct store_syn
 			return; /* the failed response stands: the stream reports it */
 		http_response_release(resp);
 	}
+}
+
+/* The requests of a sync round only read: any transient failure may be retried. */
+static void
+fetch(struct engine *e, const struct source_request *req, const struct store_sync_state *st,
+      bool first_page, struct http_response *resp)
+{
+	fetch_with(e, req, st, first_page, http_retryable, resp);
 }
 
 /* The index of the page's incident (source, source_id), from hint on (an upstream's
@@ -668,6 +679,28 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 	session_end(&s, report);
 	store_checkpoint(store);
 	return code;
+}
+
+bool
+sync_session_run(struct http_client *http, const struct config *cfg,
+		 const struct config_source *src, const struct sync_options *opts,
+		 struct sync_report *report, sync_session_fn fn, void *arg)
+{
+	struct session s;
+	bool ok = session_begin(&s, NULL, http, cfg, src, opts, report);
+
+	if (ok)
+		fn(&s.ctx, arg);
+	session_end(&s, report);
+	return ok;
+}
+
+void
+sync_session_fetch(const struct source_ctx *ctx, const struct source_request *req, bool idempotent,
+		   struct http_response *resp)
+{
+	fetch_with(ctx->engine, req, NULL, false,
+		   idempotent ? http_retryable : http_retryable_write, resp);
 }
 
 enum status_code

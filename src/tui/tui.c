@@ -8,6 +8,7 @@
  * The sync worker is a second thread with its own cache connection, running the
  * daemon's schedule; it never touches curses. With --read-only, or when a daemon
  * already holds the cache's sync lock, the console only reads.
+ * An upstream action (`a`) runs on a short-lived thread of its own (act.c).
  *
  * The terminal is restored on every way out: a normal quit, SIGTERM/SIGINT/SIGHUP
  * (a flag the loop sees within a poll), and die() (its callback ends curses). */
@@ -154,6 +155,22 @@ tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size)
 	return ok;
 }
 
+bool
+tui_confirm(struct tui *tui, const char *question)
+{
+	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
+	int key;
+
+	werase(win);
+	draw_fill(win, 0, 0, role_attr(COLOR_DEFAULT));
+	draw_text(win, 0, 0, COLS, role_attr(COLOR_PROMPT), question);
+	wrefresh(win);
+	key = read_key(win, true);
+	delwin(win);
+	tui->redraw_all = true;
+	return key == 'y' || key == 'Y';
+}
+
 /* ---- input ---- */
 
 /* The next key (KEYCODE() for function keys), or -1 when none is waiting (wait
@@ -251,6 +268,9 @@ go_back(struct tui *tui)
 	} else if (v && v->parent) {
 		tui->current = v->parent;
 		view_free(v);
+		/* The cache changed while the detail was open (an ack, a sync). */
+		if (!tui->current->loaded)
+			view_reload(tui, tui->current);
 	} else {
 		tui->quit = true;
 	}
@@ -534,6 +554,7 @@ tui_run(const struct tui_options *opts)
 			dispatch(&tui,
 				 keys_request(tui.current ? tui.current->ops->name : NULL, key));
 		}
+		act_poll(&tui);
 		if (store_data_version(tui.store, &v) == SUCCESS && v != version) {
 			version = v;
 			sources_load(&tui);
@@ -547,6 +568,7 @@ tui_run(const struct tui_options *opts)
 	}
 
 	end_curses();
+	act_finish(&tui);
 	worker_stop(&worker);
 	if (signalled)
 		rc = 128 + signalled;

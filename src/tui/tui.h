@@ -209,12 +209,26 @@ struct tui {
 	bool quit;
 	bool redraw_all;
 	int lines, cols;
+	struct act_job *act; /* act.c: the upstream action under way, or NULL */
 };
 
 /* Sets the status bar's message (printf-like), shown until the next key. */
 void tui_message(struct tui *tui, bool is_error, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Reads a line at the bottom of the screen with prompt; false when cancelled. */
 bool tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size);
+/* Asks question at the bottom of the screen; true when the answer is y. */
+bool tui_confirm(struct tui *tui, const char *question);
+
+/* ---- act.c: upstream actions (acknowledge), on a thread of their own ------------ */
+
+/* Asks to confirm, then acknowledges incident id of source upstream; the outcome
+ * comes to the status bar through act_poll. */
+void act_ack(struct tui *tui, const char *source, const char *id);
+/* Shows the outcome of the action under way once it is done (each pass of the
+ * loop). */
+void act_poll(struct tui *tui);
+/* Waits for the action under way (on quitting). */
+void act_finish(struct tui *tui);
 
 /* ---- view.c: the ops table and the frame around views ---------------------------- */
 

@@ -405,6 +405,10 @@ incidents_request(struct view *view, struct tui *tui, enum request req)
 		if ((r = list_selected(&v->list)))
 			raw_view_open(tui, view, r->source, r->source_id);
 		return REQ_NONE;
+	case REQ_ACK:
+		if ((r = list_selected(&v->list)))
+			act_ack(tui, r->source, r->source_id);
+		return REQ_NONE;
 	case REQ_TOGGLE_PANEL:
 		v->panel.shown = !panel_shown(&v->panel, tui->cols);
 		return REQ_NONE;

@@ -574,6 +574,9 @@ timeline_request(struct view *view, struct tui *tui, enum request req)
 	case REQ_RAW:
 		raw_view_open(tui, view, t->source, t->source_id);
 		break;
+	case REQ_ACK:
+		act_ack(tui, t->source, t->source_id);
+		break;
 	default:
 		return req;
 	}
