@@ -48,12 +48,25 @@ struct config_metric {
 	char *query;
 };
 
-/* [stages]: KIND = PATTERN, repeatable: pipeline stages and jobs whose upstream name
- * matches the glob (case-insensitive) are of that kind. */
-struct config_stage_rule {
-	char *kind; /* lint, test, build, publish, integration, release, deploy */
+/* [stages] and [branches]: KIND = PATTERN, repeatable: names (of pipeline stages and
+ * jobs, of branches) that match the glob (case-insensitive) are of that kind. */
+struct config_rule {
+	char *kind; /* stages: lint, test, build, publish, integration, release, deploy;
+		       branches: trunk, develop, release, hotfix, environment, feature */
 	char *pattern;
 };
+
+/* Built-in rules, tried after the config's: patterns[] ends at NULL or its end. */
+struct config_rule_default {
+	const char *kind;
+	const char *patterns[12];
+};
+
+/* The kind of name: the first of rules whose pattern matches (file order), else the
+ * first of usual; NULL when none matches. Globs (fnmatch) are matched ignoring case. */
+const char *config_rule_kind(const struct config_rule *rules, size_t n_rules,
+			     const struct config_rule_default *usual, size_t n_usual,
+			     const char *name);
 
 /* [bind "VIEW"] REQUEST = KEYS: the console's key bindings ("generic": every view). */
 struct config_bind {
@@ -82,8 +95,11 @@ struct config {
 	size_t n_metrics;
 	struct config_deploy *deploys;
 	size_t n_deploys;
-	struct config_stage_rule *stage_rules; /* in file order: the first match wins */
+	struct config_rule *stage_rules; /* in file order: the first match wins */
 	size_t n_stage_rules;
+	struct config_rule *branch_rules; /* [branches], in file order */
+	size_t n_branch_rules;
+	int64_t branch_stale;	   /* [branches] stale: seconds without a commit (default 30d) */
 	struct config_bind *binds; /* in file order */
 	size_t n_binds;
 	char **problems; /* "FILE:LINE: message", one per problem found */
@@ -104,6 +120,9 @@ void config_release(struct config *cfg);
 /* The stage kinds [stages] may name. */
 extern const char *const config_stage_kinds[];
 extern const size_t config_n_stage_kinds;
+/* The branch roles [branches] may name. */
+extern const char *const config_branch_roles[];
+extern const size_t config_n_branch_roles;
 
 /* The first value of key in a source section, or NULL. Borrowed. */
 const char *config_source_get(const struct config_source *src, const char *key);

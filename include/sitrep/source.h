@@ -85,7 +85,7 @@ struct source_ctx {
 	const struct config_metric *metrics; /* every [metric] section (a source uses those
 					      * whose source is ctx->name); borrowed */
 	size_t n_metrics;
-	const struct config_stage_rule *stage_rules; /* [stages]; borrowed */
+	const struct config_rule *stage_rules; /* [stages]; borrowed */
 	size_t n_stage_rules;
 	int64_t now;
 	/* The stored cursor of a stream, or NULL (borrowed). */

@@ -1,21 +1,29 @@
 /* cmd_graph.c - `sitrep graph`: the branch graph of a local repository on stdout,
  * one commit a line as `git log --graph --oneline` prints it, plus a line wherever a
  * merge opens lanes for its other parents. For scripts, and for the tests, which
- * trace every line of the drawing back to the parents git lists. */
+ * trace every line of the drawing back to the parents git lists. With --branches,
+ * the branches instead: role, base, ahead/behind, last commit, stale. */
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
+#include "sitrep/branches.h"
+#include "sitrep/config.h"
 #include "sitrep/graph.h"
 #include "sitrep/history.h"
 #include "sitrep/text.h"
 
-#include <errno.h>
+#include "sitrep/timestamp.h"
 
-#define GRAPH_USAGE "sitrep graph [--repo DIR] [-n N] [--all] [--ascii] [--full-hash]"
+#include <errno.h>
+#include <jansson.h>
+
+#define GRAPH_USAGE                                                          \
+	"sitrep graph [--repo DIR] [-n N] [--all] [--ascii] [--full-hash]\n" \
+	"       sitrep graph --branches [--repo DIR] [--format text|json]"
 
 struct graph_opts {
 	struct history_opts history;
 	unsigned long max; /* 0: no limit */
-	bool ascii, full_hash;
+	bool ascii, full_hash, branches, json;
 };
 
 static int
@@ -41,6 +49,11 @@ parse_opts(int argc, char **argv, struct graph_opts *o)
 			o->ascii = true;
 		} else if (streq(a, "--full-hash")) {
 			o->full_hash = true;
+		} else if (streq(a, "--branches")) {
+			o->branches = true;
+		} else if (streq(a, "--format") && i + 1 < argc &&
+			   (streq(argv[i + 1], "text") || streq(argv[i + 1], "json"))) {
+			o->json = streq(argv[++i], "json");
 		} else if (streq(a, "--help")) {
 			printf("usage: %s\n", GRAPH_USAGE);
 			return EXIT_HELP;
@@ -68,6 +81,93 @@ print_commit(const struct graph_row *row, const struct history_commit *c,
 	printf(" %s\n", c->summary);
 }
 
+static void
+print_branches_text(const struct branch_list *l, int64_t now)
+{
+	printf("strategy: %s", l->strategy);
+	if (l->trunk)
+		printf(" (trunk %s%s%s)", l->trunk, l->develop ? ", develop " : "",
+		       l->develop ? l->develop : "");
+	printf("\n%-12s %-32s %-16s %6s %6s  %s\n", "ROLE", "BRANCH", "BASE", "AHEAD", "BEHIND",
+	       "LAST COMMIT");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct branch_info *b = &l->items[i];
+		char age[32];
+
+		duration_format(now - b->last_commit, age, sizeof(age));
+		printf("%-12s %-32s %-16s", b->role, b->name, b->base ? b->base : "-");
+		if (b->base)
+			printf(" %6zu %6zu", b->ahead, b->behind);
+		else
+			printf(" %6s %6s", "-", "-");
+		printf("  %s ago%s\n", age, b->stale ? ", stale" : "");
+	}
+}
+
+static json_t *
+branches_json(const struct branch_list *l)
+{
+	json_t *root = json_object(), *items = json_array();
+
+	json_object_set_new(root, "strategy", json_string(l->strategy));
+	json_object_set_new(root, "trunk", l->trunk ? json_string(l->trunk) : json_null());
+	json_object_set_new(root, "develop", l->develop ? json_string(l->develop) : json_null());
+	for (size_t i = 0; i < l->n; i++) {
+		const struct branch_info *b = &l->items[i];
+		char hex[2 * GRAPH_ID_SIZE + 1];
+
+		history_hex(&b->tip, hex);
+		json_array_append_new(
+			items,
+			json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:b, s:b, s:b, s:s}", "name",
+				  b->name, "role", b->role, "base",
+				  b->base ? json_string(b->base) : json_null(), "ahead",
+				  b->base ? json_integer((json_int_t)b->ahead) : json_null(),
+				  "behind",
+				  b->base ? json_integer((json_int_t)b->behind) : json_null(),
+				  "last_commit", (json_int_t)b->last_commit, "remote", b->remote,
+				  "head", b->head, "stale", b->stale, "tip", hex));
+	}
+	json_object_set_new(root, "branches", items);
+	return root;
+}
+
+static int
+run_branches(const struct graph_opts *o, const struct global_opts *gopts)
+{
+	char *path = config_default_path(gopts->config_path);
+	struct config cfg;
+	struct branch_list list;
+	enum status_code code = config_load(&cfg, path, gopts->config_path != NULL);
+	int64_t now = time_now();
+
+	free(path);
+	if (code != SUCCESS) {
+		cli_error("%s", status_message(code));
+		return EXIT_FAILURE_;
+	}
+	for (size_t i = 0; i < cfg.n_problems; i++)
+		fprintf(stderr, "sitrep: %s\n", cfg.problems[i]);
+	code = branches_read(&list, o->history.repo, &cfg, now);
+	if (code != SUCCESS) {
+		config_release(&cfg);
+		cli_error("%s", status_message(code));
+		return EXIT_FAILURE_;
+	}
+	if (o->json) {
+		json_t *root = branches_json(&list);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		printf("\n");
+		json_decref(root);
+	} else {
+		print_branches_text(&list, now);
+	}
+	branches_release(&list);
+	config_release(&cfg); /* the roles named by its rules are its strings */
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
+}
+
 int
 cmd_graph(int argc, char **argv, const struct global_opts *gopts)
 {
@@ -81,9 +181,10 @@ cmd_graph(int argc, char **argv, const struct global_opts *gopts)
 	char *buf;
 	int rc;
 
-	(void)gopts;
 	if ((rc = parse_opts(argc, argv, &o)) != EXIT_OK)
 		return rc == EXIT_HELP ? EXIT_OK : rc;
+	if (o.branches)
+		return run_branches(&o, gopts);
 	if (!text_locale_utf8())
 		o.ascii = true;
 	if ((code = history_open(&h, &o.history)) != SUCCESS) {

@@ -773,30 +773,53 @@ const char *const config_stage_kinds[] = { "lint",	  "test",    "build", "publis
 					   "integration", "release", "deploy" };
 const size_t config_n_stage_kinds = ARRAY_SIZE(config_stage_kinds);
 
+/* KIND = PATTERN into rules, KIND one of kinds. */
 static void
-load_stages(struct loader *ld, const struct entry *e)
+add_rule(struct loader *ld, const struct entry *e, const char *const *kinds, size_t n_kinds,
+	 struct config_rule **rules, size_t *n_rules)
 {
-	struct config *cfg = ld->cfg;
-	struct config_stage_rule *r;
+	struct config_rule *r;
 	size_t i;
 
-	for (i = 0; i < config_n_stage_kinds; i++)
-		if (streq(e->key, config_stage_kinds[i]))
+	for (i = 0; i < n_kinds; i++)
+		if (streq(e->key, kinds[i]))
 			break;
-	if (i == config_n_stage_kinds) {
-		entry_problem(ld, e,
-			      "has no kind \"%s\" (kinds: lint, test, build, publish, integration, "
-			      "release, deploy)",
-			      e->key);
+	if (i == n_kinds) {
+		char list[256] = "";
+
+		for (size_t k = 0; k < n_kinds; k++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 k ? ", " : "", kinds[k]);
+		entry_problem(ld, e, "has no kind \"%s\" (kinds: %s)", e->key, list);
 		return;
 	}
 	if (needs_value(ld, e))
 		return;
-	cfg->stage_rules =
-		xrealloc(cfg->stage_rules, (cfg->n_stage_rules + 1) * sizeof(*cfg->stage_rules));
-	r = &cfg->stage_rules[cfg->n_stage_rules++];
-	r->kind = xstrdup(config_stage_kinds[i]);
+	*rules = xrealloc(*rules, (*n_rules + 1) * sizeof(**rules));
+	r = &(*rules)[(*n_rules)++];
+	r->kind = xstrdup(kinds[i]);
 	r->pattern = xstrdup(e->value);
+}
+
+static void
+load_stages(struct loader *ld, const struct entry *e)
+{
+	add_rule(ld, e, config_stage_kinds, config_n_stage_kinds, &ld->cfg->stage_rules,
+		 &ld->cfg->n_stage_rules);
+}
+
+const char *const config_branch_roles[] = { "trunk",  "develop",     "release",
+					    "hotfix", "environment", "feature" };
+const size_t config_n_branch_roles = ARRAY_SIZE(config_branch_roles);
+
+static void
+load_branches(struct loader *ld, const struct entry *e)
+{
+	if (streq(e->key, "stale"))
+		parse_duration_value(ld, e, &ld->cfg->branch_stale);
+	else
+		add_rule(ld, e, config_branch_roles, config_n_branch_roles, &ld->cfg->branch_rules,
+			 &ld->cfg->n_branch_rules);
 }
 
 /* The console checks the request names and keys: it knows them, the config does not. */
@@ -827,7 +850,7 @@ load_entry(struct loader *ld, const struct entry *e)
 		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
 		{ "source", true, load_source },  { "metric", true, load_metric },
 		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
-		{ "bind", true, load_bind },
+		{ "bind", true, load_bind },	  { "branches", false, load_branches },
 	};
 	size_t i;
 
@@ -1345,6 +1368,7 @@ config_load(struct config *cfg, const char *path, bool explicit_path)
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->branch_stale = 30 * 86400;
 	if (!path)
 		return SUCCESS;
 	buf_init(&text, CONFIG_MAX_SIZE);
@@ -1417,6 +1441,11 @@ config_release(struct config *cfg)
 		free(cfg->stage_rules[i].pattern);
 	}
 	free(cfg->stage_rules);
+	for (i = 0; i < cfg->n_branch_rules; i++) {
+		free(cfg->branch_rules[i].kind);
+		free(cfg->branch_rules[i].pattern);
+	}
+	free(cfg->branch_rules);
 	for (i = 0; i < cfg->n_binds; i++) {
 		free(cfg->binds[i].view);
 		free(cfg->binds[i].request);

@@ -12,7 +12,6 @@
 #include "sitrep/source.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <math.h>
 
 #include "sitrep/json.h"
@@ -662,26 +661,12 @@ source_alert_describe(struct source_page *page, struct store_incident *incident,
 
 /* ---- stages ---- */
 
-/* fnmatch() has no portable case-insensitive flag: both sides are lower-cased. */
-static void
-lowercase_copy(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
 const char *
 source_stage_kind(const struct source_ctx *ctx, const char *name)
 {
 	/* In this order: "publish image" is publishing, "ui-tests" integration, "build
 	 * and test" a build. */
-	static const struct {
-		const char *kind;
-		const char *patterns[12];
-	} usual[] = {
+	static const struct config_rule_default usual[] = {
 		{ "deploy",
 		  { "*deploy*", "*rollout*", "*promote*", "*canary*", "staging", "production",
 		    "prod" } },
@@ -696,19 +681,6 @@ source_stage_kind(const struct source_ctx *ctx, const char *name)
 		{ "lint", { "*lint*", "*fmt*", "*format*", "*style*", "*vet*", "*static*" } },
 	};
 
-	char lower[256], pattern[256];
-
-	if (!name)
-		return NULL;
-	lowercase_copy(lower, sizeof(lower), name);
-	for (size_t i = 0; ctx && i < ctx->n_stage_rules; i++) {
-		lowercase_copy(pattern, sizeof(pattern), ctx->stage_rules[i].pattern);
-		if (fnmatch(pattern, lower, 0) == 0)
-			return ctx->stage_rules[i].kind;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(usual); i++)
-		for (size_t j = 0; j < ARRAY_SIZE(usual[i].patterns) && usual[i].patterns[j]; j++)
-			if (fnmatch(usual[i].patterns[j], lower, 0) == 0)
-				return usual[i].kind;
-	return NULL;
+	return config_rule_kind(ctx ? ctx->stage_rules : NULL, ctx ? ctx->n_stage_rules : 0, usual,
+				ARRAY_SIZE(usual), name);
 }

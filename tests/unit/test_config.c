@@ -178,6 +178,11 @@ static const struct bad_config {
 	  "theme is outside any section" },
 	/* [stages] keys are the stage kinds */
 	{ "[stages]\n\ttest = pytest*\n\tunit = jest*\n", 3, "[stages] has no kind \"unit\"" },
+	/* [branches] keys are the branch roles and stale */
+	{ "[branches]\n\trelease = rel-*\n\tepic = epic/*\n", 3,
+	  "[branches] has no kind \"epic\" (kinds: trunk, develop, release, hotfix, environment, "
+	  "feature)" },
+	{ "[branches]\n\tstale = soon\n", 2, "[branches] stale" },
 	/* [sitrep] is a singleton: a name there is a mistake */
 	{ "[sitrep \"x\"]\n\ttheme = mono\n", 1, "[sitrep] takes no name" },
 	/* sources are named: a bare [source] cannot be told apart */

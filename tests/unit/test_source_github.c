@@ -506,7 +506,7 @@ source_github__jobs_become_stages(void **state)
 		"\"queued\":1617637373,\"started\":1617637373,\"finished\":1617637400,\"updated\":"
 		"1617637400}],\"listed\":true}}";
 	char kind[] = "test", pattern[] = "job1";
-	struct config_stage_rule rule = { .kind = kind, .pattern = pattern };
+	struct config_rule rule = { .kind = kind, .pattern = pattern };
 	const struct store_stage *st;
 	const struct store_pipeline *p;
 	struct source_page page;

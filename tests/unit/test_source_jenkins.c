@@ -44,7 +44,7 @@ struct harness {
 	struct source_ctx ctx;
 	char *cursor;	   /* of the builds stream under test */
 	char *jobs_cursor; /* of "jobs" */
-	struct config_stage_rule rules[4];
+	struct config_rule rules[4];
 };
 
 static const char *
