@@ -15,6 +15,7 @@ struct history_opts {
 	 * request refs (refs/pull/, refs/merge-requests/) stay out: thousands of them
 	 * on a forge's mirror would bury the branches. */
 	bool all;
+	bool no_commit_graph; /* read every commit's object even if a commit-graph exists */
 };
 
 struct history_commit {
@@ -31,8 +32,11 @@ struct history_commit {
 /* Opens the repository and walks what it needs. An empty repository is not an
  * error: it has no commits. */
 enum status_code history_open(struct history **out, const struct history_opts *opts);
-/* The next commit into *c (valid until the next call), false after the last. */
+/* The next commit into *c (valid until the next call), false after the last, or
+ * when a commit could not be read: history_status() says which. */
 bool history_next(struct history *h, struct history_commit *c);
+/* SUCCESS, or why the walk stopped early (the message is set). */
+enum status_code history_status(const struct history *h);
 void history_close(struct history **h);
 
 /* The commit id as 40 hex digits (buf of 41 bytes at least). */

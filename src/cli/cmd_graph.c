@@ -49,6 +49,8 @@ parse_opts(int argc, char **argv, struct graph_opts *o)
 			o->ascii = true;
 		} else if (streq(a, "--full-hash")) {
 			o->full_hash = true;
+		} else if (streq(a, "--no-commit-graph")) {
+			o->history.no_commit_graph = true;
 		} else if (streq(a, "--branches")) {
 			o->branches = true;
 		} else if (streq(a, "--format") && i + 1 < argc &&
@@ -211,6 +213,12 @@ cmd_graph(int argc, char **argv, const struct global_opts *gopts)
 	}
 	free(buf);
 	graph_free(g);
+	code = history_status(h);
 	history_close(&h);
+	if (code != SUCCESS) {
+		fflush(stdout);
+		cli_error("%s", status_message(code));
+		return EXIT_FAILURE_;
+	}
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILURE_;
 }

@@ -10,6 +10,7 @@
  * develop under git-flow, everything else from the trunk. */
 #include "sitrep/sitrep.h"
 #include "sitrep/branches.h"
+#include "sitrep/gitlib.h"
 #include "sitrep/text.h"
 
 #include <git2.h>
@@ -194,7 +195,7 @@ branches_read(struct branch_list *out, const char *path, const struct config *cf
 	git_branch_t type;
 	enum status_code code = SUCCESS;
 	size_t alloc = 0;
-	bool ready = git_libgit2_init() > 0;
+	bool ready = gitlib_init();
 
 	memset(out, 0, sizeof(*out));
 	if (git_repository_open_ext(&repo, path ? path : ".", 0, NULL) < 0) {
@@ -220,7 +221,7 @@ branches_read(struct branch_list *out, const char *path, const struct config *cf
 out:
 	git_repository_free(repo);
 	if (ready)
-		git_libgit2_shutdown();
+		gitlib_shutdown();
 	return code;
 }
 

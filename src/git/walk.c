@@ -1,14 +1,24 @@
 /* walk.c - the commits of a repository in display order for the branch graph:
- * every commit before its parents, the newest ready commit first (Kahn's order over
- * committer time), which is the order `git log --graph` needs and what it means by
- * topological order.
+ * every commit before its parents, the newest ready commit first, which is the
+ * order `git log --graph` needs and what it means by topological order.
  *
- * It reads commits through libgit2, but walks the parents itself: the edge of a
- * shallow clone (.git/shallow) is a commit whose parents are not there, which
- * libgit2 1.5's revision walk takes for a corrupt repository, while a parent missing
- * anywhere else is one, and says so. It keeps per commit only its id, time and
- * parents; the message and author are read again when the commit is shown. */
+ * The walk is lazy where the repository lets it be. A commit can be shown once all
+ * its children have been; its children are among the commits read so far only if
+ * every commit that could be one has been read. With a commit-graph file
+ * (commit_graph.c) every commit has a topological level above its parents', so
+ * reading commits from the highest level down, a commit is safe to show once none
+ * above its level is left unread: the first screen of a history of hundreds of
+ * thousands of commits needs a few hundred. Commits the file lacks (newer than it)
+ * have no level and are all read first; without the file that is every commit.
+ *
+ * Commits are read through libgit2 when the file lacks them, their parents taken
+ * by the walk itself: the edge of a shallow clone (.git/shallow) is a commit whose
+ * parents are not there, which libgit2 1.5's revision walk takes for a corrupt
+ * repository, while a parent missing anywhere else is one, and says so. Per commit
+ * only its id, time, level and parents are kept; the message and author are read
+ * when the commit is shown. */
 #include "sitrep/sitrep.h"
+#include "sitrep/gitlib.h"
 #include "sitrep/history.h"
 #include "sitrep/text.h"
 #include "git-private.h"
@@ -16,15 +26,31 @@
 #include <git2.h>
 #include <string.h>
 
+#define NO_LEVEL UINT32_MAX /* not in the commit-graph: read before any level */
+#define NO_POS UINT32_MAX
+
 struct node {
 	struct graph_id id;
 	int64_t time;
-	size_t first_parent, n_parents; /* in history.parents */
-	size_t waiting;			/* children not yet shown */
+	uint32_t level;
+	uint32_t pos;			/* in the commit-graph, or NO_POS */
+	size_t first_parent, n_parents; /* in history.parents, once read */
+	size_t waiting;			/* children read and not yet shown */
+	bool read, shown;
+};
+
+struct history;
+
+/* A binary heap of node indexes; before(h, a, b): a comes out first. */
+struct heap {
+	size_t *items;
+	size_t n, alloc;
+	bool (*before)(const struct history *h, size_t a, size_t b);
 };
 
 struct history {
 	git_repository *repo;
+	struct commit_graph *cg; /* or NULL */
 	struct node *nodes;
 	size_t n_nodes, alloc_nodes;
 	size_t *parents; /* node indexes */
@@ -33,12 +59,13 @@ struct history {
 	size_t n_slots;
 	struct graph_id *shallow;
 	size_t n_shallow;
-	size_t *ready; /* a max-heap by time of nodes with no child waiting */
-	size_t n_ready, alloc_ready;
+	struct heap unread; /* found, not read: the highest level first */
+	struct heap ready;  /* no child waiting: the newest first */
 	struct graph_id *current_parents;
 	size_t alloc_current;
 	struct history_commit current;
 	struct git_refs refs;
+	enum status_code failed; /* a commit that could not be read */
 	bool git_ready;
 };
 
@@ -95,6 +122,8 @@ node_of(struct history *h, const struct graph_id *id, bool *fresh)
 	h->nodes = xgrow(h->nodes, &h->alloc_nodes, h->n_nodes + 1, sizeof(*h->nodes));
 	memset(&h->nodes[h->n_nodes], 0, sizeof(*h->nodes));
 	h->nodes[h->n_nodes].id = *id;
+	h->nodes[h->n_nodes].level = NO_LEVEL;
+	h->nodes[h->n_nodes].pos = NO_POS;
 	h->slots[slot] = h->n_nodes + 1;
 	*fresh = true;
 	return h->n_nodes++;
@@ -140,104 +169,201 @@ git_fail(const char *doing)
 	return error("%s: %s", doing, e && e->message ? e->message : "unknown error");
 }
 
-/* Reads every commit reachable from the tips: ids, times and parents. */
-static enum status_code
-read_commits(struct history *h, const struct graph_id *tips, size_t n_tips)
+/* ---- heaps ---- */
+
+static void
+heap_push(const struct history *h, struct heap *q, size_t n)
 {
-	size_t *todo = NULL, n_todo = 0, alloc_todo = 0;
-	enum status_code code = SUCCESS;
+	size_t i;
 
-	for (size_t i = 0; i < n_tips; i++) {
-		bool fresh;
-		size_t n = node_of(h, &tips[i], &fresh);
-
-		if (fresh) {
-			todo = xgrow(todo, &alloc_todo, n_todo + 1, sizeof(*todo));
-			todo[n_todo++] = n;
-		}
-	}
-	while (n_todo && code == SUCCESS) {
-		size_t n = todo[--n_todo], np;
-		git_commit *commit;
-		git_oid oid;
-		char hex[GIT_OID_HEXSZ + 1];
-
-		memcpy(oid.id, h->nodes[n].id.bytes, GRAPH_ID_SIZE);
-		if (git_commit_lookup(&commit, h->repo, &oid) < 0) {
-			git_oid_tostr(hex, sizeof(hex), &oid);
-			code = error("commit %s cannot be read (a missing or corrupt object: "
-				     "try git fsck): %s",
-				     hex, git_error_last() ? git_error_last()->message : "");
-			break;
-		}
-		h->nodes[n].time = git_commit_time(commit);
-		np = is_shallow(h, &h->nodes[n].id) ? 0 : git_commit_parentcount(commit);
-		h->nodes[n].first_parent = h->n_parents;
-		h->nodes[n].n_parents = np;
-		for (size_t k = 0; k < np; k++) {
-			struct graph_id pid;
-			bool fresh;
-			size_t p;
-
-			memcpy(pid.bytes, git_commit_parent_id(commit, (unsigned)k)->id,
-			       GRAPH_ID_SIZE);
-			p = node_of(h, &pid, &fresh);
-			h->parents = xgrow(h->parents, &h->alloc_parents, h->n_parents + 1,
-					   sizeof(*h->parents));
-			h->parents[h->n_parents++] = p;
-			h->nodes[p].waiting++;
-			if (fresh) {
-				todo = xgrow(todo, &alloc_todo, n_todo + 1, sizeof(*todo));
-				todo[n_todo++] = p;
-			}
-		}
-		git_commit_free(commit);
-	}
-	free(todo);
-	return code;
+	q->items = xgrow(q->items, &q->alloc, q->n + 1, sizeof(*q->items));
+	for (i = q->n++; i > 0 && q->before(h, n, q->items[(i - 1) / 2]); i = (i - 1) / 2)
+		q->items[i] = q->items[(i - 1) / 2];
+	q->items[i] = n;
 }
 
-/* ---- the ready heap: newest first, then the first found ---- */
+static size_t
+heap_pop(const struct history *h, struct heap *q)
+{
+	size_t top = q->items[0], last = q->items[--q->n], i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && q->before(h, q->items[c + 1], q->items[c]))
+			c++;
+		if (!q->before(h, q->items[c], last))
+			break;
+		q->items[i] = q->items[c];
+		i = c;
+	}
+	if (q->n)
+		q->items[i] = last;
+	return top;
+}
 
 static bool
-before(const struct history *h, size_t a, size_t b)
+newer(const struct history *h, size_t a, size_t b)
 {
 	const struct node *na = &h->nodes[a], *nb = &h->nodes[b];
 
 	return na->time != nb->time ? na->time > nb->time : a < b;
 }
 
-static void
-ready_push(struct history *h, size_t n)
+static bool
+higher(const struct history *h, size_t a, size_t b)
 {
-	size_t i;
+	const struct node *na = &h->nodes[a], *nb = &h->nodes[b];
 
-	h->ready = xgrow(h->ready, &h->alloc_ready, h->n_ready + 1, sizeof(*h->ready));
-	for (i = h->n_ready++; i > 0 && before(h, n, h->ready[(i - 1) / 2]); i = (i - 1) / 2)
-		h->ready[i] = h->ready[(i - 1) / 2];
-	h->ready[i] = n;
+	return na->level != nb->level ? na->level > nb->level : newer(h, a, b);
 }
 
+/* ---- reading commits ---- */
+
+/* The node of id, found: its level and time from the commit-graph if it has it. */
 static size_t
-ready_pop(struct history *h)
+found(struct history *h, const struct graph_id *id)
 {
-	size_t top = h->ready[0], last = h->ready[--h->n_ready], i = 0;
+	bool fresh;
+	size_t n = node_of(h, id, &fresh);
+	struct node *node = &h->nodes[n];
+	struct commit_graph_entry e;
+	uint32_t pos;
 
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= h->n_ready)
-			break;
-		if (c + 1 < h->n_ready && before(h, h->ready[c + 1], h->ready[c]))
-			c++;
-		if (!before(h, h->ready[c], last))
-			break;
-		h->ready[i] = h->ready[c];
-		i = c;
+	if (!fresh)
+		return n;
+	if (h->cg && commit_graph_find(h->cg, id->bytes, &pos) &&
+	    commit_graph_commit(h->cg, pos, &e)) {
+		node->pos = pos;
+		node->level = e.level;
+		node->time = e.time;
 	}
-	if (h->n_ready)
-		h->ready[i] = last;
-	return top;
+	heap_push(h, &h->unread, n);
+	return n;
+}
+
+static void
+add_parent(struct history *h, size_t child, const struct graph_id *id)
+{
+	size_t p = found(h, id);
+
+	h->parents = xgrow(h->parents, &h->alloc_parents, h->n_parents + 1, sizeof(*h->parents));
+	h->parents[h->n_parents++] = p;
+	h->nodes[child].n_parents++;
+	h->nodes[p].waiting++;
+}
+
+/* Its parents from the commit-graph; false if it does not hold them whole. */
+static bool
+read_from_graph(struct history *h, size_t n)
+{
+	struct commit_graph_entry e;
+
+	if (h->nodes[n].pos == NO_POS || !commit_graph_commit(h->cg, h->nodes[n].pos, &e))
+		return false;
+	for (size_t k = 0; k < e.n_parents; k++) {
+		struct graph_id pid;
+
+		if (!commit_graph_oid(h->cg, e.parents[k], pid.bytes))
+			return false;
+		add_parent(h, n, &pid);
+	}
+	return true;
+}
+
+static enum status_code
+unreadable(const git_oid *oid)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	return error("commit %s cannot be read (a missing or corrupt object: try git fsck): %s",
+		     hex, git_error_last() ? git_error_last()->message : "");
+}
+
+static enum status_code
+read_from_object(struct history *h, size_t n)
+{
+	git_commit *commit;
+	git_oid oid;
+	unsigned np;
+
+	memcpy(oid.id, h->nodes[n].id.bytes, GRAPH_ID_SIZE);
+	if (git_commit_lookup(&commit, h->repo, &oid) < 0)
+		return unreadable(&oid);
+	h->nodes[n].time = git_commit_time(commit);
+	np = is_shallow(h, &h->nodes[n].id) ? 0 : git_commit_parentcount(commit);
+	for (unsigned k = 0; k < np; k++) {
+		struct graph_id pid;
+
+		memcpy(pid.bytes, git_commit_parent_id(commit, k)->id, GRAPH_ID_SIZE);
+		add_parent(h, n, &pid);
+	}
+	git_commit_free(commit);
+	return SUCCESS;
+}
+
+/* Reads commit n's parents (each found, and waiting for n). */
+static enum status_code
+read_commit(struct history *h, size_t n)
+{
+	size_t mark = h->n_parents;
+
+	if (h->nodes[n].read)
+		return SUCCESS;
+	h->nodes[n].read = true;
+	h->nodes[n].first_parent = h->n_parents;
+	if (read_from_graph(h, n))
+		return SUCCESS;
+	/* A graph entry cut short: its parents come from the object instead. */
+	for (size_t k = mark; k < h->n_parents; k++)
+		h->nodes[h->parents[k]].waiting--;
+	h->n_parents = mark;
+	h->nodes[n].n_parents = 0;
+	return read_from_object(h, n);
+}
+
+/* Whether commit n may be shown: nothing unread could be a child of it. A child's
+ * level is above its parent's; commits without a level could be anything's. */
+static bool
+settled(const struct history *h, size_t n)
+{
+	const struct node *top;
+
+	if (!h->unread.n)
+		return true;
+	top = &h->nodes[h->unread.items[0]];
+	return top->level != NO_LEVEL && top->level <= h->nodes[n].level;
+}
+
+/* The next commit to show, or SIZE_MAX after the last (or on a failure). */
+static size_t
+next_commit(struct history *h)
+{
+	for (;;) {
+		size_t n;
+
+		if (h->ready.n) {
+			n = h->ready.items[0];
+			if (h->nodes[n].waiting || h->nodes[n].shown) {
+				heap_pop(h, &h->ready); /* a child was found since */
+				continue;
+			}
+			if (settled(h, n)) {
+				heap_pop(h, &h->ready);
+				if ((h->failed = read_commit(h, n)) != SUCCESS)
+					return SIZE_MAX;
+				return n;
+			}
+		} else if (!h->unread.n) {
+			return SIZE_MAX;
+		}
+		n = heap_pop(h, &h->unread);
+		if ((h->failed = read_commit(h, n)) != SUCCESS)
+			return SIZE_MAX;
+	}
 }
 
 enum status_code
@@ -249,23 +375,33 @@ history_open(struct history **out, const struct history_opts *opts)
 	enum status_code code;
 
 	*out = NULL;
-	h->git_ready = git_libgit2_init() > 0;
+	h->git_ready = gitlib_init();
+	h->unread.before = higher;
+	h->ready.before = newer;
 	if (git_repository_open_ext(&h->repo, opts->repo ? opts->repo : ".", 0, NULL) < 0) {
 		code = git_fail(opts->repo ? opts->repo : "the current directory");
 		history_close(&h);
 		return code;
 	}
 	read_shallow(h);
-	if ((code = git_refs_read(&h->refs, h->repo, opts->all, &tips, &n_tips)) == SUCCESS)
-		code = read_commits(h, tips, n_tips);
-	free(tips);
-	if (code != SUCCESS) {
+	/* A shallow clone's file would name parents the clone does not have. */
+	if (!h->n_shallow && !opts->no_commit_graph) {
+		char *objects = xasprintf("%s/objects", git_repository_commondir(h->repo));
+
+		h->cg = commit_graph_open(objects);
+		free(objects);
+	}
+	if ((code = git_refs_read(&h->refs, h->repo, opts->all, &tips, &n_tips)) != SUCCESS) {
 		history_close(&h);
 		return code;
 	}
-	for (size_t i = 0; i < h->n_nodes; i++)
-		if (!h->nodes[i].waiting)
-			ready_push(h, i);
+	for (size_t i = 0; i < n_tips; i++) {
+		size_t n = found(h, &tips[i]);
+
+		if (!h->nodes[n].waiting)
+			heap_push(h, &h->ready, n);
+	}
+	free(tips);
 	*out = h;
 	return SUCCESS;
 }
@@ -291,14 +427,15 @@ bool
 history_next(struct history *h, struct history_commit *c)
 {
 	const struct node *node;
+	const git_signature *a;
 	git_commit *commit = NULL;
 	git_oid oid;
 	size_t n;
 
 	release_current(h);
-	if (!h->n_ready)
+	if (h->failed || (n = next_commit(h)) == SIZE_MAX)
 		return false;
-	n = ready_pop(h);
+	h->nodes[n].shown = true;
 	node = &h->nodes[n];
 	h->current_parents = xgrow(h->current_parents, &h->alloc_current, node->n_parents + 1,
 				   sizeof(*h->current_parents));
@@ -307,7 +444,7 @@ history_next(struct history *h, struct history_commit *c)
 
 		h->current_parents[k] = h->nodes[p].id;
 		if (--h->nodes[p].waiting == 0)
-			ready_push(h, p);
+			heap_push(h, &h->ready, p);
 	}
 	memcpy(oid.id, node->id.bytes, GRAPH_ID_SIZE);
 	h->current = (struct history_commit){
@@ -317,19 +454,24 @@ history_next(struct history *h, struct history_commit *c)
 		.time = node->time,
 		.refs = git_refs_of(&h->refs, &node->id),
 	};
-	if (git_commit_lookup(&commit, h->repo, &oid) == 0) {
-		const git_signature *a = git_commit_author(commit);
-
-		h->current.summary = summary_of(commit);
-		h->current.author = text_sanitize(a && a->name ? a->name : "",
-						  a && a->name ? strlen(a->name) : 0, false);
-		git_commit_free(commit);
-	} else {
-		h->current.summary = xstrdup("");
-		h->current.author = xstrdup("");
+	/* Its parents may have come from the commit-graph: the object is read here. */
+	if (git_commit_lookup(&commit, h->repo, &oid) < 0) {
+		h->failed = unreadable(&oid);
+		return false;
 	}
+	a = git_commit_author(commit);
+	h->current.summary = summary_of(commit);
+	h->current.author = text_sanitize(a && a->name ? a->name : "",
+					  a && a->name ? strlen(a->name) : 0, false);
+	git_commit_free(commit);
 	*c = h->current;
 	return true;
+}
+
+enum status_code
+history_status(const struct history *h)
+{
+	return h->failed;
 }
 
 void
@@ -346,10 +488,12 @@ history_close(struct history **hp)
 	free(h->parents);
 	free(h->slots);
 	free(h->shallow);
-	free(h->ready);
+	free(h->ready.items);
+	free(h->unread.items);
 	free(h->current_parents);
+	commit_graph_close(h->cg);
 	if (h->git_ready)
-		git_libgit2_shutdown();
+		gitlib_shutdown();
 	free(h);
 	*hp = NULL;
 }

@@ -7,6 +7,7 @@
  * fetched lately), leaves the deployment as the upstream gave it. */
 #include "sitrep/sitrep.h"
 #include "sitrep/config.h"
+#include "sitrep/gitlib.h"
 #include "sitrep/source.h"
 #include "sitrep/sync.h"
 
@@ -41,7 +42,7 @@ repo_of(struct commit_filler *f, const char *service)
 		if (streq(f->repos[i].path, svc->repo))
 			return f->repos[i].repo;
 	if (!f->git_ready)
-		f->git_ready = git_libgit2_init() > 0;
+		f->git_ready = gitlib_init();
 	f->repos = xrealloc(f->repos, (f->n_repos + 1) * sizeof(*f->repos));
 	c = &f->repos[f->n_repos++];
 	c->path = xstrdup(svc->repo);
@@ -148,5 +149,5 @@ sync_fill_commits(struct store *store, const struct config *cfg, struct source_p
 	}
 	free(f.repos);
 	if (f.git_ready)
-		git_libgit2_shutdown();
+		gitlib_shutdown();
 }

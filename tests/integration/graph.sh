@@ -61,6 +61,21 @@ check() {
 	n=$(wc -l <"$out.parents")
 	[ "$(grep -c '[0-9a-f]\{40\}' "$out.utf8")" = "$n" ] || fail "$name: not $n commit lines"
 	echo "$name: $(tail -1 "$out.trace")"
+	# The same history read through a commit-graph file (levels, a lazy walk) and
+	# without it, when the repository has one.
+	if [ -e "$tmp/$name/.git/objects/info/commit-graph" ] ||
+		[ -e "$tmp/$name/.git/objects/info/commit-graphs" ]; then
+		LC_ALL=C.UTF-8 "$SITREP" graph --repo "$tmp/$name" $all --full-hash \
+			--no-commit-graph >"$out.nocg" || fail "$name: --no-commit-graph failed"
+		"$TRACE" "$out.nocg" "$out.parents" --complete >"$out.trace" ||
+			fail "$name (without the commit-graph): $(cat "$out.trace")"
+	fi
+}
+# check_graph NAME [--all]: check, then again with a commit-graph of all commits.
+check_graph() {
+	check "$@"
+	git -C "$tmp/$1" commit-graph write --reachable 2>/dev/null || fail "$1: commit-graph write"
+	check "$@"
 }
 
 new_repo linear
@@ -88,7 +103,7 @@ git checkout -q -b release/1.0 main~2
 commit "release fix"
 git checkout -q main
 merge "merge the release fix" release/1.0
-check merges --all
+check_graph merges --all
 check merges
 
 new_repo octopus
@@ -98,7 +113,7 @@ git checkout -q main
 commit "main moves"
 merge "octopus" o1 o2 o3 o4
 commit after
-check octopus --all
+check_graph octopus --all
 
 new_repo crisscross
 commit base
@@ -110,7 +125,7 @@ git checkout -q x && merge "x takes main 1" main~1
 git checkout -q main && commit "main 2"
 git checkout -q x && commit "x 2"
 git checkout -q main && merge "criss-cross merge" x
-check crisscross --all
+check_graph crisscross --all
 
 # Several roots: an orphan branch merged in, and one never merged.
 new_repo roots
@@ -120,7 +135,7 @@ git checkout -q --orphan other && commit "root two" && commit "two more"
 git checkout -q --orphan lonely && commit "root three"
 git checkout -q main
 merge "join the histories" --allow-unrelated-histories other
-check roots --all
+check_graph roots --all
 
 # Tags (lightweight, annotated, on a tree), a detached HEAD.
 new_repo tags
@@ -181,6 +196,25 @@ done
 for b in $(seq 0 11); do [ -n "${tips[$b]:-}" ] && git update-ref "refs/heads/b$b" "${tips[$b]}"; done
 git update-ref refs/pull/1/head "${tips[3]}"
 check generated --all
+# A commit-graph of what there is, then more commits on top: a split chain of two
+# layers, and commits newer than both, which the walk reads from their objects.
+git commit-graph write --reachable --split 2>/dev/null || fail "generated: commit-graph write"
+for i in $(seq 60); do
+	b=$((RANDOM % 12))
+	parents=(-p "${tips[$b]}")
+	[ $((i % 7)) = 0 ] && parents+=(-p "${tips[$(((b + 1) % 12))]}")
+	tips[$b]=$(GIT_COMMITTER_DATE="@$((clock + i))" git commit-tree "$tree" "${parents[@]}" -m "late $i")
+	git update-ref "refs/heads/b$b" "${tips[$b]}"
+	[ $i = 30 ] && { git commit-graph write --reachable --split=no-merge 2>/dev/null || fail "split"; }
+done
+[ "$(wc -l <.git/objects/info/commit-graphs/commit-graph-chain)" = 2 ] ||
+	fail "generated: no chain of two commit-graph layers"
+check generated --all
+# The first screen of a lazy walk reads only what it needs: the first 20 commits
+# and their lines are the same as those of a full walk.
+LC_ALL=C.UTF-8 "$SITREP" graph --repo "$tmp/generated" --all --full-hash -n 20 >"$tmp/lazy20"
+"$TRACE" "$tmp/lazy20" "$tmp/generated.parents" >"$tmp/lazy20.trace" ||
+	fail "generated -n 20: $(cat "$tmp/lazy20.trace")"
 LC_ALL=C.UTF-8 "$SITREP" graph --repo "$tmp/generated" --all >"$tmp/gen.plain"
 grep -q "pull/1" "$tmp/gen.plain" && fail "pull request refs are shown"
 
@@ -198,14 +232,29 @@ new_repo corrupt
 commit one
 commit two
 commit three
+git commit-graph write --reachable 2>/dev/null || fail "corrupt: commit-graph write"
 obj=$(git rev-parse HEAD~1)
 rm -f ".git/objects/${obj:0:2}/${obj:2}"
-out=$("$SITREP" graph --repo "$tmp/corrupt" 2>&1)
+# The lazy walk never reads what it does not show: with the commit-graph, the newest
+# commit alone needs no other object; without it, every commit is read first.
+"$SITREP" graph --repo "$tmp/corrupt" -n 1 >"$tmp/lazy1" 2>&1 || fail "corrupt -n 1: $(cat "$tmp/lazy1")"
+grep -q "three" "$tmp/lazy1" || fail "corrupt -n 1: $(cat "$tmp/lazy1")"
+"$SITREP" graph --repo "$tmp/corrupt" -n 1 --no-commit-graph >/dev/null 2>&1 &&
+	fail "corrupt -n 1 --no-commit-graph: the missing object went unnoticed"
+out=$("$SITREP" graph --repo "$tmp/corrupt" --no-commit-graph 2>&1)
 rc=$?
 [ $rc = 1 ] || fail "corrupt: exit $rc"
 case $out in
 *"$obj"*"cannot be read"*) ;;
 *) fail "corrupt: the error does not name the commit: $out" ;;
+esac
+# With the commit-graph the walk stops where it meets the missing object, and says so.
+out=$("$SITREP" graph --repo "$tmp/corrupt" 2>&1)
+rc=$?
+[ $rc = 1 ] || fail "corrupt, with the commit-graph: exit $rc"
+case $out in
+*"three"*"$obj"*) ;;
+*) fail "corrupt, with the commit-graph: $out" ;;
 esac
 
 out=$("$SITREP" graph --repo "$tmp/nowhere" 2>&1)
