@@ -6,6 +6,7 @@
  *   [source "NAME"]          type, url, interval, timeout, service, and per-type keys
  *   [metric "NAME"]          source, query  (NAME is "service.metric")
  *   [deploy "SERVICE.ENV"]   rollback, auto-rollback
+ *   [ui]                     mouse
  *
  * Loading collects every problem as "FILE:LINE: message", in file order, and keeps
  * going (tig); the caller decides whether problems are fatal. Secrets (token, password) are kept as
@@ -87,6 +88,7 @@ struct config {
 	bool private_file; /* no group/other permission bits: literal secrets allowed */
 	char *theme;
 	char *user; /* [sitrep] user: who upstream actions are done for, or NULL */
+	bool mouse; /* [ui] mouse: clicks and the wheel in the console (default true) */
 	struct config_service *services;
 	size_t n_services;
 	struct config_source *sources;

@@ -68,12 +68,19 @@ enum sync_health sync_health_of(const struct store_sync_state *states, size_t n,
  * the log of rounds, never a terminal the console may own. NULL with an error. */
 FILE *sync_log_open(void);
 
+/* What a console asks of the daemon running beside it: a round of every source now
+ * (all), or of single ones (source[i] for cfg->sources[i]; NULL when the caller
+ * never asks for one). The daemon clears each flag when it has made the round due. */
+struct sync_wake {
+	volatile sig_atomic_t all;
+	volatile sig_atomic_t *source;
+};
+
 /* `sitrep sync --daemon`: each source on its own interval (slowed down while it
- * fails), until *stop; one daemon per cache (a lock beside it). Setting *sync_now
- * (when not NULL) makes every source due at once. Rounds are logged to log, one line
- * each. Returns the exit code. */
+ * fails), until *stop; one daemon per cache (a lock beside it). wake (when not NULL)
+ * makes sources due at once. Rounds are logged to log, one line each. Returns the
+ * exit code. */
 int sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-		const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now, FILE *log,
-		FILE *trace);
+		const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace);
 
 #endif

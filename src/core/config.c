@@ -537,6 +537,19 @@ find_source(const struct config *cfg, const char *name)
  * Sections
  */
 
+/* A boolean key into *out; a bare "key" means true, as in git. */
+static void
+parse_bool(struct loader *ld, const struct entry *e, bool *out)
+{
+	int flag;
+
+	if (git_config_parse_bool(&flag, e->value) == 0)
+		*out = flag != 0;
+	else
+		entry_problem(ld, e, "%s \"%.40s\" is not a boolean (true or false)", e->key,
+			      e->value);
+}
+
 static void
 load_sitrep(struct loader *ld, const struct entry *e)
 {
@@ -550,6 +563,18 @@ load_sitrep(struct loader *ld, const struct entry *e)
 		ld->cfg->user = xstrdup(e->value);
 	else
 		ld->cfg->theme = xstrdup(e->value);
+}
+
+/* [ui]: how the console behaves at the terminal. */
+static void
+load_ui(struct loader *ld, const struct entry *e)
+{
+	if (!streq(e->key, "mouse")) {
+		entry_problem(ld, e, "has no key \"%s\" (keys: mouse)", e->key);
+		return;
+	}
+	if (!is_repeat(ld, e))
+		parse_bool(ld, e, &ld->cfg->mouse);
 }
 
 static struct config_service *
@@ -739,7 +764,6 @@ static void
 load_deploy(struct loader *ld, const struct entry *e)
 {
 	struct config_deploy *d = get_deploy(ld, e);
-	int flag;
 
 	if (!streq(e->key, "rollback") && !streq(e->key, "auto-rollback")) {
 		entry_problem(ld, e, "has no key \"%s\" (keys: rollback, auto-rollback)", e->key);
@@ -748,14 +772,7 @@ load_deploy(struct loader *ld, const struct entry *e)
 	if (is_repeat(ld, e))
 		return;
 	if (streq(e->key, "auto-rollback")) {
-		/* a bare "auto-rollback" means true, as in git */
-		if (git_config_parse_bool(&flag, e->value) == 0)
-			d->auto_rollback = flag != 0;
-		else
-			entry_problem(ld, e,
-				      "auto-rollback \"%.40s\" is not a boolean (true or "
-				      "false)",
-				      e->value);
+		parse_bool(ld, e, &d->auto_rollback);
 		return;
 	}
 	if (needs_value(ld, e))
@@ -851,6 +868,7 @@ load_entry(struct loader *ld, const struct entry *e)
 		{ "source", true, load_source },  { "metric", true, load_metric },
 		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
 		{ "bind", true, load_bind },	  { "branches", false, load_branches },
+		{ "bind", true, load_bind },	  { "ui", false, load_ui },
 	};
 	size_t i;
 
@@ -880,7 +898,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	else
 		problem(ld, section_line(ld, e->section, e->sub),
 			"unknown section \"%s\" (sections: sitrep, service, source, metric, "
-			"deploy, stages, bind)",
+			"deploy, stages, bind, ui)",
 			e->section);
 }
 
@@ -1369,6 +1387,7 @@ config_load(struct config *cfg, const char *path, bool explicit_path)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->branch_stale = 30 * 86400;
+	cfg->mouse = true;
 	if (!path)
 		return SUCCESS;
 	buf_init(&text, CONFIG_MAX_SIZE);

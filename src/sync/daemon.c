@@ -117,16 +117,47 @@ next_due(struct schedule *s, size_t n, int64_t *wait_ms)
 	return next;
 }
 
-static void
-wait_until(int64_t ms, const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now)
+/* Whether the console asked for a round now (of every source, or of one). */
+static bool
+woken(const struct sync_wake *wake, size_t n_sources)
 {
-	while (ms > 0 && !*stop && !(sync_now && *sync_now)) {
+	if (!wake)
+		return false;
+	if (wake->all)
+		return true;
+	for (size_t i = 0; wake->source && i < n_sources; i++)
+		if (wake->source[i])
+			return true;
+	return false;
+}
+
+static void
+wait_until(int64_t ms, const volatile sig_atomic_t *stop, const struct sync_wake *wake,
+	   size_t n_sources)
+{
+	while (ms > 0 && !*stop && !woken(wake, n_sources)) {
 		int64_t slice = ms < 100 ? ms : 100;
 		struct timespec ts = { 0, (long)slice * 1000000L };
 
 		nanosleep(&ts, NULL);
 		ms -= slice;
 	}
+}
+
+/* Makes the sources the console asked for due now, and clears its flags. */
+static void
+make_due(struct sync_wake *wake, const struct config *cfg, struct schedule *sched, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = (size_t)(sched[i].src - cfg->sources);
+
+		if (wake->all || (wake->source && wake->source[k]))
+			sched[i].due = monotonic_ms();
+	}
+	/* every flag, also of a source this daemon does not sync: it would wake it forever */
+	for (size_t k = 0; wake->source && k < cfg->n_sources; k++)
+		wake->source[k] = 0;
+	wake->all = 0;
 }
 
 static bool
@@ -140,8 +171,7 @@ wanted(const char *name, char **names, size_t n)
 
 int
 sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-	    const volatile sig_atomic_t *stop, volatile sig_atomic_t *sync_now, FILE *log,
-	    FILE *trace)
+	    const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace)
 {
 	struct http_options hopts = { .trace = trace };
 	struct sync_options sopts = { .stop = stop };
@@ -168,14 +198,12 @@ sync_daemon(struct store *store, const struct config *cfg, char **names, size_t 
 		struct schedule *s = next_due(sched, n, &wait);
 		struct sync_report report;
 
-		wait_until(wait, stop, sync_now);
+		wait_until(wait, stop, wake, cfg->n_sources);
 		if (*stop)
 			break;
-		if (sync_now && *sync_now) {
-			/* Asked for a round of everything now (the console's r). */
-			*sync_now = 0;
-			for (size_t i = 0; i < n; i++)
-				sched[i].due = monotonic_ms();
+		if (woken(wake, cfg->n_sources)) {
+			/* Asked for a round now (the console's r, or :source NAME sync). */
+			make_due(wake, cfg, sched, n);
 			s = next_due(sched, n, &wait);
 		}
 		if (sync_round(store, http, cfg, s->src, &sopts, &report) != SUCCESS) {

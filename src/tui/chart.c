@@ -22,6 +22,12 @@ const struct chart_range chart_ranges[CHART_RANGES] = {
 	{ "15m", 900 }, { "1h", 3600 }, { "6h", 21600 }, { "24h", 86400 }, { "7d", 604800 },
 };
 
+const char *
+chart_range_name(size_t i)
+{
+	return chart_ranges[i].name;
+}
+
 size_t
 chart_metric_rank(const char *series)
 {

@@ -46,6 +46,8 @@ struct chart_range {
 
 #define CHART_RANGES 5
 extern const struct chart_range chart_ranges[CHART_RANGES];
+/* chart_ranges[i]'s name, for window_step. */
+const char *chart_range_name(size_t i);
 
 /* ---- time buckets ---------------------------------------------------------------- */
 

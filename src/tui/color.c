@@ -15,6 +15,7 @@
 #include "tui.h"
 
 #include <git2.h>
+#include <dirent.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -28,11 +29,13 @@ struct role_style {
 	attr_t attrs, mono;
 };
 
-static struct role_style styles[COLOR_ROLE_COUNT] = {
+static const struct role_style default_styles[COLOR_ROLE_COUNT] = {
 #define ROLE_ROW(id, name, fg, bg, attrs, mono) [COLOR_##id] = { name, fg, bg, attrs, mono },
 	COLOR_ROLES(ROLE_ROW)
 #undef ROLE_ROW
 };
+/* The theme in use: the default one with a theme file's entries applied. */
+static struct role_style styles[COLOR_ROLE_COUNT];
 
 static bool use_colors;
 
@@ -185,42 +188,91 @@ bad:
 			      path, e->name, e->value ? e->value : ""));
 }
 
-/* The theme file of name: the user's, the installed one, or the one beside the
- * binary (a build tree); new, or NULL. */
-static char *
-theme_path(const char *name)
+/* The directories themes are found in, best first: the user's, the installed ones,
+ * the one beside the binary (a build tree). New strings into dirs; returns how many. */
+static size_t
+theme_dirs(char *dirs[3])
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	char exe[4096], *slash;
 	ssize_t len;
-	char *candidates[3] = { NULL, NULL, NULL };
-	char *found = NULL;
+	size_t n = 0;
 
 	if (xdg && *xdg)
-		candidates[0] = xasprintf("%s/sitrep/themes/%s.theme", xdg, name);
+		dirs[n++] = xasprintf("%s/sitrep/themes", xdg);
 	else if (home && *home)
-		candidates[0] = xasprintf("%s/.config/sitrep/themes/%s.theme", home, name);
-	candidates[1] = xasprintf("%s/themes/%s.theme", DATADIR, name);
+		dirs[n++] = xasprintf("%s/.config/sitrep/themes", home);
+	dirs[n++] = xasprintf("%s/themes", DATADIR);
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len > 0) {
 		exe[len] = '\0';
 		if ((slash = strrchr(exe, '/'))) {
 			*slash = '\0';
 			/* the binary is build/sitrep or ./sitrep in a source tree */
-			candidates[2] = xasprintf("%s/../themes/%s.theme", exe, name);
-			if (access(candidates[2], R_OK) != 0) {
-				free(candidates[2]);
-				candidates[2] = xasprintf("%s/themes/%s.theme", exe, name);
+			dirs[n] = xasprintf("%s/../themes", exe);
+			if (access(dirs[n], R_OK) != 0) {
+				free(dirs[n]);
+				dirs[n] = xasprintf("%s/themes", exe);
 			}
+			n++;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
-		if (!found && candidates[i] && access(candidates[i], R_OK) == 0)
-			found = candidates[i];
+	return n;
+}
+
+/* The theme file of name, or NULL; new. */
+static char *
+theme_path(const char *name)
+{
+	char *dirs[3], *found = NULL;
+	size_t n = theme_dirs(dirs);
+
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s.theme", dirs[i], name);
+
+		if (!found && !strchr(name, '/') && access(path, R_OK) == 0)
+			found = path;
 		else
-			free(candidates[i]);
+			free(path);
+		free(dirs[i]);
 	}
 	return found;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+colors_theme_names(char ***names, size_t *n)
+{
+	char *dirs[3];
+	size_t n_dirs = theme_dirs(dirs), first = *n;
+
+	for (size_t i = 0; i < n_dirs; i++) {
+		DIR *dir = opendir(dirs[i]);
+		struct dirent *d;
+
+		while (dir && (d = readdir(dir))) {
+			size_t len = strlen(d->d_name), k = first;
+
+			if (len <= 6 || d->d_name[0] == '.' ||
+			    !streq(d->d_name + len - 6, ".theme"))
+				continue;
+			while (k < *n && strncmp((*names)[k], d->d_name, len - 6) != 0)
+				k++;
+			if (k < *n && strlen((*names)[k]) == len - 6)
+				continue; /* the user's theme of the same name hides the others */
+			*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+			(*names)[(*n)++] = xstrndup(d->d_name, len - 6);
+		}
+		if (dir)
+			closedir(dir);
+		free(dirs[i]);
+	}
+	qsort(*names + first, *n - first, sizeof(**names), compare_names);
 }
 
 static void
@@ -257,12 +309,14 @@ load_theme(const char *name, char ***problems, size_t *n_problems)
 	free(path);
 }
 
-void
-colors_init(const char *theme, char ***problems, size_t *n_problems)
+/* The default styles with theme's applied, and the color pairs made from them. */
+static void
+apply_theme(const char *theme, char ***problems, size_t *n_problems)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool mono = (theme && streq(theme, "mono")) || (no_color && *no_color) || !has_colors();
 
+	memcpy(styles, default_styles, sizeof(styles));
 	if (theme && !streq(theme, "default"))
 		load_theme(theme, problems, n_problems);
 	use_colors = !mono && start_color() == OK;
@@ -275,6 +329,46 @@ colors_init(const char *theme, char ***problems, size_t *n_problems)
 
 		init_pair((short)(i + 1), fg, bg);
 	}
+}
+
+void
+colors_init(const char *theme, char ***problems, size_t *n_problems)
+{
+	apply_theme(theme, problems, n_problems);
+}
+
+bool
+colors_switch(const char *theme, char **problem)
+{
+	char **problems = NULL, *path = streq(theme, "default") ? NULL : theme_path(theme);
+	size_t n = 0;
+
+	*problem = NULL;
+	if (!path && !streq(theme, "default")) {
+		char **names = NULL, list[256] = "";
+		size_t n_names = 0, used = 0;
+
+		colors_theme_names(&names, &n_names);
+		for (size_t i = 0; i < n_names; i++) {
+			if (used + strlen(names[i]) + 3 < sizeof(list))
+				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+							 used ? ", " : "", names[i]);
+			free(names[i]);
+		}
+		free(names);
+		*problem = xasprintf("theme %.60s: no such theme (%s)", theme, list);
+		return false;
+	}
+	free(path);
+	apply_theme(theme, &problems, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0)
+			*problem = problems[i];
+		else
+			free(problems[i]);
+	}
+	free(problems);
+	return n == 0;
 }
 
 attr_t

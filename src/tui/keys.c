@@ -91,6 +91,27 @@ key_parse(const char *name)
 }
 
 void
+key_utf8(int key, char utf8[5])
+{
+	memset(utf8, 0, 5);
+	if (key < 0x80) {
+		utf8[0] = (char)key;
+	} else if (key < 0x800) {
+		utf8[0] = (char)(0xc0 | (key >> 6));
+		utf8[1] = (char)(0x80 | (key & 0x3f));
+	} else if (key < 0x10000) {
+		utf8[0] = (char)(0xe0 | (key >> 12));
+		utf8[1] = (char)(0x80 | ((key >> 6) & 0x3f));
+		utf8[2] = (char)(0x80 | (key & 0x3f));
+	} else {
+		utf8[0] = (char)(0xf0 | (key >> 18));
+		utf8[1] = (char)(0x80 | ((key >> 12) & 0x3f));
+		utf8[2] = (char)(0x80 | ((key >> 6) & 0x3f));
+		utf8[3] = (char)(0x80 | (key & 0x3f));
+	}
+}
+
+void
 key_describe(int key, char *buf, size_t size)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(named_keys); i++) {
@@ -104,23 +125,9 @@ key_describe(int key, char *buf, size_t size)
 	} else if (key >= 1 && key <= 26) {
 		snprintf(buf, size, "C-%c", 'a' + key - 1);
 	} else if (key > 0 && key < 0x110000) {
-		char utf8[5] = { 0 };
+		char utf8[5];
 
-		if (key < 0x80) {
-			utf8[0] = (char)key;
-		} else if (key < 0x800) {
-			utf8[0] = (char)(0xc0 | (key >> 6));
-			utf8[1] = (char)(0x80 | (key & 0x3f));
-		} else if (key < 0x10000) {
-			utf8[0] = (char)(0xe0 | (key >> 12));
-			utf8[1] = (char)(0x80 | ((key >> 6) & 0x3f));
-			utf8[2] = (char)(0x80 | (key & 0x3f));
-		} else {
-			utf8[0] = (char)(0xf0 | (key >> 18));
-			utf8[1] = (char)(0x80 | ((key >> 12) & 0x3f));
-			utf8[2] = (char)(0x80 | ((key >> 6) & 0x3f));
-			utf8[3] = (char)(0x80 | (key & 0x3f));
-		}
+		key_utf8(key, utf8);
 		snprintf(buf, size, "%s", utf8);
 	} else {
 		snprintf(buf, size, "?");

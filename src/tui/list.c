@@ -170,6 +170,19 @@ move_by(struct list *list, struct view *view, struct tui *tui, long delta)
 	list->selected = (size_t)target;
 }
 
+void
+list_scroll(struct list *list, struct view *view, struct tui *tui, long delta)
+{
+	size_t offset = list->selected >= list->top ? list->selected - list->top : 0;
+	size_t height = (size_t)list->height;
+
+	move_by(list, view, tui, delta);
+	/* the selection keeps its line on the screen, unless the list ends first */
+	list->top = list->selected >= offset ? list->selected - offset : 0;
+	if (!list->more_after && list->top + height > list->n_rows)
+		list->top = list->n_rows > height ? list->n_rows - height : 0;
+}
+
 static void
 scroll_to_selection(struct list *list, int height)
 {
@@ -239,6 +252,7 @@ list_draw(struct list *list, struct view *view, struct tui *tui, WINDOW *win)
 					    : "Nothing here yet.");
 		return;
 	}
+	mouse_area_add(MOUSE_LIST, win, 1, 0, list->height, width, list, list->top);
 	for (int y = 0; y < list->height && list->top + (size_t)y < list->n_rows; y++) {
 		size_t i = list->top + (size_t)y;
 		const void *row = row_at(list, i);

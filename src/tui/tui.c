@@ -52,7 +52,9 @@ struct worker {
 	bool running;
 	const struct config *cfg;
 	char *db_path;
-	volatile sig_atomic_t stop, sync_now;
+	volatile sig_atomic_t stop;
+	struct sync_wake wake;	    /* r, and :source NAME sync */
+	sig_atomic_t *source_flags; /* wake.source, one per source */
 	int rc;
 };
 
@@ -64,7 +66,7 @@ worker_main(void *arg)
 	FILE *log = sync_log_open();
 
 	if (store_open(&store, w->db_path, 0) == SUCCESS)
-		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->sync_now, log, NULL);
+		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->wake, log, NULL);
 	store_close(&store);
 	if (log)
 		fclose(log);
@@ -76,6 +78,8 @@ worker_start(struct worker *w, const struct config *cfg, const char *db_path)
 {
 	w->cfg = cfg;
 	w->db_path = xstrdup(db_path);
+	w->source_flags = xcalloc(cfg->n_sources + 1, sizeof(*w->source_flags));
+	w->wake.source = w->source_flags;
 	w->running = cfg->n_sources > 0 && pthread_create(&w->thread, NULL, worker_main, w) == 0;
 }
 
@@ -88,9 +92,10 @@ worker_stop(struct worker *w)
 		w->running = false;
 	}
 	free(w->db_path);
+	free(w->source_flags);
 }
 
-/* ---- messages and the prompt ---- */
+/* ---- messages ---- */
 
 void
 tui_message(struct tui *tui, bool is_error, const char *fmt, ...)
@@ -103,58 +108,6 @@ tui_message(struct tui *tui, bool is_error, const char *fmt, ...)
 	tui->message_is_error = is_error;
 }
 
-static int read_key(WINDOW *win, bool wait);
-
-bool
-tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size)
-{
-	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
-	size_t len = strlen(buf);
-	bool done = false, ok = false;
-
-	keypad(win, TRUE);
-	curs_set(1);
-	while (!done) {
-		werase(win);
-		draw_fill(win, 0, 0, role_attr(COLOR_DEFAULT));
-		draw_text(win, 0, 0, COLS, role_attr(COLOR_PROMPT), prompt);
-		draw_text(win, 0, (int)strlen(prompt), COLS - (int)strlen(prompt) - 1,
-			  role_attr(COLOR_DEFAULT), buf);
-		wmove(win, 0,
-		      (int)(strlen(prompt) + len) < COLS ? (int)(strlen(prompt) + len) : COLS - 1);
-		wrefresh(win);
-		int key = read_key(win, true);
-
-		if (key == '\r' || key == '\n' || key == KEYCODE(KEY_ENTER)) {
-			ok = done = true;
-		} else if (key == 27 || key == 3 || key == 7) {
-			done = true;
-		} else if (key == KEYCODE(KEY_BACKSPACE) || key == 127 || key == 8) {
-			/* back over one UTF-8 character */
-			while (len > 0 && ((unsigned char)buf[--len] & 0xc0) == 0x80)
-				;
-			buf[len] = '\0';
-		} else if (key == 21) { /* C-u */
-			len = 0;
-			buf[0] = '\0';
-		} else if (key >= 32 && key < KEYCODE(0)) {
-			char name[KEY_NAME_SIZE];
-
-			key_describe(key, name, sizeof(name));
-			if (len + strlen(name) + 1 < size) {
-				memcpy(buf + len, name, strlen(name) + 1);
-				len += strlen(name);
-			}
-		} else if (key == -2) {
-			done = true; /* a signal: give up the prompt */
-		}
-	}
-	curs_set(0);
-	delwin(win);
-	tui->redraw_all = true;
-	return ok;
-}
-
 bool
 tui_confirm(struct tui *tui, const char *question)
 {
@@ -165,7 +118,7 @@ tui_confirm(struct tui *tui, const char *question)
 	draw_fill(win, 0, 0, role_attr(COLOR_DEFAULT));
 	draw_text(win, 0, 0, COLS, role_attr(COLOR_PROMPT), question);
 	wrefresh(win);
-	key = read_key(win, true);
+	key = tui_read_key(win, true);
 	delwin(win);
 	tui->redraw_all = true;
 	return key == 'y' || key == 'Y';
@@ -173,10 +126,8 @@ tui_confirm(struct tui *tui, const char *question)
 
 /* ---- input ---- */
 
-/* The next key (KEYCODE() for function keys), or -1 when none is waiting (wait
- * false), or -2 when a signal asked to leave. */
-static int
-read_key(WINDOW *win, bool wait)
+int
+tui_read_key(WINDOW *win, bool wait)
 {
 	wint_t ch;
 	int rc;
@@ -339,9 +290,12 @@ dispatch(struct tui *tui, enum request req)
 	case REQ_SOURCE_ERRORS:
 		source_errors(tui);
 		break;
+	case REQ_PROMPT:
+		palette_run(tui);
+		break;
 	case REQ_SYNC_NOW:
-		if (tui->sync_now) {
-			*tui->sync_now = 1;
+		if (tui->wake) {
+			tui->wake->all = 1;
 			tui_message(tui, false, "syncing every source now");
 		} else {
 			tui_message(tui, false, "%s",
@@ -354,6 +308,12 @@ dispatch(struct tui *tui, enum request req)
 		tui_message(tui, false, "%s: not here", request_name(req));
 		break;
 	}
+}
+
+void
+tui_request(struct tui *tui, enum request req)
+{
+	dispatch(tui, req);
 }
 
 /* ---- drawing ---- */
@@ -376,9 +336,6 @@ screen_layout(struct screen *s, struct tui *tui)
 	s->body = newwin(tui->lines > 2 ? tui->lines - 2 : 1, tui->cols, 1, 0);
 	s->status = newwin(1, tui->cols, tui->lines - 1, 0);
 	keypad(s->body, TRUE);
-	/* A theme's own background fills the body, not only the cells with text. */
-	wbkgdset(s->body, ' ' | role_attr(COLOR_DEFAULT));
-	wbkgdset(stdscr, ' ' | role_attr(COLOR_DEFAULT));
 }
 
 static void
@@ -388,6 +345,11 @@ screen_draw(struct screen *s, struct tui *tui)
 		clearok(curscr, TRUE);
 		tui->redraw_all = false;
 	}
+	/* A theme's own background fills the body, not only the cells with text (and
+	 * :theme may have changed it). */
+	wbkgdset(s->body, ' ' | role_attr(COLOR_DEFAULT));
+	wbkgdset(stdscr, ' ' | role_attr(COLOR_DEFAULT));
+	mouse_areas_clear();
 	if (tui->lines < MIN_LINES || tui->cols < MIN_COLS) {
 		char text[96];
 
@@ -513,11 +475,12 @@ tui_run(const struct tui_options *opts)
 	if (!opts->read_only)
 		worker_start(&worker, &tui.cfg, db_path);
 	if (worker.running)
-		tui.sync_now = &worker.sync_now;
+		tui.wake = &worker.wake;
 
 	init_curses();
 	colors_init(tui.cfg.theme, &tui.problems, &tui.n_problems);
 	keys_init(&tui.cfg, &tui.problems, &tui.n_problems);
+	mouse_init(&tui.cfg);
 	tui.now = time_now();
 	store_data_version(tui.store, &version);
 	sources_load(&tui);
@@ -534,6 +497,7 @@ tui_run(const struct tui_options *opts)
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		int64_t v;
 		int key;
+		bool drawn = true;
 
 		screen_draw(&screen, &tui);
 		if (opts->max_iterations && ++iterations >= opts->max_iterations)
@@ -542,17 +506,25 @@ tui_run(const struct tui_options *opts)
 		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
 			break;
 		tui.now = time_now();
-		while ((key = read_key(screen.body, false)) >= 0 && !tui.quit) {
+		while ((key = tui_read_key(screen.body, false)) >= 0 && !tui.quit) {
 			tui.message[0] = '\0';
 			if (key == KEYCODE(KEY_RESIZE)) {
 				screen_layout(&screen, &tui);
 				tui.redraw_all = true;
+				drawn = false;
 				continue;
 			}
-			if (key == KEYCODE(KEY_MOUSE))
-				continue;
-			dispatch(&tui,
-				 keys_request(tui.current ? tui.current->ops->name : NULL, key));
+			if (key == KEYCODE(KEY_MOUSE)) {
+				/* a click is on what the screen shows: first what keys changed */
+				if (!drawn)
+					screen_draw(&screen, &tui);
+				mouse_event(&tui);
+			} else {
+				dispatch(&tui,
+					 keys_request(tui.current ? tui.current->ops->name : NULL,
+						      key));
+			}
+			drawn = false;
 		}
 		act_poll(&tui);
 		if (store_data_version(tui.store, &v) == SUCCESS && v != version) {
@@ -585,6 +557,7 @@ tui_run(const struct tui_options *opts)
 		view_free(tui.views[i]);
 	view_free(tui.help);
 	keys_release();
+	palette_release();
 	sources_free(&tui);
 	for (size_t i = 0; i < tui.n_problems; i++)
 		free(tui.problems[i]);

@@ -94,6 +94,8 @@ enum request request_by_name(const char *name);
  * character; -1 when it names no key. */
 int key_parse(const char *name);
 void key_describe(int key, char *buf, size_t size);
+/* A character key (below 0x110000) as UTF-8, NUL-terminated. */
+void key_utf8(int key, char utf8[5]);
 /* Loads the default bindings of every request, then [bind "VIEW"] from cfg. Each
  * bad binding becomes a problem ("FILE:LINE: ..."), appended to *problems. */
 void keys_init(const struct config *cfg, char ***problems, size_t *n_problems);
@@ -148,6 +150,11 @@ enum color_role {
  * the theme: $XDG_CONFIG_HOME/sitrep/themes/NAME.theme, else DATADIR's, else the
  * themes/ beside the binary. Problems with the theme are appended to *problems. */
 void colors_init(const char *theme, char ***problems, size_t *n_problems);
+/* Switches to theme while the console runs. False, with *problem (new), when there
+ * is no such theme (the current one stays) or the theme file has a problem. */
+bool colors_switch(const char *theme, char **problem);
+/* The names of the themes there are ("default", ...), sorted, appended to *names. */
+void colors_theme_names(char ***names, size_t *n);
 attr_t role_attr(enum color_role role);
 /* The role of a severity ("P1"..), for the incidents and the overview. */
 enum color_role severity_role(const char *severity);
@@ -180,6 +187,8 @@ const char *draw_glyph(const char *utf8, const char *ascii);
 /* ---- the console's state --------------------------------------------------------- */
 
 struct view;
+struct list;
+struct sync_wake;
 
 struct source_health {
 	char *name;
@@ -203,9 +212,12 @@ struct tui {
 	struct view *help;
 	struct source_health *sources;
 	size_t n_sources;
-	volatile sig_atomic_t *sync_now; /* set: the sync worker runs every source now */
-	char message[256];		 /* a line for the status bar until the next key */
+	struct sync_wake *wake; /* the sync worker's: NULL without one (read-only) */
+	char message[256];	/* a line for the status bar until the next key */
 	bool message_is_error;
+	/* The argument the palette gives the request it runs (":filter TEXT", ":window
+	 * 30d"): the prompt or window step that takes it sets it back to NULL. */
+	const char *request_arg;
 	bool quit;
 	bool redraw_all;
 	int lines, cols;
@@ -214,7 +226,17 @@ struct tui {
 
 /* Sets the status bar's message (printf-like), shown until the next key. */
 void tui_message(struct tui *tui, bool is_error, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* Reads a line at the bottom of the screen with prompt; false when cancelled. */
+/* Runs req as if its key was pressed. */
+void tui_request(struct tui *tui, enum request req);
+/* The next key (KEYCODE() for function keys), or -1 when none is waiting (wait
+ * false), or -2 when a signal asked to leave. */
+int tui_read_key(WINDOW *win, bool wait);
+
+/* ---- prompt.c: a line read in the status bar ------------------------------------- */
+
+/* Reads a line at the bottom of the screen with prompt, buf holding its start;
+ * false when cancelled. When the palette gave the request an argument
+ * (tui->request_arg), that is the line, and nothing is read. */
 bool tui_prompt(struct tui *tui, const char *prompt, char *buf, size_t size);
 /* Asks question at the bottom of the screen; true when the answer is y. */
 bool tui_confirm(struct tui *tui, const char *question);
@@ -229,6 +251,60 @@ void act_ack(struct tui *tui, const char *source, const char *id);
 void act_poll(struct tui *tui);
 /* Waits for the action under way (on quitting). */
 void act_finish(struct tui *tui);
+
+/* The lines entered, oldest first, for Up and Down. */
+struct prompt_history {
+	char **lines;
+	size_t n;
+};
+void prompt_history_add(struct prompt_history *history, const char *line);
+void prompt_history_release(struct prompt_history *history);
+/* Every word that may stand where the last word of line (the text before the
+ * cursor) is being typed, new strings into *words; Tab keeps those it starts. */
+typedef void prompt_complete_fn(struct tui *tui, const char *line, char ***words, size_t *n);
+/* tui_prompt with Tab completion (complete may be NULL) and history (may be NULL). */
+bool prompt_read(struct tui *tui, const char *prompt, char *buf, size_t size,
+		 prompt_complete_fn *complete, struct prompt_history *history);
+
+/* ---- palette.c: the : command line ----------------------------------------------- */
+
+/* Reads a command after ":" and runs it: a request by name, a view by name, or one
+ * of palette_commands. Mistakes become a message in the status bar. */
+void palette_run(struct tui *tui);
+/* Runs one command line (no ":"); false, with a message, when it is not one. */
+bool palette_execute(struct tui *tui, const char *line);
+void palette_release(void);
+/* The palette's own commands, for the help screen. */
+struct palette_command {
+	const char *name, *args, *help; /* args: "NAME sync" */
+	bool (*run)(struct tui *tui, const char *name, const char *arg);
+	void (*complete)(struct tui *tui, size_t word, char ***words, size_t *n);
+};
+extern const struct palette_command palette_commands[];
+extern const size_t palette_n_commands;
+/* REQ_WINDOW in a view of n windows named name(i): *window moves to the next, or to
+ * the one ":window NAME" asked for. False, with a message, when no window of the
+ * view has that name (*window unchanged). */
+bool window_step(struct tui *tui, size_t *window, size_t n, const char *(*name)(size_t i));
+
+/* ---- mouse.c: clicks and the wheel ------------------------------------------------- */
+
+/* Reports clicks and the wheel, unless [ui] mouse = false. */
+void mouse_init(const struct config *cfg);
+/* What the screen drawn last shows where: tabs, sources in the status bar, list
+ * rows. The frame forgets them before drawing again. */
+enum mouse_area_kind {
+	MOUSE_TAB,
+	MOUSE_SOURCE,
+	MOUSE_LIST
+};
+void mouse_areas_clear(void);
+/* An area of height lines and width columns at (y, x) of win; index is the tab's
+ * view number, the source's index, or the list's row shown on the area's top line. */
+void mouse_area_add(enum mouse_area_kind kind, WINDOW *win, int y, int x, int height, int width,
+		    struct list *list, size_t index);
+/* Acts on the KEY_MOUSE just read. */
+void mouse_event(struct tui *tui);
 
 /* ---- view.c: the ops table and the frame around views ---------------------------- */
 
@@ -350,5 +426,7 @@ void list_draw(struct list *list, struct view *view, struct tui *tui, WINDOW *wi
 enum request list_request(struct list *list, struct view *view, struct tui *tui, enum request req);
 /* The selected row, or NULL when the list is empty. */
 const void *list_selected(const struct list *list);
+/* The wheel: the page and the selection move together by delta rows. */
+void list_scroll(struct list *list, struct view *view, struct tui *tui, long delta);
 
 #endif

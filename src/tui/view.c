@@ -54,7 +54,7 @@ void
 frame_draw_tabs(struct tui *tui, WINDOW *win)
 {
 	const struct view *top = tui->current;
-	int x = 0, width = getmaxx(win);
+	int x = 0, width = getmaxx(win), used;
 	char label[64];
 
 	while (top && top->parent)
@@ -73,8 +73,10 @@ frame_draw_tabs(struct tui *tui, WINDOW *win)
 			snprintf(label, sizeof(label), " %d %s ", i, v->ops->title);
 		else
 			snprintf(label, sizeof(label), " %d%.4s ", i, v->ops->title);
-		x += draw_text(win, 0, x, width - x,
-			       role_attr(active ? COLOR_TAB_ACTIVE : COLOR_TITLE), label);
+		used = draw_text(win, 0, x, width - x,
+				 role_attr(active ? COLOR_TAB_ACTIVE : COLOR_TITLE), label);
+		mouse_area_add(MOUSE_TAB, win, 0, x, 1, used, NULL, (size_t)i);
+		x += used;
 	}
 	if (tui->current && x + 4 < width) {
 		char title[192];
@@ -110,7 +112,7 @@ health_role(int health)
 void
 frame_draw_status(struct tui *tui, WINDOW *win)
 {
-	int width = getmaxx(win), x = 0, clock_width;
+	int width = getmaxx(win), x = 0, clock_width, used;
 	char clock[40], chip[96], age[16];
 	time_t t = (time_t)tui->now;
 	struct tm tm;
@@ -147,7 +149,9 @@ frame_draw_status(struct tui *tui, WINDOW *win)
 		snprintf(chip, sizeof(chip), " %s %s%s%s ", s->name,
 			 s->health == SYNC_OK ? "" : sync_health_name((enum sync_health)s->health),
 			 s->health == SYNC_OK ? "" : " ", age);
-		x += draw_text(win, 0, x, width - x, role_attr(health_role(s->health)), chip);
+		used = draw_text(win, 0, x, width - x, role_attr(health_role(s->health)), chip);
+		mouse_area_add(MOUSE_SOURCE, win, 0, x, 1, used, NULL, i);
+		x += used;
 		if (x < width)
 			x += draw_text(win, 0, x, 1, role_attr(COLOR_STATUS), " ");
 	}

@@ -459,7 +459,8 @@ chart_request(struct view *view, struct tui *tui, enum request req)
 		set_subtitle(view);
 		break;
 	case REQ_WINDOW:
-		c->range = (c->range + 1) % CHART_RANGES;
+		if (!window_step(tui, &c->range, CHART_RANGES, chart_range_name))
+			break;
 		for (size_t i = 0; i < c->n_rows; i++)
 			c->charts[i].loaded = false;
 		set_subtitle(view);

@@ -59,6 +59,12 @@ static const struct {
 	{ "90d", 90 * 86400 },
 };
 
+static const char *
+mttx_window_name(size_t i)
+{
+	return mttx_windows[i].name;
+}
+
 struct panel {
 	int shown; /* -1: by the terminal's width; 0 hidden, 1 shown (p) */
 	size_t window;
@@ -413,7 +419,8 @@ incidents_request(struct view *view, struct tui *tui, enum request req)
 		v->panel.shown = !panel_shown(&v->panel, tui->cols);
 		return REQ_NONE;
 	case REQ_WINDOW:
-		v->panel.window = (v->panel.window + 1) % ARRAY_SIZE(mttx_windows);
+		if (!window_step(tui, &v->panel.window, ARRAY_SIZE(mttx_windows), mttx_window_name))
+			return REQ_NONE;
 		v->panel.valid = false;
 		if (!panel_shown(&v->panel, tui->cols))
 			v->panel.shown = 1; /* a window is chosen to be seen */

@@ -131,8 +131,8 @@ metrics_request(struct view *view, struct tui *tui, enum request req)
 	if (req == REQ_SORT || req == REQ_SORT_REVERSE || req == REQ_TOGGLE_OPEN)
 		return REQ_NONE;
 	if (req == REQ_WINDOW) {
-		m->window = (m->window + 1) % CHART_RANGES;
-		view_reload(tui, view);
+		if (window_step(tui, &m->window, CHART_RANGES, chart_range_name))
+			view_reload(tui, view);
 		return REQ_NONE;
 	}
 	if (req == REQ_ENTER) {

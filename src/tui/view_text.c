@@ -162,6 +162,17 @@ help_load(struct view *view, struct tui *tui)
 			continue; /* unbound here: nothing to press */
 		add_line(t, xasprintf("\x02%s\t%s", keys, request_help(r->req)));
 	}
+	add_line(t, xstrdup(""));
+	add_line(t, xstrdup("\x01"
+			    "Command palette (:, Tab completes, Up and Down recall)"));
+	add_line(t, xstrdup("\x02:NAME\tAny action above by its name (:sync-now), or a view "
+			    "(:incidents)"));
+	for (size_t i = 0; i < palette_n_commands; i++) {
+		const struct palette_command *c = &palette_commands[i];
+
+		add_line(t, xasprintf("\x02:%s\t%s%s%s", c->name, c->args, *c->args ? "  " : "",
+				      c->help));
+	}
 	for (size_t i = 0; i < tui->n_problems; i++) {
 		if (i == 0) {
 			add_line(t, xstrdup(""));

@@ -3,7 +3,8 @@
 # of what is on the screen. Not a test itself (make check runs the *.sh only).
 #
 # The sourcing script sets $tmp (a temporary directory holding config and c.db) and
-# may set OPTS (more options for sitrep); start() runs the console on them.
+# may set OPTS (more options for sitrep); start() runs the console on them,
+# --read-only unless READ_ONLY is set empty (the console's sync worker then runs).
 SITREP=${SITREP:-./sitrep}
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
 sock="sitrep-test-$$"
@@ -21,7 +22,7 @@ start() {
 	n_start=$((n_start + 1))
 	sock="sitrep-test-$$-$n_start"
 	tmux -L "$sock" new-session -d -s c -x "${size%x*}" -y "${size#*x}" \
-		"env $* $SITREP --config $tmp/config --db $tmp/c.db --read-only ${OPTS:-}; echo EXIT=\$?; sleep 60"
+		"env $* $SITREP --config $tmp/config --db $tmp/c.db ${READ_ONLY---read-only} ${OPTS:-}; echo EXIT=\$?; sleep 60"
 	# The first frame (slow under valgrind), then quiet.
 	for _ in $(seq 300); do
 		screen | grep -qE '^ sitrep |EXIT=' && break

@@ -136,6 +136,7 @@ config__sample_loads_without_problems(void **state)
 	assert_int_equal(config_load(&cfg, path, true), SUCCESS);
 	assert_no_problems(&cfg);
 	assert_string_equal(cfg.theme, "default");
+	assert_true(cfg.mouse);
 	assert_int_equal(cfg.n_sources, 12); /* one of every type */
 	assert_int_equal(cfg.n_services, 2);
 	assert_int_equal(cfg.n_deploys, 2);
@@ -287,6 +288,10 @@ static const struct bad_config {
 	/* git booleans only */
 	{ "[deploy \"checkout.prod\"]\n\trollback = exec:true\n\tauto-rollback = maybe\n", 3,
 	  "auto-rollback \"maybe\" is not a boolean" },
+	/* [ui] mouse is a git boolean too */
+	{ "[ui]\n\tmouse = sometimes\n", 2, "[ui] mouse \"sometimes\" is not a boolean" },
+	/* [ui] has mouse only */
+	{ "[ui]\n\tmouse = true\n\tcursor = no\n", 3, "[ui] has no key \"cursor\" (keys: mouse)" },
 	/* the locator counts continuation lines, and ignores keys inside comments */
 	{ PROM "\t# timeout = 1x\n\t; timeout = 1y\n\tservice = very\\\n long\n\ttimeout = 9x\n", 8,
 	  "timeout \"9x\" is not a duration" },
@@ -543,6 +548,7 @@ config__defaults_and_lookups(void **state)
 		  0600, &cfg);
 	assert_no_problems(&cfg);
 	assert_null(cfg.theme);
+	assert_true(cfg.mouse); /* the console's mouse is on unless [ui] says no */
 	gh = config_find_source(&cfg, "gh");
 	assert_non_null(gh);
 	assert_int_equal(gh->interval, 60);
@@ -581,6 +587,23 @@ config__zendesk_oauth_needs_no_email(void **state)
 		print_problems(&cfg);
 	assert_int_equal(cfg.n_problems, 0);
 	assert_string_equal(config_source_get(&cfg.sources[0], "alert-field"), "360012345671");
+	config_release(&cfg);
+}
+
+/* [ui] mouse = false: the console leaves the mouse to the terminal. */
+static void
+config__ui_mouse_off(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+
+	load_text(fx, "[ui]\n\tmouse = false\n", 0600, &cfg);
+	assert_no_problems(&cfg);
+	assert_false(cfg.mouse);
+	config_release(&cfg);
+	load_text(fx, "[UI]\n\tMouse = off\n", 0600, &cfg);
+	assert_no_problems(&cfg);
+	assert_false(cfg.mouse);
 	config_release(&cfg);
 }
 
@@ -856,6 +879,7 @@ main(void)
 		T(config__stage_rules_name_the_kind_of_a_stage),
 		T(config__defaults_and_lookups),
 		T(config__zendesk_oauth_needs_no_email),
+		T(config__ui_mouse_off),
 		T(config__missing_file),
 		T(config__default_path_lookup_order),
 		T(config__literal_secret_refused_when_others_can_read),
