@@ -8,6 +8,7 @@
 #   make bench           the benchmarks in bench/ (see bench/README.md)
 #   make bench-sync      the sync throughput benchmark (bench/sync.sh)
 #   make bench-tui       the console beside htop and btop (bench/tui.sh)
+#   make bench-graph     the branch graph beside git and tig (bench/graph.sh; BENCH_REPO=)
 #   make install PREFIX=/usr/local DESTDIR=
 #   DEVELOPER=1          warnings are errors (CI);  V=1  show commands
 
@@ -154,6 +155,11 @@ bench-tui: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
 	SITREP=$(BUILD)/sitrep CC="$(CC)" bash bench/tui.sh
 
+bench-graph: deps
+	$(Q)sh tools/install-deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory sitrep
+	SITREP=$(BUILD)/sitrep bash bench/graph.sh
+
 install: sitrep sitrep-sim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 sitrep $(DESTDIR)$(BINDIR)/sitrep
@@ -174,7 +180,7 @@ checkstyle: deps
 clean:
 	rm -rf build build-san sitrep sitrep-sim
 
-.PHONY: all deps tests check demo bench bench-sync bench-tui install uninstall checkstyle clean
+.PHONY: all deps tests check demo bench bench-sync bench-tui bench-graph install uninstall checkstyle clean
 # Keep the test objects (made by a pattern chain, so intermediate otherwise).
 .SECONDARY: $(UNIT_BIN:%=%.o)
 

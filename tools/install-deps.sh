@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - installs the Debian packages sitrep needs to build, test and run
 # the demo, when any is missing. Silent when nothing is missing; idempotent.
-# With --bench, also what bench/tui.sh measures sitrep against (htop, btop).
+# With --bench, also what bench/tui.sh and bench/graph.sh measure sitrep against
+# (htop, btop, tig).
 set -eu
 
 packages="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
@@ -9,7 +10,7 @@ libsqlite3-dev libgit2-dev libcmocka-dev libmicrohttpd-dev sqlite3 tmux git
 valgrind time hyperfine clang-format curl jq
 prometheus prometheus-alertmanager prometheus-node-exporter
 postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli zabbix-agent"
-[ "${1:-}" = --bench ] && packages="$packages htop btop"
+[ "${1:-}" = --bench ] && packages="$packages htop btop tig"
 
 missing=""
 for p in $packages; do

@@ -2,10 +2,11 @@
  * display order (every commit before its parents), rows of cells come out. It knows
  * nothing of git: a commit is a 20-byte id and the ids of its parents.
  *
- * Every edge from a commit to a parent has its own lane down to the parent's row,
- * where all the lanes waiting for that parent come together: lines never join in
- * mid-air, so which parent a line leads to can be read off the drawing (the tests
- * trace it, tests/tools/graph_trace.c). */
+ * Every edge from a commit to a parent has a lane down to the parent's row, where
+ * all the lanes waiting for that parent come together. A merge's line may end in a
+ * lane that already waits for the same parent (┤); otherwise lines never meet, so
+ * which parent a line leads to can be read off the drawing (the tests trace it,
+ * tests/tools/graph_trace.c). */
 #ifndef SITREP_GRAPH_H
 #define SITREP_GRAPH_H
 
@@ -30,6 +31,7 @@ enum graph_glyph {
 	GRAPH_FORK,	  /* ╮ the last new lane, for a parent after the first */
 	GRAPH_FORK_MORE,  /* ┬ a new lane, the line going on to the right */
 	GRAPH_FORK_START, /* ├ under a merge: the first parent's lane and the line */
+	GRAPH_JOIN_INTO,  /* ┤ the line ends in a lane already waiting for that parent */
 };
 
 struct graph_row {
@@ -49,7 +51,8 @@ void graph_free(struct graph *g);
 size_t graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *parents,
 		 size_t n_parents, struct graph_row rows[2]);
 
-/* The cell as text: box drawing, or ASCII ('*', '|', '-', '+', '\'', '.'). */
+/* The cell as text: box drawing, or ASCII ('*', '|', '-', '+', '\'', '.'): '|' with a
+ * '-' to its right is ├, to its left ┤. */
 const char *graph_glyph_text(enum graph_glyph glyph, bool ascii);
 
 /* The row as text into buf (NUL-terminated, truncated to size), padded with spaces

@@ -4,10 +4,11 @@
  * A lane waits for one commit. A commit takes the leftmost lane waiting for it (or
  * a free one when nothing waits: a branch tip); the other lanes waiting for it end
  * on its row, joined by a line from the right. Its first parent inherits its lane,
- * every other parent gets a new lane to the right, opened on a second row. New lanes
- * go only to the right, so a line from a commit never has to pass left of it, and a
- * line is never shared by two edges: the drawing says exactly which parent each line
- * leads to, as `git log --graph` does. It does not read git; src/git/walk.c does. */
+ * every other parent gets a lane to the right, opened on a second row (or joins one
+ * already waiting for it at the end of that row's line). Lines go only to the
+ * right, so one never has to pass left of its commit, and every lane leads to the one
+ * commit it waits for: the drawing says exactly which parent each line leads to, as
+ * `git log --graph` does. It does not read git; src/git/walk.c does. */
 #include "sitrep/sitrep.h"
 #include "sitrep/graph.h"
 
@@ -93,12 +94,81 @@ draw_across(enum graph_glyph *cells, size_t col, size_t last)
 	}
 }
 
+/* The lane right of col that already waits for id and that no line of this row
+ * has taken, or SIZE_MAX. */
+static size_t
+waiting_lane(const struct graph *g, size_t col, const struct graph_id *id, const bool *taken)
+{
+	for (size_t i = g->n_lanes; i-- > col + 1;)
+		if (g->lanes[i].used && !taken[i] && same_id(&g->lanes[i].want, id))
+			return i;
+	return SIZE_MAX;
+}
+
+/* The row under a merge at col: a line to the right that opens a lane for each parent
+ * after the first. A parent some lane right of all of them already waits for joins
+ * that lane instead (┤), so a merge of a branch whose tip is already on screen adds
+ * no lane; a lane further left would have to be crossed by the line, and is not
+ * joined. */
+static void
+open_lanes(struct graph *g, size_t col, const struct graph_id *parents, size_t n_parents,
+	   struct graph_row *row)
+{
+	size_t *target = xcalloc(n_parents, sizeof(*target)), join = SIZE_MAX, join_k = 0;
+	size_t last = 0, n, k;
+	bool *taken = xcalloc(g->n_lanes + n_parents + 1, sizeof(*taken));
+	enum graph_glyph *cells;
+
+	for (k = 1; k < n_parents; k++) {
+		size_t j = waiting_lane(g, col, &parents[k], taken);
+
+		if (j != SIZE_MAX && (join == SIZE_MAX || j > join)) {
+			join = j;
+			join_k = k;
+		}
+	}
+	for (k = 1; k < n_parents; k++) {
+		if (k == join_k)
+			continue;
+		target[k] = free_lane(g, col + 1);
+		g->lanes[target[k]].used = true;
+		g->lanes[target[k]].want = parents[k];
+		taken[target[k]] = true;
+		if (target[k] > last)
+			last = target[k];
+	}
+	if (join != SIZE_MAX && join < last) { /* the line would cross it: a lane of its own */
+		target[join_k] = free_lane(g, col + 1);
+		g->lanes[target[join_k]].used = true;
+		g->lanes[target[join_k]].want = parents[join_k];
+		join = SIZE_MAX;
+	} else if (join != SIZE_MAX) {
+		target[join_k] = join;
+	}
+	for (k = 1; k < n_parents; k++)
+		if (target[k] > last)
+			last = target[k];
+	cells = start_row(g, 1, &n);
+	for (k = 1; k < n_parents; k++)
+		if (target[k] != join)
+			cells[2 * target[k]] = GRAPH_EMPTY; /* not a line yet: drawn below */
+	draw_across(cells, col, last);
+	for (k = 1; k < n_parents; k++)
+		cells[2 * target[k]] = target[k] == join   ? GRAPH_JOIN_INTO
+				       : target[k] == last ? GRAPH_FORK
+							   : GRAPH_FORK_MORE;
+	cells[2 * col] = GRAPH_FORK_START;
+	*row = (struct graph_row){ cells, n, -1 };
+	free(target);
+	free(taken);
+}
+
 size_t
 graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *parents,
 	  size_t n_parents, struct graph_row rows[2])
 {
 	enum graph_glyph *cells;
-	size_t col = SIZE_MAX, last = 0, n, i, k;
+	size_t col = SIZE_MAX, last = 0, n, i;
 
 	for (i = 0; i < g->n_lanes && col == SIZE_MAX; i++)
 		if (g->lanes[i].used && same_id(&g->lanes[i].want, id))
@@ -137,28 +207,8 @@ graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *par
 	} else {
 		g->lanes[col].want = parents[0];
 	}
-	if (n_parents > 1) {
-		size_t *opened = xcalloc(n_parents, sizeof(*opened));
-
-		for (k = 1; k < n_parents; k++) {
-			opened[k] = free_lane(g, col + 1);
-			g->lanes[opened[k]].used = true;
-			g->lanes[opened[k]].want = parents[k];
-		}
-		cells = start_row(g, 1, &n);
-		last = 0;
-		for (k = 1; k < n_parents; k++) {
-			cells[2 * opened[k]] = GRAPH_EMPTY; /* not a line yet: drawn below */
-			if (opened[k] > last)
-				last = opened[k];
-		}
-		draw_across(cells, col, last);
-		for (k = 1; k < n_parents; k++)
-			cells[2 * opened[k]] = opened[k] == last ? GRAPH_FORK : GRAPH_FORK_MORE;
-		cells[2 * col] = GRAPH_FORK_START;
-		rows[1] = (struct graph_row){ cells, n, -1 };
-		free(opened);
-	}
+	if (n_parents > 1)
+		open_lanes(g, col, parents, n_parents, &rows[1]);
 
 	/* Lanes no longer used at the right edge go. */
 	while (g->n_lanes && !g->lanes[g->n_lanes - 1].used)
@@ -170,16 +220,16 @@ const char *
 graph_glyph_text(enum graph_glyph glyph, bool ascii)
 {
 	static const char *const utf8[] = {
-		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "●",  [GRAPH_LINE] = "│",
-		[GRAPH_ACROSS] = "─",	  [GRAPH_CROSS] = "┼", [GRAPH_JOIN] = "╯",
-		[GRAPH_JOIN_MORE] = "┴",  [GRAPH_FORK] = "╮",  [GRAPH_FORK_MORE] = "┬",
-		[GRAPH_FORK_START] = "├",
+		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "●",	   [GRAPH_LINE] = "│",
+		[GRAPH_ACROSS] = "─",	  [GRAPH_CROSS] = "┼",	   [GRAPH_JOIN] = "╯",
+		[GRAPH_JOIN_MORE] = "┴",  [GRAPH_FORK] = "╮",	   [GRAPH_FORK_MORE] = "┬",
+		[GRAPH_FORK_START] = "├", [GRAPH_JOIN_INTO] = "┤",
 	};
 	static const char *const plain[] = {
-		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "*",  [GRAPH_LINE] = "|",
-		[GRAPH_ACROSS] = "-",	  [GRAPH_CROSS] = "+", [GRAPH_JOIN] = "'",
-		[GRAPH_JOIN_MORE] = "'",  [GRAPH_FORK] = ".",  [GRAPH_FORK_MORE] = ".",
-		[GRAPH_FORK_START] = "|",
+		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "*",	   [GRAPH_LINE] = "|",
+		[GRAPH_ACROSS] = "-",	  [GRAPH_CROSS] = "+",	   [GRAPH_JOIN] = "'",
+		[GRAPH_JOIN_MORE] = "'",  [GRAPH_FORK] = ".",	   [GRAPH_FORK_MORE] = ".",
+		[GRAPH_FORK_START] = "|", [GRAPH_JOIN_INTO] = "|",
 	};
 
 	return (ascii ? plain : utf8)[glyph];

@@ -23,7 +23,8 @@ enum {
 	R = 8,
 	CROSS = 16,
 	NODE = 32,
-	JOIN_LEFT = 64
+	JOIN_LEFT = 64,
+	JOIN_DOWN = 128
 };
 
 #define MAX_ROWS 200000
@@ -141,7 +142,7 @@ sides(size_t r, long c)
 	case 0x2502: /* │ */
 		return U | D;
 	case '|':
-		return U | D | left | right;
+		return U | D | left | right | (left ? JOIN_DOWN : 0);
 	case 0x2500: /* ─ */
 	case '-':
 		return L | R;
@@ -163,7 +164,7 @@ sides(size_t r, long c)
 	case 0x251c: /* ├ */
 		return U | D | R;
 	case 0x2524: /* ┤ */
-		return U | D | L;
+		return U | D | L | JOIN_DOWN;
 	case 0x256d: /* ╭ */
 		return R | D;
 	case 0x2570: /* ╰ */
@@ -220,6 +221,8 @@ follow(const char *src, size_t r, long c, unsigned from, struct edges *out, unsi
 		exits = s & (U | D | L | R) & ~from;
 		if (s & JOIN_LEFT)
 			exits = L; /* lanes ending on a row join towards its commit */
+		if (s & JOIN_DOWN)
+			exits = D; /* a line ending in a lane, and the lane, go on down */
 	}
 	if (!exits)
 		problem("a line from %s ends nowhere", src);

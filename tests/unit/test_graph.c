@@ -87,12 +87,37 @@ graph__crossing_and_roots(void **state)
 	graph_free(g);
 }
 
+static void
+graph__merge_joins_a_waiting_lane(void **state)
+{
+	struct graph *g = graph_new();
+
+	(void)state;
+	/* 30 merges 31 and 32: lane 1 waits for 32. 31 merges 33 and 32 too: lane 1 is
+	 * right of it and the line's only target, so the line ends in it. */
+	assert_string_equal(add(g, false, 30, 31, 32, 0), "●/├─╮");
+	assert_string_equal(add(g, false, 31, 33, 32, 0), "● │/├─┤");
+	assert_string_equal(add(g, true, 33, 32, 0), "* |");
+	assert_string_equal(add(g, false, 32, 0), "●─╯");
+	graph_free(g);
+
+	g = graph_new();
+	/* 1 waits for 3 in lane 0; 4, a tip in lane 1, merges 5 and 3: lane 0 is left of
+	 * its line, so 3 gets a lane of its own, and both end at 3. */
+	assert_string_equal(add(g, false, 1, 3, 0), "●");
+	assert_string_equal(add(g, true, 4, 5, 3, 0), "| */| |-.");
+	assert_string_equal(add(g, false, 5, 0), "│ ● │");
+	assert_string_equal(add(g, false, 3, 0), "●───╯");
+	graph_free(g);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(graph__octopus_and_joins),
 		cmocka_unit_test(graph__crossing_and_roots),
+		cmocka_unit_test(graph__merge_joins_a_waiting_lane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
