@@ -133,16 +133,9 @@ void store_pipeline_row_release(struct store_pipeline_row *row);
 enum status_code store_pipeline_get(struct store *store, const char *source, const char *source_id,
 				    store_pipeline_cb cb, void *ctx);
 
-struct store_branch_row {
-	char *project, *ref, *status, *sha, *actor;
-	int64_t last_at, runs;
-};
-
-/* Every (project, ref) that ran a pipeline, with its last run's status; projects by
- * name, branches by last activity. At most limit rows. */
-enum status_code store_branch_rows(struct store *store, size_t limit,
-				   struct store_branch_row **rows, size_t *n);
-void store_branch_rows_free(struct store_branch_row *rows, size_t n);
+/* The status of the last pipeline that ran on the commit sha (40 hex digits; a
+ * pipeline naming it by a shorter prefix counts) into *status (new), or NULL. */
+enum status_code store_sha_status(struct store *store, const char *sha, char **status);
 
 struct store_deploy_row {
 	char *service, *environment, *version, *pattern, *status, *source_id, *target, *sha;

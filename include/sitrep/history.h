@@ -39,6 +39,10 @@ bool history_next(struct history *h, struct history_commit *c);
 enum status_code history_status(const struct history *h);
 void history_close(struct history **h);
 
+/* A digest of the repository's refs (names and the commits they point at): it
+ * changes when a commit, branch or tag is added, moved or deleted. */
+enum status_code history_refs_digest(const char *repo, uint64_t *digest);
+
 /* The commit id as 40 hex digits (buf of 41 bytes at least). */
 void history_hex(const struct graph_id *id, char *buf);
 

@@ -3,6 +3,8 @@
  * origin/main"). Names are sanitized: a branch name is text anyone with push access
  * chose. Pull and merge request refs are left out (a forge's mirror has thousands). */
 #include "sitrep/sitrep.h"
+#include "sitrep/gitlib.h"
+#include "sitrep/history.h"
 #include "sitrep/text.h"
 #include "git-private.h"
 
@@ -195,4 +197,50 @@ git_refs_release(struct git_refs *refs)
 		free(refs->names[i].text);
 	free(refs->names);
 	memset(refs, 0, sizeof(*refs));
+}
+
+enum status_code
+history_refs_digest(const char *path, uint64_t *digest)
+{
+	git_repository *repo;
+	git_reference_iterator *it;
+	git_reference *ref;
+	bool ready = gitlib_init();
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+
+	*digest = 0;
+	if (git_repository_open_ext(&repo, path ? path : ".", 0, NULL) < 0) {
+		if (ready)
+			gitlib_shutdown();
+		return error("%s: not a git repository", path ? path : ".");
+	}
+	if (git_reference_iterator_new(&it, repo) == 0) {
+		while (git_reference_next(&ref, it) == 0) {
+			const char *name = git_reference_name(ref);
+			const git_oid *oid = git_reference_target(ref);
+
+			for (const char *c = name; *c; c++)
+				h = (h ^ (unsigned char)*c) * 1099511628211u;
+			for (size_t i = 0; oid && i < GRAPH_ID_SIZE; i++)
+				h = (h ^ oid->id[i]) * 1099511628211u;
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	/* HEAD: a checkout moves it without touching a ref. */
+	if (git_reference_lookup(&ref, repo, "HEAD") == 0) {
+		const char *target = git_reference_symbolic_target(ref);
+		const git_oid *oid = git_reference_target(ref);
+
+		for (const char *c = target ? target : ""; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211u;
+		for (size_t i = 0; oid && i < GRAPH_ID_SIZE; i++)
+			h = (h ^ oid->id[i]) * 1099511628211u;
+		git_reference_free(ref);
+	}
+	git_repository_free(repo);
+	if (ready)
+		gitlib_shutdown();
+	*digest = h;
+	return SUCCESS;
 }

@@ -17,13 +17,17 @@
  *   generated ("Merge pull request #481 from acme/feature/x", or "Merge branch
  *   'release/2.14'" for a branch without a pull request). Parents come earlier in
  *   the list. A service has one root, its first commit: the history before the
- *   scenario, taken as deployed everywhere. The sha comes from the seed and the
- *   handle unless "sha" pins it. Feature branches (neither the default one nor
+ *   scenario, taken as deployed everywhere. The sha is the one git gives the commit
+ *   `sitrep demo` makes of it (see git_sha), unless "sha" pins it: the demo's
+ *   repositories and the simulated pipelines and deployments name the same commits.
+ *   Feature branches (neither the default one nor
  *   release/...) get pull request numbers in the order they were created, from a
  *   start that depends on the repository's name only. */
 #include "sitrep/sitrep.h"
 #include "sitrep/json.h"
 #include "sim.h"
+
+#include <git2.h>
 
 /* ---- lookups --------------------------------------------------------------------- */
 
@@ -111,7 +115,7 @@ load_commit(struct world *w, size_t i, json_t *obj, const char *where)
 	static const char *const keys[] = { "id",   "service", "branch", "author", "message",
 					    "time", "parent",  "merge",	 "sha" };
 	struct commit *c = &w->commits[i];
-	char *service = NULL, *sha = NULL, *key;
+	char *service = NULL, *sha = NULL;
 	enum status_code rc;
 	long s;
 
@@ -172,13 +176,10 @@ load_commit(struct world *w, size_t i, json_t *obj, const char *where)
 		rc = error("%s: \"sha\" must be 40 lower-case hex digits", where);
 		goto out;
 	}
-	if (sha) {
+	if (sha)
 		string_copy(c->sha, sha);
-	} else {
-		key = xasprintf("commit %s %s", w->services[s].repo, c->id);
-		wire_hex_id(w->seed, key, c->sha, 40);
-		free(key);
-	}
+	else
+		c->sha[0] = '\0'; /* git's, once the messages are all known (git_shas) */
 out:
 	free(service);
 	free(sha);
@@ -341,13 +342,65 @@ branch_head(const struct world *w, size_t b, int64_t now_ms)
 	return head >= 0 ? head : br->base;
 }
 
+/* The e-mail of a commit's author: <author>@<the repository's owner>.example. */
+static char *
+author_email(const struct world *w, const struct commit *c)
+{
+	const char *repo = w->services[c->service].repo;
+
+	return xasprintf("%s@%.*s.example", c->author, (int)strcspn(repo, "/"), repo);
+}
+
+/* The sha git gives the commit `sitrep demo` makes of c (cmd_demo.c, build_commit):
+ * a tree of one file, CHANGES, holding the message; the author as author and
+ * committer at its time in UTC; the message as it is. Git's object format:
+ * gitformat-commit(5) and the tree and blob objects it names. */
+static void
+git_sha(const struct world *w, struct commit *c)
+{
+	git_oid blob, tree, commit;
+	unsigned char entry[sizeof("100644 CHANGES") + GIT_OID_RAWSZ];
+	char hex[GIT_OID_HEXSZ + 1], *email = author_email(w, c);
+	struct buf text;
+
+	git_odb_hash(&blob, c->message, strlen(c->message), GIT_OBJECT_BLOB);
+	memcpy(entry, "100644 CHANGES", sizeof("100644 CHANGES"));
+	memcpy(entry + sizeof("100644 CHANGES"), blob.id, GIT_OID_RAWSZ);
+	git_odb_hash(&tree, entry, sizeof(entry), GIT_OBJECT_TREE);
+	buf_init(&text, 0);
+	buf_printf(&text, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
+	if (c->parent >= 0)
+		buf_printf(&text, "parent %s\n", w->commits[c->parent].sha);
+	if (c->merged >= 0)
+		buf_printf(&text, "parent %s\n", w->commits[c->merged].sha);
+	buf_printf(&text, "author %s <%s> %lld +0000\ncommitter %s <%s> %lld +0000\n\n%s",
+		   c->author, email, (long long)c->time, c->author, email, (long long)c->time,
+		   c->message);
+	git_odb_hash(&commit, text.data, text.len, GIT_OBJECT_COMMIT);
+	git_oid_tostr(c->sha, sizeof(c->sha), &commit);
+	buf_release(&text);
+	free(email);
+}
+
+static void
+git_shas(struct world *w)
+{
+	git_libgit2_init();
+	for (size_t i = 0; i < w->n_commits; i++) /* parents first: they come earlier */
+		if (!w->commits[i].sha[0])
+			git_sha(w, &w->commits[i]);
+	git_libgit2_shutdown();
+}
+
 enum status_code
 repo_load(struct world *w, json_t *root)
 {
 	enum status_code rc = load_commits(w, root);
 
-	if (rc == SUCCESS)
+	if (rc == SUCCESS) {
 		derive_branches(w);
+		git_shas(w);
+	}
 	return rc;
 }
 
@@ -420,7 +473,7 @@ commit_json(const struct world *w, const struct commit *c)
 {
 	json_t *o = json_object(), *parents = json_array();
 	const char *repo = w->services[c->service].repo;
-	char *email;
+	char *email = author_email(w, c);
 
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "service", json_string(w->services[c->service].name));
@@ -428,7 +481,6 @@ commit_json(const struct world *w, const struct commit *c)
 	json_object_set_new(o, "sha", json_string(c->sha));
 	json_object_set_new(o, "branch", json_string(c->branch));
 	json_object_set_new(o, "author", json_string(c->author));
-	email = xasprintf("%s@%.*s.example", c->author, (int)strcspn(repo, "/"), repo);
 	json_object_set_new(o, "email", json_string(email));
 	free(email);
 	json_object_set_new(o, "message", json_string(c->message));

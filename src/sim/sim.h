@@ -294,7 +294,7 @@ enum status_code scn_array(json_t *obj, const char *key, json_t **out, const cha
 
 struct commit {
 	char *id;     /* the scenario's handle: "co-3" */
-	char sha[41]; /* 40 hex digits from the seed and the handle */
+	char sha[41]; /* 40 hex digits: git's for the commit the demo makes of it */
 	size_t service;
 	char *branch;  /* "main", "feature/receipt-pdf", "release/2.14" */
 	char *author;  /* a login; the e-mail is <author>@<repo owner>.example */

@@ -159,53 +159,29 @@ out:
 /* ---- branches ---- */
 
 enum status_code
-store_branch_rows(struct store *store, size_t limit, struct store_branch_row **rows, size_t *n)
+store_sha_status(struct store *store, const char *sha, char **status)
 {
-	static const char sql[] =
-		"SELECT project, ref, status, sha, actor, at, runs FROM ("
-		"SELECT project, ref, status, sha, actor, "
-		"coalesce(started_at, queued_at) AS at, count(*) OVER w AS runs, "
-		"row_number() OVER (PARTITION BY project, ref ORDER BY "
-		"coalesce(started_at, queued_at) DESC, id DESC) AS k "
-		"FROM pipelines WHERE ref IS NOT NULL WINDOW w AS (PARTITION BY project, ref)) "
-		"WHERE k = 1 ORDER BY project, at DESC LIMIT ?";
-	sqlite3_stmt *stmt;
-	size_t alloc = 0;
+	/* An upstream may name a commit by a prefix of 7 or more digits, the graph by
+	 * all 40: such a prefix sorts between the first 7 and the whole, a range of
+	 * the index on pipelines(sha). */
+	sqlite3_stmt *stmt =
+		store_stmt(store, STMT_SHA_STATUS,
+			   "SELECT status FROM pipelines WHERE sha BETWEEN substr(?1, 1, 7) AND ?1 "
+			   "AND length(sha) >= 7 AND substr(?1, 1, length(sha)) = sha "
+			   "ORDER BY coalesce(started_at, queued_at) DESC, id DESC LIMIT 1");
 	int rc;
 
-	*rows = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return store_error(store, "listing branches");
-	sqlite3_bind_int64(stmt, 1, (int64_t)limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_branch_row *r;
-
-		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
-		r = &(*rows)[(*n)++];
-		r->project = store_column_strdup(stmt, 0);
-		r->ref = store_column_strdup(stmt, 1);
-		r->status = store_column_strdup(stmt, 2);
-		r->sha = store_column_strdup(stmt, 3);
-		r->actor = store_column_strdup(stmt, 4);
-		r->last_at = store_column_time(stmt, 5);
-		r->runs = sqlite3_column_int64(stmt, 6);
-	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing branches");
-}
-
-void
-store_branch_rows_free(struct store_branch_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].project);
-		free(rows[i].ref);
-		free(rows[i].status);
-		free(rows[i].sha);
-		free(rows[i].actor);
-	}
-	free(rows);
+	*status = NULL;
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	store_bind_text(stmt, 1, sha);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*status = store_column_strdup(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? SUCCESS
+		       : store_error(store, "reading a commit's CI status");
 }
 
 /* ---- deploys ---- */

@@ -176,3 +176,17 @@ tui_clock_offset(const struct tui *tui, int64_t t)
 	localtime_r(&tt, &tm);
 	return (int64_t)tm.tm_gmtoff;
 }
+
+enum color_role
+pipeline_status_role(const char *status)
+{
+	if (!status)
+		return COLOR_MUTED;
+	if (streq(status, "success"))
+		return COLOR_GOOD;
+	if (streq(status, "failed"))
+		return COLOR_BAD;
+	if (streq(status, "running") || streq(status, "queued") || streq(status, "waiting"))
+		return COLOR_RUNNING;
+	return COLOR_MUTED;
+}

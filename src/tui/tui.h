@@ -58,6 +58,8 @@
 	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)") \
 	REQ(TOGGLE_PANEL, "toggle-panel", "p", "Incidents: the MTTx panel of the service")   \
 	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
+	REQ(NEXT_REPO, "next-repo", "]", "Branches: the next repository")                    \
+	REQ(PREV_REPO, "prev-repo", "[", "Branches: the previous repository")                \
 	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                 \
 	REQ(REDRAW, "redraw", "C-l", "Redraw the screen")
 
@@ -176,6 +178,8 @@ bool draw_utf8(void);
 void draw_sparkline(const double *values, size_t n, int width, char *buf, size_t size);
 /* "3m", "2h05m", "4d" ago from now, for list columns. */
 void format_age(int64_t then, int64_t now, char *buf, size_t size);
+/* The role of a pipeline's (or stage's) normalized status. */
+enum color_role pipeline_status_role(const char *status);
 /* The glyphs charts use: ASCII without UTF-8, braille on a terminal at least
  * CHART_BRAILLE_COLS wide, eighth blocks on a narrower one (braille's thin dots
  * need the width to read as a line). */

@@ -35,20 +35,6 @@ struct pipelines_view {
 	struct list list;
 };
 
-static enum color_role
-status_role(const char *status)
-{
-	if (!status)
-		return COLOR_MUTED;
-	if (streq(status, "success"))
-		return COLOR_GOOD;
-	if (streq(status, "failed"))
-		return COLOR_BAD;
-	if (streq(status, "running") || streq(status, "queued") || streq(status, "waiting"))
-		return COLOR_RUNNING;
-	return COLOR_MUTED;
-}
-
 /* The strip: one mark a stage. */
 static void
 strip_text(const char *strip, char *buf, size_t size)
@@ -110,7 +96,7 @@ pipelines_cell(struct view *view, struct tui *tui, const void *row, size_t col, 
 	switch ((enum pipeline_column)col) {
 	case COL_STATUS:
 		snprintf(buf, size, "%s", r->status ? r->status : "-");
-		return status_role(r->status);
+		return pipeline_status_role(r->status);
 	case COL_PROJECT:
 		snprintf(buf, size, "%s", r->project);
 		break;
@@ -123,7 +109,7 @@ pipelines_cell(struct view *view, struct tui *tui, const void *row, size_t col, 
 		break;
 	case COL_STAGES:
 		strip_text(r->strip, buf, size);
-		return status_role(r->status);
+		return pipeline_status_role(r->status);
 	case COL_DURATION:
 		if (start != TIME_NONE)
 			format_age(start, r->finished_at != TIME_NONE ? r->finished_at : tui->now,
@@ -257,132 +243,4 @@ const struct view_ops pipelines_ops = {
 	.draw = pipelines_draw,
 	.request = pipelines_request,
 	.done = pipelines_done,
-};
-
-/* ---- branches ---- */
-
-#define BRANCHES_MAX 2000
-
-static const struct list_column branch_columns[] = {
-	{ "PROJECT", 18, false, false }, { "BRANCH", 0, false, false },
-	{ "LAST CI", 8, false, false },	 { "RUNS", 5, true, false },
-	{ "BY", 12, false, false },	 { "AGE", 6, true, false },
-};
-
-struct branches_view {
-	struct list list;
-	struct store_branch_row *rows;
-	size_t n_rows;
-};
-
-static enum status_code
-branches_fetch(struct view *view, struct tui *tui, const struct list *list, const void *anchor,
-	       bool backward, size_t n, void *rows, size_t *got)
-{
-	struct branches_view *b = view->private;
-	const struct store_branch_row **out = rows;
-
-	(void)tui;
-	*got = 0;
-	if (anchor || backward)
-		return SUCCESS;
-	for (size_t i = 0; i < b->n_rows && *got < n; i++) {
-		const struct store_branch_row *r = &b->rows[i];
-
-		if (list->filter[0] && !strstr(r->project, list->filter) &&
-		    !strstr(r->ref, list->filter))
-			continue;
-		out[(*got)++] = r;
-	}
-	return SUCCESS;
-}
-
-static enum color_role
-branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, char *buf,
-	      size_t size)
-{
-	const struct store_branch_row *r = *(const struct store_branch_row *const *)row;
-
-	(void)view;
-	switch (col) {
-	case 0:
-		snprintf(buf, size, "%s", r->project);
-		break;
-	case 1:
-		snprintf(buf, size, "%s", r->ref);
-		break;
-	case 2:
-		snprintf(buf, size, "%s", r->status ? r->status : "-");
-		return status_role(r->status);
-	case 3:
-		snprintf(buf, size, "%lld", (long long)r->runs);
-		break;
-	case 4:
-		snprintf(buf, size, "%s", r->actor ? r->actor : "");
-		break;
-	default:
-		format_age(r->last_at, tui->now, buf, size);
-		break;
-	}
-	return COLOR_DEFAULT;
-}
-
-static const struct list_ops branches_list_ops = {
-	.row_size = sizeof(struct store_branch_row *),
-	.fetch = branches_fetch,
-	.cell = branches_cell,
-};
-
-static enum status_code
-branches_load(struct view *view, struct tui *tui)
-{
-	struct branches_view *b = view->private;
-	enum status_code code;
-
-	if (!b->list.ops)
-		list_init(&b->list, &branches_list_ops, branch_columns, ARRAY_SIZE(branch_columns));
-	list_release(&b->list);
-	store_branch_rows_free(b->rows, b->n_rows);
-	b->rows = NULL;
-	b->n_rows = 0;
-	if ((code = store_branch_rows(tui->store, BRANCHES_MAX, &b->rows, &b->n_rows)) != SUCCESS)
-		return code;
-	return list_reload(&b->list, view, tui);
-}
-
-static void
-branches_draw(struct view *view, struct tui *tui, WINDOW *win)
-{
-	struct branches_view *b = view->private;
-
-	list_draw(&b->list, view, tui, win);
-}
-
-static enum request
-branches_request(struct view *view, struct tui *tui, enum request req)
-{
-	struct branches_view *b = view->private;
-
-	if (req == REQ_SORT || req == REQ_SORT_REVERSE || req == REQ_TOGGLE_OPEN)
-		return REQ_NONE;
-	return list_request(&b->list, view, tui, req);
-}
-
-static void
-branches_done(struct view *view)
-{
-	struct branches_view *b = view->private;
-
-	list_release(&b->list);
-	store_branch_rows_free(b->rows, b->n_rows);
-}
-
-const struct view_ops branches_ops = {
-	.name = "branches",
-	.title = "Branches",
-	.private_size = sizeof(struct branches_view),
-	.load = branches_load,
-	.draw = branches_draw,
-	.request = branches_request,
-	.done = branches_done,
 };

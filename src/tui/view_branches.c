@@ -1,0 +1,426 @@
+/* view_branches.c - the branch graph: the commits of a repository as `sitrep graph`
+ * draws them (src/git), each with the result of the last pipeline that ran on it,
+ * the environments it runs in (the last deployment of each service and environment
+ * whose sha it is), its refs, subject, author and age.
+ *
+ * The walk is lazy: rows are laid out as the list asks for them, so the first screen
+ * of a large history costs what the screen shows (with a commit-graph file; see
+ * walk.c). The repositories are the config's [service] repo paths, else the one
+ * around the current directory; ] and [ step through them. */
+#include "tui.h"
+#include "sitrep/console_store.h"
+#include "sitrep/graph.h"
+#include "sitrep/history.h"
+
+#include <limits.h>
+
+/* Graph cells kept per row; wider graphs are cut (the row says so with '…'). */
+#define GRAPH_CELLS 64
+
+enum branch_column {
+	COL_GRAPH,
+	COL_CI,
+	COL_COMMIT,
+	COL_SUBJECT,
+	COL_AUTHOR,
+	COL_AGE
+};
+
+struct graph_line {
+	enum graph_glyph cells[GRAPH_CELLS];
+	unsigned char n_cells;
+	bool cut;
+	bool commit; /* else the row that opens a merge's lanes */
+	char hex[2 * GRAPH_ID_SIZE + 1];
+	char *subject; /* refs, deploy marks and subject: "(main) [production] Fix" */
+	char *author;
+	char *ci; /* the last pipeline's status, or NULL */
+	int64_t time;
+};
+
+struct branches_view {
+	struct list list;
+	struct list_column columns[6];
+	char **repos;
+	size_t n_repos, repo;
+	struct history *history; /* NULL: not open, or none */
+	struct graph *graph;
+	struct graph_line *lines;
+	size_t n_lines, alloc_lines;
+	bool walked; /* the history's end was reached */
+	char problem[512];
+	struct store_deploy_row *deploys; /* what runs where */
+	size_t n_deploys;
+	size_t graph_width; /* the widest row so far, in cells */
+	uint64_t refs;	    /* the digest of the refs the history was opened on */
+};
+
+static const struct list_column base_columns[] = {
+	{ "GRAPH", 1, false, false },	{ "CI", 2, false, false },
+	{ "COMMIT", 10, false, false }, { "SUBJECT", 0, false, false },
+	{ "AUTHOR", 14, false, false }, { "AGE", 5, true, false },
+};
+
+static void
+add_repo(struct branches_view *b, const char *path)
+{
+	for (size_t i = 0; i < b->n_repos; i++)
+		if (streq(b->repos[i], path))
+			return;
+	b->repos = xrealloc(b->repos, (b->n_repos + 1) * sizeof(*b->repos));
+	b->repos[b->n_repos++] = xstrdup(path);
+}
+
+static void
+close_history(struct branches_view *b)
+{
+	history_close(&b->history);
+	graph_free(b->graph);
+	b->graph = NULL;
+	for (size_t i = 0; i < b->n_lines; i++) {
+		free(b->lines[i].subject);
+		free(b->lines[i].author);
+		free(b->lines[i].ci);
+	}
+	b->n_lines = 0;
+	b->walked = false;
+	b->graph_width = 1;
+}
+
+/* The environments the commit runs in: " [production] [staging]". */
+static void
+deploy_marks(const struct branches_view *b, const char *hex, struct buf *out)
+{
+	for (size_t i = 0; i < b->n_deploys; i++) {
+		const char *sha = b->deploys[i].sha;
+
+		if (!sha || strlen(sha) < 7 || strncmp(hex, sha, strlen(sha)))
+			continue;
+		buf_printf(out, "[%s%s%s", b->deploys[i].service, "@", b->deploys[i].environment);
+		if (b->deploys[i].canary_weight > 0 && b->deploys[i].canary_weight < 100)
+			buf_printf(out, " %.0f%%", b->deploys[i].canary_weight);
+		buf_addstr(out, "] ");
+	}
+}
+
+static void
+keep_row(struct branches_view *b, const struct graph_row *row, struct graph_line *line)
+{
+	size_t n = row->n_cells < GRAPH_CELLS ? row->n_cells : GRAPH_CELLS;
+
+	memcpy(line->cells, row->cells, n * sizeof(*row->cells));
+	line->n_cells = (unsigned char)n;
+	line->cut = row->n_cells > GRAPH_CELLS;
+	if (n > b->graph_width)
+		b->graph_width = n;
+}
+
+static struct graph_line *
+new_line(struct branches_view *b)
+{
+	struct graph_line *line;
+
+	b->lines = xgrow(b->lines, &b->alloc_lines, b->n_lines + 1, sizeof(*b->lines));
+	line = &b->lines[b->n_lines++];
+	memset(line, 0, sizeof(*line));
+	return line;
+}
+
+/* Lays out commits until there are at least want rows or the history ends. */
+static void
+walk_to(struct branches_view *b, struct tui *tui, size_t want)
+{
+	struct history_commit c;
+
+	while (b->history && !b->walked && b->n_lines < want) {
+		struct graph_row rows[2];
+		struct graph_line *line;
+		char hex[2 * GRAPH_ID_SIZE + 1];
+		struct buf text;
+		size_t n;
+
+		if (!history_next(b->history, &c)) {
+			b->walked = true;
+			if (history_status(b->history) != SUCCESS)
+				snprintf(b->problem, sizeof(b->problem), "%s",
+					 status_message(ERROR_CUSTOM_MESSAGE));
+			break;
+		}
+		n = graph_add(b->graph, &c.id, c.parents, c.n_parents, rows);
+		history_hex(&c.id, hex);
+		line = new_line(b);
+		keep_row(b, &rows[0], line);
+		line->commit = true;
+		memcpy(line->hex, hex, sizeof(hex));
+		buf_init(&text, 0);
+		if (c.refs)
+			buf_printf(&text, "(%s) ", c.refs);
+		deploy_marks(b, hex, &text);
+		buf_addstr(&text, c.summary);
+		line->subject = xstrdup(text.data ? text.data : "");
+		buf_release(&text);
+		line->author = xstrdup(c.author);
+		line->time = c.time;
+		store_sha_status(tui->store, hex, &line->ci);
+		if (n > 1)
+			keep_row(b, &rows[1], new_line(b));
+	}
+}
+
+static void
+open_repo(struct branches_view *b, struct tui *tui)
+{
+	struct history_opts opts = { .all = true };
+
+	close_history(b);
+	b->problem[0] = '\0';
+	if (!b->n_repos) {
+		snprintf(b->problem, sizeof(b->problem),
+			 "No repository: set [service \"NAME\"] repo = PATH in the config, or "
+			 "start sitrep in a clone");
+		return;
+	}
+	opts.repo = b->repos[b->repo];
+	if (history_open(&b->history, &opts) != SUCCESS) {
+		snprintf(b->problem, sizeof(b->problem), "%s",
+			 status_message(ERROR_CUSTOM_MESSAGE));
+		return;
+	}
+	b->graph = graph_new();
+	walk_to(b, tui, 1);
+}
+
+/* ---- the list ---- */
+
+static bool
+line_matches(const struct graph_line *line, const char *filter)
+{
+	return line->commit && (strstr(line->subject, filter) || strstr(line->author, filter) ||
+				strstr(line->hex, filter));
+}
+
+static enum status_code
+branches_fetch(struct view *view, struct tui *tui, const struct list *list, const void *anchor,
+	       bool backward, size_t n, void *rows, size_t *got)
+{
+	struct branches_view *b = view->private;
+	size_t *out = rows, i;
+
+	*got = 0;
+	if (backward) {
+		/* From the last row: the whole history must be laid out first. */
+		if (!anchor)
+			walk_to(b, tui, SIZE_MAX);
+		i = anchor ? *(const size_t *)anchor : b->n_lines;
+		while (i-- > 0 && *got < n)
+			if (!list->filter[0] || line_matches(&b->lines[i], list->filter))
+				out[(*got)++] = i;
+		for (size_t l = 0, r = *got; l + 1 < r; l++, r--) { /* into display order */
+			size_t t = out[l];
+
+			out[l] = out[r - 1];
+			out[r - 1] = t;
+		}
+		return SUCCESS;
+	}
+	for (i = anchor ? *(const size_t *)anchor + 1 : 0; *got < n; i++) {
+		if (i >= b->n_lines)
+			walk_to(b, tui, i + n + 1);
+		if (i >= b->n_lines)
+			break;
+		if (!list->filter[0] || line_matches(&b->lines[i], list->filter))
+			out[(*got)++] = i;
+	}
+	return SUCCESS;
+}
+
+static void
+graph_text(const struct graph_line *line, char *buf, size_t size)
+{
+	struct graph_row row = { line->cells, line->n_cells, -1 };
+	size_t len = graph_row_text(&row, 0, !draw_utf8(), buf, size);
+
+	if (line->cut && len + 4 < size)
+		snprintf(buf + len, size - len, "%s", draw_glyph("…", "~"));
+}
+
+static const char *
+ci_glyph(const char *status)
+{
+	if (!status)
+		return "";
+	if (streq(status, "success"))
+		return draw_glyph("✔", "ok");
+	if (streq(status, "failed"))
+		return draw_glyph("✘", "X");
+	if (streq(status, "running") || streq(status, "queued") || streq(status, "waiting"))
+		return draw_glyph("◌", "..");
+	return draw_glyph("·", "-");
+}
+
+static enum color_role
+branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, char *buf,
+	      size_t size)
+{
+	const struct branches_view *b = view->private;
+	const struct graph_line *line = &b->lines[*(const size_t *)row];
+
+	buf[0] = '\0';
+	if (col == COL_GRAPH) {
+		graph_text(line, buf, size);
+		return COLOR_INFO;
+	}
+	if (!line->commit)
+		return COLOR_DEFAULT;
+	switch ((enum branch_column)col) {
+	case COL_CI:
+		snprintf(buf, size, "%s", ci_glyph(line->ci));
+		return pipeline_status_role(line->ci);
+	case COL_COMMIT:
+		snprintf(buf, size, "%.10s", line->hex);
+		return COLOR_MUTED;
+	case COL_SUBJECT:
+		snprintf(buf, size, "%s", line->subject);
+		return strchr(line->subject, '[') && strstr(line->subject, "@production]")
+			       ? COLOR_PRODUCTION
+			       : COLOR_DEFAULT;
+	case COL_AUTHOR:
+		snprintf(buf, size, "%s", line->author);
+		return COLOR_DEFAULT;
+	default:
+		format_age(line->time, tui->now, buf, size);
+		return COLOR_MUTED;
+	}
+}
+
+static const struct list_ops branches_list_ops = {
+	.row_size = sizeof(size_t),
+	.fetch = branches_fetch,
+	.cell = branches_cell,
+};
+
+static void
+find_repos(struct branches_view *b, const struct tui *tui)
+{
+	for (size_t i = 0; i < tui->cfg.n_services; i++)
+		if (tui->cfg.services[i].repo)
+			add_repo(b, tui->cfg.services[i].repo);
+	if (!b->n_repos) {
+		struct history_opts opts = { 0 };
+		struct history *h;
+
+		if (history_open(&h, &opts) == SUCCESS) {
+			history_close(&h);
+			add_repo(b, ".");
+		}
+	}
+}
+
+/* New data in the cache: the CI results and deploy marks of the rows laid out. */
+static void
+refresh_lines(struct branches_view *b, struct tui *tui)
+{
+	for (size_t i = 0; i < b->n_lines; i++) {
+		struct graph_line *line = &b->lines[i];
+
+		if (!line->commit)
+			continue;
+		free(line->ci);
+		store_sha_status(tui->store, line->hex, &line->ci);
+	}
+}
+
+static enum status_code
+branches_load(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+	uint64_t refs = 0;
+
+	if (!b->list.ops) {
+		memcpy(b->columns, base_columns, sizeof(base_columns));
+		list_init(&b->list, &branches_list_ops, b->columns, ARRAY_SIZE(b->columns));
+		find_repos(b, tui);
+	}
+	list_release(&b->list);
+	store_deploy_rows_free(b->deploys, b->n_deploys);
+	b->deploys = NULL;
+	b->n_deploys = 0;
+	store_deploy_rows(tui->store, &b->deploys, &b->n_deploys);
+	/* The walk starts again only when a ref moved: new commits, branches, tags. */
+	if (b->n_repos)
+		history_refs_digest(b->repos[b->repo], &refs);
+	if (!b->history || refs != b->refs) {
+		open_repo(b, tui);
+		b->refs = refs;
+	} else {
+		refresh_lines(b, tui);
+	}
+	return list_reload(&b->list, view, tui);
+}
+
+static void
+branches_draw(struct view *view, struct tui *tui, WINDOW *win)
+{
+	struct branches_view *b = view->private;
+	int width = getmaxx(win);
+
+	werase(win);
+	if (b->problem[0] && !b->n_lines) {
+		draw_text(win, 1, 2, width - 4, role_attr(COLOR_MUTED), b->problem);
+		return;
+	}
+	/* The graph column as wide as the widest row laid out (its title at least), at
+	 * most a third. */
+	b->columns[COL_GRAPH].width = (int)(b->graph_width < 4 ? 5 : b->graph_width + 1);
+	if (b->columns[COL_GRAPH].width > width / 3)
+		b->columns[COL_GRAPH].width = width / 3;
+	list_draw(&b->list, view, tui, win);
+}
+
+static enum request
+branches_request(struct view *view, struct tui *tui, enum request req)
+{
+	struct branches_view *b = view->private;
+
+	if (req == REQ_SORT || req == REQ_SORT_REVERSE || req == REQ_TOGGLE_OPEN)
+		return REQ_NONE; /* the graph has one order */
+	if (req == REQ_NEXT_REPO || req == REQ_PREV_REPO) {
+		if (b->n_repos > 1) {
+			b->repo = (b->repo + (req == REQ_NEXT_REPO ? 1 : b->n_repos - 1)) %
+				  b->n_repos;
+			list_release(&b->list);
+			history_refs_digest(b->repos[b->repo], &b->refs);
+			open_repo(b, tui);
+			list_reload(&b->list, view, tui);
+		}
+		if (b->n_repos)
+			tui_message(tui, false, "%s (%zu of %zu)", b->repos[b->repo], b->repo + 1,
+				    b->n_repos);
+		return REQ_NONE;
+	}
+	return list_request(&b->list, view, tui, req);
+}
+
+static void
+branches_done(struct view *view)
+{
+	struct branches_view *b = view->private;
+
+	list_release(&b->list);
+	close_history(b);
+	free(b->lines);
+	for (size_t i = 0; i < b->n_repos; i++)
+		free(b->repos[i]);
+	free(b->repos);
+	store_deploy_rows_free(b->deploys, b->n_deploys);
+}
+
+const struct view_ops branches_ops = {
+	.name = "branches",
+	.title = "Branches",
+	.private_size = sizeof(struct branches_view),
+	.load = branches_load,
+	.draw = branches_draw,
+	.request = branches_request,
+	.done = branches_done,
+};
