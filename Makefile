@@ -155,6 +155,10 @@ bench-tui: deps
 	$(Q)$(MAKE) --no-print-directory sitrep
 	SITREP=$(BUILD)/sitrep CC="$(CC)" bash bench/tui.sh
 
+# The man page's KEYS section, from the console's table of actions.
+keys-doc: $(BUILD)/sitrep
+	sh tools/keys-doc.sh $(BUILD)/sitrep docs/sitrep.1
+
 bench-graph: deps
 	$(Q)sh tools/install-deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory sitrep
@@ -180,7 +184,7 @@ checkstyle: deps
 clean:
 	rm -rf build build-san sitrep sitrep-sim
 
-.PHONY: all deps tests check demo bench bench-sync bench-tui bench-graph install uninstall checkstyle clean
+.PHONY: all deps tests check demo bench bench-sync bench-tui bench-graph keys-doc install uninstall checkstyle clean
 # Keep the test objects (made by a pattern chain, so intermediate otherwise).
 .SECONDARY: $(UNIT_BIN:%=%.o)
 

@@ -30,6 +30,7 @@ static const struct command {
 	{ "doctor", cmd_doctor,
 	  "doctor                      config, cache and every source: one line each" },
 	{ "graph", cmd_graph, "graph [--repo DIR] [-n N] [--all] [--ascii]  the branch graph" },
+	{ "keys", cmd_keys, "keys [--format text|man]    the console's keys, with [bind] applied" },
 };
 
 static void

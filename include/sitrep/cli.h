@@ -26,6 +26,7 @@ int cmd_status(int argc, char **argv, const struct global_opts *opts);
 int cmd_doctor(int argc, char **argv, const struct global_opts *opts);
 int cmd_demo(int argc, char **argv, const struct global_opts *opts);
 int cmd_graph(int argc, char **argv, const struct global_opts *opts);
+int cmd_keys(int argc, char **argv, const struct global_opts *opts);
 
 /* Prints "sitrep: message" on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -40,9 +40,10 @@ void store_library_init(void);
 
 /* Makes bulk loads fast (a bigger page cache for this connection only). */
 void store_prepare_bulk(struct store *store);
-/* The same for a sync connection, whose pages each commit on their own: the write-
- * ahead log is checkpointed every 64 MB instead of every 4 MB. store_checkpoint at
- * the end of a round copies it back and makes the round durable. */
+/* The same for a sync connection (a 32 MB page cache), whose pages each commit on
+ * their own: the write-ahead log is checkpointed every 64 MB instead of every 4 MB.
+ * store_checkpoint at the end of a round copies it back and makes the round
+ * durable. */
 void store_prepare_sync(struct store *store);
 void store_checkpoint(struct store *store);
 /* Keeps the console's connection small (a smaller page cache for this connection). */

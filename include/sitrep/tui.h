@@ -3,6 +3,9 @@
 #define SITREP_TUI_H
 
 #include <stdbool.h>
+#include <stdio.h>
+
+struct config;
 
 struct tui_options {
 	const char *config_path; /* --config, or NULL */
@@ -19,5 +22,10 @@ struct tui_options {
 /* Runs the console until the user quits; returns the exit code. The terminal is
  * restored on every way out, including SIGTERM and SIGINT. */
 int tui_run(const struct tui_options *opts);
+
+/* Every action of the console with its keys, by group: for a terminal (cfg's [bind]
+ * applied; cfg may be NULL), or with man the roff of the man page's KEYS section
+ * (the default keys). Returns 0, or 1 when out failed. */
+int tui_keys_print(const struct config *cfg, bool man, FILE *out);
 
 #endif

@@ -656,8 +656,8 @@ sync_round(struct store *store, struct http_client *http, const struct config *c
 	struct session s;
 	enum status_code code;
 
-	/* A first sync is a bulk load: a page cache that holds the unique indexes
-	 * the upserts probe at random, and checkpoints far apart. */
+	/* A first sync is a bulk load: a page cache that holds the indexes the upserts
+	 * probe at random, and checkpoints far apart. */
 	store_prepare_sync(store);
 	if (session_begin(&s, store, http, cfg, src, opts, report)) {
 		if (s.e.ops->login)
