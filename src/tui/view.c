@@ -4,6 +4,7 @@
  * and paint; this file owns geometry, so a resize needs no code in any view. */
 #include "tui.h"
 #include "sitrep/sync.h"
+#include "sitrep/text.h"
 
 #include <time.h>
 
@@ -50,6 +51,8 @@ view_show(struct tui *tui, struct view *view)
 
 /* ---- the tab line ---- */
 
+static void draw_view_title(const struct view *view, WINDOW *win, int x, int width);
+
 void
 frame_draw_tabs(struct tui *tui, WINDOW *win)
 {
@@ -68,26 +71,65 @@ frame_draw_tabs(struct tui *tui, WINDOW *win)
 
 		if (!v)
 			continue;
-		/* At 80 columns the numbers and first letters fit; wider, the titles. */
+		/* At 80 columns the numbers and first letters fit; wider, the titles;
+		 * narrower, the numbers and the current view's letters. */
 		if (width >= 100)
 			snprintf(label, sizeof(label), " %d %s ", i, v->ops->title);
-		else
+		else if (width >= 60 || active)
 			snprintf(label, sizeof(label), " %d%.4s ", i, v->ops->title);
+		else
+			snprintf(label, sizeof(label), " %d ", i);
 		x += draw_text(win, 0, x, width - x,
 			       role_attr(active ? COLOR_TAB_ACTIVE : COLOR_TITLE), label);
 	}
-	if (tui->current && x + 4 < width) {
-		char title[192];
+	if (tui->current && x + 4 < width)
+		draw_view_title(tui->current, win, x + 1, width - x - 1);
+}
 
-		if (tui->current->ops == &text_ops)
-			snprintf(title, sizeof(title), "%.120s ", tui->current->subtitle);
-		else if (tui->current->parent || tui->current->subtitle[0])
-			snprintf(title, sizeof(title), "%s%s%.120s ", tui->current->ops->title,
-				 tui->current->subtitle[0] ? ": " : "", tui->current->subtitle);
-		else
-			title[0] = '\0';
-		draw_text_right(win, 0, x + 1, width - x - 1, role_attr(COLOR_TITLE), title);
+/* The longest prefix of s, cut after a whole word, that fits width columns with a
+ * "..." mark; "" when not even one word does. */
+static void
+fit_words(const char *s, int width, char *buf, size_t size)
+{
+	const char *mark = draw_glyph("\u2026", "...");
+	size_t mark_width = text_width(mark, strlen(mark));
+
+	buf[0] = '\0';
+	for (const char *sp = strchr(s, ' '); sp; sp = strchr(sp + 1, ' ')) {
+		size_t len = (size_t)(sp - s);
+
+		if (len && s[len - 1] != ' ' && text_width(s, len) + mark_width <= (size_t)width)
+			snprintf(buf, size, "%.*s%s", (int)len, s, mark);
 	}
+}
+
+/* The current view's title at the right of the tab line in width columns: "Title:
+ * subtitle", else the subtitle alone, else as many whole words as fit. Never cut in
+ * the middle of a word. */
+static void
+draw_view_title(const struct view *view, WINDOW *win, int x, int width)
+{
+	char full[192], part[192];
+	const char *subtitle = view->subtitle;
+
+	if (view->ops == &text_ops)
+		snprintf(full, sizeof(full), "%.120s", subtitle);
+	else if (view->parent || subtitle[0])
+		snprintf(full, sizeof(full), "%s%s%.120s", view->ops->title,
+			 subtitle[0] ? ": " : "", subtitle);
+	else
+		return;
+	/* One column of margin at the right: the text plus a space. */
+	width--;
+	if (text_width(full, strlen(full)) > (size_t)width && subtitle[0] &&
+	    text_width(subtitle, strlen(subtitle)) <= (size_t)width)
+		snprintf(full, sizeof(full), "%s", subtitle);
+	if (text_width(full, strlen(full)) > (size_t)width) {
+		fit_words(full, width, part, sizeof(part));
+		snprintf(full, sizeof(full), "%s", part);
+	}
+	if (full[0])
+		draw_text_right(win, 0, x, width, role_attr(COLOR_TITLE), full);
 }
 
 /* ---- the status bar ---- */
@@ -107,11 +149,63 @@ health_role(int health)
 	}
 }
 
+/* " name age " of source, " name stale age " when not ok: color is not the only
+ * signal. */
+static void
+source_chip(const struct tui *tui, const struct source_health *s, char *chip, size_t size)
+{
+	char age[16];
+
+	if (s->last_success != TIME_NONE)
+		format_age(s->last_success, tui->now, age, sizeof(age));
+	else
+		string_copy(age, "never");
+	snprintf(chip, size, " %s %s%s%s ", s->name,
+		 s->health == SYNC_OK ? "" : sync_health_name((enum sync_health)s->health),
+		 s->health == SYNC_OK ? "" : " ", age);
+}
+
+/* Every source's chip in width columns: the ones in trouble first, so that they are
+ * never the ones left out, and only whole chips; " +N more " says how many did not
+ * fit (E lists them all). */
+static void
+draw_sources(const struct tui *tui, WINDOW *win, int width)
+{
+	char chip[96], more[32];
+	size_t left = tui->n_sources;
+	int x = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < tui->n_sources; i++) {
+			const struct source_health *s = &tui->sources[i];
+			int w, room = width - x;
+
+			if ((s->health == SYNC_OK) == (pass == 0))
+				continue;
+			source_chip(tui, s, chip, sizeof(chip));
+			w = (int)text_width(chip, strlen(chip));
+			/* The last chip needs no room for the count after it. */
+			snprintf(more, sizeof(more), " +%zu more ", left - 1);
+			if (left > 1)
+				room -= (int)strlen(more) + 1;
+			if (w > room)
+				continue;
+			x += draw_text(win, 0, x, w, role_attr(health_role(s->health)), chip);
+			x += draw_text(win, 0, x, 1, role_attr(COLOR_STATUS), " ");
+			left--;
+		}
+	}
+	if (left) {
+		snprintf(more, sizeof(more), " +%zu more ", left);
+		draw_text(win, 0, x, width - x, role_attr(COLOR_STATUS), more);
+	}
+}
+
 void
 frame_draw_status(struct tui *tui, WINDOW *win)
 {
-	int width = getmaxx(win), x = 0, clock_width;
-	char clock[40], chip[96], age[16];
+	int width = getmaxx(win), clock_width;
+	char clock[40];
 	time_t t = (time_t)tui->now;
 	struct tm tm;
 
@@ -136,19 +230,5 @@ frame_draw_status(struct tui *tui, WINDOW *win)
 			  " no sources configured: ? for help");
 		return;
 	}
-	for (size_t i = 0; i < tui->n_sources && x < width; i++) {
-		const struct source_health *s = &tui->sources[i];
-
-		if (s->last_success != TIME_NONE)
-			format_age(s->last_success, tui->now, age, sizeof(age));
-		else
-			string_copy(age, "never");
-		/* Stale and failing say so in words too: color is not the only signal. */
-		snprintf(chip, sizeof(chip), " %s %s%s%s ", s->name,
-			 s->health == SYNC_OK ? "" : sync_health_name((enum sync_health)s->health),
-			 s->health == SYNC_OK ? "" : " ", age);
-		x += draw_text(win, 0, x, width - x, role_attr(health_role(s->health)), chip);
-		if (x < width)
-			x += draw_text(win, 0, x, 1, role_attr(COLOR_STATUS), " ");
-	}
+	draw_sources(tui, win, width);
 }
