@@ -56,8 +56,5 @@ struct slo_report {
 enum status_code slo_report_run(struct store *store, const struct service_set *set, int64_t at,
 				struct slo_report *rep);
 void slo_report_release(struct slo_report *rep);
-/* The error budget left over the period, in percent of the budget (negative when
- * overspent); NAN when there is no budget. */
-double slo_budget_left_percent(const struct slo_figures *f);
 
 #endif

@@ -5,8 +5,6 @@
 #include "sitrep/sitrep.h"
 #include "sitrep/engine.h"
 
-#include <math.h>
-
 /* One set of lookback windows per distinct period length among the services. */
 static size_t
 period_slot(const int64_t *periods, size_t n, int64_t period)
@@ -77,12 +75,4 @@ slo_report_release(struct slo_report *rep)
 	free(rep->services);
 	free(rep->figures);
 	memset(rep, 0, sizeof(*rep));
-}
-
-double
-slo_budget_left_percent(const struct slo_figures *f)
-{
-	if (!(f->budget_minutes > 0))
-		return NAN;
-	return f->budget_remaining_minutes / f->budget_minutes * 100;
 }

@@ -105,31 +105,34 @@ fit_words(const char *s, int width, char *buf, size_t size)
 
 /* The current view's title at the right of the tab line in width columns: "Title:
  * subtitle", else the subtitle alone, else as many whole words as fit. Never cut in
- * the middle of a word. */
+ * the middle of a word. Widths are those of the sanitized text that is drawn. */
 static void
 draw_view_title(const struct view *view, WINDOW *win, int x, int width)
 {
-	char full[192], part[192];
-	const char *subtitle = view->subtitle;
+	char full[192], part[192], *safe, *sub;
 
 	if (view->ops == &text_ops)
-		snprintf(full, sizeof(full), "%.120s", subtitle);
-	else if (view->parent || subtitle[0])
+		snprintf(full, sizeof(full), "%.120s", view->subtitle);
+	else if (view->parent || view->subtitle[0])
 		snprintf(full, sizeof(full), "%s%s%.120s", view->ops->title,
-			 subtitle[0] ? ": " : "", subtitle);
+			 view->subtitle[0] ? ": " : "", view->subtitle);
 	else
 		return;
+	safe = text_sanitize(full, strlen(full), false);
+	sub = text_sanitize(view->subtitle, strlen(view->subtitle), false);
 	/* One column of margin at the right: the text plus a space. */
 	width--;
-	if (text_width(full, strlen(full)) > (size_t)width && subtitle[0] &&
-	    text_width(subtitle, strlen(subtitle)) <= (size_t)width)
-		snprintf(full, sizeof(full), "%s", subtitle);
-	if (text_width(full, strlen(full)) > (size_t)width) {
-		fit_words(full, width, part, sizeof(part));
-		snprintf(full, sizeof(full), "%s", part);
-	}
-	if (full[0])
-		draw_text_right(win, 0, x, width, role_attr(COLOR_TITLE), full);
+	if (text_width(safe, strlen(safe)) > (size_t)width && sub[0] &&
+	    text_width(sub, strlen(sub)) <= (size_t)width)
+		snprintf(part, sizeof(part), "%s", sub);
+	else if (text_width(safe, strlen(safe)) > (size_t)width)
+		fit_words(safe, width, part, sizeof(part));
+	else
+		snprintf(part, sizeof(part), "%s", safe);
+	if (part[0])
+		draw_text_right(win, 0, x, width, role_attr(COLOR_TITLE), part);
+	free(safe);
+	free(sub);
 }
 
 /* ---- the status bar ---- */

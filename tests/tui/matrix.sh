@@ -70,11 +70,11 @@ truth() { jq -r --arg now "$SITREP_TIME_NOW" "$1" "$tmp/truth.json"; }
 # --- hostile text in the cache: the newest incident (a ServiceNow ticket) again with
 # a hostile title, so that the two rows differ only by it; the newest pipeline's
 # branch.
-hostile="X'486f7374696c65201b5d303b70776e6564072074697469653a1b5b324a1b5b33316d7265641b5b306d2001087f20c29b33316d633120e280ae6c69766520e280ac20fffe20656e64'"
+hostile="X'486f7374696c65201b5d303b70776e6564072074697469653a1b5b324a1b5b33316d7265641b5b306d2001087f20c29b33316d633120e280ae6c69766520e280ac20fffe20656e6420e6bca2e5ad97e38386e382b9e38388'"
 # Hostile ESC]0;pwned BEL titie: ESC[2J ESC[31m red ESC[0m \1\b DEL (U+009B)31m c1
-# U+202E live U+202C \xff\xfe end; what the screen must show instead:
-shown="Hostile  titie:red  c1 live  �� end"
-shown_ascii="Hostile  titie:red  c1 live  ?? end"
+# U+202E live U+202C \xff\xfe end, and wide characters; what the screen must show:
+shown="Hostile  titie:red  c1 live  �� end 漢字テスト"
+shown_ascii="Hostile  titie:red  c1 live  ?? end ?????"
 cols=$(sql "SELECT group_concat(name, ', ') FROM pragma_table_info('incidents')
 	WHERE name NOT IN ('id', 'source_id', 'title', 'detected_at')")
 sql "INSERT INTO incidents(source_id, title, detected_at, $cols)
@@ -210,6 +210,12 @@ check_view() {
 		n=$(($(truth '[.tickets[] | select(.opened_at <= $now)] | length') + 1))
 		[ "$(echo "$s" | grep -cE '^P[0-9] ')" -eq "$n" ] || fail "$what: $n tickets: $(echo "$s" | grep -cE '^P[0-9] ')"
 		echo "$s" | grep -qE 'Card payments dec.* met( |$)' || fail "$what: a met SLA: $(echo "$s" | grep 'Card payments')"
+		# The hostile title (wide characters in it) keeps the SLA column where the
+		# row below has it (up to the side panel, if any).
+		local a b
+		a=$(echo "$s" | sed -n 3p | sed -E 's/(│|[|]).*//; s/ *$//' | LC_ALL=C.UTF-8 wc -L)
+		b=$(echo "$s" | sed -n 4p | sed -E 's/(│|[|]).*//; s/ *$//' | LC_ALL=C.UTF-8 wc -L)
+		[ "$a" = "$b" ] || fail "$what: the SLA column moved by the hostile title: $(echo "$s" | sed -n 3,4p)"
 		;;
 	help)
 		echo "$s" | grep -qE ' j Down +Next line' || fail "$what: the help: $(echo "$s" | grep 'Next line')"
