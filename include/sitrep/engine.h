@@ -1,7 +1,8 @@
 /* engine.h - what the metric engines are fed from the cache, shared by the analytics
- * commands (src/cli: sitrep mttx, dora, slo) and the console's MTTx panel, so that
- * both show the same figures for the same window: the selected services with the
- * config's objectives, the engine settings stored by import, and the MTTx run. */
+ * commands (src/cli: sitrep mttx, dora, slo) and the console (its MTTx panel, the
+ * overview's SLO budget), so that both show the same figures for the same window:
+ * the selected services with the config's objectives, the engine settings stored by
+ * import, the MTTx run and the SLO figures. */
 #ifndef SITREP_ENGINE_H
 #define SITREP_ENGINE_H
 
@@ -43,5 +44,17 @@ void engine_settings_release(struct engine_settings *settings);
 enum status_code mttx_run(struct store *store, const struct service_set *set,
 			  const struct mx_window *window, const struct mx_window *windows,
 			  size_t n_windows, struct mttx_result *result);
+
+/* The SLO figures at `at` of the selected services that have an objective (`sitrep
+ * slo` and the console's overview): services[i] and figures[i], n of them. */
+struct slo_report {
+	size_t n;
+	const struct store_service **services;
+	struct slo_figures *figures;
+};
+
+enum status_code slo_report_run(struct store *store, const struct service_set *set, int64_t at,
+				struct slo_report *rep);
+void slo_report_release(struct slo_report *rep);
 
 #endif

@@ -309,5 +309,8 @@ struct slo_figures {
  * no alerts. */
 void slo_evaluate(double objective, int64_t period_seconds, const int64_t bad_seconds[SLO_LB_COUNT],
 		  struct slo_figures *out);
+/* The error budget left over the period, in percent of the budget (negative when
+ * overspent): the console's overview column. NAN when there is no budget. */
+double slo_budget_left_percent(const struct slo_figures *f);
 
 #endif

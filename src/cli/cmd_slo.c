@@ -1,79 +1,8 @@
 /* cmd_slo.c - `sitrep slo`: error budget, burn rates over 5m..3d and the whole SLO
  * period, and the multiwindow page/ticket alerts, for every service with an
- * objective. Bad minutes are the availability downtime (outages) of the engine. */
+ * objective, as computed by slo_report_run (run_slo.c). */
 #include "sitrep/sitrep.h"
 #include "cli-private.h"
-
-#include <math.h>
-
-/* Services with an objective, each with its figures. */
-struct slo_report {
-	size_t n;
-	const struct store_service **services;
-	struct slo_figures *figures;
-};
-
-/* One set of lookback windows per distinct period length among the services. */
-static size_t
-period_slot(const int64_t *periods, size_t n, int64_t period)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (periods[i] == period)
-			return i;
-	return n;
-}
-
-static enum status_code
-slo_run(struct store *store, const struct service_set *set, int64_t at, struct slo_report *rep)
-{
-	struct mx_window *windows = xcalloc(set->n_selected * SLO_LB_COUNT + 1, sizeof(*windows));
-	int64_t *periods = xcalloc(set->n_selected + 1, sizeof(*periods));
-	size_t n_periods = 0, i, lb;
-	struct mttx_result result = { 0 };
-	struct mx_window main_window = { at, at };
-	enum status_code code;
-
-	for (i = 0; i < set->n_selected; i++) {
-		int64_t period = (int64_t)set->selected[i]->slo_period_days * 86400;
-
-		if (set->selected[i]->slo <= 0 ||
-		    period_slot(periods, n_periods, period) < n_periods)
-			continue;
-		for (lb = 0; lb < SLO_LB_COUNT; lb++) {
-			int64_t len = slo_lookback_seconds((enum slo_lookback)lb, period);
-
-			windows[n_periods * SLO_LB_COUNT + lb] = (struct mx_window){ at - len, at };
-			if (at - len < main_window.start)
-				main_window.start = at - len;
-		}
-		periods[n_periods++] = period;
-	}
-	rep->services = xcalloc(set->n_selected + 1, sizeof(*rep->services));
-	rep->figures = xcalloc(set->n_selected + 1, sizeof(*rep->figures));
-	if (main_window.start == at)
-		main_window.start = at - 1;
-	code = mttx_run(store, set, &main_window, windows, n_periods * SLO_LB_COUNT, &result);
-	for (i = 0; code == SUCCESS && i < set->n_selected; i++) {
-		const struct store_service *s = set->selected[i];
-		int64_t period = (int64_t)s->slo_period_days * 86400;
-		size_t slot = period_slot(periods, n_periods, period);
-
-		if (s->slo <= 0)
-			continue;
-		rep->services[rep->n] = s;
-		slo_evaluate(s->slo, period,
-			     result.services[i].window_downtime + slot * SLO_LB_COUNT,
-			     &rep->figures[rep->n]);
-		rep->n++;
-	}
-	if (code == SUCCESS)
-		mttx_result_release(&result);
-	free(windows);
-	free(periods);
-	return code;
-}
 
 static json_t *
 slo_json(const struct slo_report *rep, int64_t at)
@@ -188,14 +117,13 @@ cmd_slo(int argc, char **argv, const struct global_opts *gopts)
 	if ((rc = report_session_open(&s, argc, argv, "slo", gopts)) != EXIT_OK || !s.store)
 		goto out;
 	output.at = s.opts.at;
-	if ((code = slo_run(s.store, &s.set, s.opts.at, &rep)) != SUCCESS) {
+	if ((code = slo_report_run(s.store, &s.set, s.opts.at, &rep)) != SUCCESS) {
 		rc = report_fail(code);
 		goto out;
 	}
 	rc = report_output(s.opts.format, table_of, json_of, &output);
 out:
-	free(rep.services);
-	free(rep.figures);
+	slo_report_release(&rep);
 	report_session_close(&s);
 	return rc;
 }

@@ -113,3 +113,11 @@ slo_evaluate(double objective, int64_t period_seconds, const int64_t bad_seconds
 	out->page = any_fires(page_rules, ARRAY_SIZE(page_rules), out);
 	out->ticket = any_fires(ticket_rules, ARRAY_SIZE(ticket_rules), out);
 }
+
+double
+slo_budget_left_percent(const struct slo_figures *f)
+{
+	if (!(f->budget_minutes > 0))
+		return NAN;
+	return f->budget_remaining_minutes / f->budget_minutes * 100;
+}

@@ -1,10 +1,13 @@
 /* view_overview.c - the war-room board: one row per service with what runs in
  * production (version, canary weight), the last pipeline, requests per minute,
- * latency, errors per minute with the last hour's sparklines, CPU, memory, and the
- * open incidents by severity. A service with an open P1 is marked on the left so
- * the eye finds it from across a room. */
+ * latency, errors per minute with the last hour's sparklines, CPU, memory, the
+ * open incidents by severity and the error budget left of the service's SLO (the
+ * figures of `sitrep slo`, through the same engine). A service with an open P1 is
+ * marked on the left so the eye finds it from across a room. */
 #include "tui.h"
 #include "sitrep/console_store.h"
+#include "sitrep/engine.h"
+#include "sitrep/text.h"
 
 #include <math.h>
 
@@ -12,6 +15,7 @@ enum overview_column {
 	COL_SERVICE,
 	COL_INCIDENTS,
 	COL_PROD,
+	COL_SLO,
 	COL_PIPELINE,
 	COL_RPM,
 	COL_RPM_SPARK,
@@ -24,11 +28,13 @@ enum overview_column {
 };
 
 /* In the order of what matters at 3 a.m.: a narrow terminal drops the columns on
- * the right first. */
+ * the right first. What is broken, then what changed, before the slower signal of
+ * the SLO budget (below 54 columns it goes). */
 static const struct list_column columns[] = {
 	[COL_SERVICE] = { "SERVICE", 0, false, false },
 	[COL_INCIDENTS] = { "OPEN P1/2/3", 11, false, false },
 	[COL_PROD] = { "PRODUCTION", 19, false, false },
+	[COL_SLO] = { "SLO LEFT", 8, true, false },
 	[COL_PIPELINE] = { "CI", 7, false, false },
 	[COL_RPM] = { "RPM", 6, true, false },
 	[COL_RPM_SPARK] = { "", 8, false, false },
@@ -44,7 +50,12 @@ struct overview {
 	struct list list;
 	struct store_service_row *rows; /* the whole board: one row per service */
 	size_t n_rows;
+	double *slo_left; /* per row: the error budget left in percent, NAN: no SLO */
 };
+
+/* Below these shares of the error budget left, the column warns, then alarms. */
+#define SLO_LEFT_WARN 50.0
+#define SLO_LEFT_CRIT 10.0
 
 /* The board is small (one row per service): it is read whole and handed to the list
  * in one page. */
@@ -110,7 +121,6 @@ overview_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 	const struct store_service_row *r = *(struct store_service_row *const *)row;
 	char a[16], b[16];
 
-	(void)view;
 	(void)tui;
 	switch ((enum overview_column)col) {
 	case COL_SERVICE:
@@ -165,6 +175,19 @@ overview_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 		       : !isnan(v) && v >= 75 ? COLOR_WARNING
 					      : COLOR_DEFAULT;
 	}
+	case COL_SLO: {
+		const struct overview *o = view->private;
+		double left = o->slo_left[r - o->rows];
+
+		if (isnan(left)) {
+			snprintf(buf, size, "-");
+			return COLOR_MUTED;
+		}
+		snprintf(buf, size, "%.1f%%", left);
+		return left <= SLO_LEFT_CRIT   ? COLOR_CRITICAL
+		       : left <= SLO_LEFT_WARN ? COLOR_WARNING
+					       : COLOR_GOOD;
+	}
 	case COL_INCIDENTS:
 		snprintf(buf, size, "%zu/%zu/%zu", r->open_by_severity[0], r->open_by_severity[1],
 			 r->open_by_severity[2] + r->open_by_severity[3]);
@@ -182,6 +205,38 @@ static const struct list_ops overview_list_ops = {
 	.cell = overview_cell,
 };
 
+/* o->slo_left of every row: `sitrep slo`'s figures at now, with the config's
+ * objectives over the cache's. */
+static enum status_code
+load_slo(struct overview *o, struct tui *tui)
+{
+	struct service_set set;
+	struct slo_report rep;
+	enum status_code code;
+
+	o->slo_left = xcalloc(o->n_rows + 1, sizeof(*o->slo_left));
+	for (size_t i = 0; i < o->n_rows; i++)
+		o->slo_left[i] = NAN;
+	if ((code = service_set_load(tui->store, NULL, 0, &set)) != SUCCESS)
+		return code;
+	service_set_apply_config(&set, &tui->cfg);
+	code = slo_report_run(tui->store, &set, tui->now, &rep);
+	/* Both lists come from the services table; the set's names are sanitized. */
+	for (size_t k = 0; code == SUCCESS && k < rep.n; k++) {
+		char *name;
+
+		for (size_t i = 0; i < o->n_rows; i++) {
+			name = text_sanitize(o->rows[i].name, strlen(o->rows[i].name), false);
+			if (streq(name, rep.services[k]->name))
+				o->slo_left[i] = slo_budget_left_percent(&rep.figures[k]);
+			free(name);
+		}
+	}
+	slo_report_release(&rep);
+	service_set_release(&set);
+	return code;
+}
+
 static enum status_code
 overview_load(struct view *view, struct tui *tui)
 {
@@ -193,11 +248,16 @@ overview_load(struct view *view, struct tui *tui)
 	/* The list's rows point into the old board: let go of them first. */
 	list_release(&o->list);
 	store_service_rows_free(o->rows, o->n_rows);
+	free(o->slo_left);
+	o->slo_left = NULL;
 	o->rows = NULL;
 	o->n_rows = 0;
 	code = store_service_rows(tui->store, tui->now, &o->rows, &o->n_rows);
 	if (code != SUCCESS)
 		return code;
+	/* Without its SLO figures the board is still worth showing. */
+	if ((code = load_slo(o, tui)) != SUCCESS)
+		tui_message(tui, true, "SLO budget: %s", status_message(code));
 	return list_reload(&o->list, view, tui);
 }
 
@@ -241,6 +301,7 @@ overview_done(struct view *view)
 
 	list_release(&o->list);
 	store_service_rows_free(o->rows, o->n_rows);
+	free(o->slo_left);
 }
 
 const struct view_ops overview_ops = {

@@ -59,6 +59,7 @@ slo__reference_search_pages_and_tickets(void **state)
 	assert_true(near(f.budget_minutes, 432));
 	assert_true(near(f.budget_consumed, 5.0 / 6));
 	assert_true(near(f.budget_remaining_minutes, 72));
+	assert_true(near(slo_budget_left_percent(&f), 100.0 / 6));
 	for (int i = 0; i < SLO_LB_COUNT; i++)
 		assert_true(near(f.burn[i], burn[i]));
 	assert_true(f.page && f.ticket);
@@ -77,6 +78,7 @@ slo__reference_checkout_no_alert(void **state)
 	assert_true(near(f.budget_minutes, 43.2));
 	assert_true(near(f.budget_consumed, 85.0 / 9));
 	assert_true(near(f.budget_remaining_minutes, -364.8));
+	assert_true(near(slo_budget_left_percent(&f), -7600.0 / 9));
 	assert_true(near(f.burn[SLO_LB_PERIOD], 85.0 / 9));
 	assert_true(f.burn[SLO_LB_1h] == 0.0);
 	assert_false(f.page || f.ticket);
@@ -135,6 +137,7 @@ slo__objective_without_budget(void **state)
 	slo_evaluate(1.0, 30 * DAY, bad, &f);
 	assert_true(f.budget_minutes == 0.0);
 	assert_true(isnan(f.budget_consumed) && isnan(f.burn[SLO_LB_1h]));
+	assert_true(isnan(slo_budget_left_percent(&f)));
 	assert_false(f.page || f.ticket);
 	slo_evaluate(0.999, 0, bad, &f);
 	assert_true(isnan(f.burn[SLO_LB_PERIOD]));
