@@ -376,7 +376,10 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	}
 	if (!out->error[0]) {
 		remember_cursor(e, req->stream, page.cursor);
-		out->pages++;
+		/* A page answered 304 (a source's own conditional request) downloaded
+		 * nothing: the count says what a round fetched. */
+		if (resp.status != 304)
+			out->pages++;
 		out->records += (int64_t)source_page_records(&page);
 		*next = take_next(&page, req, out);
 	}
