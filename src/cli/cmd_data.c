@@ -48,7 +48,7 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 
 #define EXPORT_USAGE                                                                   \
 	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments|" \
-	"branches|checks " \
+	"branches|checks "                                                             \
 	"[--source NAME] [--service S] "                                               \
 	"[--metric NAME] [--since 1h|T] [--format json|csv]"
 

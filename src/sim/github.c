@@ -299,18 +299,22 @@ run_json(const struct sim *sim, const struct pipeline *p, int64_t now_ms, bool w
 	/* GitHub sets it when the attempt is created, before it starts. */
 	set_time(o, "run_started_at", p->start <= now ? p->start : p->queued);
 	json_object_set_new(o, "triggering_actor", user_json(sim, p->actor, false));
-	set_url(o, "jobs_url", github_api_url(sim, "/repos/%s/actions/runs/%llu/jobs", svc->repo, id));
-	set_url(o, "logs_url", github_api_url(sim, "/repos/%s/actions/runs/%llu/logs", svc->repo, id));
+	set_url(o, "jobs_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/jobs", svc->repo, id));
+	set_url(o, "logs_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/logs", svc->repo, id));
 	set_url(o, "check_suite_url",
 		github_api_url(sim, "/repos/%s/check-suites/%llu", svc->repo, id * 2 + 1));
 	set_url(o, "artifacts_url",
 		github_api_url(sim, "/repos/%s/actions/runs/%llu/artifacts", svc->repo, id));
-	set_url(o, "cancel_url", github_api_url(sim, "/repos/%s/actions/runs/%llu/cancel", svc->repo, id));
-	set_url(o, "rerun_url", github_api_url(sim, "/repos/%s/actions/runs/%llu/rerun", svc->repo, id));
+	set_url(o, "cancel_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/cancel", svc->repo, id));
+	set_url(o, "rerun_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/rerun", svc->repo, id));
 	json_object_set_new(o, "previous_attempt_url", json_null());
 	set_url(o, "workflow_url",
 		github_api_url(sim, "/repos/%s/actions/workflows/%llu", svc->repo,
-			(unsigned long long)workflow_id(w, p)));
+			       (unsigned long long)workflow_id(w, p)));
 	json_object_set_new(o, "head_commit", head_commit_json(sim, c));
 	json_object_set_new(o, "repository", repository_json(sim, p->service));
 	json_object_set_new(o, "head_repository", repository_json(sim, p->service));
@@ -392,7 +396,7 @@ github_job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64
 	json_object_set_new(o, "head_branch", json_string(w->branches[p->branch].name));
 	set_url(o, "run_url",
 		github_api_url(sim, "/repos/%s/actions/runs/%llu", svc->repo,
-			(unsigned long long)p->run_id));
+			       (unsigned long long)p->run_id));
 	json_object_set_new(o, "run_attempt", json_integer(1));
 	snprintf(text, sizeof(text), "CR_kwDO%llu", id);
 	json_object_set_new(o, "node_id", json_string(text));
@@ -408,7 +412,8 @@ github_job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64
 	set_time(o, "completed_at", completed);
 	json_object_set_new(o, "name", json_string(stage_kind_name(st->kind)));
 	json_object_set_new(o, "steps", steps_json(st, status, conclusion, now));
-	set_url(o, "check_run_url", github_api_url(sim, "/repos/%s/check-runs/%llu", svc->repo, id));
+	set_url(o, "check_run_url",
+		github_api_url(sim, "/repos/%s/check-runs/%llu", svc->repo, id));
 	json_array_append_new(labels, json_string("ubuntu-latest"));
 	json_object_set_new(o, "labels", labels);
 	if (st->start != TIME_NONE && st->start <= now) {
@@ -561,7 +566,7 @@ status_json(const struct sim *sim, size_t index, const struct dstatus *s)
 
 	set_url(o, "url",
 		github_api_url(sim, "/repos/%s/deployments/%llu/statuses/%llu", repo,
-			(unsigned long long)d->num, (unsigned long long)s->id));
+			       (unsigned long long)d->num, (unsigned long long)s->id));
 	json_object_set_new(o, "id", id_json(s->id));
 	snprintf(text, sizeof(text), "DES_kwDO%llu", (unsigned long long)s->id);
 	json_object_set_new(o, "node_id", json_string(text));
@@ -574,7 +579,8 @@ status_json(const struct sim *sim, size_t index, const struct dstatus *s)
 	set_time(o, "created_at", s->at);
 	set_time(o, "updated_at", s->at);
 	set_url(o, "deployment_url",
-		github_api_url(sim, "/repos/%s/deployments/%llu", repo, (unsigned long long)d->num));
+		github_api_url(sim, "/repos/%s/deployments/%llu", repo,
+			       (unsigned long long)d->num));
 	set_url(o, "repository_url", github_api_url(sim, "/repos/%s", repo));
 	if (s->environment_url)
 		environment_url(w, d, text, sizeof(text));
@@ -600,7 +606,8 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	char text[256];
 
 	set_url(o, "url",
-		github_api_url(sim, "/repos/%s/deployments/%llu", repo, (unsigned long long)d->num));
+		github_api_url(sim, "/repos/%s/deployments/%llu", repo,
+			       (unsigned long long)d->num));
 	json_object_set_new(o, "id", id_json(d->num));
 	snprintf(text, sizeof(text), "DE_kwDO%llu", (unsigned long long)d->num);
 	json_object_set_new(o, "node_id", json_string(text));
@@ -618,7 +625,7 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	set_time(o, "updated_at", st[n - 1].at);
 	set_url(o, "statuses_url",
 		github_api_url(sim, "/repos/%s/deployments/%llu/statuses", repo,
-			(unsigned long long)d->num));
+			       (unsigned long long)d->num));
 	set_url(o, "repository_url", github_api_url(sim, "/repos/%s", repo));
 	json_object_set_new(o, "creator", user_json(sim, "github-actions[bot]", true));
 	json_object_set_new(o, "sha", json_string(w->commits[d->commit].sha));
@@ -636,7 +643,8 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 /* ---- requests ---------------------------------------------------------------- */
 
 void
-github_error_body(struct sim_response *resp, unsigned int status, const char *message, const char *docs)
+github_error_body(struct sim_response *resp, unsigned int status, const char *message,
+		  const char *docs)
 {
 	json_t *o = json_object();
 	char text[8];
@@ -709,11 +717,11 @@ github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int
 		not_found(resp);
 		break;
 	case 429:
-		github_error_body(resp, 429,
-			   "You have exceeded a secondary rate limit. Please wait a few minutes "
-			   "before you try again.",
-			   DOCS
-			   "/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
+		github_error_body(
+			resp, 429,
+			"You have exceeded a secondary rate limit. Please wait a few minutes "
+			"before you try again.",
+			DOCS "/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
 		response_header(resp, "Retry-After", "60");
 		break;
 	case 500:
@@ -766,7 +774,7 @@ page_url(const struct sim *sim, const struct sim_request *req, size_t s, const c
  * Under the stuck_cursor fault the next link is the page itself. */
 void
 github_add_links(const struct sim *sim, const struct sim_request *req, size_t s, const char *tail,
-	  size_t page, size_t per_page, size_t total, struct sim_response *resp)
+		 size_t page, size_t per_page, size_t total, struct sim_response *resp)
 {
 	size_t last = total ? (total + per_page - 1) / per_page : 1;
 	struct buf link, url;

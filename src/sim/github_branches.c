@@ -50,8 +50,8 @@ checks_json(const struct branch_rules *r, bool contexts)
 		if (contexts)
 			json_array_append_new(list, json_string(name));
 		else
-			json_array_append_new(list, json_pack("{s:s, s:i}", "context", name, "app_id",
-							      ACTIONS_APP_ID));
+			json_array_append_new(list, json_pack("{s:s, s:i}", "context", name,
+							      "app_id", ACTIONS_APP_ID));
 	}
 	return list;
 }
@@ -175,8 +175,7 @@ protection_json(const struct sim *sim, const char *repo, const char *name,
 }
 
 static void
-get_protection(struct sim *sim, size_t s, const char *name, size_t len,
-	       struct sim_response *resp)
+get_protection(struct sim *sim, size_t s, const char *name, size_t len, struct sim_response *resp)
 {
 	const struct world *w = &sim->world;
 	int64_t now_ms = sim_clock_now(&sim->clock);
@@ -223,8 +222,9 @@ check_run_json(const struct sim *sim, const struct check_ref *ref, int64_t now_m
 	json_object_set_new(o, "output", output);
 	json_object_set_new(o, "check_suite",
 			    json_pack("{s:I}", "id", (json_int_t)(p->run_id * 2 + 1)));
-	json_object_set_new(o, "app", json_pack("{s:i, s:s, s:s}", "id", ACTIONS_APP_ID, "slug",
-						"github-actions", "name", "GitHub Actions"));
+	json_object_set_new(o, "app",
+			    json_pack("{s:i, s:s, s:s}", "id", ACTIONS_APP_ID, "slug",
+				      "github-actions", "name", "GitHub Actions"));
 	json_object_set_new(o, "pull_requests", json_array());
 	json_decref(job);
 	return o;

@@ -47,8 +47,9 @@ branch_rules(const struct world *w, size_t b, struct branch_rules *r)
 size_t
 gitlab_rules(const struct world *w, size_t s, struct gitlab_rule out[2])
 {
-	out[0] = (struct gitlab_rule){ w->services[s].default_branch, RULE_ID_BASE + 2 * s, 40, 30,
-				       false, true };
+	out[0] = (struct gitlab_rule){
+		w->services[s].default_branch, RULE_ID_BASE + 2 * s, 40, 30, false, true
+	};
 	out[1] = (struct gitlab_rule){ "release/*", RULE_ID_BASE + 2 * s + 1, 0, 40, false, false };
 	return 2;
 }
@@ -71,7 +72,8 @@ commit_checks(const struct world *w, size_t c, int64_t now_ms, struct check_ref 
 			if (st->ready == TIME_NONE || st->ready > now)
 				continue;
 			for (j = 0; j < n; j++)
-				if (w->pipelines[out[j].pipeline].stages[out[j].stage].kind == st->kind)
+				if (w->pipelines[out[j].pipeline].stages[out[j].stage].kind ==
+				    st->kind)
 					break;
 			if (j < n && w->pipelines[out[j].pipeline].queued > p->queued)
 				continue;
@@ -125,7 +127,8 @@ github_branch_json(const struct world *w, size_t b, long head)
 			    r.protected ? json_integer(r.approvals) : json_null());
 	json_object_set_new(o, "enforce_admins",
 			    r.protected ? json_boolean(r.enforce_admins) : json_null());
-	json_object_set_new(o, "force_push", r.protected ? json_boolean(r.force_push) : json_null());
+	json_object_set_new(o, "force_push",
+			    r.protected ? json_boolean(r.force_push) : json_null());
 	json_object_set_new(o, "code_owner_approval",
 			    r.protected ? json_boolean(r.code_owners) : json_null());
 	return o;
@@ -152,7 +155,8 @@ add_checks(const struct world *w, size_t c, int64_t now_ms, json_t *list)
 		json_object_set_new(o, "sha", json_string(w->commits[c].sha));
 		json_object_set_new(o, "name", json_string(stage_kind_name(st->kind)));
 		json_object_set_new(o, "pipeline", json_string(p->id));
-		json_object_set_new(o, "status", json_string(check_status(stage_status(st, now_ms))));
+		json_object_set_new(o, "status",
+				    json_string(check_status(stage_status(st, now_ms))));
 		json_array_append_new(list, o);
 	}
 }

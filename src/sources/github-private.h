@@ -67,8 +67,7 @@ const char *gh_type_name(const json_t *v);
 /* Accept, X-GitHub-Api-Version and the token's Authorization. */
 void gh_add_headers(const struct source_ctx *ctx, struct source_request *req);
 /* A request of stream for url (steals url), with GitHub's headers. */
-struct source_request *gh_new_request(const struct source_ctx *ctx, const char *stream,
-				      char *url);
+struct source_request *gh_new_request(const struct source_ctx *ctx, const char *stream, char *url);
 /* An upstream error response as an error naming the stream (GitHub's message,
  * a hint for 401/403/404, when a rate limit resets). */
 enum status_code gh_http_error(const struct gh_parse *g, const struct http_response *resp);

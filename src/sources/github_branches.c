@@ -150,8 +150,9 @@ valid_pass(const json_t *pass)
 static int
 flag(const json_t *v)
 {
-	return json_is_boolean(v) ? json_is_true(v) : json_is_integer(v) ? (int)json_integer_value(v)
-									  : -1;
+	return json_is_boolean(v)   ? json_is_true(v)
+	       : json_is_integer(v) ? (int)json_integer_value(v)
+				    : -1;
 }
 
 /* Writes branch item with rules (NULL: only what the list shows). */
@@ -165,7 +166,8 @@ write_branch(struct br *b, const json_t *item, const json_t *rules)
 	rec->source = g->ctx->name;
 	rec->repo = g->repo;
 	rec->name = source_page_strdup(g->page, json_string_value(json_object_get(item, "name")));
-	rec->head_sha = source_page_strdup(g->page, json_string_value(json_object_get(item, "sha")));
+	rec->head_sha =
+		source_page_strdup(g->page, json_string_value(json_object_get(item, "sha")));
 	rec->protected = json_is_true(json_object_get(item, "protected"));
 	rec->updated_at = g->ctx->now;
 	if (!rec->protected)
@@ -225,8 +227,8 @@ required_checks(struct gh_parse *g, const json_t *rsc, json_t **out)
 
 		if (!json_is_string(name)) {
 			buf_release(&b);
-			return gh_field_error(g, "required_status_checks", "names a check by no string",
-					      NULL);
+			return gh_field_error(g, "required_status_checks",
+					      "names a check by no string", NULL);
 		}
 		buf_printf(&b, "%s%s", b.len ? ", " : "", json_string_value(name));
 	}
@@ -396,10 +398,10 @@ plan_details(struct br *b)
 		if (!json_is_true(json_object_get(item, "protected")))
 			continue;
 		url = rules_url(g->base, g->repo, name);
-		json_array_append_new(
-			todo, todo_item(url, "rules", name,
-					json_string_value(json_object_get(
-						json_object_get(rules, name), "etag"))));
+		json_array_append_new(todo,
+				      todo_item(url, "rules", name,
+						json_string_value(json_object_get(
+							json_object_get(rules, name), "etag"))));
 		free(url);
 	}
 	json_array_foreach(json_object_get(b->pass, "branches"), i, item)
@@ -411,8 +413,9 @@ plan_details(struct br *b)
 			continue;
 		json_object_set_new(seen, sha, json_true());
 		url = gh_checks_url(g->base, g->repo, sha);
-		json_array_append_new(todo, todo_item(url, "checks", sha,
-						      json_string_value(json_object_get(checks, sha))));
+		json_array_append_new(todo,
+				      todo_item(url, "checks", sha,
+						json_string_value(json_object_get(checks, sha))));
 		free(url);
 	}
 	json_decref(seen);
@@ -524,7 +527,8 @@ parse_checks(struct br *b, const char *sha, const json_t *root, const struct htt
 	if (next) {
 		json_array_insert_new(todo, 1, todo_item(next, "checks", sha, NULL));
 		json_object_set_new(json_object_get(b->pass, "checks"), sha, json_null());
-	} else if (etag && !json_is_null(json_object_get(json_object_get(b->pass, "checks"), sha))) {
+	} else if (etag &&
+		   !json_is_null(json_object_get(json_object_get(b->pass, "checks"), sha))) {
 		/* The first page of one: a later page finds null there. */
 		json_object_set_new(json_object_get(b->pass, "checks"), sha, json_string(etag));
 	}

@@ -247,8 +247,8 @@ source_page_check_run(struct source_page *page)
 {
 	struct store_check_run *c;
 
-	page->check_runs = xgrow(page->check_runs, &page->check_runs_alloc,
-				 page->n_check_runs + 1, sizeof(*page->check_runs));
+	page->check_runs = xgrow(page->check_runs, &page->check_runs_alloc, page->n_check_runs + 1,
+				 sizeof(*page->check_runs));
 	c = &page->check_runs[page->n_check_runs++];
 	memset(c, 0, sizeof(*c));
 	c->started_at = c->finished_at = c->updated_at = TIME_NONE;

@@ -122,14 +122,14 @@ enum status_code
 store_each_branch(struct store *store, const struct store_filter *filter, store_branch_cb cb,
 		  void *ctx)
 {
-	sqlite3_stmt *stmt = listing(
-		store,
-		"SELECT source, repo, name, head_sha, protected, required_checks, "
-		"required_approvals, force_push, enforce_admins, code_owner_approval, "
-		"push_access, merge_access, updated_at FROM branches "
-		"WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR repo = ?2) "
-		"ORDER BY source, repo, name",
-		filter);
+	sqlite3_stmt *stmt =
+		listing(store,
+			"SELECT source, repo, name, head_sha, protected, required_checks, "
+			"required_approvals, force_push, enforce_admins, code_owner_approval, "
+			"push_access, merge_access, updated_at FROM branches "
+			"WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR repo = ?2) "
+			"ORDER BY source, repo, name",
+			filter);
 	enum status_code code = SUCCESS;
 	int rc;
 
@@ -159,8 +159,8 @@ store_each_branch(struct store *store, const struct store_filter *filter, store_
 }
 
 enum status_code
-store_each_check_run(struct store *store, const struct store_filter *filter,
-		     store_check_run_cb cb, void *ctx)
+store_each_check_run(struct store *store, const struct store_filter *filter, store_check_run_cb cb,
+		     void *ctx)
 {
 	sqlite3_stmt *stmt = listing(
 		store,

@@ -1,6 +1,7 @@
 /* export.c - `sitrep export`: the cache's incidents or deployments as the import
- * format (JSON, so that export then import is lossless), and the incident events
- * and metric samples that arrived, as JSON or as CSV for spreadsheets.
+ * format (JSON, so that export then import is lossless), and the incident events,
+ * metric samples, pipelines and their stages that arrived, as JSON or as CSV for
+ * spreadsheets; branches and check runs are in export_branches.c.
  *
  * Records are written one at a time as they are read; the document is never built
  * whole. JSON escapes everything outside ASCII, and CSV text goes through the
@@ -12,7 +13,6 @@
 #include "export-private.h"
 
 #include <math.h>
-
 
 json_t *
 export_text(const char *s)

@@ -36,9 +36,9 @@ branch_json(const struct store_branch *b)
 	json_object_set_new(o, "head_sha", export_text(b->head_sha));
 	json_object_set_new(o, "protected", json_boolean(b->protected));
 	json_object_set_new(o, "required_checks", export_text(b->required_checks));
-	json_object_set_new(o, "required_approvals", b->required_approvals < 0
-							     ? json_null()
-							     : json_integer(b->required_approvals));
+	json_object_set_new(o, "required_approvals",
+			    b->required_approvals < 0 ? json_null()
+						      : json_integer(b->required_approvals));
 	json_object_set_new(o, "force_push", flag_json(b->force_push));
 	json_object_set_new(o, "enforce_admins", flag_json(b->enforce_admins));
 	json_object_set_new(o, "code_owner_approval", flag_json(b->code_owner_approval));

@@ -26,8 +26,7 @@
 #define MAIN_SHA "78b9ff49d47daaa158eb373c4e2e040f739df8b9"
 #define RELEASE_SHA "2d4f0c3a9b8e7d6c5b4a39281706f5e4d3c2b1a0"
 #define CHECKS_URL(sha) API "/repos/" REPO "/commits/" sha "/check-runs?per_page=100"
-#define CHECKS_PAGE2 \
-	API "/repositories/617210/commits/" MAIN_SHA "/check-runs?per_page=2&page=2"
+#define CHECKS_PAGE2 API "/repositories/617210/commits/" MAIN_SHA "/check-runs?per_page=2&page=2"
 #define NOW "2025-03-03T10:00:00Z"
 
 struct fixture {
@@ -308,7 +307,8 @@ source_github_branches__check_runs(void **state)
 	response_file(&resp, 200, "github/check-runs-for-commit-page1.json");
 	response_header(&resp, "ETag", "W/\"5c7ad916e0537e392ec3722c55925cf1\"");
 	response_header(&resp, "Link",
-			"<" CHECKS_PAGE2 ">; rel=\"next\", <" API "/repositories/617210/commits/" MAIN_SHA
+			"<" CHECKS_PAGE2 ">; rel=\"next\", <" API
+			"/repositories/617210/commits/" MAIN_SHA
 			"/check-runs?per_page=2&page=4>; rel=\"last\"");
 	assert_int_equal(parse(&f, CHECKS_URL(MAIN_SHA), "\"c-main\"", &resp, &page), SUCCESS);
 	assert_int_equal(page.n_check_runs, 2);
@@ -348,13 +348,13 @@ source_github_branches__check_runs(void **state)
 	/* Complete: a list over pages keeps no ETag; the others are kept. */
 	cursor = json_loads(f.cursor, 0, NULL);
 	assert_null(json_object_get(cursor, "pass"));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(cursor, "list"),
-								"etag")),
-			    "\"list-1\"");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(cursor, "list"), "etag")),
+		"\"list-1\"");
 	assert_true(json_is_null(json_object_get(json_object_get(cursor, "checks"), MAIN_SHA)));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(cursor, "checks"),
-								RELEASE_SHA)),
-			    "\"c-rel\"");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(cursor, "checks"), RELEASE_SHA)),
+		"\"c-rel\"");
 	assert_string_equal(
 		json_string_value(json_object_get(
 			json_object_get(json_object_get(cursor, "rules"), "main"), "etag")),
@@ -434,10 +434,11 @@ source_github_branches__unreadable_protections(void **state)
 	response_release(&resp);
 	source_page_release(&page);
 
-	response_text(&resp, 403,
-		      "{\"message\":\"Resource not accessible by integration\",\"documentation_url\":"
-		      "\"https://docs.github.com/rest/branches/branch-protection\",\"status\":"
-		      "\"403\"}");
+	response_text(
+		&resp, 403,
+		"{\"message\":\"Resource not accessible by integration\",\"documentation_url\":"
+		"\"https://docs.github.com/rest/branches/branch-protection\",\"status\":"
+		"\"403\"}");
 	response_header(&resp, "X-RateLimit-Remaining", "4999");
 	response_header(&resp, "X-RateLimit-Reset", "1740999600");
 	assert_int_equal(parse(&f, RULES_URL("main"), NULL, &resp, &page), SUCCESS);
@@ -534,14 +535,15 @@ source_github_branches__check_statuses(void **state)
 				 SUCCESS);
 		source_page_release(&page);
 		response_release(&resp);
-		body = xasprintf("{\"total_count\":1,\"check_runs\":[{\"id\":6,\"head_sha\":\"" MAIN_SHA
-				 "\",\"name\":\"lint\",\"status\":\"%s\",\"conclusion\":%s%s%s,"
-				 "\"started_at\":\"2025-03-03T09:00:00Z\",\"completed_at\":%s,"
-				 "\"html_url\":null,\"details_url\":\"https://ci.example/6\"}]}",
-				 cases[i].status, cases[i].conclusion ? "\"" : "",
-				 cases[i].conclusion ? cases[i].conclusion : "null",
-				 cases[i].conclusion ? "\"" : "",
-				 cases[i].conclusion ? "\"2025-03-03T09:05:00Z\"" : "null");
+		body = xasprintf(
+			"{\"total_count\":1,\"check_runs\":[{\"id\":6,\"head_sha\":\"" MAIN_SHA
+			"\",\"name\":\"lint\",\"status\":\"%s\",\"conclusion\":%s%s%s,"
+			"\"started_at\":\"2025-03-03T09:00:00Z\",\"completed_at\":%s,"
+			"\"html_url\":null,\"details_url\":\"https://ci.example/6\"}]}",
+			cases[i].status, cases[i].conclusion ? "\"" : "",
+			cases[i].conclusion ? cases[i].conclusion : "null",
+			cases[i].conclusion ? "\"" : "",
+			cases[i].conclusion ? "\"2025-03-03T09:05:00Z\"" : "null");
 		response_text(&resp, 200, body);
 		assert_int_equal(parse(&f, CHECKS_URL(MAIN_SHA), "\"c-main\"", &resp, &page),
 				 SUCCESS);
@@ -552,9 +554,9 @@ source_github_branches__check_statuses(void **state)
 				 cases[i].started ? ts("2025-03-03T09:00:00Z") : TIME_NONE);
 		assert_int_equal(page.check_runs[0].finished_at,
 				 cases[i].finished ? ts("2025-03-03T09:05:00Z") : TIME_NONE);
-		assert_int_equal(page.check_runs[0].updated_at,
-				 ts(cases[i].conclusion ? "2025-03-03T09:05:00Z"
-							: "2025-03-03T09:00:00Z"));
+		assert_int_equal(
+			page.check_runs[0].updated_at,
+			ts(cases[i].conclusion ? "2025-03-03T09:05:00Z" : "2025-03-03T09:00:00Z"));
 		assert_string_equal(page.check_runs[0].url, "https://ci.example/6");
 		response_release(&resp);
 		source_page_release(&page);
@@ -581,7 +583,8 @@ source_github_branches__bad_responses_name_the_problem(void **state)
 		  "github " STREAM ": branches[0]: commit is missing" },
 		{ NULL, 200, "[{\"name\":\"main\",\"commit\":{\"sha\":5},\"protected\":true}]",
 		  "github " STREAM ": branches[0]: sha is a number, not a string" },
-		{ NULL, 200, "[{\"name\":\"main\",\"commit\":{\"sha\":\"a\"},\"protected\":\"yes\"}]",
+		{ NULL, 200,
+		  "[{\"name\":\"main\",\"commit\":{\"sha\":\"a\"},\"protected\":\"yes\"}]",
 		  "github " STREAM ": branches[0]: protected is not a boolean" },
 		{ NULL, 200, "[{\"name\":\"\",\"commit\":{\"sha\":\"a\"},\"protected\":false}]",
 		  "github " STREAM ": branches[0]: name is empty" },
@@ -593,19 +596,22 @@ source_github_branches__bad_responses_name_the_problem(void **state)
 		{ NULL, 404, "{\"message\":\"Not Found\"}",
 		  "github " STREAM ": HTTP 404: Not Found (check the repo, and that the token may "
 		  "read it: GitHub answers 404 for a private repo it does not show)" },
-		{ RULES_URL("main"), 200, "{\"required_pull_request_reviews\":{"
-					  "\"required_approving_review_count\":\"two\"}}",
+		{ RULES_URL("main"), 200,
+		  "{\"required_pull_request_reviews\":{"
+		  "\"required_approving_review_count\":\"two\"}}",
 		  "github " STREAM ": protection of main: required_approving_review_count is a "
 		  "string, not an integer" },
 		{ RULES_URL("main"), 200, "{\"required_status_checks\":{\"contexts\":[1]}}",
 		  "github " STREAM ": protection of main: required_status_checks names a check by "
 		  "no string" },
-		{ RULES_URL("main"), 502, "Bad Gateway\n", "github " STREAM ": HTTP 502: Bad Gateway" },
+		{ RULES_URL("main"), 502, "Bad Gateway\n",
+		  "github " STREAM ": HTTP 502: Bad Gateway" },
 		{ CHECKS_URL(MAIN_SHA), 200, "{\"check_runs\":[{\"id\":1,\"head_sha\":\"a\"}]}",
 		  "github " STREAM ": check_runs[0]: name is missing" },
-		{ CHECKS_URL(MAIN_SHA), 200, "{\"check_runs\":[{\"id\":1,\"head_sha\":\"a\","
-					     "\"name\":\"x\",\"status\":\"completed\","
-					     "\"started_at\":\"yesterday\"}]}",
+		{ CHECKS_URL(MAIN_SHA), 200,
+		  "{\"check_runs\":[{\"id\":1,\"head_sha\":\"a\","
+		  "\"name\":\"x\",\"status\":\"completed\","
+		  "\"started_at\":\"yesterday\"}]}",
 		  "github " STREAM ": check_runs[0]: started_at \"yesterday\" is not a timestamp" },
 		{ CHECKS_URL(MAIN_SHA), 200, "{\"total_count\":1}",
 		  "github " STREAM ": the response has no check_runs" },
@@ -641,9 +647,9 @@ source_github_branches__bad_responses_name_the_problem(void **state)
 			before = xstrdup(f.cursor);
 		}
 		response_text(&resp, cases[i].status, cases[i].body);
-		assert_int_equal(parse(&f, cases[i].url ? cases[i].url : LIST_URL, NULL, &resp,
-				       &page),
-				 ERROR_CUSTOM_MESSAGE);
+		assert_int_equal(
+			parse(&f, cases[i].url ? cases[i].url : LIST_URL, NULL, &resp, &page),
+			ERROR_CUSTOM_MESSAGE);
 		if (!streq(status_message(ERROR_CUSTOM_MESSAGE), cases[i].error))
 			fail_msg("case %zu: %s", i, status_message(ERROR_CUSTOM_MESSAGE));
 		/* The committed cursor stays: the engine keeps the previous data. */

@@ -720,7 +720,8 @@ source_gitlab__plan_three_streams_per_project(void **state)
 						 "2025-03-01T10%3A00%3A00.000Z"));
 	assert_string_equal(reqs[4].stream, "deployments:4242");
 	assert_string_equal(reqs[5].stream, "branches:4242");
-	assert_string_equal(reqs[5].url, BASE "/api/v4/projects/4242/protected_branches?per_page=100");
+	assert_string_equal(reqs[5].url,
+			    BASE "/api/v4/projects/4242/protected_branches?per_page=100");
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(reqs[i].method, "GET");
 		assert_int_equal(reqs[i].n_headers, 1);

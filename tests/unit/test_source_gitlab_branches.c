@@ -177,7 +177,8 @@ source_gitlab_branches__bad_responses_name_the_problem(void **state)
 		  "branches" },
 		{ 200, "[{\"push_access_levels\":[]}]",
 		  "gitlab " STREAM ": protected branch 0: name is missing" },
-		{ 200, "[{\"name\":\"\"}]", "gitlab " STREAM ": protected branch 0: name is empty" },
+		{ 200, "[{\"name\":\"\"}]",
+		  "gitlab " STREAM ": protected branch 0: name is empty" },
 		{ 200, "[{\"name\":\"main\",\"push_access_levels\":{}}]",
 		  "gitlab " STREAM ": protected branch 0: push_access_levels is an object, not an "
 		  "array" },
@@ -189,7 +190,8 @@ source_gitlab_branches__bad_responses_name_the_problem(void **state)
 		  "boolean" },
 		{ 200, "[7]", "gitlab " STREAM ": protected branch 0 is a number, not an object" },
 		{ 403, "{\"message\":\"403 Forbidden\"}",
-		  "gitlab " STREAM ": HTTP 403: 403 Forbidden (the token needs the read_api scope)" },
+		  "gitlab " STREAM
+		  ": HTTP 403: 403 Forbidden (the token needs the read_api scope)" },
 	};
 
 	(void)state;

@@ -34,13 +34,14 @@ store_branches__version_3_cache_migrates(void **state)
 	snprintf(cache_path, sizeof(cache_path), "%s/v3.db", dir);
 	assert_int_equal(sqlite3_open(cache_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "PRAGMA user_version = 3;"
-				      "INSERT INTO services(id, name) VALUES (1, 'checkout');"
-				      "INSERT INTO pipelines(source, source_id, project, status, "
-				      "updated_at) VALUES ('gh', '7', 'acme/checkout', 'success', 1);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "PRAGMA user_version = 3;"
+			     "INSERT INTO services(id, name) VALUES (1, 'checkout');"
+			     "INSERT INTO pipelines(source, source_id, project, status, "
+			     "updated_at) VALUES ('gh', '7', 'acme/checkout', 'success', 1);",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 	free(schema);
 
@@ -93,12 +94,12 @@ keep_branch(void *ctx, const struct store_branch *b)
 {
 	struct buf *out = ctx;
 
-	buf_printf(out, "%s|%s|%s|%s|%d|%s|%lld|%d|%d|%d|%s|%s|%lld\n", b->source, b->repo,
-		   b->name, b->head_sha ? b->head_sha : "-", b->protected,
-		   b->required_checks ? b->required_checks : "-",
-		   (long long)b->required_approvals, b->force_push, b->enforce_admins,
-		   b->code_owner_approval, b->push_access ? b->push_access : "-",
-		   b->merge_access ? b->merge_access : "-", (long long)b->updated_at);
+	buf_printf(out, "%s|%s|%s|%s|%d|%s|%lld|%d|%d|%d|%s|%s|%lld\n", b->source, b->repo, b->name,
+		   b->head_sha ? b->head_sha : "-", b->protected,
+		   b->required_checks ? b->required_checks : "-", (long long)b->required_approvals,
+		   b->force_push, b->enforce_admins, b->code_owner_approval,
+		   b->push_access ? b->push_access : "-", b->merge_access ? b->merge_access : "-",
+		   (long long)b->updated_at);
 	return SUCCESS;
 }
 
@@ -128,17 +129,23 @@ store_branches__upserts_are_idempotent_and_newer_wins(void **state)
 	b.required_approvals = 2;
 	b.updated_at = 1000; /* older: ignored */
 	assert_int_equal(store_upsert_branch(store, &b), SUCCESS);
-	gl = (struct store_branch){ .source = "gl", .repo = "acme/checkout", .name = "release/*",
-				    .protected = true, .required_approvals = -1, .force_push = 1,
-				    .enforce_admins = -1, .code_owner_approval = 0,
-				    .push_access = "no one", .merge_access = "maintainer",
+	gl = (struct store_branch){ .source = "gl",
+				    .repo = "acme/checkout",
+				    .name = "release/*",
+				    .protected = true,
+				    .required_approvals = -1,
+				    .force_push = 1,
+				    .enforce_admins = -1,
+				    .code_owner_approval = 0,
+				    .push_access = "no one",
+				    .merge_access = "maintainer",
 				    .updated_at = 1500 };
 	assert_int_equal(store_upsert_branch(store, &gl), SUCCESS);
 	buf_init(&out, 0);
 	assert_int_equal(store_each_branch(store, NULL, keep_branch, &out), SUCCESS);
-	assert_string_equal(out.data, "gh|acme/checkout|main|" SHA
-				      "|1|lint, unit-tests|1|0|1|-1|-|-|2000\n"
-				      "gl|acme/checkout|release/*|-|1|-|-1|1|-1|0|no one|maintainer|1500\n");
+	assert_string_equal(out.data,
+			    "gh|acme/checkout|main|" SHA "|1|lint, unit-tests|1|0|1|-1|-|-|2000\n"
+			    "gl|acme/checkout|release/*|-|1|-|-1|1|-1|0|no one|maintainer|1500\n");
 	buf_reset(&out);
 	assert_int_equal(store_each_branch(store, &filter, keep_branch, &out), SUCCESS);
 	assert_non_null(strstr(out.data, "release/*"));
@@ -198,37 +205,40 @@ store_branches__export(void **state)
 
 	(void)state;
 	assert_int_equal(store_upsert_branch(store, &b), SUCCESS);
-	b = (struct store_branch){ .source = "gh", .repo = "acme/checkout", .name = "feature/x,y",
-				   .head_sha = SHA, .required_approvals = -1, .force_push = -1,
-				   .enforce_admins = -1, .code_owner_approval = -1,
+	b = (struct store_branch){ .source = "gh",
+				   .repo = "acme/checkout",
+				   .name = "feature/x,y",
+				   .head_sha = SHA,
+				   .required_approvals = -1,
+				   .force_push = -1,
+				   .enforce_admins = -1,
+				   .code_owner_approval = -1,
 				   .updated_at = 1740996000 };
 	assert_int_equal(store_upsert_branch(store, &b), SUCCESS);
 	assert_int_equal(store_upsert_check_run(store, &c), SUCCESS);
 
 	text = exported(store, EXPORT_BRANCHES, EXPORT_CSV);
 	assert_string_equal(
-		text,
-		"source,repo,name,head_sha,protected,required_checks,required_approvals,"
-		"force_push,enforce_admins,code_owner_approval,push_access,merge_access,"
-		"updated_at\n"
-		"gh,acme/checkout,\"feature/x,y\"," SHA ",false,,,,,,,,2025-03-03T10:00:00Z\n"
-		"gh,acme/checkout,main," SHA ",true,\"lint, unit-tests\",1,false,true,,,,"
-		"2025-03-03T10:00:00Z\n");
+		text, "source,repo,name,head_sha,protected,required_checks,required_approvals,"
+		      "force_push,enforce_admins,code_owner_approval,push_access,merge_access,"
+		      "updated_at\n"
+		      "gh,acme/checkout,\"feature/x,y\"," SHA ",false,,,,,,,,2025-03-03T10:00:00Z\n"
+		      "gh,acme/checkout,main," SHA ",true,\"lint, unit-tests\",1,false,true,,,,"
+		      "2025-03-03T10:00:00Z\n");
 	free(text);
 	text = exported(store, EXPORT_BRANCHES, EXPORT_JSON);
 	assert_string_equal(
-		text,
-		"{\"format\":\"sitrep-export/1\",\"branches\":[\n"
-		"{\"source\":\"gh\",\"repo\":\"acme/checkout\",\"name\":\"feature/x,y\","
-		"\"head_sha\":\"" SHA "\",\"protected\":false,\"required_checks\":null,"
-		"\"required_approvals\":null,\"force_push\":null,\"enforce_admins\":null,"
-		"\"code_owner_approval\":null,\"push_access\":null,\"merge_access\":null,"
-		"\"updated_at\":\"2025-03-03T10:00:00Z\"},\n"
-		"{\"source\":\"gh\",\"repo\":\"acme/checkout\",\"name\":\"main\","
-		"\"head_sha\":\"" SHA "\",\"protected\":true,\"required_checks\":\"lint, "
-		"unit-tests\",\"required_approvals\":1,\"force_push\":false,"
-		"\"enforce_admins\":true,\"code_owner_approval\":null,\"push_access\":null,"
-		"\"merge_access\":null,\"updated_at\":\"2025-03-03T10:00:00Z\"}\n]}\n");
+		text, "{\"format\":\"sitrep-export/1\",\"branches\":[\n"
+		      "{\"source\":\"gh\",\"repo\":\"acme/checkout\",\"name\":\"feature/x,y\","
+		      "\"head_sha\":\"" SHA "\",\"protected\":false,\"required_checks\":null,"
+		      "\"required_approvals\":null,\"force_push\":null,\"enforce_admins\":null,"
+		      "\"code_owner_approval\":null,\"push_access\":null,\"merge_access\":null,"
+		      "\"updated_at\":\"2025-03-03T10:00:00Z\"},\n"
+		      "{\"source\":\"gh\",\"repo\":\"acme/checkout\",\"name\":\"main\","
+		      "\"head_sha\":\"" SHA "\",\"protected\":true,\"required_checks\":\"lint, "
+		      "unit-tests\",\"required_approvals\":1,\"force_push\":false,"
+		      "\"enforce_admins\":true,\"code_owner_approval\":null,\"push_access\":null,"
+		      "\"merge_access\":null,\"updated_at\":\"2025-03-03T10:00:00Z\"}\n]}\n");
 	free(text);
 	text = exported(store, EXPORT_CHECKS, EXPORT_CSV);
 	assert_string_equal(text, "source,repo,sha,name,id,status,started_at,finished_at,url,"
