@@ -163,7 +163,7 @@ write_branch(struct br *b, const json_t *item, const json_t *rules)
 	struct store_branch *rec = source_page_branch(g->page);
 	const json_t *approvals = json_object_get(rules, "approvals");
 
-	rec->source = g->ctx->name;
+	rec->source = source_page_strdup(g->page, g->ctx->name);
 	rec->repo = g->repo;
 	rec->name = source_page_strdup(g->page, json_string_value(json_object_get(item, "name")));
 	rec->head_sha =
@@ -618,6 +618,8 @@ gh_branches_parse(struct gh_parse *g, const struct http_response *resp)
 	enum status_code code;
 
 	g->page->validators = -1; /* the pass keeps its own: see the top */
+	/* Records point into the page, which outlives the request. */
+	g->repo = source_page_strdup(g->page, g->repo);
 	b.cursor = cursor_load(g);
 	b.pass = json_object_get(b.cursor, "pass");
 	next = json_string_value(json_object_get(b.pass, "next"));

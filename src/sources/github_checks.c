@@ -54,7 +54,7 @@ check_run(struct gh_parse *g, const json_t *obj)
 	if (!url && (code = gh_get_string(g, obj, "details_url", false, &url)) != SUCCESS)
 		return code;
 	c = source_page_check_run(g->page);
-	c->source = g->ctx->name;
+	c->source = source_page_strdup(g->page, g->ctx->name);
 	c->repo = g->repo;
 	c->sha = source_page_strdup(g->page, sha);
 	c->name = source_page_strdup(g->page, name);

@@ -144,7 +144,7 @@ protected_branch(const struct source_ctx *ctx, const struct gl_where *w, const c
 	if (!*name)
 		return gl_field_error(w, "name", "is empty", NULL);
 	b = source_page_branch(page);
-	b->source = ctx->name;
+	b->source = source_page_strdup(page, ctx->name);
 	b->repo = repo;
 	b->name = source_page_strdup(page, name);
 	b->protected = true;
