@@ -69,6 +69,12 @@ struct source_page {
 	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
 	bool snapshot;
 	int64_t observed_at;
+	/* With prune_repo set, the branches of (the source, prune_repo) upstream are
+	 * exactly prune_names: the engine deletes the stored ones not among them (a
+	 * branch deleted upstream, a protection rule removed). */
+	const char *prune_repo;
+	const char **prune_names;
+	size_t n_prune_names;
 	/* Whether this response's validators (ETag, Last-Modified) stand for the stream:
 	 * the engine stores them, once the round has read the stream to its end, for the
 	 * stream's next first request. 0: those of the round's first page do; 1: this

@@ -294,6 +294,9 @@ struct store_check_run {
  * updated_at wins. */
 enum status_code store_upsert_branch(struct store *store, const struct store_branch *branch);
 enum status_code store_upsert_check_run(struct store *store, const struct store_check_run *check);
+/* Deletes the branches of (source, repo) whose names are not among keep. */
+enum status_code store_prune_branches(struct store *store, const char *source, const char *repo,
+				      const char *const *keep, size_t n_keep);
 /* Every branch (check run) the filter selects (source; service names the repo),
  * ordered by source, repo and name (and sha); borrowed for the call. */
 typedef enum status_code (*store_branch_cb)(void *ctx, const struct store_branch *branch);

@@ -29,7 +29,9 @@
  * with what the list shows (required checks; admins enforced when the checks'
  * enforcement_level is "everyone"), approvals and force pushes unknown. 404
  * "Branch not protected" (protection removed since the list was read) writes it
- * unprotected. updated_at is now: branches carry no time of their own.
+ * unprotected. updated_at is now: branches carry no time of their own. A pass
+ * that read the list whole ends by having the stored branches it did not list
+ * deleted (page->prune_repo): deleted upstream.
  *
  * Mapping of a protection: required_checks the required_status_checks' contexts
  * (else checks[].context) joined by ", "; required_approvals
@@ -421,12 +423,34 @@ plan_details(struct br *b)
 	json_decref(seen);
 }
 
+/* The pass read the whole list: its branches are all there are, and the stored
+ * ones it did not list were deleted upstream. */
+static void
+prune(struct br *b)
+{
+	struct source_page *page = b->g->page;
+	const json_t *branches = json_object_get(b->pass, "branches"), *item;
+	size_t i;
+
+	page->prune_repo = b->g->repo;
+	page->prune_names =
+		source_page_alloc(page, (json_array_size(branches) + 1) * sizeof(char *));
+	json_array_foreach(branches, i, item)
+	{
+		page->prune_names[page->n_prune_names++] =
+			source_page_strdup(page, json_string_value(json_object_get(item, "name")));
+	}
+}
+
 /* The pass is complete: what it read becomes the cursor's. */
 static void
 pass_finish(struct br *b)
 {
 	json_t *list = json_object();
 	json_t *etag = json_object_get(b->pass, "etag");
+
+	if (json_is_true(json_object_get(b->pass, "changed")))
+		prune(b);
 
 	json_object_set(list, "branches", json_object_get(b->pass, "branches"));
 	if (etag)

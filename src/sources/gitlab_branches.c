@@ -11,7 +11,9 @@
  * joined by ", "), force_push allow_force_push, code_owner_approval
  * code_owner_approval_required (Premium: unknown when absent). Protected branches
  * name no commit, approvals (merge request approval rules) nor status checks: those
- * stay unknown. updated_at is now: the list carries no time. */
+ * stay unknown. updated_at is now: the list carries no time. A list of one page
+ * holds every rule, so the stored rules it does not name are deleted (removed
+ * upstream); over pages, none are. */
 #include "sitrep/sitrep.h"
 #include "sitrep/source.h"
 
@@ -156,6 +158,16 @@ protected_branch(const struct source_ctx *ctx, const struct gl_where *w, const c
 	return SUCCESS;
 }
 
+/* A list of one page is every rule: the stored ones it does not name were removed. */
+static void
+prune(struct source_page *page, const char *repo)
+{
+	page->prune_repo = repo;
+	page->prune_names = source_page_alloc(page, (page->n_branches + 1) * sizeof(char *));
+	for (size_t i = 0; i < page->n_branches; i++)
+		page->prune_names[page->n_prune_names++] = page->branches[i].name;
+}
+
 enum status_code
 gl_parse_branches(const struct source_ctx *ctx, const struct source_request *req,
 		  const struct http_response *resp, struct source_page *page)
@@ -183,7 +195,11 @@ gl_parse_branches(const struct source_ctx *ctx, const struct source_request *req
 			break;
 	}
 	json_decref(root);
-	if (code == SUCCESS && (next = gl_next_page_url(ctx, req, resp)))
+	if (code != SUCCESS)
+		return code;
+	if ((next = gl_next_page_url(ctx, req, resp)))
 		page->next = gl_request(ctx, req->stream, next);
+	else if (!strstr(req->url, "?page=") && !strstr(req->url, "&page="))
+		prune(page, repo);
 	return code;
 }

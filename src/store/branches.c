@@ -92,6 +92,53 @@ store_upsert_check_run(struct store *store, const struct store_check_run *c)
 	return store_step_done(store, stmt, "saving a check run");
 }
 
+static bool
+kept(const char *name, const char *const *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(keep[i], name))
+			return true;
+	return false;
+}
+
+enum status_code
+store_prune_branches(struct store *store, const char *source, const char *repo,
+		     const char *const *keep, size_t n_keep)
+{
+	sqlite3_stmt *stmt =
+		store_stmt(store, STMT_BRANCH_NAMES,
+			   "SELECT id, name FROM branches WHERE source = ? AND repo = ?");
+	int64_t *gone = NULL;
+	size_t n = 0, alloc = 0;
+	enum status_code code = SUCCESS;
+	int rc;
+
+	if (!stmt)
+		return ERROR_CUSTOM_MESSAGE;
+	store_bind_text(stmt, 1, source);
+	store_bind_text(stmt, 2, repo);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (kept(store_column_text(stmt, 1), keep, n_keep))
+			continue;
+		gone = xgrow(gone, &alloc, n + 1, sizeof(*gone));
+		gone[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		code = store_error(store, "reading a repository's branches");
+	for (size_t i = 0; code == SUCCESS && i < n; i++) {
+		if (!(stmt = store_stmt(store, STMT_BRANCH_DELETE,
+					"DELETE FROM branches WHERE id = ?")))
+			code = ERROR_CUSTOM_MESSAGE;
+		else {
+			sqlite3_bind_int64(stmt, 1, gone[i]);
+			code = store_step_done(store, stmt, "deleting a branch");
+		}
+	}
+	free(gone);
+	return code;
+}
+
 /* A listing's statement with ?1 source and ?2 repo bound from filter (NULL: all). */
 static sqlite3_stmt *
 listing(struct store *store, const char *sql, const struct store_filter *filter)

@@ -203,6 +203,9 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 		code = store_upsert_branch(e->store, &page->branches[i]);
 	for (i = 0; code == SUCCESS && i < page->n_check_runs; i++)
 		code = store_upsert_check_run(e->store, &page->check_runs[i]);
+	if (code == SUCCESS && page->prune_repo)
+		code = store_prune_branches(e->store, name, page->prune_repo, page->prune_names,
+					    page->n_prune_names);
 	if (code == SUCCESS && page->snapshot) {
 		seen = xcalloc(page->n_incidents + 1, sizeof(*seen));
 		for (i = 0; i < page->n_incidents; i++)

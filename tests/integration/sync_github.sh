@@ -373,9 +373,15 @@ n=$(sqlite3 "$tmp/r.db" "SELECT count(*) FROM pipelines WHERE project = 'acme/ch
 clear_requests
 curl -s --max-time 5 -X POST "$base/_sim/clock" -d '{"advance": "6h"}' >/dev/null
 export SITREP_TIME_NOW=2025-03-03T16:00:00Z
+# A branch the cache knows that GitHub no longer lists (deleted meanwhile) goes
+# once the list, which changed (payments gained a branch), is read again.
+count "INSERT INTO branches(source, repo, name, head_sha, protected, updated_at)
+	VALUES ('gh', 'acme/payments', 'feature/deleted-upstream', 'abc', 0, 1)"
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "sync at 16:00: $(cat "$tmp/err")"
 check_truth 2025-03-03T16:00:00Z
 check_branches "at 16:00"
+[ "$(count "SELECT count(*) FROM branches WHERE name = 'feature/deleted-upstream'")" = 0 ] ||
+	fail "a branch deleted upstream is still in the cache"
 requests >"$tmp/req.json"
 jq -e '.routes["/github/repos/acme/checkout/actions/runs/13500029066/jobs"].count == 1 and
 	.routes["/github/repos/acme/payments/actions/runs/13500025839/jobs"].count == 1 and

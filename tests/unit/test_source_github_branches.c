@@ -342,6 +342,11 @@ source_github_branches__check_runs(void **state)
 	response_text(&resp, 304, NULL);
 	assert_int_equal(parse(&f, CHECKS_URL(RELEASE_SHA), "\"c-rel\"", &resp, &page), SUCCESS);
 	assert_null(page.next);
+	/* The list was read whole: the stored branches it did not name are gone. */
+	assert_string_equal(page.prune_repo, REPO);
+	assert_int_equal(page.n_prune_names, 3);
+	assert_string_equal(page.prune_names[0], "feature/receipt-pdf");
+	assert_string_equal(page.prune_names[2], "release/2.14");
 	response_release(&resp);
 	source_page_release(&page);
 
@@ -402,6 +407,7 @@ source_github_branches__second_round_of_304s(void **state)
 	assert_int_equal(parse(&f, CHECKS_URL(RELEASE_SHA), "\"c-rel\"", &resp, &page), SUCCESS);
 	assert_int_equal(source_page_records(&page), 0);
 	assert_null(page.next);
+	assert_null(page.prune_repo); /* the list answered 304: nothing to prune by */
 	source_page_release(&page);
 	response_release(&resp);
 	/* Only main's protection ETag moved. */

@@ -129,6 +129,11 @@ source_gitlab_branches__rules_become_branches(void **state)
 	assert_string_equal(b->merge_access, "maintainer, group:9");
 	assert_int_equal(b->force_push, 1);
 	assert_int_equal(b->code_owner_approval, -1); /* not in the payload */
+	/* One page is every rule: the others stored go. */
+	assert_string_equal(page.prune_repo, "acme/checkout");
+	assert_int_equal(page.n_prune_names, 2);
+	assert_string_equal(page.prune_names[0], "main");
+	assert_string_equal(page.prune_names[1], "release/*");
 	response_release(&resp);
 	source_page_release(&page);
 	source_release(&f.t);
@@ -150,6 +155,7 @@ source_gitlab_branches__pages(void **state)
 	assert_non_null(page.next);
 	assert_string_equal(page.next->url, LIST_URL "&page=2");
 	assert_string_equal(page.next->stream, STREAM);
+	assert_null(page.prune_repo); /* over pages, no page is every rule */
 	response_release(&resp);
 	source_page_release(&page);
 
@@ -160,6 +166,7 @@ source_gitlab_branches__pages(void **state)
 	assert_int_equal(parse(&f, LIST_URL "&page=2", &resp, &page), SUCCESS);
 	assert_string_equal(page.next->url,
 			    BASE "/api/v4/projects/7/protected_branches?page=3&per_page=100");
+	assert_null(page.prune_repo);
 	response_release(&resp);
 	source_page_release(&page);
 	source_release(&f.t);

@@ -162,6 +162,22 @@ store_branches__upserts_are_idempotent_and_newer_wins(void **state)
 				   "code_owner_approval IS NULL AND head_sha LIKE '0%1'"),
 			 1);
 
+	/* A branch deleted upstream goes; another source's and repository's stay. */
+	b = main_branch(3000);
+	b.name = "feature/gone";
+	assert_int_equal(store_upsert_branch(store, &b), SUCCESS);
+	b.repo = "acme/search";
+	assert_int_equal(store_upsert_branch(store, &b), SUCCESS);
+	{
+		const char *keep[] = { "main", "release/*" };
+
+		assert_int_equal(store_prune_branches(store, "gh", "acme/checkout", keep, 2),
+				 SUCCESS);
+	}
+	assert_int_equal(query_int("SELECT count(*) FROM branches"), 3);
+	assert_int_equal(query_int("SELECT count(*) FROM branches WHERE name = 'feature/gone'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM branches WHERE repo = 'acme/search'"), 1);
+
 	c = lint_check("6", "running", 1740990000);
 	assert_int_equal(store_upsert_check_run(store, &c), SUCCESS);
 	assert_int_equal(store_upsert_check_run(store, &c), SUCCESS);
