@@ -13,6 +13,9 @@
  *   GET /repos/{owner}/{repo}/deployments/{id}/statuses   [status]
  *   GET /rate_limit
  *
+ * and, in github_branches.c, a repository's branches, their protection and the
+ * check runs of a commit.
+ *
  * A pipeline is a workflow run from its queueing; its stages are its jobs, each from
  * when it could start (GitHub creates a job once the jobs it needs are done). A
  * deployment a pipeline's deploy stage made is a GitHub deployment (an Argo CD

@@ -152,9 +152,7 @@ valid_pass(const json_t *pass)
 static int
 flag(const json_t *v)
 {
-	return json_is_boolean(v)   ? json_is_true(v)
-	       : json_is_integer(v) ? (int)json_integer_value(v)
-				    : -1;
+	return json_is_boolean(v) ? json_is_true(v) : -1;
 }
 
 /* Writes branch item with rules (NULL: only what the list shows). */
