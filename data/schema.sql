@@ -280,3 +280,44 @@ CREATE INDEX metric_series_name ON metric_series(name);
 -- production deployment of the service (two environments' ranges) to find it.
 CREATE INDEX deployments_production ON deployments(service_id, started_at)
 	WHERE environment IN ('production', 'prod');
+
+-- version 4
+
+-- Each repository's branches as its upstream shows them, with the rules that protect
+-- them (what the branch graph draws and marks), and the check runs reported on
+-- commits. A GitLab wildcard rule ("release/*") is a row of its own, as GitLab lists
+-- it. Rule columns are NULL when the upstream does not say.
+CREATE TABLE branches (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	repo TEXT NOT NULL,                    -- "acme/checkout", a GitLab project path
+	name TEXT NOT NULL,
+	head_sha TEXT,
+	protected INTEGER NOT NULL DEFAULT 0,
+	required_checks TEXT,                  -- status check names, comma separated
+	required_approvals INTEGER,
+	force_push INTEGER,                    -- 1: force pushes allowed
+	enforce_admins INTEGER,                -- 1: the rules bind administrators too
+	code_owner_approval INTEGER,           -- 1: a code owner must approve
+	push_access TEXT,                      -- GitLab: who may push ("maintainer", "no one")
+	merge_access TEXT,                     -- GitLab: who may merge
+	updated_at INTEGER NOT NULL,
+	UNIQUE (source, repo, name)
+);
+
+-- One row per check (its name) and commit: a re-run replaces the earlier result.
+CREATE TABLE check_runs (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	repo TEXT NOT NULL,
+	sha TEXT NOT NULL,
+	name TEXT NOT NULL,
+	source_id TEXT,                        -- the upstream's id of the run shown
+	status TEXT NOT NULL,                  -- queued, running, success, failed, canceled,
+	                                       -- skipped, waiting
+	started_at INTEGER,
+	finished_at INTEGER,
+	url TEXT,
+	updated_at INTEGER NOT NULL,
+	UNIQUE (source, repo, sha, name)
+);

@@ -34,6 +34,8 @@ enum export_kind {
 	EXPORT_PIPELINES,
 	EXPORT_STAGES,
 	EXPORT_TICKETS,
+	EXPORT_BRANCHES,
+	EXPORT_CHECKS,
 };
 
 /* Writes what filter (NULL: everything) selects of kind to out, record by record.

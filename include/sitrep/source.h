@@ -34,7 +34,10 @@ struct source_sample {
 	double value;
 };
 
-/* One request a source wants made. Strings are owned by the request. */
+/* One request a source wants made. Strings are owned by the request. A request
+ * that carries an If-None-Match header of the source's own (validators the source
+ * keeps in its cursor, one per detail) has its 304 handed to parse like any other
+ * response; the engine's own conditional first page ends the stream on a 304. */
 struct source_request {
 	char *stream;		       /* its sync-state stream: "alerts", "metric:checkout.rpm" */
 	char *method;		       /* "GET" or "POST" */
@@ -57,11 +60,21 @@ struct source_page {
 	size_t n_pipelines;
 	struct store_deployment *deployments;
 	size_t n_deployments;
+	struct store_branch *branches;
+	size_t n_branches;
+	struct store_check_run *check_runs;
+	size_t n_check_runs;
 	/* The incidents are every incident of the stream open upstream right now: the
 	 * engine resolves, at observed_at, the stream's stored open incidents that are
 	 * not among them (Alertmanager and Prometheus drop resolved alerts). */
 	bool snapshot;
 	int64_t observed_at;
+	/* With prune_repo set, the branches of (the source, prune_repo) upstream are
+	 * exactly prune_names: the engine deletes the stored ones not among them (a
+	 * branch deleted upstream, a protection rule removed). */
+	const char *prune_repo;
+	const char **prune_names;
+	size_t n_prune_names;
 	/* Whether this response's validators (ETag, Last-Modified) stand for the stream:
 	 * the engine stores them, once the round has read the stream to its end, for the
 	 * stream's next first request. 0: those of the round's first page do; 1: this
@@ -73,6 +86,7 @@ struct source_page {
 	void **allocs;		     /* blocks the records point into */
 	size_t n_allocs, allocs_alloc;
 	size_t incidents_alloc, events_alloc, samples_alloc, pipelines_alloc, deployments_alloc;
+	size_t branches_alloc, check_runs_alloc;
 };
 
 /* What the engine gives a source. */
@@ -177,6 +191,9 @@ struct source_sample *source_page_sample(struct source_page *page);
 struct store_pipeline *source_page_pipeline(struct source_page *page);
 struct store_stage *source_page_stages(struct source_page *page, size_t n);
 struct store_deployment *source_page_deployment(struct source_page *page);
+/* A new branch (rules unknown: -1, NULL) or check run (instants TIME_NONE). */
+struct store_branch *source_page_branch(struct source_page *page);
+struct store_check_run *source_page_check_run(struct source_page *page);
 /* The number of records a page holds, of every kind. */
 size_t source_page_records(const struct source_page *page);
 

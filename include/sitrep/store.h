@@ -278,6 +278,53 @@ typedef enum status_code (*store_pipeline_cb)(void *ctx, const struct store_pipe
 enum status_code store_each_pipeline(struct store *store, const struct store_filter *filter,
 				     store_pipeline_cb cb, void *ctx);
 
+/* ---- branches and check runs (schema version 4) ---- */
+
+/* A branch of a repository and the rules that protect it. Rules the upstream does
+ * not give stay unknown: -1 for the numbers and flags, NULL for the text. */
+struct store_branch {
+	const char *source;
+	const char *repo; /* "acme/checkout", a GitLab project path */
+	const char *name; /* a GitLab wildcard rule as given */
+	const char *head_sha;
+	bool protected;
+	const char *required_checks;		/* status check names, ", " between them */
+	int64_t required_approvals;		/* -1: unknown */
+	int force_push, enforce_admins;		/* 1 yes, 0 no, -1 unknown */
+	int code_owner_approval;		/* 1 yes, 0 no, -1 unknown */
+	const char *push_access, *merge_access; /* GitLab: "maintainer", "no one", ... */
+	int64_t updated_at;
+};
+
+/* A check reported on a commit (a GitHub check run): the latest one of its name. */
+struct store_check_run {
+	const char *source;
+	const char *repo;
+	const char *sha;
+	const char *name;
+	const char *source_id; /* or NULL */
+	const char *status;    /* as pipelines */
+	int64_t started_at, finished_at;
+	const char *url;
+	int64_t updated_at;
+};
+
+/* Idempotent by (source, repo, name) and (source, repo, sha, name); the newer
+ * updated_at wins. */
+enum status_code store_upsert_branch(struct store *store, const struct store_branch *branch);
+enum status_code store_upsert_check_run(struct store *store, const struct store_check_run *check);
+/* Deletes the branches of (source, repo) whose names are not among keep. */
+enum status_code store_prune_branches(struct store *store, const char *source, const char *repo,
+				      const char *const *keep, size_t n_keep);
+/* Every branch (check run) the filter selects (source; service names the repo),
+ * ordered by source, repo and name (and sha); borrowed for the call. */
+typedef enum status_code (*store_branch_cb)(void *ctx, const struct store_branch *branch);
+typedef enum status_code (*store_check_run_cb)(void *ctx, const struct store_check_run *check);
+enum status_code store_each_branch(struct store *store, const struct store_filter *filter,
+				   store_branch_cb cb, void *ctx);
+enum status_code store_each_check_run(struct store *store, const struct store_filter *filter,
+				      store_check_run_cb cb, void *ctx);
+
 /* An incident event as read back: borrowed for the callback. */
 struct store_event {
 	const char *source;

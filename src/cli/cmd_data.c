@@ -47,7 +47,8 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 }
 
 #define EXPORT_USAGE                                                                   \
-	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments " \
+	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments|" \
+	"branches|checks "                                                             \
 	"[--source NAME] [--service S] "                                               \
 	"[--metric NAME] [--since 1h|T] [--format json|csv]"
 
@@ -78,7 +79,8 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 		[EXPORT_INCIDENTS] = "incidents", [EXPORT_DEPLOYMENTS] = "deployments",
 		[EXPORT_EVENTS] = "events",	  [EXPORT_SAMPLES] = "samples",
 		[EXPORT_PIPELINES] = "pipelines", [EXPORT_STAGES] = "stages",
-		[EXPORT_TICKETS] = "tickets",
+		[EXPORT_TICKETS] = "tickets",	  [EXPORT_BRANCHES] = "branches",
+		[EXPORT_CHECKS] = "checks",
 	};
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 'o' },

@@ -155,6 +155,18 @@ requests_delete(struct sim *sim, struct sim_response *resp)
 	response_json(resp, 200, reqlog_json(&sim->log));
 }
 
+/* The scenario's ground truth, and what the branches look like at the simulated
+ * now (protection.c). */
+static void
+scenario_get(struct sim *sim, struct sim_response *resp)
+{
+	json_t *root = world_json(&sim->world);
+
+	json_object_set_new(root, "branches_now",
+			    branches_now_json(&sim->world, sim_clock_now(&sim->clock)));
+	response_json(resp, 200, root);
+}
+
 static void
 reset(struct sim *sim, struct sim_response *resp)
 {
@@ -187,7 +199,7 @@ control_handle(struct sim *sim, const struct sim_request *req, struct sim_respon
 	else if (streq(r, "/_sim/requests") && streq(m, "DELETE"))
 		requests_delete(sim, resp);
 	else if (streq(r, "/_sim/scenario") && streq(m, "GET"))
-		response_json(resp, 200, world_json(&sim->world));
+		scenario_get(sim, resp);
 	else if (streq(r, "/_sim/reset") && streq(m, "POST"))
 		reset(sim, resp);
 	else if (streq(r, "/_sim/clock") || streq(r, "/_sim/fault") || streq(r, "/_sim/requests") ||

@@ -13,6 +13,9 @@
  *   GET /repos/{owner}/{repo}/deployments/{id}/statuses   [status]
  *   GET /rate_limit
  *
+ * and, in github_branches.c, a repository's branches, their protection and the
+ * check runs of a commit.
+ *
  * A pipeline is a workflow run from its queueing; its stages are its jobs, each from
  * when it could start (GitHub creates a job once the jobs it needs are done). A
  * deployment a pipeline's deploy stage made is a GitHub deployment (an Argo CD
@@ -87,10 +90,8 @@ api_base(const struct sim *sim, struct buf *b)
 	buf_printf(b, "http://127.0.0.1:%u/github", (unsigned int)sim->port);
 }
 
-static char *api_url(const struct sim *sim, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static char *
-api_url(const struct sim *sim, const char *fmt, ...)
+char *
+github_api_url(const struct sim *sim, const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap;
@@ -130,7 +131,7 @@ user_json(const struct sim *sim, const char *login, bool bot)
 		 (unsigned long long)(bot ? 41898282 : user_id(&sim->world, login)));
 	json_object_set_new(u, "avatar_url", json_string(text));
 	json_object_set_new(u, "gravatar_id", json_string(""));
-	set_url(u, "url", api_url(sim, "/users/%s", login));
+	set_url(u, "url", github_api_url(sim, "/users/%s", login));
 	snprintf(text, sizeof(text), WEB "/%s", login);
 	json_object_set_new(u, "html_url", json_string(text));
 	json_object_set_new(u, "type", json_string(bot ? "Bot" : "User"));
@@ -166,8 +167,8 @@ repository_json(const struct sim *sim, size_t s)
 	json_object_set_new(r, "html_url", json_string(text));
 	json_object_set_new(r, "description", json_string(svc->name));
 	json_object_set_new(r, "fork", json_false());
-	set_url(r, "url", api_url(sim, "/repos/%s", svc->repo));
-	set_url(r, "deployments_url", api_url(sim, "/repos/%s/deployments", svc->repo));
+	set_url(r, "url", github_api_url(sim, "/repos/%s", svc->repo));
+	set_url(r, "deployments_url", github_api_url(sim, "/repos/%s/deployments", svc->repo));
 	return r;
 }
 
@@ -282,14 +283,14 @@ run_json(const struct sim *sim, const struct pipeline *p, int64_t now_ms, bool w
 	json_object_set_new(o, "check_suite_id", id_json(p->run_id * 2 + 1));
 	snprintf(text, sizeof(text), "CS_kwDO%llu", id * 2 + 1);
 	json_object_set_new(o, "check_suite_node_id", json_string(text));
-	set_url(o, "url", api_url(sim, "/repos/%s/actions/runs/%llu", svc->repo, id));
+	set_url(o, "url", github_api_url(sim, "/repos/%s/actions/runs/%llu", svc->repo, id));
 	snprintf(text, sizeof(text), WEB "/%s/actions/runs/%llu", svc->repo, id);
 	json_object_set_new(o, "html_url", json_string(text));
 	if (with_prs && b->pr && streq(p->event, "pull_request")) {
 		json_t *pr = json_object();
 
 		json_object_set_new(pr, "number", json_integer((json_int_t)b->pr));
-		set_url(pr, "url", api_url(sim, "/repos/%s/pulls/%lu", svc->repo, b->pr));
+		set_url(pr, "url", github_api_url(sim, "/repos/%s/pulls/%lu", svc->repo, b->pr));
 		json_array_append_new(prs, pr);
 	}
 	json_object_set_new(o, "pull_requests", prs);
@@ -301,18 +302,22 @@ run_json(const struct sim *sim, const struct pipeline *p, int64_t now_ms, bool w
 	/* GitHub sets it when the attempt is created, before it starts. */
 	set_time(o, "run_started_at", p->start <= now ? p->start : p->queued);
 	json_object_set_new(o, "triggering_actor", user_json(sim, p->actor, false));
-	set_url(o, "jobs_url", api_url(sim, "/repos/%s/actions/runs/%llu/jobs", svc->repo, id));
-	set_url(o, "logs_url", api_url(sim, "/repos/%s/actions/runs/%llu/logs", svc->repo, id));
+	set_url(o, "jobs_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/jobs", svc->repo, id));
+	set_url(o, "logs_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/logs", svc->repo, id));
 	set_url(o, "check_suite_url",
-		api_url(sim, "/repos/%s/check-suites/%llu", svc->repo, id * 2 + 1));
+		github_api_url(sim, "/repos/%s/check-suites/%llu", svc->repo, id * 2 + 1));
 	set_url(o, "artifacts_url",
-		api_url(sim, "/repos/%s/actions/runs/%llu/artifacts", svc->repo, id));
-	set_url(o, "cancel_url", api_url(sim, "/repos/%s/actions/runs/%llu/cancel", svc->repo, id));
-	set_url(o, "rerun_url", api_url(sim, "/repos/%s/actions/runs/%llu/rerun", svc->repo, id));
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/artifacts", svc->repo, id));
+	set_url(o, "cancel_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/cancel", svc->repo, id));
+	set_url(o, "rerun_url",
+		github_api_url(sim, "/repos/%s/actions/runs/%llu/rerun", svc->repo, id));
 	json_object_set_new(o, "previous_attempt_url", json_null());
 	set_url(o, "workflow_url",
-		api_url(sim, "/repos/%s/actions/workflows/%llu", svc->repo,
-			(unsigned long long)workflow_id(w, p)));
+		github_api_url(sim, "/repos/%s/actions/workflows/%llu", svc->repo,
+			       (unsigned long long)workflow_id(w, p)));
 	json_object_set_new(o, "head_commit", head_commit_json(sim, c));
 	json_object_set_new(o, "repository", repository_json(sim, p->service));
 	json_object_set_new(o, "head_repository", repository_json(sim, p->service));
@@ -371,8 +376,8 @@ steps_json(const struct stage *st, const char *status, const char *conclusion, i
 	return steps;
 }
 
-static json_t *
-job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64_t now_ms)
+json_t *
+github_job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64_t now_ms)
 {
 	const struct world *w = &sim->world;
 	const struct service *svc = &w->services[p->service];
@@ -393,13 +398,13 @@ job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64_t now_
 	json_object_set_new(o, "workflow_name", json_string(p->name));
 	json_object_set_new(o, "head_branch", json_string(w->branches[p->branch].name));
 	set_url(o, "run_url",
-		api_url(sim, "/repos/%s/actions/runs/%llu", svc->repo,
-			(unsigned long long)p->run_id));
+		github_api_url(sim, "/repos/%s/actions/runs/%llu", svc->repo,
+			       (unsigned long long)p->run_id));
 	json_object_set_new(o, "run_attempt", json_integer(1));
 	snprintf(text, sizeof(text), "CR_kwDO%llu", id);
 	json_object_set_new(o, "node_id", json_string(text));
 	json_object_set_new(o, "head_sha", json_string(w->commits[p->commit].sha));
-	set_url(o, "url", api_url(sim, "/repos/%s/actions/jobs/%llu", svc->repo, id));
+	set_url(o, "url", github_api_url(sim, "/repos/%s/actions/jobs/%llu", svc->repo, id));
 	snprintf(text, sizeof(text), WEB "/%s/actions/runs/%llu/job/%llu", svc->repo,
 		 (unsigned long long)p->run_id, id);
 	json_object_set_new(o, "html_url", json_string(text));
@@ -410,7 +415,8 @@ job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64_t now_
 	set_time(o, "completed_at", completed);
 	json_object_set_new(o, "name", json_string(stage_kind_name(st->kind)));
 	json_object_set_new(o, "steps", steps_json(st, status, conclusion, now));
-	set_url(o, "check_run_url", api_url(sim, "/repos/%s/check-runs/%llu", svc->repo, id));
+	set_url(o, "check_run_url",
+		github_api_url(sim, "/repos/%s/check-runs/%llu", svc->repo, id));
 	json_array_append_new(labels, json_string("ubuntu-latest"));
 	json_object_set_new(o, "labels", labels);
 	if (st->start != TIME_NONE && st->start <= now) {
@@ -562,8 +568,8 @@ status_json(const struct sim *sim, size_t index, const struct dstatus *s)
 	char text[256];
 
 	set_url(o, "url",
-		api_url(sim, "/repos/%s/deployments/%llu/statuses/%llu", repo,
-			(unsigned long long)d->num, (unsigned long long)s->id));
+		github_api_url(sim, "/repos/%s/deployments/%llu/statuses/%llu", repo,
+			       (unsigned long long)d->num, (unsigned long long)s->id));
 	json_object_set_new(o, "id", id_json(s->id));
 	snprintf(text, sizeof(text), "DES_kwDO%llu", (unsigned long long)s->id);
 	json_object_set_new(o, "node_id", json_string(text));
@@ -576,8 +582,9 @@ status_json(const struct sim *sim, size_t index, const struct dstatus *s)
 	set_time(o, "created_at", s->at);
 	set_time(o, "updated_at", s->at);
 	set_url(o, "deployment_url",
-		api_url(sim, "/repos/%s/deployments/%llu", repo, (unsigned long long)d->num));
-	set_url(o, "repository_url", api_url(sim, "/repos/%s", repo));
+		github_api_url(sim, "/repos/%s/deployments/%llu", repo,
+			       (unsigned long long)d->num));
+	set_url(o, "repository_url", github_api_url(sim, "/repos/%s", repo));
 	if (s->environment_url)
 		environment_url(w, d, text, sizeof(text));
 	else
@@ -602,7 +609,8 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	char text[256];
 
 	set_url(o, "url",
-		api_url(sim, "/repos/%s/deployments/%llu", repo, (unsigned long long)d->num));
+		github_api_url(sim, "/repos/%s/deployments/%llu", repo,
+			       (unsigned long long)d->num));
 	json_object_set_new(o, "id", id_json(d->num));
 	snprintf(text, sizeof(text), "DE_kwDO%llu", (unsigned long long)d->num);
 	json_object_set_new(o, "node_id", json_string(text));
@@ -619,9 +627,9 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	set_time(o, "created_at", d->start);
 	set_time(o, "updated_at", st[n - 1].at);
 	set_url(o, "statuses_url",
-		api_url(sim, "/repos/%s/deployments/%llu/statuses", repo,
-			(unsigned long long)d->num));
-	set_url(o, "repository_url", api_url(sim, "/repos/%s", repo));
+		github_api_url(sim, "/repos/%s/deployments/%llu/statuses", repo,
+			       (unsigned long long)d->num));
+	set_url(o, "repository_url", github_api_url(sim, "/repos/%s", repo));
 	json_object_set_new(o, "creator", user_json(sim, "github-actions[bot]", true));
 	json_object_set_new(o, "sha", json_string(w->commits[d->commit].sha));
 	json_object_set_new(o, "ref", json_string(w->branches[p->branch].name));
@@ -637,8 +645,9 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 
 /* ---- requests ---------------------------------------------------------------- */
 
-static void
-error_body(struct sim_response *resp, unsigned int status, const char *message, const char *docs)
+void
+github_error_body(struct sim_response *resp, unsigned int status, const char *message,
+		  const char *docs)
 {
 	json_t *o = json_object();
 	char text[8];
@@ -653,7 +662,7 @@ error_body(struct sim_response *resp, unsigned int status, const char *message, 
 static void
 not_found(struct sim_response *resp)
 {
-	error_body(resp, 404, "Not Found", DOCS);
+	github_error_body(resp, 404, "Not Found", DOCS);
 }
 
 /* How many requests the dialect has served since the request log was cleared. */
@@ -696,11 +705,11 @@ github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int
 
 	switch (status) {
 	case 401:
-		error_body(resp, 401, "Bad credentials", DOCS);
+		github_error_body(resp, 401, "Bad credentials", DOCS);
 		break;
 	case 403:
 		/* GitHub's most common 403: the primary rate limit, spent. */
-		error_body(
+		github_error_body(
 			resp, 403,
 			"API rate limit exceeded for user ID 41898282. If you reach out to GitHub "
 			"Support for help, please include the request ID 0C7E:1F2A:3B4C5D:6E7F80.",
@@ -711,25 +720,25 @@ github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int
 		not_found(resp);
 		break;
 	case 429:
-		error_body(resp, 429,
-			   "You have exceeded a secondary rate limit. Please wait a few minutes "
-			   "before you try again.",
-			   DOCS
-			   "/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
+		github_error_body(
+			resp, 429,
+			"You have exceeded a secondary rate limit. Please wait a few minutes "
+			"before you try again.",
+			DOCS "/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
 		response_header(resp, "Retry-After", "60");
 		break;
 	case 500:
-		error_body(resp, 500, "Server Error", NULL);
+		github_error_body(resp, 500, "Server Error", NULL);
 		break;
 	default:
 		snprintf(text, sizeof(text), "injected status %u", status);
-		error_body(resp, status, text, NULL);
+		github_error_body(resp, status, text, NULL);
 	}
 }
 
 /* per_page (default 30, at most 100) and page (from 1); GitHub ignores bad values. */
-static void
-paging(const struct sim_request *req, size_t *per_page, size_t *page)
+void
+github_paging(const struct sim_request *req, size_t *per_page, size_t *page)
 {
 	const char *pp = params_get(&req->params, "per_page");
 	const char *pg = params_get(&req->params, "page");
@@ -766,9 +775,9 @@ page_url(const struct sim *sim, const struct sim_request *req, size_t s, const c
 
 /* Link: next and last while there are more, first and prev after the first page.
  * Under the stuck_cursor fault the next link is the page itself. */
-static void
-add_links(const struct sim *sim, const struct sim_request *req, size_t s, const char *tail,
-	  size_t page, size_t per_page, size_t total, struct sim_response *resp)
+void
+github_add_links(const struct sim *sim, const struct sim_request *req, size_t s, const char *tail,
+		 size_t page, size_t per_page, size_t total, struct sim_response *resp)
 {
 	size_t last = total ? (total + per_page - 1) / per_page : 1;
 	struct buf link, url;
@@ -842,7 +851,7 @@ list_runs(struct sim *sim, const struct sim_request *req, size_t s, const char *
 	size_t n = 0, per_page, page;
 	json_t *root = json_object(), *runs = json_array();
 
-	paging(req, &per_page, &page);
+	github_paging(req, &per_page, &page);
 	for (size_t i = 0; i < w->n_pipelines; i++) {
 		const struct pipeline *p = &w->pipelines[i];
 
@@ -862,7 +871,7 @@ list_runs(struct sim *sim, const struct sim_request *req, size_t s, const char *
 	json_object_set_new(root, "workflow_runs", runs);
 	response_json(resp, 200, root);
 	resp->etag = true;
-	add_links(sim, req, s, tail, page, per_page, n, resp);
+	github_add_links(sim, req, s, tail, page, per_page, n, resp);
 	free(rows);
 }
 
@@ -895,11 +904,11 @@ list_jobs(struct sim *sim, const struct sim_request *req, size_t s, const char *
 		return;
 	}
 	if (filter && !streq(filter, "latest") && !streq(filter, "all")) {
-		error_body(resp, 422, "Validation Failed", NULL);
+		github_error_body(resp, 422, "Validation Failed", NULL);
 		return;
 	}
 	p = &w->pipelines[r];
-	paging(req, &per_page, &page);
+	github_paging(req, &per_page, &page);
 	root = json_object();
 	jobs = json_array();
 	/* A job exists once the jobs it needs are done. */
@@ -907,14 +916,14 @@ list_jobs(struct sim *sim, const struct sim_request *req, size_t s, const char *
 		if (p->stages[i].ready == TIME_NONE || p->stages[i].ready > now)
 			continue;
 		if (n >= (page - 1) * per_page && n < page * per_page)
-			json_array_append_new(jobs, job_json(sim, p, i, now_ms));
+			json_array_append_new(jobs, github_job_json(sim, p, i, now_ms));
 		n++;
 	}
 	json_object_set_new(root, "total_count", json_integer((json_int_t)n));
 	json_object_set_new(root, "jobs", jobs);
 	response_json(resp, 200, root);
 	resp->etag = true;
-	add_links(sim, req, s, tail, page, per_page, n, resp);
+	github_add_links(sim, req, s, tail, page, per_page, n, resp);
 }
 
 static void
@@ -927,7 +936,7 @@ list_deployments(struct sim *sim, const struct sim_request *req, size_t s, const
 	size_t n = 0, per_page, page;
 	json_t *list = json_array();
 
-	paging(req, &per_page, &page);
+	github_paging(req, &per_page, &page);
 	for (size_t i = 0; i < w->n_deployments; i++) {
 		const struct deployment *d = &w->deployments[i];
 
@@ -944,7 +953,7 @@ list_deployments(struct sim *sim, const struct sim_request *req, size_t s, const
 		json_array_append_new(list, deployment_json(sim, rows[i].index, now_ms));
 	response_json(resp, 200, list);
 	resp->etag = true;
-	add_links(sim, req, s, tail, page, per_page, n, resp);
+	github_add_links(sim, req, s, tail, page, per_page, n, resp);
 	free(rows);
 }
 
@@ -969,12 +978,12 @@ list_statuses(struct sim *sim, const struct sim_request *req, size_t s, const ch
 	size_t per_page, page;
 	json_t *list = json_array();
 
-	paging(req, &per_page, &page);
+	github_paging(req, &per_page, &page);
 	for (size_t k = (page - 1) * per_page; k < n && k < page * per_page; k++)
 		json_array_append_new(list, status_json(sim, index, &st[n - 1 - k]));
 	response_json(resp, 200, list);
 	resp->etag = true;
-	add_links(sim, req, s, tail, page, per_page, n, resp);
+	github_add_links(sim, req, s, tail, page, per_page, n, resp);
 }
 
 static void
@@ -1107,6 +1116,8 @@ github_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 		else
 			response_json(resp, 200, deployment_json(sim, (size_t)i, now_ms));
 		resp->etag = resp->status == 200;
+	} else if (github_branches_route(sim, req, (size_t)s, rest, resp)) {
+		/* branches, their protection, check runs (github_branches.c) */
 	} else if (route_is(rest, "/deployments/#/statuses", &id)) {
 		if ((i = find_deployment(w, (size_t)s, id, now_ms)) < 0)
 			not_found(resp);

@@ -9,6 +9,8 @@
  *   GET /api/v4/projects/:id/deployments           updated_after/_before (which need
  *                                                  order_by=updated_at), environment,
  *                                                  status, order_by, sort
+ *   GET /api/v4/projects/:id/protected_branches    its protected branch rules
+ *                                                  (protection.c), by id
  *
  * A project is a service: :id is its repository's path ("acme/checkout", sent
  * URL-encoded as acme%2Fcheckout; libmicrohttpd hands the path over decoded) or its
@@ -783,6 +785,50 @@ answer_page(const struct gl *g, struct row *rows, size_t n, bool desc, struct si
 	buf_release(&link);
 }
 
+/* GET /projects/:id/protected_branches: the rules of protection.c, by id. */
+static json_t *
+access_levels_json(uint64_t id, int level)
+{
+	static const struct {
+		int level;
+		const char *text;
+	} names[] = { { 0, "No one" }, { 30, "Developers + Maintainers" }, { 40, "Maintainers" } };
+	const char *text = "Maintainers";
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].level == level)
+			text = names[i].text;
+	return json_pack("[{s:I, s:i, s:s, s:n, s:n, s:n}]", "id", (json_int_t)id, "access_level",
+			 level, "access_level_description", text, "deploy_key_id", "user_id",
+			 "group_id");
+}
+
+static void
+list_protected_branches(const struct gl *g, struct sim_response *resp)
+{
+	struct gitlab_rule rules[2];
+	size_t n = gitlab_rules(g->w, g->service, rules);
+	struct row rows[2];
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer((json_int_t)rules[i].id));
+		json_object_set_new(o, "name", json_string(rules[i].name));
+		json_object_set_new(o, "push_access_levels",
+				    access_levels_json(rules[i].id * 10 + 1, rules[i].push_level));
+		json_object_set_new(o, "merge_access_levels",
+				    access_levels_json(rules[i].id * 10 + 2, rules[i].merge_level));
+		json_object_set_new(o, "unprotect_access_levels", json_array());
+		json_object_set_new(o, "allow_force_push", json_boolean(rules[i].force_push));
+		json_object_set_new(o, "code_owner_approval_required",
+				    json_boolean(rules[i].code_owners));
+		json_object_set_new(o, "inherited", json_false());
+		rows[i] = (struct row){ o, (int64_t)rules[i].id, (int64_t)rules[i].id, NULL };
+	}
+	answer_page(g, rows, n, false, resp);
+}
+
 static bool
 sort_param(const struct gl *g, const char *fallback, bool *desc, struct sim_response *resp)
 {
@@ -1075,6 +1121,8 @@ gitlab_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 		list_pipelines(&g, resp);
 	} else if (streq(after, "/deployments")) {
 		list_deployments(&g, resp);
+	} else if (streq(after, "/protected_branches")) {
+		list_protected_branches(&g, resp);
 	} else if (pipeline_route(after, id, sizeof(id), &jobs)) {
 		if (!(p = find_pipeline(&g, id)))
 			message(resp, 404, "message", "404 Not found");

@@ -953,6 +953,62 @@ void github_handle(struct sim *sim, const struct sim_request *req, struct sim_re
  * spent primary rate limit, with its headers. Runs under sim->lock. */
 void github_fault_body(const struct sim *sim, struct sim_response *resp, unsigned int status);
 
+/* ---- protection.c: branch protection and check runs, as the forges show them -- */
+
+/* The rules a GitHub repository protects branch b with: its default branch and its
+ * release branches are protected, feature branches are not. */
+struct branch_rules {
+	bool protected;
+	enum stage_kind checks[3]; /* required status checks, by job name */
+	size_t n_checks;
+	int approvals;
+	bool enforce_admins, force_push, code_owners;
+};
+void branch_rules(const struct world *w, size_t b, struct branch_rules *r);
+
+/* GitLab's protected branch rules of service s: its default branch and the
+ * wildcard "release/" + "*". Access levels: 0 no one, 30 developer, 40 maintainer. */
+struct gitlab_rule {
+	const char *name; /* borrowed from the world, or static */
+	uint64_t id;
+	int push_level, merge_level;
+	bool force_push, code_owners;
+};
+size_t gitlab_rules(const struct world *w, size_t s, struct gitlab_rule out[2]);
+
+/* A check run on a commit: the job (stage) of a pipeline that built it. */
+struct check_ref {
+	size_t pipeline, stage;
+};
+/* The check runs on commit c at now, as filter=latest lists them: for each job name,
+ * the job of the newest pipeline of c that has it (a job exists once it could start),
+ * in the pipeline's job order. At most max; returns how many. */
+size_t commit_checks(const struct world *w, size_t c, int64_t now_ms, struct check_ref *out,
+		     size_t max);
+/* Ground truth at now: {"at", "github": [branch with rules and head], "gitlab":
+ * [protected branch rule], "check_runs": [check run of each head]} (new). */
+json_t *branches_now_json(const struct world *w, int64_t now_ms);
+
+/* ---- github.c and github_branches.c: what the dialect's files share ------------- */
+
+/* Routes of GET /repos/{owner}/{repo}/branches..., /commits/{ref}/check-runs; false
+ * when rest is none of them. */
+bool github_branches_route(struct sim *sim, const struct sim_request *req, size_t s,
+			   const char *rest, struct sim_response *resp);
+/* Job i of pipeline p at now, as GET .../actions/runs/ID/jobs lists it (new). */
+json_t *github_job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64_t now_ms);
+/* per_page (default 30, at most 100) and page (from 1). */
+void github_paging(const struct sim_request *req, size_t *per_page, size_t *page);
+/* Link: next/last/prev/first for page of total items (tail: the route after the
+ * repository), in the /repositories/ID form. */
+void github_add_links(const struct sim *sim, const struct sim_request *req, size_t s,
+		      const char *tail, size_t page, size_t per_page, size_t total,
+		      struct sim_response *resp);
+void github_error_body(struct sim_response *resp, unsigned int status, const char *message,
+		       const char *docs);
+/* "http://127.0.0.1:PORT/github" followed by fmt (new). */
+char *github_api_url(const struct sim *sim, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
 /* ---- zabbix.c and zabbix_items.c: what the dialect's two files share ---------- */
 
 #define ZX_HOST_BASE 10101

@@ -1,6 +1,7 @@
 /* github-private.h - what the files of the GitHub source share: github.c (requests,
- * the cursor and its pass, errors), github_runs.c (workflow runs and their jobs)
- * and github_deployments.c (deployments and their statuses). See the top of
+ * the cursor and its pass, errors), github_runs.c (workflow runs and their jobs),
+ * github_deployments.c (deployments and their statuses), github_branches.c
+ * (branches and their protection) and github_checks.c (check runs of a commit). See the top of
  * github.c for the design. Nothing outside src/sources/github*.c includes it. */
 #ifndef SITREP_SOURCES_GITHUB_PRIVATE_H
 #define SITREP_SOURCES_GITHUB_PRIVATE_H
@@ -18,6 +19,7 @@
 enum gh_stream {
 	GH_RUNS,
 	GH_DEPLOYMENTS,
+	GH_BRANCHES,
 };
 
 /* What one parse call works with. */
@@ -62,6 +64,14 @@ enum status_code gh_list_member(const struct gh_parse *g, const json_t *root, co
 				const json_t **out);
 const char *gh_type_name(const json_t *v);
 
+/* Accept, X-GitHub-Api-Version and the token's Authorization. */
+void gh_add_headers(const struct source_ctx *ctx, struct source_request *req);
+/* A request of stream for url (steals url), with GitHub's headers. */
+struct source_request *gh_new_request(const struct source_ctx *ctx, const char *stream, char *url);
+/* An upstream error response as an error naming the stream (GitHub's message,
+ * a hint for 401/403/404, when a rate limit resets). */
+enum status_code gh_http_error(const struct gh_parse *g, const struct http_response *resp);
+
 /* ---- github.c: the cursor and its pass ---- */
 
 /* An id of the cursor ("6804432015") as a number; -1 when it is none. */
@@ -89,6 +99,10 @@ bool gh_before_mark(const struct gh_parse *g, int64_t id, int64_t created);
 
 /* ---- github_runs.c ---- */
 
+/* The normalized status of a run, a job or a check run from GitHub's status and
+ * conclusion. */
+const char *gh_run_status(const char *status, const char *conclusion);
+
 enum status_code gh_runs_list(struct gh_parse *g, const json_t *root);
 /* The list is read: open runs it did not show are read one by one. */
 void gh_runs_list_done(struct gh_parse *g);
@@ -107,5 +121,18 @@ enum status_code gh_deployments_statuses(struct gh_parse *g, const char *id, con
 void gh_deployments_pass_init(const json_t *cursor, json_t *pass);
 char *gh_deployments_step(const char *base, const char *repo, const json_t *pass);
 char *gh_deployments_list_url(const char *base, const char *repo);
+
+/* ---- github_branches.c: the branches stream ---- */
+
+void gh_branches_plan(const struct source_ctx *ctx, const char *base, const char *repo,
+		      struct source_request **out, size_t *n);
+/* Any response of the stream (g->repo, base, stream set). */
+enum status_code gh_branches_parse(struct gh_parse *g, const struct http_response *resp);
+
+/* ---- github_checks.c: check runs of a commit ---- */
+
+char *gh_checks_url(const char *base, const char *repo, const char *sha);
+/* A page of GET .../commits/SHA/check-runs: one check run record each. */
+enum status_code gh_checks_page(struct gh_parse *g, const json_t *root);
 
 #endif

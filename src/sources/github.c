@@ -1,8 +1,10 @@
 /* github.c - GitHub Actions workflow runs as pipelines (their jobs the stages) and
- * GitHub Deployments as deployments, for each configured repository: two streams,
+ * GitHub Deployments as deployments, for each configured repository: the streams
  * "runs:OWNER/NAME" and "deployments:OWNER/NAME". This file holds the requests,
  * the cursor and its pass, and the errors; github_runs.c and github_deployments.c
- * read the payloads.
+ * read the payloads. A third stream, "branches:OWNER/NAME" (branches, their
+ * protection and the check runs of their heads), has a pass of its own: see
+ * github_branches.c.
  *
  * Requests carry Accept: application/vnd.github+json, X-GitHub-Api-Version:
  * 2022-11-28, and Authorization: Bearer TOKEN when a token is configured (public
@@ -216,24 +218,23 @@ gh_list_member(const struct gh_parse *g, const json_t *root, const char *key, co
 
 /* ---- requests ---- */
 
-static void
-add_headers(const struct source_ctx *ctx, struct source_request *req)
+void
+gh_add_headers(const struct source_ctx *ctx, struct source_request *req)
 {
 	source_request_header(req, "Accept", MEDIA_TYPE);
 	source_request_header(req, "X-GitHub-Api-Version", API_VERSION);
 	source_request_bearer(req, ctx->secret);
 }
 
-/* A request of stream for url (steals url), with GitHub's headers. */
-static struct source_request *
-new_request(const struct source_ctx *ctx, const char *stream, char *url)
+struct source_request *
+gh_new_request(const struct source_ctx *ctx, const char *stream, char *url)
 {
 	struct source_request *req = xcalloc(1, sizeof(*req));
 
 	req->stream = xstrdup(stream);
 	req->method = xstrdup("GET");
 	req->url = url;
-	add_headers(ctx, req);
+	gh_add_headers(ctx, req);
 	return req;
 }
 
@@ -475,7 +476,7 @@ pass_finish(json_t *cursor)
 
 /* ---- plan ---- */
 
-static const char *const stream_prefix[] = { "runs:", "deployments:" };
+static const char *const stream_prefix[] = { "runs:", "deployments:", "branches:" };
 
 static void
 plan_stream(const struct source_ctx *ctx, const char *base, const char *repo, enum gh_stream kind,
@@ -487,7 +488,7 @@ plan_stream(const struct source_ctx *ctx, const char *base, const char *repo, en
 	struct source_request *req;
 
 	req = source_request_add(out, n, stream, "GET", url ? url : list_url(base, repo, kind));
-	add_headers(ctx, req);
+	gh_add_headers(ctx, req);
 	json_decref(cursor);
 	free(stream);
 }
@@ -515,6 +516,7 @@ github_plan(const struct source_ctx *ctx, struct source_request **out, size_t *n
 		}
 		plan_stream(ctx, base, v->value, GH_RUNS, out, n);
 		plan_stream(ctx, base, v->value, GH_DEPLOYMENTS, out, n);
+		gh_branches_plan(ctx, base, v->value, out, n);
 		repos++;
 	}
 	if (repos == 0)
@@ -637,8 +639,8 @@ limit_note(const struct source_ctx *ctx, const struct http_response *resp, const
 
 /* GitHub's errors are {"message": "...", "documentation_url": "..."}; a proxy in
  * front may send anything. */
-static enum status_code
-http_error(const struct gh_parse *g, const struct http_response *resp)
+enum status_code
+gh_http_error(const struct gh_parse *g, const struct http_response *resp)
 {
 	json_t *root = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
@@ -670,7 +672,7 @@ continue_pass(struct gh_parse *g)
 	char *url = step_url(g->base, g->repo, g->kind, g->pass);
 
 	if (url)
-		g->page->next = new_request(g->ctx, g->stream, url);
+		g->page->next = gh_new_request(g->ctx, g->stream, url);
 	else
 		pass_finish(g->cursor);
 	g->page->cursor = json_dumps(g->cursor, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -733,7 +735,7 @@ detail_missing(struct gh_parse *g, enum page_kind kind, const char *id,
 	    !streq(json_string_value(json_object_get(item, "id")), id))
 		return false;
 	path = xasprintf("/repos/%s" GONE_FRAGMENT "%s", g->repo, id);
-	g->page->next = new_request(g->ctx, g->stream, source_url(g->base, path));
+	g->page->next = gh_new_request(g->ctx, g->stream, source_url(g->base, path));
 	free(path);
 	return true;
 }
@@ -748,7 +750,7 @@ parse_repository(struct gh_parse *g, const struct http_response *resp)
 	json_t *root = NULL;
 
 	if (resp->status != 200 && resp->status != 0 && resp->body && !resp->too_big)
-		return http_error(g, resp);
+		return gh_http_error(g, resp);
 	if ((code = source_check_response(GH_TYPE, g->stream, resp)) != SUCCESS ||
 	    (code = source_parse_json(GH_TYPE, g->stream, resp, &root)) != SUCCESS)
 		return code;
@@ -831,6 +833,8 @@ github_parse(const struct source_ctx *ctx, const struct source_request *req,
 		g.service = (slash = strchr(g.repo, '/')) ? slash + 1 : g.repo;
 	if (!g.base || !*g.base)
 		return error(GH_TYPE " %s: no url configured", ctx->name);
+	if (g.kind == GH_BRANCHES)
+		return gh_branches_parse(&g, resp);
 	g.cursor = cursor_load(ctx, req->stream);
 	g.pass = pass_open(g.cursor, g.kind);
 	/* Only the list's first page is what the stored ETag stands for. */
@@ -842,7 +846,7 @@ github_parse(const struct source_ctx *ctx, const struct source_request *req,
 	if (kind == PAGE_REPOSITORY)
 		code = parse_repository(&g, resp);
 	else if (resp->status != 200 && resp->status != 0 && resp->body && !resp->too_big)
-		code = http_error(&g, resp);
+		code = gh_http_error(&g, resp);
 	else
 		code = parse_payload(&g, kind, id, resp);
 	if (code == SUCCESS)

@@ -48,9 +48,8 @@ not_started(const char *status)
 	return streq(status, "queued") || streq(status, "requested") || streq(status, "pending");
 }
 
-/* The normalized status of a run or a job. */
-static const char *
-run_status(const char *status, const char *conclusion)
+const char *
+gh_run_status(const char *status, const char *conclusion)
 {
 	static const struct {
 		const char *conclusion, *status;
@@ -188,7 +187,7 @@ run_item(const struct run *r)
 	set_text(item, "sha", r->sha);
 	set_text(item, "event", r->event);
 	set_text(item, "actor", r->actor);
-	set_text(item, "status", run_status(r->status, r->conclusion));
+	set_text(item, "status", gh_run_status(r->status, r->conclusion));
 	gh_json_set_time(item, "queued", r->created);
 	gh_json_set_time(item, "started",
 			 not_started(r->status)	   ? TIME_NONE
@@ -326,7 +325,7 @@ read_job(const struct gh_parse *g, const json_t *job, json_t *stages)
 		return code;
 	stage = json_object();
 	set_text(stage, "name", name);
-	set_text(stage, "status", run_status(status, conclusion));
+	set_text(stage, "status", gh_run_status(status, conclusion));
 	if (!never_ran(status, conclusion, json_object_get(job, "steps"))) {
 		gh_json_set_time(stage, "started", started);
 		if (streq(status, "completed"))

@@ -1,5 +1,6 @@
 /* gitlab-private.h - what the GitLab source's files share (gitlab.c: requests,
- * paging, errors, fields and the watermark; gitlab_pipelines.c; gitlab_deployments.c).
+ * paging, errors, fields and the watermark; gitlab_pipelines.c; gitlab_deployments.c;
+ * gitlab_branches.c).
  * Nothing else includes it. */
 #ifndef SITREP_GITLAB_PRIVATE_H
 #define SITREP_GITLAB_PRIVATE_H
@@ -9,6 +10,7 @@
 #define TYPE "gitlab"
 #define PIPELINES "pipelines:"
 #define DEPLOYMENTS "deployments:"
+#define BRANCHES "branches:"
 /* The largest page GitLab serves. */
 #define PER_PAGE 100
 
@@ -121,6 +123,11 @@ enum status_code gl_plan_deployments(const struct source_ctx *ctx, const char *p
 enum status_code gl_parse_deployments(const struct source_ctx *ctx,
 				      const struct source_request *req,
 				      const struct http_response *resp, struct source_page *page);
+/* gitlab_branches.c: protected branches, read whole every round. */
+enum status_code gl_plan_branches(const struct source_ctx *ctx, const char *project,
+				  struct source_request **out, size_t *n);
+enum status_code gl_parse_branches(const struct source_ctx *ctx, const struct source_request *req,
+				   const struct http_response *resp, struct source_page *page);
 /* The body parsed as JSON (new), after GitLab's error answers are worded. */
 enum status_code gl_response_json(const struct source_request *req,
 				  const struct http_response *resp, json_t **root);

@@ -5,8 +5,8 @@
  * what the three share).
  *
  * Streams, per configured project (a "group/name" path, URL-encoded as
- * group%2Fname, or a numeric id): "pipelines:PROJECT" and "deployments:PROJECT".
- * Protected branches are left for the branch graph.
+ * group%2Fname, or a numeric id): "pipelines:PROJECT", "deployments:PROJECT" and
+ * "branches:PROJECT" (protected branch rules, gitlab_branches.c).
  *
  * Token. GitLab's personal, project and group access tokens begin with "glpat-"
  * (since GitLab 14.5); those go in a PRIVATE-TOKEN header, as GitLab's API docs
@@ -609,7 +609,8 @@ gitlab_plan(const struct source_ctx *ctx, struct source_request **out, size_t *n
 		if (!v->value || !*v->value)
 			return error(TYPE " %s: an empty project (line %d)", ctx->name, v->line);
 		if ((code = gl_plan_pipelines(ctx, v->value, out, n)) != SUCCESS ||
-		    (code = gl_plan_deployments(ctx, v->value, out, n)) != SUCCESS)
+		    (code = gl_plan_deployments(ctx, v->value, out, n)) != SUCCESS ||
+		    (code = gl_plan_branches(ctx, v->value, out, n)) != SUCCESS)
 			return code;
 		projects++;
 	}
@@ -628,6 +629,8 @@ gitlab_parse(const struct source_ctx *ctx, const struct source_request *req,
 		return gl_parse_pipelines(ctx, req, resp, page);
 	if (strncmp(req->stream, DEPLOYMENTS, strlen(DEPLOYMENTS)) == 0)
 		return gl_parse_deployments(ctx, req, resp, page);
+	if (strncmp(req->stream, BRANCHES, strlen(BRANCHES)) == 0)
+		return gl_parse_branches(ctx, req, resp, page);
 	return error(TYPE " %s: not a stream of this source", req->stream);
 }
 

@@ -139,6 +139,8 @@ source_page_release(struct source_page *page)
 	free(page->samples);
 	free(page->pipelines);
 	free(page->deployments);
+	free(page->branches);
+	free(page->check_runs);
 	free(page->cursor);
 	if (page->next) {
 		source_request_release(page->next);
@@ -224,11 +226,39 @@ source_page_deployment(struct source_page *page)
 	return d;
 }
 
+struct store_branch *
+source_page_branch(struct source_page *page)
+{
+	struct store_branch *b;
+
+	page->branches = xgrow(page->branches, &page->branches_alloc, page->n_branches + 1,
+			       sizeof(*page->branches));
+	b = &page->branches[page->n_branches++];
+	memset(b, 0, sizeof(*b));
+	b->required_approvals = -1;
+	b->force_push = b->enforce_admins = b->code_owner_approval = -1;
+	b->updated_at = TIME_NONE;
+	return b;
+}
+
+struct store_check_run *
+source_page_check_run(struct source_page *page)
+{
+	struct store_check_run *c;
+
+	page->check_runs = xgrow(page->check_runs, &page->check_runs_alloc, page->n_check_runs + 1,
+				 sizeof(*page->check_runs));
+	c = &page->check_runs[page->n_check_runs++];
+	memset(c, 0, sizeof(*c));
+	c->started_at = c->finished_at = c->updated_at = TIME_NONE;
+	return c;
+}
+
 size_t
 source_page_records(const struct source_page *page)
 {
 	return page->n_incidents + page->n_events + page->n_samples + page->n_pipelines +
-	       page->n_deployments;
+	       page->n_deployments + page->n_branches + page->n_check_runs;
 }
 
 struct store_incident *

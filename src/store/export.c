@@ -1,6 +1,7 @@
 /* export.c - `sitrep export`: the cache's incidents or deployments as the import
- * format (JSON, so that export then import is lossless), and the incident events
- * and metric samples that arrived, as JSON or as CSV for spreadsheets.
+ * format (JSON, so that export then import is lossless), and the incident events,
+ * metric samples, pipelines and their stages that arrived, as JSON or as CSV for
+ * spreadsheets; branches and check runs are in export_branches.c.
  *
  * Records are written one at a time as they are read; the document is never built
  * whole. JSON escapes everything outside ASCII, and CSV text goes through the
@@ -9,17 +10,12 @@
 #include "sitrep/import.h"
 #include "sitrep/json.h"
 #include "sitrep/text.h"
+#include "export-private.h"
 
 #include <math.h>
 
-struct exporter {
-	FILE *out;
-	enum export_format format;
-	size_t count;
-};
-
-static json_t *
-text_value(const char *s)
+json_t *
+export_text(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
@@ -33,8 +29,8 @@ minutes_value(int64_t seconds)
 	return json_real((double)seconds / 60.0);
 }
 
-static enum status_code
-write_record(struct exporter *ex, json_t *rec)
+enum status_code
+export_write(struct exporter *ex, json_t *rec)
 {
 	enum status_code code;
 
@@ -52,7 +48,7 @@ sla_json(const struct store_incident *in)
 	json_t *sla = json_object(), *pauses = json_array();
 	size_t i;
 
-	json_object_set_new(sla, "policy", text_value(in->sla_policy));
+	json_object_set_new(sla, "policy", export_text(in->sla_policy));
 	json_object_set_new(sla, "target_minutes", minutes_value(in->sla.target_seconds));
 	json_object_set_new(sla, "schedule",
 			    json_string(in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS
@@ -79,7 +75,7 @@ slas_json(const struct store_incident *in)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(s->name));
-		json_object_set_new(o, "kind", text_value(s->kind));
+		json_object_set_new(o, "kind", export_text(s->kind));
 		json_object_set_new(o, "target_minutes",
 				    s->target == TIME_NONE ? json_null()
 							   : minutes_value(s->target));
@@ -93,7 +89,7 @@ slas_json(const struct store_incident *in)
 		json_object_set_new(o, "paused_minutes",
 				    s->paused == TIME_NONE ? json_null()
 							   : minutes_value(s->paused));
-		json_object_set_new(o, "stage", text_value(s->stage));
+		json_object_set_new(o, "stage", export_text(s->stage));
 		json_object_set_new(o, "breached", json_boolean(s->breached));
 		json_array_append_new(list, o);
 	}
@@ -129,8 +125,8 @@ incident_json(const struct store_incident *in)
 			json_array_append_new(services, json_string(in->services[i]));
 	}
 	json_object_set_new(rec, "service", services);
-	json_object_set_new(rec, "title", text_value(in->title));
-	json_object_set_new(rec, "severity", text_value(in->severity));
+	json_object_set_new(rec, "title", export_text(in->title));
+	json_object_set_new(rec, "severity", export_text(in->severity));
 	json_object_set_new(rec, "status", json_string(incident_status(in)));
 	json_object_set_new(rec, "impact", json_string(impact_names[in->impact]));
 	json_object_set_new(rec, "impact_start", json_time(in->impact_start));
@@ -145,18 +141,18 @@ incident_json(const struct store_incident *in)
 							 "reopened_at",
 							 json_time(in->reopens[i].reopened_at)));
 	json_object_set_new(rec, "reopens", reopens);
-	json_object_set_new(rec, "caused_by_deployment", text_value(in->caused_by));
-	json_object_set_new(rec, "url", text_value(in->url));
+	json_object_set_new(rec, "caused_by_deployment", export_text(in->caused_by));
+	json_object_set_new(rec, "url", export_text(in->url));
 	json_object_set_new(rec, "sla", in->sla.present ? sla_json(in) : json_null());
 	if (in->ticket)
 		json_object_set_new(rec, "ticket", json_true());
-	json_object_set_new(rec, "state", text_value(in->state));
-	json_object_set_new(rec, "assignee", text_value(in->assignee));
+	json_object_set_new(rec, "state", export_text(in->state));
+	json_object_set_new(rec, "assignee", export_text(in->assignee));
 	if (in->parent_id)
 		json_object_set_new(rec, "parent",
 				    json_pack("{s:o,s:s,s:o}", "source",
-					      text_value(in->parent_source), "id", in->parent_id,
-					      "link", text_value(in->link)));
+					      export_text(in->parent_source), "id", in->parent_id,
+					      "link", export_text(in->link)));
 	if (in->n_slas)
 		json_object_set_new(rec, "slas", slas_json(in));
 	json_object_set_new(rec, "updated_at", json_time(in->updated_at));
@@ -177,13 +173,13 @@ deployment_json(const struct store_deployment *d)
 	json_object_set_new(rec, "environment", json_string(d->environment));
 	json_object_set_new(rec, "status", json_string(d->status));
 	json_object_set_new(rec, "kind", json_string(kind_names[d->kind]));
-	json_object_set_new(rec, "version", text_value(d->version));
-	json_object_set_new(rec, "sha", text_value(d->sha));
-	json_object_set_new(rec, "pattern", text_value(d->pattern));
+	json_object_set_new(rec, "version", export_text(d->version));
+	json_object_set_new(rec, "sha", export_text(d->sha));
+	json_object_set_new(rec, "pattern", export_text(d->pattern));
 	json_object_set_new(rec, "started_at", json_time(d->started_at));
 	json_object_set_new(rec, "finished_at", json_time(d->finished_at));
-	json_object_set_new(rec, "fixes", text_value(d->fixes));
-	json_object_set_new(rec, "rolled_back_by", text_value(d->rolled_back_by));
+	json_object_set_new(rec, "fixes", export_text(d->fixes));
+	json_object_set_new(rec, "rolled_back_by", export_text(d->rolled_back_by));
 	for (i = 0; i < d->n_commits; i++)
 		json_array_append_new(commits, json_pack("{s:s,s:o}", "sha", d->commits[i].sha,
 							 "committed_at",
@@ -192,18 +188,18 @@ deployment_json(const struct store_deployment *d)
 	json_object_set_new(rec, "canary_weight",
 			    isnan(d->canary_weight) ? json_null() : json_real(d->canary_weight));
 	json_object_set_new(rec, "bake_until", json_time(d->bake_until));
-	json_object_set_new(rec, "replaces", text_value(d->replaces));
-	json_object_set_new(rec, "pipeline", text_value(d->pipeline));
-	json_object_set_new(rec, "target", text_value(d->target));
-	json_object_set_new(rec, "url", text_value(d->url));
+	json_object_set_new(rec, "replaces", export_text(d->replaces));
+	json_object_set_new(rec, "pipeline", export_text(d->pipeline));
+	json_object_set_new(rec, "target", export_text(d->target));
+	json_object_set_new(rec, "url", export_text(d->url));
 	json_object_set_new(rec, "updated_at", json_time(d->updated_at));
 	return rec;
 }
 
 /* ---- CSV ---- */
 
-static void
-csv_field(FILE *out, const char *s, bool last)
+void
+export_csv_field(FILE *out, const char *s, bool last)
 {
 	char *safe;
 	const char *p;
@@ -226,14 +222,14 @@ csv_field(FILE *out, const char *s, bool last)
 	fputc(last ? '\n' : ',', out);
 }
 
-static void
-csv_time(FILE *out, int64_t t, bool last)
+void
+export_csv_time(FILE *out, int64_t t, bool last)
 {
 	char text[TIMESTAMP_TEXT_SIZE];
 
 	if (t != TIME_NONE)
 		timestamp_format(t, text, sizeof(text));
-	csv_field(out, t != TIME_NONE ? text : NULL, last);
+	export_csv_field(out, t != TIME_NONE ? text : NULL, last);
 }
 
 static const char incident_csv_header[] =
@@ -247,43 +243,43 @@ incident_csv(FILE *out, const struct store_incident *in)
 	struct buf b;
 	size_t i;
 
-	csv_field(out, in->source, false);
-	csv_field(out, in->source_id, false);
+	export_csv_field(out, in->source, false);
+	export_csv_field(out, in->source_id, false);
 	buf_init(&b, 0);
 	for (i = 0; i < in->n_services; i++)
 		buf_printf(&b, "%s%s", i ? ";" : "", in->services[i]);
-	csv_field(out, b.data, false);
+	export_csv_field(out, b.data, false);
 	buf_release(&b);
-	csv_field(out, in->title, false);
-	csv_field(out, in->severity, false);
-	csv_field(out, incident_status(in), false);
-	csv_field(out, impact_names[in->impact], false);
-	csv_time(out, in->impact_start, false);
-	csv_time(out, in->detected_at, false);
-	csv_time(out, in->acknowledged_at, false);
-	csv_time(out, in->contained_at, false);
-	csv_time(out, in->resolved_at, false);
-	csv_time(out, in->closed_at, false);
+	export_csv_field(out, in->title, false);
+	export_csv_field(out, in->severity, false);
+	export_csv_field(out, incident_status(in), false);
+	export_csv_field(out, impact_names[in->impact], false);
+	export_csv_time(out, in->impact_start, false);
+	export_csv_time(out, in->detected_at, false);
+	export_csv_time(out, in->acknowledged_at, false);
+	export_csv_time(out, in->contained_at, false);
+	export_csv_time(out, in->resolved_at, false);
+	export_csv_time(out, in->closed_at, false);
 	fprintf(out, "%zu,", in->n_reopens);
-	csv_field(out, in->caused_by, false);
-	csv_field(out, in->sla_policy, false);
+	export_csv_field(out, in->caused_by, false);
+	export_csv_field(out, in->sla_policy, false);
 	if (in->sla.present)
 		fprintf(out, "%g,%s,", (double)in->sla.target_seconds / 60,
 			in->sla.schedule == MX_SCHEDULE_BUSINESS_HOURS ? "business_hours" : "24x7");
 	else
 		fputs(",,", out);
-	csv_field(out, in->url, false);
+	export_csv_field(out, in->url, false);
 	fputs(in->ticket ? "1," : "0,", out);
-	csv_field(out, in->state, false);
-	csv_field(out, in->assignee, false);
+	export_csv_field(out, in->state, false);
+	export_csv_field(out, in->assignee, false);
 	if (in->parent_id) {
 		char *parent = xasprintf("%s:%s", in->parent_source ? in->parent_source : "",
 					 in->parent_id);
 
-		csv_field(out, parent, true);
+		export_csv_field(out, parent, true);
 		free(parent);
 	} else {
-		csv_field(out, NULL, true);
+		export_csv_field(out, NULL, true);
 	}
 }
 
@@ -294,27 +290,27 @@ static const char deployment_csv_header[] =
 static void
 deployment_csv(FILE *out, const struct store_deployment *d)
 {
-	csv_field(out, d->source, false);
-	csv_field(out, d->source_id, false);
-	csv_field(out, d->service, false);
-	csv_field(out, d->environment, false);
-	csv_field(out, d->status, false);
-	csv_field(out, kind_names[d->kind], false);
-	csv_field(out, d->version, false);
-	csv_field(out, d->sha, false);
-	csv_field(out, d->pattern, false);
-	csv_time(out, d->started_at, false);
-	csv_time(out, d->finished_at, false);
-	csv_field(out, d->fixes, false);
-	csv_field(out, d->rolled_back_by, false);
+	export_csv_field(out, d->source, false);
+	export_csv_field(out, d->source_id, false);
+	export_csv_field(out, d->service, false);
+	export_csv_field(out, d->environment, false);
+	export_csv_field(out, d->status, false);
+	export_csv_field(out, kind_names[d->kind], false);
+	export_csv_field(out, d->version, false);
+	export_csv_field(out, d->sha, false);
+	export_csv_field(out, d->pattern, false);
+	export_csv_time(out, d->started_at, false);
+	export_csv_time(out, d->finished_at, false);
+	export_csv_field(out, d->fixes, false);
+	export_csv_field(out, d->rolled_back_by, false);
 	fprintf(out, "%zu,", d->n_commits);
 	if (!isnan(d->canary_weight))
 		fprintf(out, "%g", d->canary_weight);
 	fputc(',', out);
-	csv_time(out, d->bake_until, false);
-	csv_field(out, d->replaces, false);
-	csv_field(out, d->pipeline, false);
-	csv_field(out, d->url, true);
+	export_csv_time(out, d->bake_until, false);
+	export_csv_field(out, d->replaces, false);
+	export_csv_field(out, d->pipeline, false);
+	export_csv_field(out, d->url, true);
 }
 
 static const char event_csv_header[] = "source,incident,service,at,kind,actor,text,id\n";
@@ -329,23 +325,23 @@ event_json(const struct store_event *ev)
 	json_object_set_new(rec, "service", json_string(ev->service));
 	json_object_set_new(rec, "at", json_time(ev->at));
 	json_object_set_new(rec, "kind", json_string(ev->kind));
-	json_object_set_new(rec, "actor", text_value(ev->actor));
-	json_object_set_new(rec, "text", text_value(ev->text));
-	json_object_set_new(rec, "id", text_value(ev->event_id[0] ? ev->event_id : NULL));
+	json_object_set_new(rec, "actor", export_text(ev->actor));
+	json_object_set_new(rec, "text", export_text(ev->text));
+	json_object_set_new(rec, "id", export_text(ev->event_id[0] ? ev->event_id : NULL));
 	return rec;
 }
 
 static void
 event_csv(FILE *out, const struct store_event *ev)
 {
-	csv_field(out, ev->source, false);
-	csv_field(out, ev->incident_id, false);
-	csv_field(out, ev->service, false);
-	csv_time(out, ev->at, false);
-	csv_field(out, ev->kind, false);
-	csv_field(out, ev->actor, false);
-	csv_field(out, ev->text, false);
-	csv_field(out, ev->event_id, true);
+	export_csv_field(out, ev->source, false);
+	export_csv_field(out, ev->incident_id, false);
+	export_csv_field(out, ev->service, false);
+	export_csv_time(out, ev->at, false);
+	export_csv_field(out, ev->kind, false);
+	export_csv_field(out, ev->actor, false);
+	export_csv_field(out, ev->text, false);
+	export_csv_field(out, ev->event_id, true);
 }
 
 static const char sample_csv_header[] = "source,series,labels,service,ts,value\n";
@@ -389,11 +385,11 @@ sample_csv(FILE *out, const struct store_sample *s)
 {
 	char value[DOUBLE_TEXT_SIZE];
 
-	csv_field(out, s->source, false);
-	csv_field(out, s->series, false);
-	csv_field(out, s->labels, false);
-	csv_field(out, s->service, false);
-	csv_time(out, s->ts, false);
+	export_csv_field(out, s->source, false);
+	export_csv_field(out, s->series, false);
+	export_csv_field(out, s->labels, false);
+	export_csv_field(out, s->service, false);
+	export_csv_time(out, s->ts, false);
 	double_format(s->value, value, sizeof(value));
 	fprintf(out, "%s\n", value);
 }
@@ -403,7 +399,7 @@ sample_csv(FILE *out, const struct store_sample *s)
 	((ex)->format == EXPORT_CSV                                                 \
 		 ? (write_csv((ex)->out, rec),                                      \
 		    ferror((ex)->out) ? error("cannot write the export") : SUCCESS) \
-		 : write_record(ex, make_json(rec)))
+		 : export_write(ex, make_json(rec)))
 
 static enum status_code
 each_event(void *ctx, const struct store_event *ev)
@@ -428,13 +424,13 @@ stage_json(const struct store_stage *st)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "name", json_string(st->name));
-	json_object_set_new(o, "kind", text_value(st->kind));
+	json_object_set_new(o, "kind", export_text(st->kind));
 	json_object_set_new(o, "status", json_string(st->status));
 	json_object_set_new(o, "started_at", json_time(st->started_at));
 	json_object_set_new(o, "finished_at", json_time(st->finished_at));
 	json_object_set_new(o, "coverage",
 			    isnan(st->coverage) ? json_null() : json_real(st->coverage));
-	json_object_set_new(o, "url", text_value(st->url));
+	json_object_set_new(o, "url", export_text(st->url));
 	return o;
 }
 
@@ -447,19 +443,19 @@ pipeline_head_json(const struct store_pipeline *p)
 	json_object_set_new(o, "source", json_string(p->source));
 	json_object_set_new(o, "id", json_string(p->source_id));
 	json_object_set_new(o, "project", json_string(p->project));
-	json_object_set_new(o, "service", text_value(p->service));
-	json_object_set_new(o, "name", text_value(p->name));
+	json_object_set_new(o, "service", export_text(p->service));
+	json_object_set_new(o, "name", export_text(p->name));
 	json_object_set_new(o, "number",
 			    p->number == TIME_NONE ? json_null() : json_integer(p->number));
-	json_object_set_new(o, "ref", text_value(p->ref));
-	json_object_set_new(o, "sha", text_value(p->sha));
-	json_object_set_new(o, "event", text_value(p->event));
-	json_object_set_new(o, "actor", text_value(p->actor));
+	json_object_set_new(o, "ref", export_text(p->ref));
+	json_object_set_new(o, "sha", export_text(p->sha));
+	json_object_set_new(o, "event", export_text(p->event));
+	json_object_set_new(o, "actor", export_text(p->actor));
 	json_object_set_new(o, "status", json_string(p->status));
 	json_object_set_new(o, "queued_at", json_time(p->queued_at));
 	json_object_set_new(o, "started_at", json_time(p->started_at));
 	json_object_set_new(o, "finished_at", json_time(p->finished_at));
-	json_object_set_new(o, "url", text_value(p->url));
+	json_object_set_new(o, "url", export_text(p->url));
 	return o;
 }
 
@@ -470,24 +466,24 @@ static const char pipeline_csv_header[] =
 static void
 pipeline_csv(FILE *out, const struct store_pipeline *p)
 {
-	csv_field(out, p->source, false);
-	csv_field(out, p->source_id, false);
-	csv_field(out, p->project, false);
-	csv_field(out, p->service, false);
-	csv_field(out, p->name, false);
+	export_csv_field(out, p->source, false);
+	export_csv_field(out, p->source_id, false);
+	export_csv_field(out, p->project, false);
+	export_csv_field(out, p->service, false);
+	export_csv_field(out, p->name, false);
 	if (p->number != TIME_NONE)
 		fprintf(out, "%lld", (long long)p->number);
 	fputc(',', out);
-	csv_field(out, p->ref, false);
-	csv_field(out, p->sha, false);
-	csv_field(out, p->event, false);
-	csv_field(out, p->actor, false);
-	csv_field(out, p->status, false);
-	csv_time(out, p->queued_at, false);
-	csv_time(out, p->started_at, false);
-	csv_time(out, p->finished_at, false);
+	export_csv_field(out, p->ref, false);
+	export_csv_field(out, p->sha, false);
+	export_csv_field(out, p->event, false);
+	export_csv_field(out, p->actor, false);
+	export_csv_field(out, p->status, false);
+	export_csv_time(out, p->queued_at, false);
+	export_csv_time(out, p->started_at, false);
+	export_csv_time(out, p->finished_at, false);
 	fprintf(out, "%zu,", p->n_stages);
-	csv_field(out, p->url, true);
+	export_csv_field(out, p->url, true);
 }
 
 static enum status_code
@@ -505,7 +501,7 @@ each_pipeline(void *ctx, const struct store_pipeline *p)
 	for (size_t i = 0; i < p->n_stages; i++)
 		json_array_append_new(stages, stage_json(&p->stages[i]));
 	json_object_set_new(o, "stages", stages);
-	return write_record(ex, o);
+	return export_write(ex, o);
 }
 
 static const char stage_csv_header[] =
@@ -527,25 +523,25 @@ each_stage_of(void *ctx, const struct store_pipeline *p)
 			json_object_set_new(o, "source", json_string(p->source));
 			json_object_set_new(o, "pipeline", json_string(p->source_id));
 			json_object_set_new(o, "project", json_string(p->project));
-			json_object_set_new(o, "sha", text_value(p->sha));
+			json_object_set_new(o, "sha", export_text(p->sha));
 			json_object_set_new(o, "position", json_integer((json_int_t)i));
-			code = write_record(ex, o);
+			code = export_write(ex, o);
 			continue;
 		}
-		csv_field(ex->out, p->source, false);
-		csv_field(ex->out, p->source_id, false);
-		csv_field(ex->out, p->project, false);
-		csv_field(ex->out, p->sha, false);
+		export_csv_field(ex->out, p->source, false);
+		export_csv_field(ex->out, p->source_id, false);
+		export_csv_field(ex->out, p->project, false);
+		export_csv_field(ex->out, p->sha, false);
 		fprintf(ex->out, "%zu,", i);
-		csv_field(ex->out, st->name, false);
-		csv_field(ex->out, st->kind, false);
-		csv_field(ex->out, st->status, false);
-		csv_time(ex->out, st->started_at, false);
-		csv_time(ex->out, st->finished_at, false);
+		export_csv_field(ex->out, st->name, false);
+		export_csv_field(ex->out, st->kind, false);
+		export_csv_field(ex->out, st->status, false);
+		export_csv_time(ex->out, st->started_at, false);
+		export_csv_time(ex->out, st->finished_at, false);
 		if (!isnan(st->coverage))
 			fprintf(ex->out, "%g", st->coverage);
 		fputc(',', ex->out);
-		csv_field(ex->out, st->url, true);
+		export_csv_field(ex->out, st->url, true);
 		code = ferror(ex->out) ? error("cannot write the export") : SUCCESS;
 	}
 	return code;
@@ -624,6 +620,8 @@ static const struct {
 	[EXPORT_PIPELINES] = { "pipelines", pipeline_csv_header },
 	[EXPORT_STAGES] = { "stages", stage_csv_header },
 	[EXPORT_TICKETS] = { "incidents", incident_csv_header },
+	[EXPORT_BRANCHES] = { "branches", export_branch_csv_header },
+	[EXPORT_CHECKS] = { "checks", export_check_csv_header },
 };
 
 enum status_code
@@ -659,6 +657,12 @@ export_records(struct store *store, FILE *out, enum export_kind kind, enum expor
 		break;
 	case EXPORT_STAGES:
 		code = store_each_pipeline(store, filter, each_stage_of, &ex);
+		break;
+	case EXPORT_BRANCHES:
+		code = store_each_branch(store, filter, export_branch, &ex);
+		break;
+	case EXPORT_CHECKS:
+		code = store_each_check_run(store, filter, export_check_run, &ex);
 		break;
 	case EXPORT_TICKETS: {
 		struct store_filter tickets = { .since = TIME_NONE };

@@ -14,6 +14,7 @@
 #include "sync-private.h"
 
 #include <pthread.h>
+#include <strings.h>
 #include <time.h>
 
 struct engine {
@@ -234,6 +235,13 @@ commit_page(struct engine *e, const struct source_request *req, const struct sou
 		code = store_upsert_pipeline(e->store, &page->pipelines[i]);
 	for (i = 0; code == SUCCESS && i < page->n_deployments; i++)
 		code = store_upsert_deployment(e->store, &page->deployments[i]);
+	for (i = 0; code == SUCCESS && i < page->n_branches; i++)
+		code = store_upsert_branch(e->store, &page->branches[i]);
+	for (i = 0; code == SUCCESS && i < page->n_check_runs; i++)
+		code = store_upsert_check_run(e->store, &page->check_runs[i]);
+	if (code == SUCCESS && page->prune_repo)
+		code = store_prune_branches(e->store, name, page->prune_repo, page->prune_names,
+					    page->n_prune_names);
 	if (code == SUCCESS && page->snapshot) {
 		seen = xcalloc(page->n_incidents + 1, sizeof(*seen));
 		for (i = 0; i < page->n_incidents; i++)
@@ -349,6 +357,17 @@ same_request(const struct source_request *a, const struct source_request *b)
 	       ((!a->body && !b->body) || (a->body && b->body && streq(a->body, b->body)));
 }
 
+/* Whether the source made req conditional itself: its 304 says one detail is
+ * unchanged, not the stream, and goes to the source (source.h). */
+static bool
+own_validators(const struct source_request *req)
+{
+	for (size_t i = 0; i < req->n_headers; i++)
+		if (strcasecmp(req->headers[i].name, "If-None-Match") == 0)
+			return true;
+	return false;
+}
+
 /* One page: fetch (or take the prefetched response), parse, commit. false ends the
  * stream (done, or failed: see out->error). A failure of the cache is returned in
  * *code. */
@@ -366,7 +385,7 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 		prefetch_finish(pf, &resp);
 	else
 		fetch(e, req, st, first, &resp);
-	if (resp.status == 304) {
+	if (resp.status == 304 && !own_validators(req)) {
 		http_response_release(&resp);
 		return false; /* unchanged since the last round */
 	}
@@ -396,7 +415,10 @@ run_page(struct engine *e, const struct source_ctx *ctx, const struct source_req
 	}
 	if (!out->error[0]) {
 		remember_cursor(e, req->stream, page.cursor);
-		out->pages++;
+		/* A page answered 304 (a source's own conditional request) downloaded
+		 * nothing: the count says what a round fetched. */
+		if (resp.status != 304)
+			out->pages++;
 		out->records += (int64_t)source_page_records(&page);
 		*next = take_next(&page, req, out);
 	}

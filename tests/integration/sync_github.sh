@@ -9,7 +9,11 @@
 # arrive, and only their jobs and statuses are read; more than 100 runs come over
 # two Link pages; and every injected fault (5xx, 401, 403 rate limit, 404, 429,
 # malformed, truncated and mistyped JSON, a cursor that does not advance, a reset)
-# ends with a clear error in the sync state, exit 1, and the data intact.
+# ends with a clear error in the sync state, exit 1, and the data intact. The
+# branches stream: every branch with its head and protection rules, and the check
+# runs of every head, equal to the ground truth's "branches_now"; a second round
+# sends If-None-Match for the list, each protection and each head's checks, all
+# answered 304; a fault on one protection fails that stream alone and keeps its rows.
 set -u
 SITREP=${SITREP:-./sitrep}
 SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
@@ -63,7 +67,8 @@ state() {
 			':' || IFNULL(finished_at, ''), ',') FROM pipeline_stages
 			WHERE pipeline_id = p.id) FROM pipelines p ORDER BY p.source_id;
 	       SELECT source_id, status, finished_at, replaces, updated_at FROM deployments
-		ORDER BY source_id" | md5sum
+		ORDER BY source_id;
+	       SELECT * FROM branches ORDER BY id; SELECT * FROM check_runs ORDER BY id" | md5sum
 }
 
 # The ground truth at the simulated instant $1 (epoch), as the source must have it.
@@ -151,6 +156,41 @@ check_truth() {
 	[ -s "$tmp/want-d" ] || fail "$1: no deployments in the ground truth"
 	diff "$tmp/want-d" "$tmp/got-d" >"$tmp/diff-d" || fail "$1: deployments differ: $(cat "$tmp/diff-d")"
 }
+# Branches with their rules and head, and the check runs of the heads, as the
+# ground truth has them at the simulated now (flags 1/0, unknown empty).
+truth_branches() {
+	curl -s --max-time 5 "$base/_sim/scenario" | jq -r '
+	def b: if . == null then "" elif . then 1 else 0 end;
+	def cell: if . == null then "" else tostring end;
+	.branches_now.github[] | select(.repo | test("^acme/(checkout|search|payments)$"))
+	| [.repo, .name, .head, (.protected | b), .required_checks, .required_approvals,
+	   (.force_push | b), (.enforce_admins | b), (.code_owner_approval | b)]
+	| map(cell) | join("|")' | sort
+}
+got_branches() {
+	count "SELECT repo, name, head_sha, protected, required_checks, required_approvals,
+		force_push, enforce_admins, code_owner_approval FROM branches WHERE source = 'gh'" |
+		sort
+}
+truth_checks() {
+	curl -s --max-time 5 "$base/_sim/scenario" | jq -r '.branches_now.check_runs[]
+	| select(.repo | test("^acme/(checkout|search|payments)$"))
+	| [.repo, .sha, .name, .status] | join("|")' | sort
+}
+got_checks() {
+	count "SELECT repo, sha, name, status FROM check_runs WHERE source = 'gh' AND sha IN
+		(SELECT head_sha FROM branches WHERE source = 'gh')" | sort
+}
+check_branches() {
+	truth_branches >"$tmp/want-b"
+	got_branches >"$tmp/got-b"
+	grep -q '|1|lint, unit-tests|1|0|1|1$' "$tmp/want-b" || fail "$1: no protected main in the truth"
+	diff "$tmp/want-b" "$tmp/got-b" >"$tmp/diff-b" || fail "$1: branches differ: $(cat "$tmp/diff-b")"
+	truth_checks >"$tmp/want-c"
+	got_checks >"$tmp/got-c"
+	[ "$(wc -l <"$tmp/want-c")" -gt 20 ] || fail "$1: too few check runs in the truth"
+	diff "$tmp/want-c" "$tmp/got-c" >"$tmp/diff-c" || fail "$1: check runs differ: $(cat "$tmp/diff-c")"
+}
 # The ETag the simulator gives a URL now.
 etag_of() {
 	curl -s --max-time 5 -o /dev/null -D - -H "Authorization: Bearer s3cret" "$base$1" |
@@ -168,6 +208,25 @@ run sync --once >"$tmp/out" 2>"$tmp/err" || fail "first sync: $(cat "$tmp/err")"
 pages=$(sed -n 's/^gh .* \([0-9][0-9]*\) pages .*/\1/p' "$tmp/out")
 [ "${pages:-0}" -gt 40 ] || fail "expected a page per run and deployment, got: $(cat "$tmp/out")"
 check_truth 2025-03-03T10:00:00Z
+check_branches "at 10:00"
+# What a person checks: payments' release branch asks for two approvals and the
+# integration tests; checkout's hotfix pipeline still builds main's head.
+[ "$(count "SELECT required_checks || '/' || required_approvals || '/' || enforce_admins
+	FROM branches WHERE repo = 'acme/payments' AND name = 'release/2.14'")" = \
+	"lint, unit-tests, integration-tests/2/0" ] || fail "payments release/2.14 rules"
+[ "$(count "SELECT c.status FROM check_runs c JOIN branches b ON b.head_sha = c.sha
+	AND b.repo = c.repo WHERE b.repo = 'acme/checkout' AND b.name = 'main'
+	AND c.name = 'docker build'")" = running ] || fail "checkout main's docker build runs"
+"$SITREP" --config "$tmp/config" --db "$tmp/c.db" export branches --format csv >"$tmp/b.csv" ||
+	fail "export branches"
+[ "$(head -1 "$tmp/b.csv")" = "source,repo,name,head_sha,protected,required_checks,required_approvals,force_push,enforce_admins,code_owner_approval,push_access,merge_access,updated_at" ] ||
+	fail "export branches header: $(head -1 "$tmp/b.csv")"
+grep -q '^gh,acme/payments,release/2.14,[0-9a-f]\{40\},true,"lint, unit-tests, integration-tests",2,false,false,false,,,2025-03-03T10:00:00Z$' \
+	"$tmp/b.csv" || fail "export branches row: $(cat "$tmp/b.csv")"
+"$SITREP" --config "$tmp/config" --db "$tmp/c.db" export checks --format json >"$tmp/c.json" ||
+	fail "export checks"
+[ "$(jq '.checks | length' "$tmp/c.json")" = "$(count 'SELECT count(*) FROM check_runs')" ] ||
+	fail "export checks: $(head -c 300 "$tmp/c.json")"
 status_of() { count "SELECT status FROM $1 WHERE source_id = '$2'"; }
 [ "$(status_of pipelines 13500029066)" = running ] || fail "the hotfix pipeline should run"
 [ "$(status_of pipelines 13500025839)" = waiting ] ||
@@ -196,13 +255,29 @@ for repo in checkout payments; do
 	not_modified "/github/repos/acme/$repo/deployments" "per_page=100" ||
 		fail "$repo: the deployments list was not answered 304"
 done
-jq -e '(.routes | keys | map(select(startswith("/github/"))) | sort) == [
+jq -e '(.routes | keys | map(select(startswith("/github/") and
+	(test("/branches|/check-runs") | not))) | sort) == [
 	"/github/repos/acme/checkout/actions/runs", "/github/repos/acme/checkout/deployments",
 	"/github/repos/acme/payments/actions/runs", "/github/repos/acme/payments/deployments",
 	"/github/repos/acme/search/actions/runs", "/github/repos/acme/search/deployments",
 	"/github/repos/acme/search/deployments/1600022351/statuses"]' "$tmp/req.json" >/dev/null ||
 	fail "the second round read more than it needed: $(jq -c '.routes | keys' "$tmp/req.json")"
 grep -q '^gh .* 1 records .* 2 pages' "$tmp/out" || fail "second round: $(cat "$tmp/out")"
+# The branches stream: the list, every protection and every head's checks asked
+# with their ETag, and answered 304.
+n=0
+for route in $(jq -r '.routes | keys[] | select(test("^/github/.*(/branches|/check-runs)"))' \
+	"$tmp/req.json"); do
+	n=$((n + 1))
+	case $route in
+	*/protection) query= ;;
+	*) query=per_page=100 ;;
+	esac
+	not_modified "$route" "$query" || fail "$route: not answered 304 in the second round"
+done
+[ "$n" = "$(( $(count "SELECT count(*) FROM branches WHERE protected") + 3 +
+	$(count "SELECT count(DISTINCT repo || head_sha) FROM branches") ))" ] ||
+	fail "the second round made $n branch requests"
 [ "$(state)" = "$before" ] || fail "the second round changed the data"
 
 # --- faults: exit 1, a clear error in the state, nothing lost
@@ -237,8 +312,14 @@ check_fault "{\"route\": \"$route\", \"kind\": \"rate_limit\", \"retry_after\": 
 	'HTTP 429: Too Many Requests; rate limited: retry after 2025-03-03T10:05:00Z'
 check_fault "{\"route\": \"$route\", \"kind\": \"malformed\"}" 'not JSON'
 check_fault "{\"route\": \"$route\", \"kind\": \"truncate\"}" 'not JSON'
-check_fault "{\"route\": \"$route\", \"kind\": \"wrong_types\"}" 'id is a string, not an integer'
+check_fault "{\"route\": \"$route\", \"kind\": \"wrong_types\"}" \
+	'id is a string, not an integer|protected is not a boolean'
 check_fault "{\"route\": \"$route\", \"kind\": \"reset\"}" 'no response'
+# One protection fails: its stream alone, the rows stay.
+check_fault '{"route": "/github/repos/acme/payments/branches/release/2.14/protection",
+	"kind": "status", "status": 502}' 'branches:acme/payments: HTTP 502'
+check_fault '{"route": "/github/repos/acme/checkout/commits/*", "kind": "malformed"}' \
+	'branches:acme/checkout: the response is not JSON'
 GH_TOKEN=wrong check_fault '{"route": "/nowhere", "kind": "reset"}' 'HTTP 401: Bad credentials'
 
 # A list that names itself as its next page: a first round (later ones stop at the
@@ -292,8 +373,15 @@ n=$(sqlite3 "$tmp/r.db" "SELECT count(*) FROM pipelines WHERE project = 'acme/ch
 clear_requests
 curl -s --max-time 5 -X POST "$base/_sim/clock" -d '{"advance": "6h"}' >/dev/null
 export SITREP_TIME_NOW=2025-03-03T16:00:00Z
+# A branch the cache knows that GitHub no longer lists (deleted meanwhile) goes
+# once the list, which changed (payments gained a branch), is read again.
+count "INSERT INTO branches(source, repo, name, head_sha, protected, updated_at)
+	VALUES ('gh', 'acme/payments', 'feature/deleted-upstream', 'abc', 0, 1)"
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "sync at 16:00: $(cat "$tmp/err")"
 check_truth 2025-03-03T16:00:00Z
+check_branches "at 16:00"
+[ "$(count "SELECT count(*) FROM branches WHERE name = 'feature/deleted-upstream'")" = 0 ] ||
+	fail "a branch deleted upstream is still in the cache"
 requests >"$tmp/req.json"
 jq -e '.routes["/github/repos/acme/checkout/actions/runs/13500029066/jobs"].count == 1 and
 	.routes["/github/repos/acme/payments/actions/runs/13500025839/jobs"].count == 1 and
@@ -312,8 +400,10 @@ clear_requests
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "third sync: $(cat "$tmp/err")"
 grep -q '^gh .* 0 records .* 0 pages' "$tmp/out" || fail "third round: $(cat "$tmp/out")"
 requests >"$tmp/req.json"
-jq -e '[.routes | to_entries[] | select(.key | startswith("/github/"))] | length == 6 and
-	all(.value.if_none_match != null)' "$tmp/req.json" >/dev/null ||
+jq -e '[.routes | to_entries[] | select(.key | startswith("/github/"))] as $all
+	| ($all | all(.value.if_none_match != null)) and
+	([$all[] | select(.key | test("/branches|/check-runs") | not)] | length == 6)' \
+	"$tmp/req.json" >/dev/null ||
 	fail "third round: $(cat "$tmp/req.json")"
 [ "$(state)" = "$after" ] || fail "the third round changed the data"
 grep -q s3cret "$tmp/c.db" && fail "the token is in the cache"

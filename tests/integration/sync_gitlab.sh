@@ -8,7 +8,9 @@
 # and deployments arrive, also after a round cut short in the middle of its jobs;
 # every injected fault ends in a clear error with the data kept; and in a world
 # where a rollback is GitLab's retry of an old deployment job, that deployment is
-# a rollback of the one it replaced (an OAuth token, sent as a Bearer token).
+# a rollback of the one it replaced (an OAuth token, sent as a Bearer token). The
+# projects' protected branch rules arrive as the ground truth's "branches_now" has
+# them, once each however many rounds, and a fault on them keeps them.
 set -u
 SITREP=${SITREP:-./sitrep}
 SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
@@ -164,7 +166,28 @@ state() { q "SELECT (SELECT count(*) FROM pipelines) || '/' || (SELECT count(*) 
 	pipeline_stages) || '/' || (SELECT count(*) FROM deployments) || '/' ||
 	(SELECT sum(updated_at) FROM pipelines) || '/' || (SELECT sum(updated_at) FROM deployments)
 	|| '/' || (SELECT group_concat(cursor, '#') FROM (SELECT cursor FROM sync_state
-	ORDER BY stream))"; }
+	ORDER BY stream)) || '/' || (SELECT group_concat(repo || ':' || name || ':' ||
+	merge_access || ':' || updated_at, ',') FROM branches)"; }
+# The protected branch rules of the three projects, as the truth and the cache
+# have them.
+truth_rules() {
+	ctl GET scenario | jq -r '.branches_now.gitlab[]
+	| select(.repo | test("^acme/(checkout|search|payments)$"))
+	| [.repo, .name, .push_access, .merge_access, (if .force_push then 1 else 0 end),
+	   (if .code_owner_approval then 1 else 0 end)] | join("|")' | sort
+}
+got_rules() {
+	q "SELECT repo, name, push_access, merge_access, force_push, code_owner_approval
+		FROM branches WHERE source = 'gitlab' AND protected AND head_sha IS NULL
+		AND required_approvals IS NULL" | sort
+}
+compare_rules() {
+	truth_rules >"$tmp/want-r"
+	got_rules >"$tmp/got-r"
+	[ "$(wc -l <"$tmp/want-r")" = 6 ] || fail "$1: the truth has $(wc -l <"$tmp/want-r") rules"
+	diff "$tmp/want-r" "$tmp/got-r" >"$tmp/diff" || fail "$1: protected branches differ:
+$(cat "$tmp/diff")"
+}
 
 # ---- the dialect answers as GitLab does ----------------------------------------
 api() { curl -s --max-time 5 -H "PRIVATE-TOKEN: glpat-s3cret" -o "$tmp/api.json" \
@@ -187,6 +210,10 @@ api() { curl -s --max-time 5 -H "PRIVATE-TOKEN: glpat-s3cret" -o "$tmp/api.json"
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "first sync: $(cat "$tmp/err")"
 grep -q '^gitlab  *ok' "$tmp/out" || fail "no ok line: $(cat "$tmp/out")"
 compare_all 2025-03-03T10:00:00Z "at 10:00"
+compare_rules "at 10:00"
+[ "$(q "SELECT push_access || '/' || merge_access FROM branches
+	WHERE repo = 'acme/payments' AND name = 'release/*'")" = "no one/maintainer" ] ||
+	fail "payments release/* rule"
 n=$(q "SELECT count(*) FROM pipelines")
 [ "$n" -gt 25 ] || fail "only $n pipelines"
 [ "$(q "SELECT count(*) FROM pipeline_stages")" -gt 150 ] || fail "too few stages"
@@ -234,8 +261,8 @@ run sync --once >"$tmp/out" 2>"$tmp/err" || fail "second sync: $(cat "$tmp/err")
 [ "$(state)" = "$before" ] || fail "the second round changed the data"
 ctl GET requests >"$tmp/req.json"
 jq -e '(.routes | keys) == (["acme/checkout", "acme/payments", "acme/search"] |
-	map("/gitlab/api/v4/projects/\(.)/deployments", "/gitlab/api/v4/projects/\(.)/pipelines")
-	| sort) and all(.routes[]; .count == 1 and .if_none_match != null)' "$tmp/req.json" \
+	map("/gitlab/api/v4/projects/\(.)/deployments", "/gitlab/api/v4/projects/\(.)/pipelines",
+	"/gitlab/api/v4/projects/\(.)/protected_branches") | sort) and all(.routes[]; .count == 1 and .if_none_match != null)' "$tmp/req.json" \
 	>/dev/null || fail "the second round asked more than one list page a stream: $(cat "$tmp/req.json")"
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "third sync: $(cat "$tmp/err")"
 grep -q '^gitlab  *ok  *0 records  *0 pages' "$tmp/out" ||
@@ -271,6 +298,9 @@ ctl POST clock '{"advance": "3h"}' >/dev/null
 export SITREP_TIME_NOW=2025-03-03T16:00:00Z
 run sync --once >"$tmp/out" 2>"$tmp/err" || fail "sync at 16:00: $(cat "$tmp/err")"
 compare_all 2025-03-03T16:00:00Z "at 16:00"
+compare_rules "at 16:00"
+[ "$(q "SELECT count(*) FROM branches WHERE source = 'gitlab'")" = 6 ] ||
+	fail "protected branches written twice"
 [ "$(q "SELECT count(*) FROM deployments WHERE status = 'waiting'")" = 0 ] ||
 	fail "the approved deployment still waits"
 
@@ -308,9 +338,11 @@ check_fault "{\"route\": \"$route\", \"kind\": \"rate_limit\", \"retry_after\": 
 check_fault "{\"route\": \"$route\", \"kind\": \"malformed\"}" 'acme/checkout: the response is not JSON'
 check_fault "{\"route\": \"$route\", \"kind\": \"truncate\"}" 'the response is not JSON'
 check_fault "{\"route\": \"$route\", \"kind\": \"wrong_types\"}" \
-	'(pipelines:acme/checkout: pipeline|deployments:acme/checkout: deployment) 0: id is a string, not an integer'
+	'((pipelines:acme/checkout: pipeline|deployments:acme/checkout: deployment) 0: id is a string, not an integer|branches:acme/checkout: protected branch 0: allow_force_push is a string, not a boolean)'
 check_fault "{\"route\": \"/gitlab/api/v4/projects/acme/checkout/deployments\", \"kind\": \"wrong_types\"}" \
 	'deployments:acme/checkout: deployment 0: id is a string, not an integer'
+check_fault '{"route": "/gitlab/api/v4/projects/acme/payments/protected_branches", "kind":
+	"status", "status": 500}' 'branches:acme/payments: HTTP 500: 500 Internal Server Error'
 check_fault "{\"route\": \"$route\", \"kind\": \"huge\"}" 'larger than'
 check_fault "{\"route\": \"$route\", \"kind\": \"reset\"}" 'no response'
 GL_TOKEN=glpat-wrong check_fault '{"route": "/nowhere", "kind": "reset"}' \

@@ -241,7 +241,7 @@ item_text(const json_t *item, const char *key)
  */
 
 static void
-source_github__plan_two_streams_per_repo(void **state)
+source_github__plan_three_streams_per_repo(void **state)
 {
 	struct source_request *reqs = NULL;
 	struct fixture f;
@@ -251,7 +251,7 @@ source_github__plan_two_streams_per_repo(void **state)
 	fixture_init(&f, "2025-03-03T10:00:00Z", NULL);
 	add_value(&f.t, "repo", "acme/shop.web_2");
 	assert_int_equal(ops()->plan(&f.ctx, &reqs, &n), SUCCESS);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 	assert_string_equal(reqs[0].stream, RUNS_STREAM);
 	assert_string_equal(reqs[0].method, "GET");
 	assert_string_equal(reqs[0].url, RUNS_URL);
@@ -259,10 +259,14 @@ source_github__plan_two_streams_per_repo(void **state)
 	assert_string_equal(reqs[1].stream, DEPLOY_STREAM);
 	assert_string_equal(reqs[1].url, DEPLOY_URL);
 	assert_github_headers(&reqs[1], "t0ken");
-	assert_string_equal(reqs[2].stream, "runs:acme/shop.web_2");
-	assert_string_equal(reqs[2].url, API "/repos/acme/shop.web_2/actions/runs?per_page=100"
+	assert_string_equal(reqs[2].stream, "branches:" REPO);
+	assert_string_equal(reqs[2].url, API "/repos/" REPO "/branches?per_page=100");
+	assert_github_headers(&reqs[2], "t0ken");
+	assert_string_equal(reqs[3].stream, "runs:acme/shop.web_2");
+	assert_string_equal(reqs[3].url, API "/repos/acme/shop.web_2/actions/runs?per_page=100"
 					     "&exclude_pull_requests=true");
-	assert_string_equal(reqs[3].url, API "/repos/acme/shop.web_2/deployments?per_page=100");
+	assert_string_equal(reqs[4].url, API "/repos/acme/shop.web_2/deployments?per_page=100");
+	assert_string_equal(reqs[5].url, API "/repos/acme/shop.web_2/branches?per_page=100");
 	source_requests_free(reqs, n);
 
 	/* Public repositories: no token, no Authorization. An Enterprise url with a
@@ -360,7 +364,7 @@ source_github__plan_resumes_the_pass(void **state)
 
 		fixture_init(&f, "2025-03-03T10:00:00Z", cases[i].cursor);
 		assert_int_equal(ops()->plan(&f.ctx, &reqs, &n), SUCCESS);
-		assert_int_equal(n, 2);
+		assert_int_equal(n, 3);
 		if (!streq(reqs[0].url, cases[i].runs_url) ||
 		    !streq(reqs[1].url, cases[i].deploy_url))
 			fail_msg("case %zu: %s and %s", i, reqs[0].url, reqs[1].url);
@@ -1578,7 +1582,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(source_github__plan_two_streams_per_repo),
+		cmocka_unit_test(source_github__plan_three_streams_per_repo),
 		cmocka_unit_test(source_github__plan_refuses_bad_config),
 		cmocka_unit_test(source_github__plan_resumes_the_pass),
 		cmocka_unit_test(source_github__runs_list_starts_a_pass),

@@ -428,7 +428,7 @@ source_gitlab__known_items_at_the_mark_are_skipped(void **state)
 		 "{\"updated_after\":\"2025-03-03T09:55:30.000Z\",\"seen\":{\"2147483910\":"
 		 "1740995730000}}");
 	assert_int_equal(ops()->plan(&ctx, &reqs, &n), SUCCESS);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_string_equal(reqs[0].stream, PIPELINES_STREAM);
 	assert_string_equal(reqs[0].url,
 			    PROJECT_URL "/pipelines" LIST_QUERY("2025-03-03T09%3A55%3A30.000Z"));
@@ -691,7 +691,7 @@ source_gitlab__rollback_across_rounds(void **state)
  */
 
 static void
-source_gitlab__plan_two_streams_per_project(void **state)
+source_gitlab__plan_three_streams_per_project(void **state)
 {
 	struct fake_engine e = { 0 };
 	struct test_source t;
@@ -706,17 +706,22 @@ source_gitlab__plan_two_streams_per_project(void **state)
 	add_value(&t, "backfill", "2d");
 	ctx = ctx_for(&t, &e, "glpat-s3cret");
 	assert_int_equal(ops()->plan(&ctx, &reqs, &n), SUCCESS);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 	assert_string_equal(reqs[0].stream, "pipelines:acme/checkout");
 	assert_string_equal(reqs[0].url,
 			    PROJECT_URL "/pipelines" LIST_QUERY("2025-03-01T10%3A00%3A00.000Z"));
 	assert_string_equal(reqs[1].stream, "deployments:acme/checkout");
 	assert_string_equal(reqs[1].url,
 			    PROJECT_URL "/deployments" LIST_QUERY("2025-03-01T10%3A00%3A00.000Z"));
-	assert_string_equal(reqs[2].stream, "pipelines:4242");
-	assert_string_equal(reqs[2].url, BASE "/api/v4/projects/4242/pipelines" LIST_QUERY(
+	assert_string_equal(reqs[2].stream, "branches:acme/checkout");
+	assert_string_equal(reqs[2].url, PROJECT_URL "/protected_branches?per_page=100");
+	assert_string_equal(reqs[3].stream, "pipelines:4242");
+	assert_string_equal(reqs[3].url, BASE "/api/v4/projects/4242/pipelines" LIST_QUERY(
 						 "2025-03-01T10%3A00%3A00.000Z"));
-	assert_string_equal(reqs[3].stream, "deployments:4242");
+	assert_string_equal(reqs[4].stream, "deployments:4242");
+	assert_string_equal(reqs[5].stream, "branches:4242");
+	assert_string_equal(reqs[5].url,
+			    BASE "/api/v4/projects/4242/protected_branches?per_page=100");
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(reqs[i].method, "GET");
 		assert_int_equal(reqs[i].n_headers, 1);
@@ -1012,7 +1017,7 @@ main(void)
 		cmocka_unit_test(source_gitlab__paging_requery_or_follow),
 		cmocka_unit_test(source_gitlab__deployments_with_a_rollback),
 		cmocka_unit_test(source_gitlab__rollback_across_rounds),
-		cmocka_unit_test(source_gitlab__plan_two_streams_per_project),
+		cmocka_unit_test(source_gitlab__plan_three_streams_per_project),
 		cmocka_unit_test(source_gitlab__plan_refuses_bad_config),
 		cmocka_unit_test(source_gitlab__numeric_project_named_from_web_url),
 		cmocka_unit_test(source_gitlab__fixtures_have_gitlabs_shape),
