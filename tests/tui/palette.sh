@@ -65,7 +65,7 @@ run view-deploys
 expect "SERVICE" "the deploys view"
 line 1 | grep -q 'Deploys' || fail "view-deploys did not open the deploys: $(line 1)"
 run view-metrics
-expect "Metrics: last 1h" "view-metrics by the request's name"
+expect "last 1h (w changes)" "view-metrics by the request's name"
 run bogus
 status | grep -q 'unknown command: bogus' || fail "an unknown command is not named: $(status)"
 run 'help me'
@@ -82,11 +82,11 @@ status | grep -q 'theme nosuch: no such theme (default, high-contrast, mono, sol
 
 # --- windows: the metrics' and the incidents' MTTx panel's
 run 'window 6h'
-expect "Metrics: last 6h" "window 6h on the metrics"
+expect "last 6h (w changes)" "window 6h on the metrics"
 run 'window 30d'
 status | grep -q 'window 30d: not one of this view.s (15m 1h 6h 24h 7d)' ||
 	fail "a window the metrics do not have: $(status)"
-expect "Metrics: last 6h" "the window after a bad one"
+expect "last 6h (w changes)" "the window after a bad one"
 run incidents
 run 'window 90d'
 expect "last 90d" "window 90d on the incidents' panel"
