@@ -46,8 +46,11 @@ slo_report_run(struct store *store, const struct service_set *set, int64_t at,
 	}
 	rep->services = xcalloc(set->n_selected + 1, sizeof(*rep->services));
 	rep->figures = xcalloc(set->n_selected + 1, sizeof(*rep->figures));
-	if (main_window.start == at)
-		main_window.start = at - 1;
+	if (!n_periods) { /* no service has an objective: nothing to scan for */
+		free(windows);
+		free(periods);
+		return SUCCESS;
+	}
 	code = mttx_run(store, set, &main_window, windows, n_periods * SLO_LB_COUNT, &result);
 	for (i = 0; code == SUCCESS && i < set->n_selected; i++) {
 		const struct store_service *s = set->selected[i];

@@ -496,15 +496,22 @@ tui_run(const struct tui_options *opts)
 	while (!tui.quit && !signalled) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		int64_t v;
-		int key;
+		int key, rc_poll;
 		bool drawn = true;
 
 		screen_draw(&screen, &tui);
 		if (opts->max_iterations && ++iterations >= opts->max_iterations)
 			break;
-		/* Wake at the next second: the clock, the sources' ages, new data. */
-		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+		/* Wake at the next second: the clock, the sources' ages, new data; at once
+		 * when the view has work left and no key is waiting. */
+		rc_poll = poll(&pfd, 1, tui.current && tui.current->idle_pending ? 0 : 1000);
+		if (rc_poll < 0 && errno != EINTR)
 			break;
+		if (rc_poll == 0 && tui.current && tui.current->idle_pending) {
+			tui.current->idle_pending = false;
+			tui.current->ops->idle(tui.current, &tui);
+			continue;
+		}
 		tui.now = time_now();
 		while ((key = tui_read_key(screen.body, false)) >= 0 && !tui.quit) {
 			tui.message[0] = '\0';

@@ -323,6 +323,9 @@ struct view_ops {
 	/* Handles req; returns REQ_NONE when handled, else req for generic handling. */
 	enum request (*request)(struct view *view, struct tui *tui, enum request req);
 	void (*done)(struct view *view);
+	/* Slower work a load leaves for later (NULL: none): run once the frame is on the
+	 * screen and no key is waiting, so the first frame never waits for it. */
+	void (*idle)(struct view *view, struct tui *tui);
 };
 
 struct view {
@@ -330,6 +333,7 @@ struct view {
 	void *private;
 	struct view *parent; /* where back (q) returns; NULL for a top view */
 	bool loaded;
+	bool idle_pending;  /* ops->idle is yet to run after the last load */
 	char subtitle[128]; /* shown after the title: "checkout, 30 days" */
 };
 

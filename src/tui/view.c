@@ -37,6 +37,7 @@ view_reload(struct tui *tui, struct view *view)
 	enum status_code code = view->ops->load ? view->ops->load(view, tui) : SUCCESS;
 
 	view->loaded = true;
+	view->idle_pending = view->ops->idle != NULL;
 	if (code != SUCCESS)
 		tui_message(tui, true, "%s", status_message(code));
 }

@@ -51,6 +51,7 @@ struct overview {
 	struct store_service_row *rows; /* the whole board: one row per service */
 	size_t n_rows;
 	double *slo_left; /* per row: the error budget left in percent, NAN: no SLO */
+	bool slo_pending; /* loaded without them: overview_idle computes them */
 };
 
 /* Below these shares of the error budget left, the column warns, then alarms. */
@@ -177,8 +178,12 @@ overview_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 	}
 	case COL_SLO: {
 		const struct overview *o = view->private;
-		double left = o->slo_left[r - o->rows];
+		double left = o->slo_left ? o->slo_left[r - o->rows] : NAN;
 
+		if (o->slo_pending) {
+			snprintf(buf, size, "%s", draw_glyph("…", "..."));
+			return COLOR_MUTED;
+		}
 		if (isnan(left)) {
 			snprintf(buf, size, "-");
 			return COLOR_MUTED;
@@ -255,10 +260,24 @@ overview_load(struct view *view, struct tui *tui)
 	code = store_service_rows(tui->store, tui->now, &o->rows, &o->n_rows);
 	if (code != SUCCESS)
 		return code;
+	/* The SLO budgets run the metric engine over the SLO periods (30 ms on a
+	 * million incidents): they come right after the first frame (overview_idle). */
+	o->slo_pending = true;
+	return list_reload(&o->list, view, tui);
+}
+
+static void
+overview_idle(struct view *view, struct tui *tui)
+{
+	struct overview *o = view->private;
+	enum status_code code;
+
+	free(o->slo_left);
+	o->slo_left = NULL;
 	/* Without its SLO figures the board is still worth showing. */
 	if ((code = load_slo(o, tui)) != SUCCESS)
 		tui_message(tui, true, "SLO budget: %s", status_message(code));
-	return list_reload(&o->list, view, tui);
+	o->slo_pending = false;
 }
 
 static void
@@ -308,6 +327,7 @@ const struct view_ops overview_ops = {
 	.name = "overview",
 	.title = "Overview",
 	.private_size = sizeof(struct overview),
+	.idle = overview_idle,
 	.load = overview_load,
 	.draw = overview_draw,
 	.request = overview_request,
