@@ -280,3 +280,20 @@ CREATE INDEX metric_series_name ON metric_series(name);
 -- production deployment of the service (two environments' ranges) to find it.
 CREATE INDEX deployments_production ON deployments(service_id, started_at)
 	WHERE environment IN ('production', 'prod');
+
+-- version 4
+
+-- Who is rolling back what (src/deploy/lock.c): a row per service and environment
+-- while a rollback runs, so that two consoles or scripts on the host never undo the
+-- same place at once. A row whose process died on this host is taken over.
+CREATE TABLE locks (
+	name TEXT PRIMARY KEY,                 -- "rollback:checkout.production"
+	holder TEXT NOT NULL,                  -- the user
+	host TEXT NOT NULL,                    -- gethostname() of the holder's machine
+	pid INTEGER NOT NULL,
+	since INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Where the person acting was: the SSH client's address, else this host's name.
+ALTER TABLE actions ADD COLUMN host TEXT;
+-- `sitrep export actions` and the console read the audit log by time.
+CREATE INDEX actions_at ON actions(at);

@@ -46,9 +46,9 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 	return EXIT_OK;
 }
 
-#define EXPORT_USAGE                                                                   \
-	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments " \
-	"[--source NAME] [--service S] "                                               \
+#define EXPORT_USAGE                                                                           \
+	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments|actions " \
+	"[--source NAME] [--service S] "                                                       \
 	"[--metric NAME] [--since 1h|T] [--format json|csv]"
 
 static int
@@ -78,7 +78,7 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 		[EXPORT_INCIDENTS] = "incidents", [EXPORT_DEPLOYMENTS] = "deployments",
 		[EXPORT_EVENTS] = "events",	  [EXPORT_SAMPLES] = "samples",
 		[EXPORT_PIPELINES] = "pipelines", [EXPORT_STAGES] = "stages",
-		[EXPORT_TICKETS] = "tickets",
+		[EXPORT_TICKETS] = "tickets",	  [EXPORT_ACTIONS] = "actions",
 	};
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 'o' },

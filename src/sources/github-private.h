@@ -108,4 +108,14 @@ void gh_deployments_pass_init(const json_t *cursor, json_t *pass);
 char *gh_deployments_step(const char *base, const char *repo, const json_t *pass);
 char *gh_deployments_list_url(const char *base, const char *repo);
 
+/* The rollback (src/sources/github_rollback.c): the ops' act and acted. */
+enum status_code github_rollback_act(const struct source_ctx *ctx,
+				     const struct source_action *action,
+				     struct source_request **out);
+enum status_code github_rollback_acted(const struct source_ctx *ctx,
+				       const struct source_action *action,
+				       const struct source_request *req,
+				       const struct http_response *resp,
+				       struct source_request **next, const char **done);
+
 #endif
