@@ -23,7 +23,7 @@ rollback_audit(struct store *store, const struct rollback_plan *plan,
 	       const struct rollback_actor *actor, int64_t at, const char *result,
 	       const char *detail)
 {
-	char *text = detail ? xstrndup(detail, DETAIL_MAX) : NULL;
+	char *text = detail ? xstrndup(detail, strnlen(detail, DETAIL_MAX)) : NULL;
 	struct store_action row = { at,		actor->user, actor->host, "rollback",
 				    plan->name, text,	     result };
 	enum status_code code;

@@ -254,6 +254,28 @@ grep -qx 'sitrep: rollback: cart.production: timed out: stopped after 2s' "$tmp/
 last_detail cart.production | grep -q 'token=\[redacted\]' || fail "the excerpt is not in the audit"
 q "SELECT detail FROM actions" | grep -q 'abcdef0123456789' && fail "a token reached the audit log"
 
+# ---- the commits removed, from the service's clone ----
+repo=$tmp/web.git
+git init -q "$repo"
+for m in first second third; do
+	git -C "$repo" -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m "$m"
+done
+old_sha=$(git -C "$repo" rev-parse HEAD~2)
+new_sha=$(git -C "$repo" rev-parse HEAD)
+cat >"$tmp/web.json" <<JSON
+{"format": "sitrep-import/1", "deployments": [
+ {"source": "ci", "id": "w1", "service": "web", "environment": "production", "status": "success",
+  "version": "1.0", "sha": "$old_sha", "started_at": "2025-03-04T10:00:00Z"},
+ {"source": "ci", "id": "w2", "service": "web", "environment": "production", "status": "success",
+  "version": "1.1", "sha": "$new_sha", "started_at": "2025-03-05T09:00:00Z"}]}
+JSON
+printf '[service "web"]\n\trepo = %s\n[deploy "web.production"]\n\trollback = exec:true\n' "$repo" >"$tmp/web"
+run web import "$tmp/web.json" >/dev/null || fail "importing the web deployments"
+run web rollback web --dry-run >"$tmp/out" 2>&1 || fail "web dry run: $(cat "$tmp/out")"
+printf 'removes     2\n            %.12s third\n            %.12s second\n' \
+	"$new_sha" "$(git -C "$repo" rev-parse HEAD~1)" >"$tmp/want"
+tail -3 "$tmp/out" | cmp -s - "$tmp/want" || fail "commits from the clone: $(tail -3 "$tmp/out")"
+
 # ---- two at once: one runs, the other is refused with the holder's name ----
 HOLD=1 "$SITREP" --config "$tmp/exec" --db "$tmp/c.db" rollback cart --yes >"$tmp/first" 2>&1 &
 first=$!
