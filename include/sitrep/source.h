@@ -106,6 +106,8 @@ struct source_action {
 	const char *service, *environment, *version, *sha;
 	const char *job;	     /* GitLab: the deployment job to retry (deployments.target) */
 	bool allow_disable_autosync; /* Argo CD: turn auto-sync off first */
+	int64_t follow_seconds;	     /* how long an asynchronous write is followed; 0: a
+				      * few checks (action.c) */
 };
 
 struct source_ops {

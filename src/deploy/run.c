@@ -76,6 +76,7 @@ run_api(struct store *store, const struct config *cfg, const struct rollback_pla
 		.sha = plan->target.sha,
 		.job = plan->target.target,
 		.allow_disable_autosync = plan->allow_disable_autosync,
+		.follow_seconds = plan->timeout,
 	};
 	struct action_report ar;
 	enum status_code code = action_run(store, cfg, plan->source, &action, NULL, &ar);

@@ -115,7 +115,8 @@ perform(const struct source_ctx *ctx, void *arg)
 	struct action_report *rep = r->report;
 	struct source_request *req = NULL, *next = NULL;
 	const char *done = NULL;
-	unsigned n;
+	unsigned n, max;
+	long wait;
 
 	if (ops->act(ctx, r->action, &req) != SUCCESS) {
 		rep->failed = true;
@@ -123,14 +124,17 @@ perform(const struct source_ctx *ctx, void *arg)
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		return;
 	}
-	for (n = 0; req && n <= MAX_FOLLOWUPS; n++) {
+	/* A rollback is followed for as long as it may take, a second apart. */
+	max = r->action->follow_seconds > 0 ? (unsigned)r->action->follow_seconds : MAX_FOLLOWUPS;
+	wait = r->action->follow_seconds > 0 ? 1000 : FOLLOWUP_WAIT_MS;
+	for (n = 0; req && n <= max; n++) {
 		struct http_response resp = { 0 };
 		enum status_code code;
 
 		if (n > 0) {
 			if (r->opts->stop && *r->opts->stop)
 				break;
-			sleep_ms(FOLLOWUP_WAIT_MS);
+			sleep_ms(wait);
 		}
 		/* A rollback may read first (is auto-sync on?) and write later. */
 		sync_session_fetch(ctx, req, is_read(req), &resp);
@@ -151,6 +155,7 @@ perform(const struct source_ctx *ctx, void *arg)
 	if (req) {
 		request_free(req);
 		rep->failed = true;
+		rep->timed_out = true;
 		snprintf(rep->message, sizeof(rep->message),
 			 "%s: the upstream accepted the %s of %.200s but had not done it after "
 			 "%u checks: the next sync shows whether it did",
