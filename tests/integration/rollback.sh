@@ -68,6 +68,9 @@ run() { # config args...
 }
 q() { sqlite3 "$tmp/c.db" "$1"; }
 ctl() { curl -s --max-time 5 -X "$1" "$base/_sim/$2" ${3:+-d "$3"}; }
+# Forgets the request log and the faults; a reset would also forget the rollbacks
+# made so far.
+clear() { ctl DELETE requests >/dev/null; ctl DELETE fault >/dev/null; }
 # How often route $1 was asked for with method $2 since the last reset.
 sent() {
 	ctl GET requests | jq --arg r "$1" --arg m "$2" \
@@ -96,7 +99,7 @@ run argo import "$tmp/incident.json" >/dev/null || fail "importing the incident"
 
 # ---- --dry-run: the plan, and nothing changes ----
 sum=$(sha256sum <"$tmp/c.db")
-ctl POST reset >/dev/null
+clear
 out=$(run argo rollback checkout --dry-run 2>&1)
 rc=$?
 [ $rc = 0 ] || fail "dry run: exit $rc: $out"
@@ -134,7 +137,7 @@ grep -q 'checkout-staging has auto-sync on: Argo CD refuses a rollback then' "$t
 	fail "audit of the auto-sync refusal: $(actions checkout.staging)"
 
 # ... allowed off: PATCH, then the rollback; the sync after shows it
-ctl POST reset >/dev/null
+clear
 out=$(run argo-allow rollback checkout --env staging --yes 2>&1)
 rc=$?
 [ $rc = 0 ] || fail "staging allowed: exit $rc: $out"
@@ -152,11 +155,20 @@ curl -s -H "Authorization: Bearer $token" "$base/argocd/api/v1/applications/chec
 [ "$(actions checkout.staging)" = "requested confirmed failed requested confirmed succeeded " ] ||
 	fail "audit of the staging rollback: $(actions checkout.staging)"
 
-# ---- Argo CD production: a 500 and a timeout, each sent once, then success ----
+# ---- Argo CD production: success, then a 500 and a timeout, each sent once ----
+clear
+run argo rollback checkout --yes >"$tmp/out" 2>"$tmp/err" || fail "production rollback: $(cat "$tmp/err")"
+[ "$(newest argo production checkout)" = "checkout-prod:4|2|1.42.0|checkout-prod:3" ] ||
+	fail "after the production rollback: $(newest argo production checkout)"
+q "SELECT e.kind || '|' || e.actor || '|' || e.text FROM incident_events e JOIN incidents i
+	ON i.id = e.incident_id WHERE i.source_id = 'inc-1'" |
+	grep -qx 'rollback|alice|rollback of checkout.production to 1.42.0 by alice: succeeded' ||
+	fail "no rollback on the incident's timeline"
+# Now 1.42.0 runs: rolling back again goes to 1.43.0, history id 3.
 route=/argocd/api/v1/applications/checkout-prod/rollback
 for spec in 'status 500 failed' 'delay 4000 timed-out'; do
 	set -- $spec
-	ctl POST reset >/dev/null
+	clear
 	if [ "$1" = status ]; then
 		ctl POST fault "{\"route\":\"$route\",\"kind\":\"status\",\"status\":$2,\"count\":1}" >/dev/null
 	else
@@ -169,17 +181,23 @@ for spec in 'status 500 failed' 'delay 4000 timed-out'; do
 	[ "$(q "SELECT result FROM actions WHERE target = 'checkout.production' ORDER BY id DESC LIMIT 1")" = "$3" ] ||
 		fail "$1 $2: audit $(actions checkout.production)"
 	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$1 $2: not one line: $(cat "$tmp/err")"
+	[ "$(newest argo production checkout)" = "checkout-prod:4|2|1.42.0|checkout-prod:3" ] ||
+		fail "$1 $2 changed the cache: $(newest argo production checkout)"
 done
 grep -q "HTTP 500" <<<"$(q "SELECT detail FROM actions WHERE result = 'failed' AND target = 'checkout.production'")" ||
 	fail "the 500 is not in the audit"
-ctl POST reset >/dev/null
-run argo rollback checkout --yes >"$tmp/out" 2>"$tmp/err" || fail "production rollback: $(cat "$tmp/err")"
-[ "$(newest argo production checkout)" = "checkout-prod:4|2|1.42.0|checkout-prod:3" ] ||
-	fail "after the production rollback: $(newest argo production checkout)"
-q "SELECT e.kind || '|' || e.actor || '|' || e.text FROM incident_events e JOIN incidents i
-	ON i.id = e.incident_id WHERE i.source_id = 'inc-1'" |
-	grep -qx 'rollback|alice|rollback of checkout.production to 1.42.0 by alice: succeeded' ||
-	fail "no rollback on the incident's timeline"
+# The write that timed out did reach Argo CD (the simulator answers after its
+# delay): the next sync shows it, as the message said it would.
+for _ in $(seq 100); do
+	ctl GET scenario | jq -e '[.deployments[] | select(.via == "argocd" and .kind == "rollback" and
+		.service == "checkout" and .environment == "production" and .version == "1.43.0")] | length == 1' \
+		>/dev/null && break
+	sleep 0.1
+done
+grep -q 'the next sync shows whether it did' "$tmp/err" || fail "the timeout's message: $(cat "$tmp/err")"
+run argo sync --once --source argo >/dev/null 2>&1 || fail "the sync after the timeout"
+[ "$(newest argo production checkout)" = "checkout-prod:5|2|1.43.0|checkout-prod:4" ] ||
+	fail "after the timed-out rollback landed: $(newest argo production checkout)"
 
 # ---- GitHub: a new deployment of the previous sha ----
 run gh sync --once --source gh >/dev/null 2>&1 || fail "the GitHub sync"
@@ -188,13 +206,13 @@ plan=$(run gh rollback search --dry-run)
 target_sha=$(echo "$plan" | awk '$1 == "sha" { print $2 }')
 target_version=$(echo "$plan" | awk '$1 == "target" { print $2 }')
 [ ${#target_sha} = 40 ] || fail "GitHub plan: $plan"
-ctl POST reset >/dev/null
+clear
 ctl POST fault '{"route":"/github/repos/acme/search/deployments","kind":"status","status":500,"count":1}' >/dev/null
 run gh rollback search --yes >"$tmp/out" 2>"$tmp/err"
 [ $? = 1 ] || fail "GitHub 500: not a failure"
 [ "$(sent /github/repos/acme/search/deployments POST)" = 1 ] || fail "GitHub 500: POST not sent once"
 [ "$(newest gh production search)" = "$before" ] || fail "GitHub 500 changed the cache"
-ctl POST reset >/dev/null
+clear
 run gh rollback search --yes >"$tmp/out" 2>"$tmp/err" || fail "GitHub rollback: $(cat "$tmp/err")"
 # one deployment made (the sync after reads the same route, so count the world's)
 ctl GET scenario | jq -e '[.deployments[] | select(.via == "github")] | length == 1' >/dev/null ||
@@ -228,13 +246,14 @@ cat >"$tmp/exec.json" <<'JSON'
   "started_at": "2025-03-05T09:00:00Z", "finished_at": "2025-03-05T09:05:00Z",
   "commits": [{"sha": "2222222222222222222222222222222222222222"}, {"sha": "1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a"}]}]}
 JSON
-exec_config() { # name user
-	printf '[sitrep]\n\tuser = %s\n[deploy "cart.production"]\n\trollback = "exec:%s {service} --env={env} {version} {sha} {revision} '"'"'two words'"'"'"\n\ttimeout = 2s\n' \
-		"$2" "$tmp/undo.sh" >"$tmp/$1"
+exec_config() { # name user timeout
+	printf '[sitrep]\n\tuser = %s\n[deploy "cart.production"]\n\trollback = "exec:%s {service} --env={env} {version} {sha} {revision} '"'"'two words'"'"'"\n\ttimeout = %s\n' \
+		"$2" "$tmp/undo.sh" "$3" >"$tmp/$1"
 	chmod 600 "$tmp/$1"
 }
-exec_config exec alice
-exec_config exec-carol carol
+exec_config exec alice 2s
+exec_config exec-long alice 30s
+exec_config exec-carol carol 30s
 run exec import "$tmp/exec.json" >/dev/null || fail "importing the cart deployments"
 export RECORD=$tmp/args
 out=$(run exec rollback cart --yes 2>&1)
@@ -277,7 +296,7 @@ printf 'removes     2\n            %.12s third\n            %.12s second\n' \
 tail -3 "$tmp/out" | cmp -s - "$tmp/want" || fail "commits from the clone: $(tail -3 "$tmp/out")"
 
 # ---- two at once: one runs, the other is refused with the holder's name ----
-HOLD=1 "$SITREP" --config "$tmp/exec" --db "$tmp/c.db" rollback cart --yes >"$tmp/first" 2>&1 &
+HOLD=3 "$SITREP" --config "$tmp/exec-long" --db "$tmp/c.db" rollback cart --yes >"$tmp/first" 2>&1 &
 first=$!
 for _ in $(seq 100); do [ "$(q 'SELECT count(*) FROM locks')" = 1 ] && break; sleep 0.05; done
 run exec-carol rollback cart --yes >"$tmp/second" 2>&1
