@@ -56,7 +56,7 @@ QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/net/*.c src/store/*.c src/metrics/*.c \
-	src/sources/*.c src/sync/*.c src/git/*.c src/cli/*.c src/tui/*.c))
+	src/sources/*.c src/sync/*.c src/git/*.c src/deploy/*.c src/cli/*.c src/tui/*.c))
 SIM_SRC := $(sort $(wildcard src/sim/*.c))
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sim_week.o
 # The simulator without its main(), for unit tests of its world (test_sim_*).

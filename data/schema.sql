@@ -321,3 +321,19 @@ CREATE TABLE check_runs (
 	updated_at INTEGER NOT NULL,
 	UNIQUE (source, repo, sha, name)
 );
+-- version 5
+
+-- Who is rolling back what (src/deploy/lock.c): a row per service and environment
+-- while a rollback runs, so that two consoles or scripts on the host never undo the
+-- same place at once. A row whose process died on this host is taken over.
+CREATE TABLE locks (
+	name TEXT PRIMARY KEY,                 -- "rollback:checkout.production"
+	holder TEXT NOT NULL,                  -- the user
+	host TEXT NOT NULL,                    -- gethostname() of the holder's machine
+	pid INTEGER NOT NULL,
+	since INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Where the person acting was: the SSH client's address, else this host's name.
+ALTER TABLE actions ADD COLUMN host TEXT;
+-- `sitrep export actions` and the console read the audit log by time.
+CREATE INDEX actions_at ON actions(at);

@@ -13,6 +13,7 @@
 struct action_report {
 	bool failed;
 	char message[512]; /* what happened, or why not: one line, never a secret */
+	bool timed_out;	   /* failed: no answer in time, or not done when the follow-ups ended */
 	bool synced;	   /* a sync round of the source ran after the action */
 	struct sync_report sync;
 };

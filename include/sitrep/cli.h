@@ -17,6 +17,7 @@ struct global_opts {
 
 int cmd_import(int argc, char **argv, const struct global_opts *opts);
 int cmd_export(int argc, char **argv, const struct global_opts *opts);
+int cmd_rollback(int argc, char **argv, const struct global_opts *opts);
 int cmd_mttx(int argc, char **argv, const struct global_opts *opts);
 int cmd_dora(int argc, char **argv, const struct global_opts *opts);
 int cmd_slo(int argc, char **argv, const struct global_opts *opts);

@@ -7,6 +7,8 @@
  *   [metric "NAME"]          source, query  (NAME is "service.metric")
  *   [deploy "SERVICE.ENV"]   rollback, auto-rollback
  *   [ui]                     mouse
+ *   [deploy "SERVICE.ENV"]   rollback, auto-rollback, timeout, allow-disable-autosync
+ *   [deploy]                 timeout, allow-disable-autosync (every deploy's default)
  *
  * Loading collects every problem as "FILE:LINE: message", in file order, and keeps
  * going (tig); the caller decides whether problems are fatal. Secrets (token, password) are kept as
@@ -78,9 +80,12 @@ struct config_bind {
 };
 
 struct config_deploy {
-	char *name; /* "checkout.production" */
-	char *rollback;
+	char *name;	/* "checkout.production"; NULL for the [deploy] defaults */
+	char *rollback; /* exec:COMMAND, argocd:APP, github:OWNER/REPO, gitlab:PROJECT,
+			 * kubectl:... */
 	bool auto_rollback;
+	int64_t timeout;	    /* seconds a rollback may take; 0: the default's */
+	int allow_disable_autosync; /* -1: the default's, 0 no, 1 yes */
 };
 
 struct config {
@@ -97,7 +102,8 @@ struct config {
 	size_t n_metrics;
 	struct config_deploy *deploys;
 	size_t n_deploys;
-	struct config_rule *stage_rules; /* in file order: the first match wins */
+	struct config_deploy deploy_defaults; /* [deploy] without a name */
+	struct config_rule *stage_rules;      /* in file order: the first match wins */
 	size_t n_stage_rules;
 	struct config_rule *branch_rules; /* [branches], in file order */
 	size_t n_branch_rules;

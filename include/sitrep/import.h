@@ -36,13 +36,15 @@ enum export_kind {
 	EXPORT_TICKETS,
 	EXPORT_BRANCHES,
 	EXPORT_CHECKS,
+	EXPORT_ACTIONS,
 };
 
 /* Writes what filter (NULL: everything) selects of kind to out, record by record.
  * Incidents and deployments in JSON are the import format, so export then import is
  * lossless (an incident also carries its status, which import derives again);
  * tickets are the incidents that are tickets, in the same format; events, samples,
- * pipelines (with their stages) and stages (one per pipeline stage) are
+ * pipelines (with their stages), stages (one per pipeline stage) and actions (the
+ * audit log: rollbacks and what became of them) are
  * {"format":"sitrep-export/1","KIND":[...]}. */
 enum status_code export_records(struct store *store, FILE *out, enum export_kind kind,
 				enum export_format format, const struct store_filter *filter);

@@ -110,10 +110,18 @@ struct source_ctx {
 /* An action on one upstream record, asked for by a person (src/sync/action.c):
  * acknowledge an incident; later, roll back a deployment. */
 struct source_action {
-	const char *kind; /* "ack" */
-	const char *id;	  /* the record's source_id */
+	const char *kind; /* "ack", "rollback" */
+	const char *id;	  /* the record's source_id (rollback: the deployment to go back to) */
 	const char *who;  /* the person it is done for ([sitrep] user, else $USER) */
 	const char *note; /* or NULL */
+	/* rollback (src/deploy/): the executor's argument (the Argo CD application,
+	 * OWNER/REPO, the GitLab project), and what the target deployment holds */
+	const char *target;
+	const char *service, *environment, *version, *sha;
+	const char *job;	     /* GitLab: the deployment job to retry (deployments.target) */
+	bool allow_disable_autosync; /* Argo CD: turn auto-sync off first */
+	int64_t follow_seconds;	     /* how long an asynchronous write is followed; 0: a
+				      * few checks (action.c) */
 };
 
 struct source_ops {
@@ -216,6 +224,10 @@ char *source_error_text(const char *s, size_t len);
  * with an error envelope of its own checks for it first. */
 enum status_code source_check_response(const char *type, const char *stream,
 				       const struct http_response *resp);
+/* The answer to a write (an action's request): SUCCESS when its status is ok, else an error naming type, the source, what was asked and why
+ * (the body's "message", else its start), sanitized. */
+enum status_code source_check_write(const char *type, const char *name, const char *what,
+				    const struct http_response *resp, long ok);
 /* Parses a response body with jansson into *out (new reference), or returns an
  * error naming type and stream and what was wrong, untrusted text sanitized. */
 enum status_code source_parse_json(const char *type, const char *stream,

@@ -425,4 +425,47 @@ enum status_code store_rollout_alarm(struct store *store, int64_t now,
 				     struct store_rollout_alarm *out, bool *found);
 void store_rollout_alarm_release(struct store_rollout_alarm *alarm);
 
+/* ---- the audit log and locks (actions.c) ---- */
+
+/* A row of the audit log: something sitrep did or refused for a person. Never
+ * touched by a sync. */
+struct store_action {
+	int64_t at;
+	const char *actor;  /* the user */
+	const char *host;   /* the SSH client's address, else this host's name */
+	const char *kind;   /* "rollback" */
+	const char *target; /* "checkout.production" */
+	const char *detail; /* what was asked and an output excerpt; never a secret */
+	const char *result; /* requested, confirmed, cancelled, refused, succeeded, failed,
+			     * timed-out */
+};
+
+enum status_code store_add_action(struct store *store, const struct store_action *action);
+/* Every row at or after filter->since (TIME_NONE: all), oldest first. */
+typedef enum status_code (*store_action_cb)(void *ctx, const struct store_action *action);
+enum status_code store_each_action(struct store *store, const struct store_filter *filter,
+				   store_action_cb cb, void *ctx);
+
+/* A named lock held by a process: who, on which host, which pid, since when. */
+struct store_lock {
+	char *name, *holder, *host;
+	int64_t pid, since;
+};
+
+/* Takes lock want->name for want unless another holds it. A holder on want->host
+ * whose process is gone (stale(held, ctx) true) is replaced. *taken says which;
+ * when refused, *held is the holder (strings new; store_lock_release frees). */
+enum status_code store_lock_take(struct store *store, const struct store_lock *want,
+				 bool (*stale)(const struct store_lock *held, void *ctx), void *ctx,
+				 bool *taken, struct store_lock *held);
+/* Drops lock name when host and pid still hold it. */
+enum status_code store_lock_drop(struct store *store, const struct store_lock *mine);
+void store_lock_release(struct store_lock *lock);
+
+/* Adds an event to the timeline of every incident the deployment source_id caused
+ * (incidents.caused_by); *n how many. */
+enum status_code store_add_event_caused_by(struct store *store, const char *source_id, int64_t at,
+					   const char *kind, const char *actor, const char *text,
+					   const char *event_id, size_t *n);
+
 #endif

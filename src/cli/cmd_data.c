@@ -48,7 +48,7 @@ cmd_import(int argc, char **argv, const struct global_opts *gopts)
 
 #define EXPORT_USAGE                                                                   \
 	"sitrep export incidents|tickets|events|samples|pipelines|stages|deployments|" \
-	"branches|checks "                                                             \
+	"branches|checks|actions "                                                     \
 	"[--source NAME] [--service S] "                                               \
 	"[--metric NAME] [--since 1h|T] [--format json|csv]"
 
@@ -80,7 +80,7 @@ cmd_export(int argc, char **argv, const struct global_opts *gopts)
 		[EXPORT_EVENTS] = "events",	  [EXPORT_SAMPLES] = "samples",
 		[EXPORT_PIPELINES] = "pipelines", [EXPORT_STAGES] = "stages",
 		[EXPORT_TICKETS] = "tickets",	  [EXPORT_BRANCHES] = "branches",
-		[EXPORT_CHECKS] = "checks",
+		[EXPORT_CHECKS] = "checks",	  [EXPORT_ACTIONS] = "actions",
 	};
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 'o' },

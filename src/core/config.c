@@ -139,7 +139,8 @@ static const struct source_type source_types[] = {
 };
 
 /* Rollback executors a [deploy] section may name (src/deploy/). */
-static const char *const rollback_kinds[] = { "exec:", "argocd:", "kubectl:" };
+static const char *const rollback_kinds[] = { "exec:", "argocd:", "github:", "gitlab:",
+					      "kubectl:" };
 
 /*
  * The locator.
@@ -537,17 +538,19 @@ find_source(const struct config *cfg, const char *name)
  * Sections
  */
 
-/* A boolean key into *out; a bare "key" means true, as in git. */
-static void
+/* A boolean key into *out; a bare "key" means true, as in git. False (and *out
+ * untouched) when the value is not a boolean. */
+static bool
 parse_bool(struct loader *ld, const struct entry *e, bool *out)
 {
 	int flag;
 
-	if (git_config_parse_bool(&flag, e->value) == 0)
+	if (git_config_parse_bool(&flag, e->value) == 0) {
 		*out = flag != 0;
-	else
-		entry_problem(ld, e, "%s \"%.40s\" is not a boolean (true or false)", e->key,
-			      e->value);
+		return true;
+	}
+	entry_problem(ld, e, "%s \"%.40s\" is not a boolean (true or false)", e->key, e->value);
+	return false;
 }
 
 static void
@@ -733,12 +736,15 @@ get_deploy(struct loader *ld, const struct entry *e)
 	struct config_deploy *d;
 	size_t i;
 
+	if (!e->sub)
+		return &cfg->deploy_defaults;
 	for (i = 0; i < cfg->n_deploys; i++)
 		if (streq(cfg->deploys[i].name, e->sub))
 			return &cfg->deploys[i];
 	cfg->deploys = xrealloc(cfg->deploys, (cfg->n_deploys + 1) * sizeof(*cfg->deploys));
 	d = &cfg->deploys[cfg->n_deploys++];
 	memset(d, 0, sizeof(*d));
+	d->allow_disable_autosync = -1;
 	d->name = xstrdup(e->sub);
 	if (!is_dotted_name(e->sub))
 		problem(ld, section_line(ld, "deploy", e->sub),
@@ -764,9 +770,21 @@ static void
 load_deploy(struct loader *ld, const struct entry *e)
 {
 	struct config_deploy *d = get_deploy(ld, e);
+	bool allow;
 
-	if (!streq(e->key, "rollback") && !streq(e->key, "auto-rollback")) {
-		entry_problem(ld, e, "has no key \"%s\" (keys: rollback, auto-rollback)", e->key);
+	if (streq(e->key, "timeout") || streq(e->key, "allow-disable-autosync")) {
+		if (is_repeat(ld, e))
+			return;
+		if (streq(e->key, "timeout") && !needs_value(ld, e))
+			parse_duration_value(ld, e, &d->timeout);
+		else if (streq(e->key, "allow-disable-autosync") && parse_bool(ld, e, &allow))
+			d->allow_disable_autosync = allow;
+		return;
+	}
+	if (!e->sub || (!streq(e->key, "rollback") && !streq(e->key, "auto-rollback"))) {
+		entry_problem(ld, e, "has no key \"%s\" (keys: %s)", e->key,
+			      e->sub ? "rollback, auto-rollback, timeout, allow-disable-autosync"
+				     : "timeout, allow-disable-autosync");
 		return;
 	}
 	if (is_repeat(ld, e))
@@ -782,8 +800,8 @@ load_deploy(struct loader *ld, const struct entry *e)
 		d->rollback = xstrdup(e->value);
 	else
 		entry_problem(ld, e,
-			      "rollback must start with exec:, argocd: or kubectl: "
-			      "(e.g. argocd:checkout-prod)");
+			      "rollback must start with exec:, argocd:, github:, gitlab: or "
+			      "kubectl: (e.g. argocd:checkout-prod)");
 }
 
 const char *const config_stage_kinds[] = { "lint",	  "test",    "build", "publish",
@@ -861,12 +879,12 @@ load_entry(struct loader *ld, const struct entry *e)
 {
 	static const struct {
 		const char *name;
-		bool named;
+		int named; /* 0: takes no name, 1: needs one, 2: either */
 		void (*load)(struct loader *, const struct entry *);
 	} sections[] = {
 		{ "sitrep", false, load_sitrep }, { "service", true, load_service },
 		{ "source", true, load_source },  { "metric", true, load_metric },
-		{ "deploy", true, load_deploy },  { "stages", false, load_stages },
+		{ "deploy", 2, load_deploy },	  { "stages", false, load_stages },
 		{ "bind", true, load_bind },	  { "branches", false, load_branches },
 		{ "bind", true, load_bind },	  { "ui", false, load_ui },
 	};
@@ -875,7 +893,7 @@ load_entry(struct loader *ld, const struct entry *e)
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
 		if (!streq(e->section, sections[i].name))
 			continue;
-		if (sections[i].named && !e->sub) {
+		if (sections[i].named == 1 && !e->sub) {
 			if (first_report(ld, e))
 				problem(ld, section_line(ld, e->section, NULL),
 					"[%s] needs a name: [%s \"NAME\"]", e->section, e->section);
@@ -1247,8 +1265,8 @@ check_deploys(struct loader *ld)
 
 		if (!d->rollback && !locate(&ld->loc, "deploy", d->name, "rollback", 0))
 			problem(ld, section_line(ld, "deploy", d->name),
-				"deploy \"%s\" needs rollback (exec:COMMAND, argocd:APP or "
-				"kubectl:ARGS)",
+				"deploy \"%s\" needs rollback (exec:COMMAND, argocd:APP, "
+				"github:OWNER/REPO, gitlab:PROJECT or kubectl:ARGS)",
 				d->name);
 	}
 }
@@ -1386,6 +1404,7 @@ config_load(struct config *cfg, const char *path, bool explicit_path)
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->deploy_defaults.allow_disable_autosync = -1;
 	cfg->branch_stale = 30 * 86400;
 	cfg->mouse = true;
 	if (!path)

@@ -7,6 +7,8 @@
  *   GET /api/v1/applications/{name}[?project=] one Application
  *   GET /api/v1/applications/{name}/resource?namespace=&resourceName=&group=&version=
  *       &kind=                                 {"manifest": "<the live object as JSON>"}
+ *   POST /api/v1/applications/{name}/rollback {"id"}  a sync of that history entry
+ *   PATCH /api/v1/applications/{name} {"patch", "patchType"}  auto-sync off
  *
  * The world. One application per service and environment, "checkout-prod" and
  * "checkout-staging", destination namespace the service, source the service's
@@ -33,6 +35,13 @@
  * Health: Progressing while a sync runs, then the Rollout's (Paused is Suspended,
  * aborted or failed Degraded) or the Deployment's. Argo CD sends no ETag.
  *
+ * Staging applications sync themselves (spec.syncPolicy.automated), production
+ * ones do not. A rollback is refused while auto-sync is on ("rollback cannot be
+ * initiated when auto-sync is enabled") or a sync runs, and an unknown id is
+ * InvalidArgument; otherwise it becomes a deployment of the world (rollbacks.c),
+ * synced within the second, so the history gains its entry. A PATCH that sets
+ * spec.syncPolicy.automated to null turns auto-sync off until a reset.
+ *
  * Errors are grpc-gateway's {"error", "code", "message"}; an application that does
  * not exist is 403 "permission denied" unless project= is given (then 404), so that
  * existence does not leak (Argo CD's api-docs). Runs under sim->lock. */
@@ -54,6 +63,7 @@ enum grpc_code {
 	GRPC_UNKNOWN = 2,
 	GRPC_INVALID_ARGUMENT = 3,
 	GRPC_NOT_FOUND = 5,
+	GRPC_FAILED_PRECONDITION = 9,
 	GRPC_PERMISSION_DENIED = 7,
 	GRPC_INTERNAL = 13,
 	GRPC_UNAUTHENTICATED = 16,
@@ -114,8 +124,9 @@ struct app {
 	size_t service;
 	enum deploy_env env;
 	char name[160];
-	bool rollout; /* manages an Argo Rollouts Rollout, else a Deployment */
-	size_t *deps; /* its deployments in start order */
+	bool rollout;  /* manages an Argo Rollouts Rollout, else a Deployment */
+	bool autosync; /* staging syncs itself (spec.syncPolicy.automated) */
+	size_t *deps;  /* its deployments in start order */
 	size_t n;
 	long *ids; /* each one's history id, -1 when its sync failed */
 };
@@ -165,6 +176,7 @@ app_init(const struct world *w, size_t s, enum deploy_env env, struct app *a)
 	a->env = env;
 	snprintf(a->name, sizeof(a->name), "%s-%s", w->services[s].name,
 		 env == ENV_PRODUCTION ? "prod" : "staging");
+	a->autosync = env == ENV_STAGING;
 	a->rollout = env == ENV_PRODUCTION && (w->services[s].pattern == PATTERN_CANARY ||
 					       w->services[s].pattern == PATTERN_BLUE_GREEN);
 	a->deps = xcalloc(w->n_deployments + 1, sizeof(*a->deps));
@@ -744,6 +756,10 @@ application_json(const struct world *w, const struct app *a, int64_t now)
 	json_object_set_new(app, "spec",
 			    json_pack("{s:o, s:o, s:s}", "source", source_json(w, a, NULL),
 				      "destination", destination_json(w, a), "project", PROJECT));
+	if (a->autosync)
+		json_object_set_new(
+			json_object_get(app, "spec"), "syncPolicy",
+			json_pack("{s:{s:b, s:b}}", "automated", "prune", 1, "selfHeal", 1));
 
 	status = json_object();
 	json_object_set_new(status, "resources", resources_json(w, a, health));
@@ -801,6 +817,7 @@ list_applications(struct sim *sim, const struct sim_request *req, struct sim_res
 			struct app a;
 
 			app_init(w, s, (enum deploy_env)e, &a);
+			a.autosync = a.autosync && !sim_autosync_off(sim, a.name);
 			if (!name || !*name || streq(name, a.name))
 				json_array_append_new(items, application_json(w, &a, now));
 			app_release(&a);
@@ -863,6 +880,101 @@ get_resource(struct sim *sim, const struct sim_request *req, const struct app *a
 	json_decref(obj);
 }
 
+/* The request's JSON object body (new), or NULL after answering 400. */
+static json_t *
+body_object(const struct sim_request *req, struct sim_response *resp)
+{
+	json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
+
+	if (!json_is_object(body)) {
+		json_decref(body);
+		grpc_error(resp, 400, GRPC_INVALID_ARGUMENT,
+			   "invalid character looking for beginning of value");
+		return NULL;
+	}
+	return body;
+}
+
+static void
+answer_app(struct sim *sim, struct app *a, struct sim_response *resp)
+{
+	response_json(
+		resp, 200,
+		application_json(&sim->world, a, floor_div(sim_clock_now(&sim->clock), 1000)));
+	resp->go_escape = true;
+}
+
+/* POST .../rollback {"id"}: a sync of that history entry's revision, refused while
+ * auto-sync is on or an operation runs (application.go's Rollback). */
+static void
+rollback(struct sim *sim, const struct sim_request *req, struct app *a, struct sim_response *resp)
+{
+	const struct world *w = &sim->world;
+	int64_t now = floor_div(sim_clock_now(&sim->clock), 1000);
+	json_t *body = body_object(req, resp), *id;
+	long i = latest(w, a, now), k = -1;
+	char text[sizeof(a->name) + 80];
+
+	if (!body)
+		return;
+	id = json_object_get(body, "id");
+	if (a->autosync) {
+		grpc_error(resp, 400, GRPC_FAILED_PRECONDITION,
+			   "rollback cannot be initiated when auto-sync is enabled");
+	} else if (i >= 0 && now < sync_end(a, dep_of(w, a, (size_t)i))) {
+		grpc_error(resp, 400, GRPC_FAILED_PRECONDITION,
+			   "another operation is already in progress");
+	} else {
+		for (size_t j = 0; j < a->n && json_is_integer(id); j++)
+			if (a->ids[j] == (long)json_integer_value(id) &&
+			    sync_end(a, dep_of(w, a, j)) <= now)
+				k = (long)j;
+		if (k < 0) {
+			snprintf(text, sizeof(text),
+				 "application %s does not have deployment with id %lld", a->name,
+				 json_is_integer(id) ? (long long)json_integer_value(id) : 0LL);
+			grpc_error(resp, 400, GRPC_INVALID_ARGUMENT, text);
+		} else {
+			char name[sizeof(a->name)];
+
+			sim_rollback_add(sim, a->deps[k], "argocd", "admin", now);
+			/* the application again, with the new history entry */
+			string_copy(name, a->name);
+			app_release(a);
+			app_find(&sim->world, name, a);
+			answer_app(sim, a, resp);
+		}
+	}
+	json_decref(body);
+}
+
+/* PATCH the application {"patch", "patchType": "merge"}: only turning auto-sync off
+ * ({"spec":{"syncPolicy":{"automated":null}}}) changes anything here. */
+static void
+patch(struct sim *sim, const struct sim_request *req, struct app *a, struct sim_response *resp)
+{
+	json_t *body = body_object(req, resp), *p, *policy;
+	const char *text, *type;
+
+	if (!body)
+		return;
+	text = json_string_value(json_object_get(body, "patch"));
+	type = json_string_value(json_object_get(body, "patchType"));
+	p = text ? json_loads(text, 0, NULL) : NULL;
+	policy = json_object_get(json_object_get(p, "spec"), "syncPolicy");
+	if (!json_is_object(p) || (type && !streq(type, "merge") && !streq(type, "json"))) {
+		grpc_error(resp, 400, GRPC_INVALID_ARGUMENT, "error unmarshaling patch");
+	} else {
+		if (json_is_object(policy) && json_is_null(json_object_get(policy, "automated"))) {
+			sim_autosync_disable(sim, a->name);
+			a->autosync = false;
+		}
+		answer_app(sim, a, resp);
+	}
+	json_decref(p);
+	json_decref(body);
+}
+
 void
 argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp)
 {
@@ -877,11 +989,11 @@ argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 		return;
 	}
 	rest = r + 20;
-	if (!get) {
+	if (!get && !streq(req->method, "POST") && !streq(req->method, "PATCH")) {
 		grpc_error(resp, 405, GRPC_UNKNOWN, "Method Not Allowed");
 		return;
 	}
-	if (!*rest) {
+	if (!*rest && get) {
 		list_applications(sim, req, resp);
 		return;
 	}
@@ -895,11 +1007,15 @@ argocd_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 		no_application(req, app_name, resp);
 		return;
 	}
-	if (!*rest) {
-		response_json(resp, 200,
-			      application_json(&sim->world, &a,
-					       floor_div(sim_clock_now(&sim->clock), 1000)));
-		resp->go_escape = true;
+	a.autosync = a.autosync && !sim_autosync_off(sim, a.name);
+	if (streq(req->method, "POST") && streq(rest, "/rollback")) {
+		rollback(sim, req, &a, resp);
+	} else if (streq(req->method, "PATCH") && !*rest) {
+		patch(sim, req, &a, resp);
+	} else if (!get) {
+		grpc_error(resp, 405, GRPC_UNKNOWN, "Method Not Allowed");
+	} else if (!*rest) {
+		answer_app(sim, &a, resp);
 	} else if (streq(rest, "/resource")) {
 		get_resource(sim, req, &a, resp);
 	} else {

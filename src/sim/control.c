@@ -175,6 +175,7 @@ reset(struct sim *sim, struct sim_response *resp)
 	am_store_release(&sim->am);
 	zabbix_state_release(sim);
 	sim_acks_release(sim);
+	sim_made_release(sim);
 	opsgenie_release(sim);
 	response_json(resp, 200, json_object());
 }

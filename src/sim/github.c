@@ -11,6 +11,7 @@
  *   GET /repos/{owner}/{repo}/deployments                 [deployment]
  *   GET /repos/{owner}/{repo}/deployments/{id}            a deployment
  *   GET /repos/{owner}/{repo}/deployments/{id}/statuses   [status]
+ *   POST /repos/{owner}/{repo}/deployments                a rollback (rollbacks.c)
  *   GET /rate_limit
  *
  * and, in github_branches.c, a repository's branches, their protection and the
@@ -434,11 +435,13 @@ github_job_json(const struct sim *sim, const struct pipeline *p, size_t i, int64
 	return o;
 }
 
-/* A deployment is on GitHub when a pipeline's deploy job made it. */
+/* A deployment is on GitHub when a pipeline's deploy job made it, or a client
+ * through the API (rollbacks.c). */
 static bool
 on_github(const struct deployment *d, int64_t now_ms)
 {
-	return d->pipeline >= 0 && deployment_exists(d, now_ms);
+	return (d->pipeline >= 0 || (d->via && streq(d->via, "github"))) &&
+	       deployment_exists(d, now_ms);
 }
 
 /* The deploy job of a deployment: its stage in its pipeline. */
@@ -548,8 +551,8 @@ static void
 deploy_log_url(const struct world *w, size_t index, char *buf, size_t size)
 {
 	const struct deployment *d = &w->deployments[index];
-	const struct pipeline *p = &w->pipelines[d->pipeline];
-	long st = deploy_stage(w, d, index);
+	const struct pipeline *p = d->pipeline >= 0 ? &w->pipelines[d->pipeline] : NULL;
+	long st = p ? deploy_stage(w, d, index) : -1;
 
 	buf[0] = '\0';
 	if (st >= 0)
@@ -596,12 +599,21 @@ status_json(const struct sim *sim, size_t index, const struct dstatus *s)
 	return o;
 }
 
+/* The ref a deployment was made from: its pipeline's branch, else its sha (a
+ * rollback names the sha it goes back to). */
+static const char *
+deployment_ref(const struct world *w, const struct deployment *d)
+{
+	if (d->pipeline < 0)
+		return w->commits[d->commit].sha;
+	return w->branches[w->pipelines[d->pipeline].branch].name;
+}
+
 static json_t *
 deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 {
 	const struct world *w = &sim->world;
 	const struct deployment *d = &w->deployments[index];
-	const struct pipeline *p = &w->pipelines[d->pipeline];
 	const char *repo = w->services[d->service].repo;
 	struct dstatus st[16];
 	size_t n = deployment_statuses(w, index, now_ms, st, ARRAY_SIZE(st));
@@ -620,6 +632,9 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	if (d->kind == DEPLOY_HOTFIX && d->fixes >= 0)
 		snprintf(text, sizeof(text), "Hotfix %s for %s", d->version,
 			 w->deployments[d->fixes].version);
+	else if (d->kind == DEPLOY_ROLLBACK)
+		snprintf(text, sizeof(text), "Rollback of %s to %s by %s",
+			 w->services[d->service].name, d->version, d->actor);
 	else
 		snprintf(text, sizeof(text), "Deploy %s to %s", d->version,
 			 deploy_env_name(d->env));
@@ -632,10 +647,12 @@ deployment_json(const struct sim *sim, size_t index, int64_t now_ms)
 	set_url(o, "repository_url", github_api_url(sim, "/repos/%s", repo));
 	json_object_set_new(o, "creator", user_json(sim, "github-actions[bot]", true));
 	json_object_set_new(o, "sha", json_string(w->commits[d->commit].sha));
-	json_object_set_new(o, "ref", json_string(w->branches[p->branch].name));
+	json_object_set_new(o, "ref", json_string(deployment_ref(w, d)));
 	json_object_set_new(payload, "version", json_string(d->version));
 	json_object_set_new(payload, "pattern", json_string(deploy_pattern_name(d->pattern)));
 	json_object_set_new(payload, "actor", json_string(d->actor));
+	if (d->kind == DEPLOY_ROLLBACK)
+		json_object_set_new(payload, "rollback", json_true());
 	json_object_set_new(o, "payload", payload);
 	json_object_set_new(o, "transient_environment", json_false());
 	json_object_set_new(o, "production_environment", json_boolean(d->env == ENV_PRODUCTION));
@@ -943,8 +960,7 @@ list_deployments(struct sim *sim, const struct sim_request *req, size_t s, const
 		if (d->service != s || !on_github(d, now_ms) ||
 		    !param_is(req, "environment", deploy_env_name(d->env)) ||
 		    !param_is(req, "sha", w->commits[d->commit].sha) ||
-		    !param_is(req, "ref", w->branches[w->pipelines[d->pipeline].branch].name) ||
-		    !param_is(req, "task", "deploy"))
+		    !param_is(req, "ref", deployment_ref(w, d)) || !param_is(req, "task", "deploy"))
 			continue;
 		rows[n++] = (struct entry){ d->start, d->num, i };
 	}
@@ -1075,6 +1091,50 @@ route_is(const char *rest, const char *pattern, uint64_t *id)
 	return *rest == '\0';
 }
 
+/* POST /repos/O/R/deployments {"ref", "environment", ...}: a deployment of a sha
+ * that ran in that environment before is a rollback to it (rollbacks.c), done
+ * within the second; 201 with the deployment. A ref the environment never ran is
+ * refused as GitHub refuses an unknown ref. */
+static void
+create_deployment(struct sim *sim, const struct sim_request *req, size_t s,
+		  struct sim_response *resp)
+{
+	struct world *w = &sim->world;
+	int64_t now_ms = sim_clock_now(&sim->clock), now = floor_div(now_ms, 1000);
+	json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
+	const char *ref = json_string_value(json_object_get(body, "ref"));
+	const char *env = json_string_value(json_object_get(body, "environment"));
+	const char *actor =
+		json_string_value(json_object_get(json_object_get(body, "payload"), "actor"));
+	long restores = -1, made;
+	char text[160];
+
+	if (!env)
+		env = "production";
+	for (size_t i = 0; ref && *ref && i < w->n_deployments; i++) {
+		const struct deployment *d = &w->deployments[i];
+
+		if (d->service == s && streq(deploy_env_name(d->env), env) &&
+		    d->outcome == DEPLOY_SUCCESS && d->finish <= now &&
+		    strncmp(w->commits[d->commit].sha, ref, strlen(ref)) == 0 && strlen(ref) >= 7 &&
+		    (restores < 0 || d->start > w->deployments[restores].start))
+			restores = (long)i;
+	}
+	if (!json_is_object(body)) {
+		github_error_body(resp, 400, "Problems parsing JSON", DOCS);
+	} else if (!ref) {
+		github_error_body(resp, 422, "Invalid request.\n\n\"ref\" wasn't supplied.", DOCS);
+	} else if (restores < 0) {
+		snprintf(text, sizeof(text), "No ref found for: %.100s", ref);
+		github_error_body(resp, 422, text, DOCS);
+	} else {
+		made = sim_rollback_add(sim, (size_t)restores, "github", actor ? actor : "octocat",
+					now);
+		response_json(resp, 201, deployment_json(sim, (size_t)made, now_ms));
+	}
+	json_decref(body);
+}
+
 void
 github_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp)
 {
@@ -1084,7 +1144,10 @@ github_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 	uint64_t id = 0;
 	long s, i;
 
-	if (!streq(req->method, "GET") && !streq(req->method, "HEAD")) {
+	if (streq(req->method, "POST") && (s = route_repo(w, req->route, &rest)) >= 0 &&
+	    route_is(rest, "/deployments", &id)) {
+		create_deployment(sim, req, (size_t)s, resp);
+	} else if (!streq(req->method, "GET") && !streq(req->method, "HEAD")) {
 		not_found(resp);
 	} else if (streq(req->route, "/rate_limit")) {
 		rate_limit_body(sim, resp);

@@ -178,6 +178,7 @@ sim_release(struct sim *sim)
 	opsgenie_release(sim);
 	zabbix_state_release(sim);
 	sim_acks_release(sim);
+	sim_made_release(sim);
 	world_release(&sim->world);
 	pthread_mutex_destroy(&sim->lock);
 }

@@ -886,6 +886,7 @@ struct sim {
 	struct opsgenie_cache *opsgenie; /* opsgenie.c: the alerts at one instant */
 	struct zx_sessions *zabbix;	 /* Zabbix sessions (user.login), or NULL */
 	struct sim_acks *acks;		 /* acks.c: acknowledges made by clients, or NULL */
+	struct sim_made *made;		 /* rollbacks.c: deployments made by clients, or NULL */
 	/* options, read-only once the server runs */
 	const char *require_token; /* borrowed from the command line or the world */
 	bool verbose;
@@ -896,6 +897,18 @@ struct sim {
 
 enum status_code server_start(struct sim *sim, uint16_t port);
 void server_stop(struct sim *sim);
+
+/* rollbacks.c: deployments clients make (an Argo CD rollback, a GitHub deployment).
+ * The deployment live at service and env at now (seconds), or -1. */
+long sim_live_deployment(const struct world *w, size_t service, enum deploy_env env, int64_t now);
+/* A rollback to deployment restores, made via a dialect at now: its index. */
+long sim_rollback_add(struct sim *sim, size_t restores, const char *via, const char *actor,
+		      int64_t now);
+/* Whether a client turned off the auto-sync of Argo CD application app. */
+bool sim_autosync_off(const struct sim *sim, const char *app);
+void sim_autosync_disable(struct sim *sim, const char *app);
+/* Forgets them all (a reset, the end). */
+void sim_made_release(struct sim *sim);
 
 void control_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);
 void prometheus_handle(struct sim *sim, const struct sim_request *req, struct sim_response *resp);

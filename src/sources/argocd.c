@@ -1407,4 +1407,6 @@ const struct source_ops source_argocd_ops = {
 	.type = TYPE,
 	.plan = argocd_plan,
 	.parse = argocd_parse,
+	.act = argocd_rollback_act,
+	.acted = argocd_rollback_acted,
 };

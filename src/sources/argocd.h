@@ -43,4 +43,14 @@ enum status_code argocd_instant(const char *what, const json_t *obj, const char 
  * "1.5h", "300ms", a bare integer meaning seconds; truncated to whole seconds. */
 bool argocd_go_duration(const char *text, int64_t *seconds);
 
+/* The rollback (src/sources/argocd_rollback.c): the ops' act and acted. */
+enum status_code argocd_rollback_act(const struct source_ctx *ctx,
+				     const struct source_action *action,
+				     struct source_request **out);
+enum status_code argocd_rollback_acted(const struct source_ctx *ctx,
+				       const struct source_action *action,
+				       const struct source_request *req,
+				       const struct http_response *resp,
+				       struct source_request **next, const char **done);
+
 #endif

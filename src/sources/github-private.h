@@ -134,5 +134,14 @@ enum status_code gh_branches_parse(struct gh_parse *g, const struct http_respons
 char *gh_checks_url(const char *base, const char *repo, const char *sha);
 /* A page of GET .../commits/SHA/check-runs: one check run record each. */
 enum status_code gh_checks_page(struct gh_parse *g, const json_t *root);
+/* The rollback (src/sources/github_rollback.c): the ops' act and acted. */
+enum status_code github_rollback_act(const struct source_ctx *ctx,
+				     const struct source_action *action,
+				     struct source_request **out);
+enum status_code github_rollback_acted(const struct source_ctx *ctx,
+				       const struct source_action *action,
+				       const struct source_request *req,
+				       const struct http_response *resp,
+				       struct source_request **next, const char **done);
 
 #endif

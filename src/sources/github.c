@@ -859,4 +859,6 @@ const struct source_ops source_github_ops = {
 	.type = GH_TYPE,
 	.plan = github_plan,
 	.parse = github_parse,
+	.act = github_rollback_act,
+	.acted = github_rollback_acted,
 };

@@ -136,4 +136,14 @@ enum status_code gl_backfill(const struct source_ctx *ctx, int64_t *seconds);
 
 #define GL_MARK_LAG_MS (60 * 1000)
 
+/* The rollback (src/sources/gitlab_rollback.c): the ops' act and acted. */
+enum status_code gitlab_rollback_act(const struct source_ctx *ctx,
+				     const struct source_action *action,
+				     struct source_request **out);
+enum status_code gitlab_rollback_acted(const struct source_ctx *ctx,
+				       const struct source_action *action,
+				       const struct source_request *req,
+				       const struct http_response *resp,
+				       struct source_request **next, const char **done);
+
 #endif

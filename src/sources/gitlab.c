@@ -638,4 +638,6 @@ const struct source_ops source_gitlab_ops = {
 	.type = TYPE,
 	.plan = gitlab_plan,
 	.parse = gitlab_parse,
+	.act = gitlab_rollback_act,
+	.acted = gitlab_rollback_acted,
 };

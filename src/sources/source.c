@@ -714,3 +714,36 @@ source_stage_kind(const struct source_ctx *ctx, const char *name)
 	return config_rule_kind(ctx ? ctx->stage_rules : NULL, ctx ? ctx->n_stage_rules : 0, usual,
 				ARRAY_SIZE(usual), name);
 }
+
+enum status_code
+source_check_write(const char *type, const char *name, const char *what,
+		   const struct http_response *resp, long ok)
+{
+	enum status_code code;
+	const char *said = NULL;
+	json_t *root = NULL;
+	char *text;
+
+	if (resp->status == ok)
+		return SUCCESS;
+	if (resp->status == 0) {
+		text = source_error_text(resp->error, strlen(resp->error));
+		code = error("%s %s: %s: no response: %s (not sent again: it may have reached "
+			     "the upstream; the next sync shows whether it did)",
+			     type, name, what, *text ? text : "unknown error");
+		free(text);
+		return code;
+	}
+	/* GitHub, GitLab and Argo CD all say why in "message". */
+	if (resp->body && resp->body_len)
+		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	if (json_is_object(root) && json_is_string(json_object_get(root, "message")))
+		said = json_string_value(json_object_get(root, "message"));
+	text = said ? source_error_text(said, strlen(said))
+		    : source_error_text(resp->body, resp->body ? resp->body_len : 0);
+	code = error("%s %s: %s: HTTP %ld: %s", type, name, what, resp->status,
+		     *text ? text : "(empty body)");
+	free(text);
+	json_decref(root);
+	return code;
+}

@@ -401,6 +401,41 @@ sample_csv(FILE *out, const struct store_sample *s)
 		    ferror((ex)->out) ? error("cannot write the export") : SUCCESS) \
 		 : export_write(ex, make_json(rec)))
 
+static const char action_csv_header[] = "at,actor,host,kind,target,result,detail\n";
+
+static json_t *
+action_json(const struct store_action *a)
+{
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "at", json_time(a->at));
+	json_object_set_new(rec, "actor", json_string(a->actor));
+	json_object_set_new(rec, "host", export_text(a->host));
+	json_object_set_new(rec, "kind", json_string(a->kind));
+	json_object_set_new(rec, "target", json_string(a->target));
+	json_object_set_new(rec, "result", json_string(a->result));
+	json_object_set_new(rec, "detail", export_text(a->detail));
+	return rec;
+}
+
+static void
+action_csv(FILE *out, const struct store_action *a)
+{
+	export_csv_time(out, a->at, false);
+	export_csv_field(out, a->actor, false);
+	export_csv_field(out, a->host, false);
+	export_csv_field(out, a->kind, false);
+	export_csv_field(out, a->target, false);
+	export_csv_field(out, a->result, false);
+	export_csv_field(out, a->detail, true);
+}
+
+static enum status_code
+each_action(void *ctx, const struct store_action *a)
+{
+	return EXPORT_ONE((struct exporter *)ctx, a, action_csv, action_json);
+}
+
 static enum status_code
 each_event(void *ctx, const struct store_event *ev)
 {
@@ -622,6 +657,7 @@ static const struct {
 	[EXPORT_TICKETS] = { "incidents", incident_csv_header },
 	[EXPORT_BRANCHES] = { "branches", export_branch_csv_header },
 	[EXPORT_CHECKS] = { "checks", export_check_csv_header },
+	[EXPORT_ACTIONS] = { "actions", action_csv_header },
 };
 
 enum status_code
@@ -663,6 +699,9 @@ export_records(struct store *store, FILE *out, enum export_kind kind, enum expor
 		break;
 	case EXPORT_CHECKS:
 		code = store_each_check_run(store, filter, export_check_run, &ex);
+		break;
+	case EXPORT_ACTIONS:
+		code = store_each_action(store, filter, each_action, &ex);
 		break;
 	case EXPORT_TICKETS: {
 		struct store_filter tickets = { .since = TIME_NONE };

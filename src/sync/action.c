@@ -34,12 +34,23 @@ static const struct {
 	{ "grafana", "Grafana alerting has no acknowledge (that is Grafana OnCall, another "
 		     "product)" },
 	{ "sentry", "Sentry has no acknowledge (an issue is resolved, ignored or assigned)" },
+	{ "argocd", "Argo CD has no acknowledge (it deploys; its actions are rollbacks)" },
+	{ "github", "GitHub has no acknowledge here (its actions are rollbacks)" },
+	{ "gitlab", "GitLab has no acknowledge here (its actions are rollbacks)" },
 };
 
 static const char *
 verb_of(const char *kind)
 {
-	return streq(kind, "ack") ? "acknowledge" : kind;
+	return streq(kind, "ack") ? "acknowledge" : streq(kind, "rollback") ? "roll back" : kind;
+}
+
+/* Reads may be sent again; a write (POST, PATCH, PUT, DELETE) only when it cannot
+ * have reached the upstream. */
+static bool
+is_read(const struct source_request *req)
+{
+	return streq(req->method, "GET") || streq(req->method, "HEAD");
 }
 
 bool
@@ -52,14 +63,14 @@ action_supported(const struct config_source *src, const char *kind, char *why, s
 			 src->type ? src->type : "");
 		return false;
 	}
-	if (ops->act && ops->acted)
-		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(no_ack); i++) {
 		if (streq(kind, "ack") && streq(src->type, no_ack[i].type)) {
 			snprintf(why, size, "%s: %s", src->name, no_ack[i].why);
 			return false;
 		}
 	}
+	if (ops->act && ops->acted)
+		return true;
 	snprintf(why, size, "%s: %s has no %s", src->name, src->type, verb_of(kind));
 	return false;
 }
@@ -104,7 +115,8 @@ perform(const struct source_ctx *ctx, void *arg)
 	struct action_report *rep = r->report;
 	struct source_request *req = NULL, *next = NULL;
 	const char *done = NULL;
-	unsigned n;
+	unsigned n, max;
+	long wait;
 
 	if (ops->act(ctx, r->action, &req) != SUCCESS) {
 		rep->failed = true;
@@ -112,17 +124,21 @@ perform(const struct source_ctx *ctx, void *arg)
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		return;
 	}
-	for (n = 0; req && n <= MAX_FOLLOWUPS; n++) {
+	/* A rollback is followed for as long as it may take, a second apart. */
+	max = r->action->follow_seconds > 0 ? (unsigned)r->action->follow_seconds : MAX_FOLLOWUPS;
+	wait = r->action->follow_seconds > 0 ? 1000 : FOLLOWUP_WAIT_MS;
+	for (n = 0; req && n <= max; n++) {
 		struct http_response resp = { 0 };
 		enum status_code code;
 
 		if (n > 0) {
 			if (r->opts->stop && *r->opts->stop)
 				break;
-			sleep_ms(FOLLOWUP_WAIT_MS);
+			sleep_ms(wait);
 		}
-		/* Only the first request writes; follow-ups ask how it went. */
-		sync_session_fetch(ctx, req, n > 0, &resp);
+		/* A rollback may read first (is auto-sync on?) and write later. */
+		sync_session_fetch(ctx, req, is_read(req), &resp);
+		rep->timed_out = resp.status == 0 && strstr(resp.error, "Timeout") != NULL;
 		code = ops->acted(ctx, r->action, req, &resp, &next, &done);
 		http_response_release(&resp);
 		request_free(req);
@@ -139,6 +155,7 @@ perform(const struct source_ctx *ctx, void *arg)
 	if (req) {
 		request_free(req);
 		rep->failed = true;
+		rep->timed_out = true;
 		snprintf(rep->message, sizeof(rep->message),
 			 "%s: the upstream accepted the %s of %.200s but had not done it after "
 			 "%u checks: the next sync shows whether it did",

@@ -21,8 +21,9 @@
 #define OG_BASE "https://api.eu.opsgenie.com"
 #define ZBX_URL "https://zabbix.example.com/api_jsonrpc.php"
 
-static const struct source_action ack_alice = { "ack", "70413a06-38d6-4c85-92b8-5ebc900d42e2",
-						"alice", "on it" };
+static const struct source_action ack_alice = {
+	.kind = "ack", .id = "70413a06-38d6-4c85-92b8-5ebc900d42e2", .who = "alice", .note = "on it"
+};
 
 static struct source_ctx
 ctx_for(const struct test_source *t, const char *secret, const char *session)
@@ -76,7 +77,9 @@ opsgenie_request(void **state)
 	req = NULL;
 	assert_int_equal(
 		source_opsgenie_ops.act(
-			&ctx, &(struct source_action){ "ack", "a/../b?x", "bob", NULL }, &req),
+			&ctx,
+			&(struct source_action){ .kind = "ack", .id = "a/../b?x", .who = "bob" },
+			&req),
 		SUCCESS);
 	assert_string_equal(req->url,
 			    OG_BASE "/v2/alerts/a%2F..%2Fb%3Fx/acknowledge?identifierType=id");
@@ -86,7 +89,9 @@ opsgenie_request(void **state)
 	req = NULL;
 	assert_int_equal(
 		source_opsgenie_ops.act(
-			&ctx, &(struct source_action){ "rollback", "x", "bob", NULL }, &req),
+			&ctx,
+			&(struct source_action){ .kind = "rollback", .id = "x", .who = "bob" },
+			&req),
 		ERROR_CUSTOM_MESSAGE);
 	assert_null(req);
 	ctx.secret = NULL;
@@ -206,7 +211,7 @@ zabbix_request_and_answers(void **state)
 	struct source_request *req = NULL, *next = NULL;
 	struct http_response resp;
 	const char *done = NULL;
-	const struct source_action ack = { "ack", "1006", "alice", NULL };
+	const struct source_action ack = { .kind = "ack", .id = "1006", .who = "alice" };
 
 	(void)state;
 	test_source_init(&t, "zbx", "zabbix", ZBX_URL, NULL);
@@ -257,8 +262,10 @@ zabbix_request_and_answers(void **state)
 
 	req = NULL;
 	assert_int_equal(
-		source_zabbix_ops.act(&ctx, &(struct source_action){ "ack", "12; drop", "a", NULL },
-				      &req),
+		source_zabbix_ops.act(
+			&ctx,
+			&(struct source_action){ .kind = "ack", .id = "12; drop", .who = "a" },
+			&req),
 		ERROR_CUSTOM_MESSAGE);
 	assert_null(req);
 	source_release(&t);
@@ -268,7 +275,7 @@ static void
 unsupported(void **state)
 {
 	static const char *const types[] = { "alertmanager", "prometheus", "grafana", "sentry",
-					     "jenkins" };
+					     "jenkins",	     "argocd",	   "github" };
 	struct test_source t;
 	char why[256];
 
@@ -281,6 +288,9 @@ unsupported(void **state)
 	}
 	test_source_init(&t, "og", "opsgenie", OG_BASE, NULL);
 	assert_true(action_supported(&t.src, "ack", why, sizeof(why)));
+	source_release(&t);
+	test_source_init(&t, "argo", "argocd", "https://argocd.example.com", NULL);
+	assert_true(action_supported(&t.src, "rollback", why, sizeof(why)));
 	source_release(&t);
 }
 

@@ -281,7 +281,7 @@ static const struct bad_config {
 	  "deploy \"checkout\" must be named SERVICE.ENVIRONMENT" },
 	/* rollback names its executor */
 	{ "[deploy \"checkout.prod\"]\n\trollback = kubectl-undo checkout\n", 2,
-	  "rollback must start with exec:, argocd: or kubectl:" },
+	  "rollback must start with exec:, argocd:, github:, gitlab: or kubectl:" },
 	/* a deploy without rollback has nothing for R to do */
 	{ "[deploy \"checkout.prod\"]\n\tauto-rollback = false\n", 1,
 	  "deploy \"checkout.prod\" needs rollback" },
@@ -569,6 +569,42 @@ config__defaults_and_lookups(void **state)
 	/* release twice, and release of a zeroed config, are harmless */
 	config_release(&cfg);
 	config_release(NULL);
+}
+
+/* [deploy] holds defaults that a named section overrides; every executor kind. */
+static void
+config__deploy_defaults_and_executors(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+
+	load_text(fx,
+		  "[deploy]\n"
+		  "\ttimeout = 2m\n"
+		  "\tallow-disable-autosync\n"
+		  "[deploy \"checkout.production\"]\n"
+		  "\trollback = github:acme/checkout\n"
+		  "\tallow-disable-autosync = false\n"
+		  "\ttimeout = 30s\n"
+		  "[deploy \"checkout.staging\"]\n"
+		  "\trollback = gitlab:acme/checkout\n",
+		  0600, &cfg);
+	assert_no_problems(&cfg);
+	assert_int_equal(cfg.deploy_defaults.timeout, 120);
+	assert_int_equal(cfg.deploy_defaults.allow_disable_autosync, 1);
+	assert_int_equal(cfg.deploys[0].allow_disable_autosync, 0);
+	assert_int_equal(cfg.deploys[0].timeout, 30);
+	assert_int_equal(cfg.deploys[1].allow_disable_autosync, -1); /* the default's */
+	assert_int_equal(cfg.deploys[1].timeout, 0);
+	assert_string_equal(cfg.deploys[1].rollback, "gitlab:acme/checkout");
+	config_release(&cfg);
+
+	/* rollback belongs to a named section */
+	load_text(fx, "[deploy]\n\trollback = exec:true\n", 0600, &cfg);
+	assert_true(has_problem(&cfg, 2,
+				"has no key \"rollback\" (keys: timeout, "
+				"allow-disable-autosync)"));
+	config_release(&cfg);
 }
 
 /* An OAuth access token names its user: no email with auth = oauth. */
@@ -878,6 +914,7 @@ main(void)
 		T(config__repeatable_keys_keep_every_value_in_order),
 		T(config__stage_rules_name_the_kind_of_a_stage),
 		T(config__defaults_and_lookups),
+		T(config__deploy_defaults_and_executors),
 		T(config__zendesk_oauth_needs_no_email),
 		T(config__ui_mouse_off),
 		T(config__missing_file),
