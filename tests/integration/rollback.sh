@@ -97,17 +97,26 @@ cat >"$tmp/incident.json" <<'JSON'
 JSON
 run argo import "$tmp/incident.json" >/dev/null || fail "importing the incident"
 
+# The shas of checkout's production 1.43.0 and 1.42.0, from the ground truth.
+prod_sha() {
+	ctl GET scenario | jq -r --arg v "$1" '[.deployments[] | select(.service == "checkout" and
+		.environment == "production" and .version == $v)][0].sha'
+}
+cur=$(prod_sha 1.43.0)
+tgt=$(prod_sha 1.42.0)
+[ ${#cur} = 40 ] && [ ${#tgt} = 40 ] || fail "the scenario's production shas: '$cur' '$tgt'"
+
 # ---- --dry-run: the plan, and nothing changes ----
 sum=$(sha256sum <"$tmp/c.db")
 clear
 out=$(run argo rollback checkout --dry-run 2>&1)
 rc=$?
 [ $rc = 0 ] || fail "dry run: exit $rc: $out"
-echo "$out" | grep -qx 'current     1.43.0 (7792e048eee7) deployed 2025-03-05T09:17:10Z, success, argo checkout-prod:3' ||
+echo "$out" | grep -qx "current     1.43.0 (${cur:0:12}) deployed 2025-03-05T09:17:10Z, success, argo checkout-prod:3" ||
 	fail "dry run: no current line: $out"
-echo "$out" | grep -qx 'target      1.42.0 (6a6609a3d4ec) deployed 2025-03-01T17:03:13Z, success, argo checkout-prod:2' ||
+echo "$out" | grep -qx "target      1.42.0 (${tgt:0:12}) deployed 2025-03-01T17:03:13Z, success, argo checkout-prod:2" ||
 	fail "dry run: no target line: $out"
-echo "$out" | grep -qx 'sha         6a6609a3d4ec545a3b555bebde072125c8b1de18' || fail "dry run: no sha: $out"
+echo "$out" | grep -qx "sha         $tgt" || fail "dry run: no sha: $out"
 echo "$out" | grep -qxF "call        POST $base/argocd/api/v1/applications/checkout-prod/rollback {\"id\": 2} (source argo)" ||
 	fail "dry run: no call: $out"
 echo "$out" | grep -q '^auto-sync   Argo CD refuses a rollback of checkout-prod while its auto-sync is on' ||
@@ -141,14 +150,14 @@ clear
 out=$(run argo-allow rollback checkout --env staging --yes 2>&1)
 rc=$?
 [ $rc = 0 ] || fail "staging allowed: exit $rc: $out"
-echo "$out" | tail -1 | grep -qx 'checkout.staging: rolled back to 1.42.0 (6a6609a3d4ec) through argo' ||
+echo "$out" | tail -1 | grep -qx "checkout.staging: rolled back to 1.42.0 (${tgt:0:12}) through argo" ||
 	fail "staging allowed said: $out"
 [ "$(sent /argocd/api/v1/applications/checkout-staging/rollback POST)" = 1 ] || fail "not one rollback POST"
 ctl GET requests | jq -e '.routes["/argocd/api/v1/applications/checkout-staging/rollback"].authorization == "Bearer"' >/dev/null ||
 	fail "the rollback went without the token"
 curl -s -H "Authorization: Bearer $token" "$base/argocd/api/v1/applications/checkout-staging" |
-	jq -e '.spec.syncPolicy == null and .status.history[-1].id == 4 and
-		.status.history[-1].revision == "6a6609a3d4ec545a3b555bebde072125c8b1de18"' >/dev/null ||
+	jq -e --arg sha "$tgt" '.spec.syncPolicy == null and .status.history[-1].id == 4 and
+		.status.history[-1].revision == $sha' >/dev/null ||
 	fail "Argo CD's application after the rollback"
 [ "$(newest argo staging checkout)" = "checkout-staging:4|2|1.42.0|checkout-staging:3" ] ||
 	fail "after the sync: $(newest argo staging checkout)"
