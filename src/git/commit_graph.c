@@ -1,9 +1,10 @@
 /* commit_graph.c - git's commit-graph file (gitformat-commit-graph(5)), read-only:
- * for the commits it holds, their parents, commit time and topological level
- * without inflating a single object. The walk uses the levels to lay out the first
+ * for the commits it holds, their parents, commit time and generation (the
+ * corrected commit date when every layer has one, else the topological level)
+ * without inflating a single object. The walk uses generations to lay out the first
  * screen of a large history without walking all of it: a commit's children all have
- * a higher level, so once every commit above a level has been read, the commits at
- * that level know all their children.
+ * a higher one, so once every commit above a generation has been read, the commits
+ * at that generation know all their children.
  *
  * A single objects/info/commit-graph or a split chain (objects/info/commit-graphs/);
  * SHA-1 only. Every offset is checked against the file's size: a file that does not
@@ -25,14 +26,16 @@ struct graph_layer {
 	const unsigned char *map;
 	size_t size;
 	const unsigned char *fanout, *oids, *data, *edges;
-	uint32_t n, n_edges;
+	const unsigned char *gen, *gen_overflow; /* GDA2, GDO2 */
+	uint32_t n, n_edges, n_overflow;
 	uint32_t first; /* commits in the layers below */
 };
 
 struct commit_graph {
 	struct graph_layer *layers; /* base first */
 	size_t n_layers;
-	uint32_t n; /* commits in all layers */
+	uint32_t n;	/* commits in all layers */
+	bool corrected; /* every layer has corrected commit dates (GDA2) */
 };
 
 static uint32_t
@@ -55,7 +58,7 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	const unsigned char *m;
-	size_t chunks, oidf_len = 0, oidl_len = 0, cdat_len = 0;
+	size_t chunks, oidf_len = 0, oidl_len = 0, cdat_len = 0, gda2_len = 0;
 
 	memset(l, 0, sizeof(*l));
 	if (fd < 0)
@@ -97,6 +100,14 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 			l->edges = m + off;
 			l->n_edges = (uint32_t)((next - off) / 4);
 			break;
+		case 0x47444132: /* GDA2: corrected commit date offsets */
+			l->gen = m + off;
+			gda2_len = (size_t)(next - off);
+			break;
+		case 0x47444f32: /* GDO2: their overflow */
+			l->gen_overflow = m + off;
+			l->n_overflow = (uint32_t)((next - off) / 8);
+			break;
 		default:
 			break;
 		}
@@ -106,6 +117,8 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 	l->n = be32(l->fanout + 255 * 4);
 	if ((size_t)l->n * HASH_LEN != oidl_len || (size_t)l->n * (HASH_LEN + 16) != cdat_len)
 		goto bad;
+	if (l->gen && gda2_len != (size_t)l->n * 4)
+		l->gen = NULL; /* levels then, not corrected dates */
 	return true;
 bad:
 	munmap((void *)(uintptr_t)l->map, l->size);
@@ -160,6 +173,9 @@ commit_graph_open(const char *objects_dir)
 		commit_graph_close(g);
 		return NULL;
 	}
+	g->corrected = true;
+	for (size_t i = 0; i < g->n_layers; i++)
+		g->corrected = g->corrected && g->layers[i].gen;
 	return g;
 }
 
@@ -234,8 +250,22 @@ commit_graph_commit(const struct commit_graph *g, uint32_t pos, struct commit_gr
 	d = l->data + (size_t)i * (HASH_LEN + 16) + HASH_LEN;
 	p1 = be32(d);
 	p2 = be32(d + 4);
-	e->level = be32(d + 8) >> 2;
 	e->time = (int64_t)((uint64_t)(be32(d + 8) & 3) << 32 | be32(d + 12));
+	e->level = be32(d + 8) >> 2;
+	if (g->corrected) {
+		/* The corrected commit date: above every parent's too, and close to the
+		 * commit time, so a walk newest first reads little ahead of what it shows
+		 * (a topological level can sit far from it on a long-lived branch). */
+		uint32_t off = be32(l->gen + (size_t)i * 4);
+
+		if (!(off & 0x80000000u))
+			e->level = (uint64_t)e->time + off;
+		else if ((off & 0x7fffffffu) < l->n_overflow)
+			e->level = (uint64_t)e->time +
+				   be64(l->gen_overflow + (size_t)(off & 0x7fffffffu) * 8);
+		else
+			return false;
+	}
 	e->n_parents = 0;
 	if (p1 == NO_PARENT)
 		return true;

@@ -26,13 +26,13 @@
 #include <git2.h>
 #include <string.h>
 
-#define NO_LEVEL UINT32_MAX /* not in the commit-graph: read before any level */
+#define NO_LEVEL UINT64_MAX /* not in the commit-graph: read before any level */
 #define NO_POS UINT32_MAX
 
 struct node {
 	struct graph_id id;
 	int64_t time;
-	uint32_t level;
+	uint64_t level;			/* its generation in the commit-graph, or NO_LEVEL */
 	uint32_t pos;			/* in the commit-graph, or NO_POS */
 	size_t first_parent, n_parents; /* in history.parents, once read */
 	size_t waiting;			/* children read and not yet shown */
@@ -209,7 +209,11 @@ newer(const struct history *h, size_t a, size_t b)
 {
 	const struct node *na = &h->nodes[a], *nb = &h->nodes[b];
 
-	return na->time != nb->time ? na->time > nb->time : a < b;
+	/* Equal times (a rebase, a series applied at once) by id: the order must not
+	 * depend on which commits the walk happened to read first. */
+	if (na->time != nb->time)
+		return na->time > nb->time;
+	return memcmp(na->id.bytes, nb->id.bytes, GRAPH_ID_SIZE) < 0;
 }
 
 static bool
@@ -395,11 +399,20 @@ history_open(struct history **out, const struct history_opts *opts)
 		history_close(&h);
 		return code;
 	}
-	for (size_t i = 0; i < n_tips; i++) {
+	/* Every tip read first: the ready heap is ordered by time, which a commit the
+	 * commit-graph lacks has only once read, and the newest tip goes first. */
+	for (size_t i = 0; i < n_tips && code == SUCCESS; i++)
+		code = read_commit(h, found(h, &tips[i]));
+	for (size_t i = 0; i < n_tips && code == SUCCESS; i++) {
 		size_t n = found(h, &tips[i]);
 
 		if (!h->nodes[n].waiting)
 			heap_push(h, &h->ready, n);
+	}
+	if (code != SUCCESS) {
+		free(tips);
+		history_close(&h);
+		return code;
 	}
 	free(tips);
 	*out = h;

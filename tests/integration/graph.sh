@@ -69,6 +69,9 @@ check() {
 			--no-commit-graph >"$out.nocg" || fail "$name: --no-commit-graph failed"
 		"$TRACE" "$out.nocg" "$out.parents" --complete >"$out.trace" ||
 			fail "$name (without the commit-graph): $(cat "$out.trace")"
+		# The lazy walk shows the same drawing as the full one.
+		cmp -s "$out.utf8" "$out.nocg" ||
+			fail "$name: the commit-graph changed the drawing: $(diff "$out.utf8" "$out.nocg" | head -5)"
 	fi
 }
 # check_graph NAME [--all]: check, then again with a commit-graph of all commits.
