@@ -64,6 +64,13 @@ set_clock() { # instant: the sim and sitrep move together
 
 curl -s --max-time 5 "$base/_sim/scenario" >"$tmp/truth.json"
 jq -e '.incidents | length > 0' "$tmp/truth.json" >/dev/null || { echo "no ground truth"; exit 1; }
+# The services' repositories, the commits git makes of the scenario's: sitrep reads
+# what each deployment shipped, and when it was committed, from them (lead time).
+bash tests/tools/scenario_repos.sh "$tmp/truth.json" "$tmp/repos" >/dev/null ||
+	{ echo "the scenario's repositories"; exit 1; }
+for s in $(jq -r '.repositories[].service' "$tmp/truth.json"); do
+	printf '[service "%s"]\n\trepo = %s/repos/%s\n' "$s" "$tmp" "$s" >>"$tmp/config"
+done
 
 # The end of the week: after every milestone of the scenario and of the routine alerts
 # (they stop three days after the start and close within hours).
@@ -147,6 +154,15 @@ $truth[0] as $t | ($from | fromdate) as $F | ($to | fromdate) as $T
 | ($t.deployments | map({key: .id, value: .}) | from_entries) as $by_id
 | def dfig(sel): ([$services[] as $s | {key: $s, value: ([$dep[] | select(.service == $s)] | sel)}]
 	+ [{key: "all", value: ($dep | sel)}]) | from_entries;
+# Lead time (§4.8): each commit at the first successful production deployment that
+# shipped it (a rollback ships nothing new), finished in W: finish - commit time.
+  ([$t.deployments[] | select(.environment == "production" and .status == "success"
+	and .kind != "rollback") | .service as $s | (.finished_at | fromdate) as $f
+	| .commits[] | {sha, service: $s, f: $f, lead: ($f - (.committed_at | fromdate))}]
+   | group_by(.sha) | map(min_by(.f))) as $leads
+| def lfig: ([$services[] as $s | {key: $s, value: ([$leads[] | select(.service == $s
+	and (.f | inw)) | .lead] | stats)}] + [{key: "all", value: ([$leads[] | select(.f | inw)
+	| .lead] | stats)}]) | from_entries;
 # Failed: rolled back (the only link Argo CD shows, see the header).
   def failed: map(select(.rolled_back_by != null));
   def ratio(f): if length == 0 then null else (f | length) / length end;
@@ -163,7 +179,7 @@ $truth[0] as $t | ($from | fromdate) as $F | ($to | fromdate) as $T
     df: {count: dfig(length),
 	 per_day: dfig(length / (($T - $F) / 86400)),
 	 per_week: dfig(length / (($T - $F) / 86400) * 7)},
-    lead_time: dfig([] | stats),
+    lead_time: lfig,
     cfr: (dfig(ratio(failed)) + {failed: dfig(failed | length)}),
     # Rework = rollbacks and hotfixes; Argo CD shows a hotfix as a normal sync.
     rework_rate: dfig(ratio(map(select(.kind == "rollback")))),
@@ -184,7 +200,7 @@ formula() {
 	dora.df.count.*) echo "successful production deployments finished in W" ;;
 	dora.df.per_day.*) echo "successful production deployments / days(W)" ;;
 	dora.df.per_week.*) echo "successful production deployments / days(W) * 7" ;;
-	dora.lead_time.*) echo "no commit source configured: no sample" ;;
+	dora.lead_time.*) echo "finish of the first successful production deployment shipping a commit - its commit time, minutes" ;;
 	dora.cfr.*) echo "counted deployments rolled back (Argo CD rollback) / counted deployments" ;;
 	dora.rework_rate.*) echo "rollback deployments / counted deployments (a hotfix is a normal sync in Argo CD)" ;;
 	dora.fdrt.*) echo "rollback finished_at - rolled-back deployment finished_at, minutes" ;;
