@@ -235,8 +235,9 @@ enum status_code store_add_samples(struct store *store, const char *source, cons
 				   const struct store_point *points, size_t n);
 
 /* The sha of the deployment that d follows on its service and environment (the one
- * it replaces, else the latest one started before it) into *sha (new), or NULL:
- * the commits d shipped are those after it. */
+ * it replaces, else the latest one started before it; never one that failed or was
+ * rolled back: what it would have shipped was not running, so d ships it) into *sha
+ * (new), or NULL: the commits d shipped are those after it. */
 enum status_code store_previous_deployment_sha(struct store *store,
 					       const struct store_deployment *d, char **sha);
 

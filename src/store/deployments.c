@@ -207,10 +207,12 @@ store_previous_deployment_sha(struct store *store, const struct store_deployment
 		store, STMT_DEPLOYMENT_PREVIOUS,
 		"SELECT d.sha FROM deployments d JOIN services s ON s.id = d.service_id "
 		"WHERE d.source = ?1 AND d.source_id = ?2 AND d.sha IS NOT NULL "
+		"AND d.status NOT IN ('failed', 'rolled_back') "
 		"UNION ALL SELECT * FROM (SELECT d.sha FROM deployments d "
 		"JOIN services s ON s.id = d.service_id WHERE s.name = ?3 AND d.environment = ?4 "
 		"AND d.sha IS NOT NULL AND d.started_at < ?5 AND d.source_id != ?6 "
-		"AND d.status != 'failed' ORDER BY d.started_at DESC LIMIT 1) LIMIT 1");
+		"AND d.status NOT IN ('failed', 'rolled_back') "
+		"ORDER BY d.started_at DESC LIMIT 1) LIMIT 1");
 	int rc;
 
 	*sha = NULL;

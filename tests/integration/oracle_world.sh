@@ -17,9 +17,10 @@
 #   So the only failed deployments sitrep can see are the ones Argo CD rolled back,
 #   the only rework is rollbacks, and a failed deployment's recovery runs from its
 #   finish to the rollback's finish (spec §4.9, "rolled back with no incident").
-# - lead time: commits come from a `[service] repo` git repository, and the
-#   scenario's commit shas are synthetic, so no local repository can hold them; no
-#   commit source is configured and lead time must have no sample.
+# Lead time comes from the services' repositories, built here from the scenario's
+# commits (tests/tools/scenario_repos.sh: the simulator's shas are git's), as
+# `[service] repo`: per commit, the first successful production deployment whose sha
+# contains it (spec §4.9), whatever failed or was rolled back before it.
 # - availability, downtime, failures and MTBF: they need sitrep's own mapping of
 #   Opsgenie priorities to outage/degraded, which the ground truth does not state.
 # Opsgenie also serves the simulator's seeded routine alerts (tag "routine"), which
@@ -156,9 +157,13 @@ $truth[0] as $t | ($from | fromdate) as $F | ($to | fromdate) as $T
 	+ [{key: "all", value: ($dep | sel)}]) | from_entries;
 # Lead time (§4.8): each commit at the first successful production deployment that
 # shipped it (a rollback ships nothing new), finished in W: finish - commit time.
+# "Containing it": the commits reachable from the deployed sha.
+  (INDEX($t.commits[]; .sha)) as $commit
+| def reach: [recurse($commit[.].parents[]?)] | unique;
   ([$t.deployments[] | select(.environment == "production" and .status == "success"
 	and .kind != "rollback") | .service as $s | (.finished_at | fromdate) as $f
-	| .commits[] | {sha, service: $s, f: $f, lead: ($f - (.committed_at | fromdate))}]
+	| .sha | reach[] | {sha: ., service: $s, f: $f,
+	  lead: ($f - ($commit[.].committed_at | fromdate))}]
    | group_by(.sha) | map(min_by(.f))) as $leads
 | def lfig: ([$services[] as $s | {key: $s, value: ([$leads[] | select(.service == $s
 	and (.f | inw)) | .lead] | stats)}] + [{key: "all", value: ([$leads[] | select(.f | inw)
