@@ -175,7 +175,7 @@ enum rollback_outcome
 rollback_exec_run(char *const *argv, int64_t timeout, rollback_output_fn fn, void *ctx,
 		  char **excerpt, char **why)
 {
-	struct output *o = xcalloc(1, sizeof(*o));
+	struct output *o;
 	int fds[2], status = 0;
 	enum rollback_outcome outcome;
 	int64_t deadline;
@@ -188,7 +188,6 @@ rollback_exec_run(char *const *argv, int64_t timeout, rollback_output_fn fn, voi
 	*excerpt = NULL;
 	if (pipe(fds) != 0) {
 		*why = xasprintf("cannot make a pipe: %s", strerror(errno));
-		free(o);
 		return ROLLBACK_FAILED;
 	}
 	fflush(NULL);
@@ -196,7 +195,6 @@ rollback_exec_run(char *const *argv, int64_t timeout, rollback_output_fn fn, voi
 		*why = xasprintf("cannot start %s: %s", argv[0], strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
-		free(o);
 		return ROLLBACK_FAILED;
 	}
 	if (pid == 0) {
@@ -205,6 +203,9 @@ rollback_exec_run(char *const *argv, int64_t timeout, rollback_output_fn fn, voi
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first */
 	close(fds[1]);
+	/* Allocated after the fork: a child whose exec fails leaves through _exit with
+	 * nothing of its own (valgrind checks a child's leaks too). */
+	o = xcalloc(1, sizeof(*o));
 	o->fn = fn;
 	o->ctx = ctx;
 	timed_out = read_output(fds[0], pid, deadline, o);
