@@ -62,7 +62,6 @@ enum status_code gh_get_login(const struct gh_parse *g, const json_t *obj, const
 /* The array member key of a list response object ({"total_count": N, key: [...]}). */
 enum status_code gh_list_member(const struct gh_parse *g, const json_t *root, const char *key,
 				const json_t **out);
-const char *gh_type_name(const json_t *v);
 
 /* Accept, X-GitHub-Api-Version and the token's Authorization. */
 void gh_add_headers(const struct source_ctx *ctx, struct source_request *req);

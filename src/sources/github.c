@@ -78,26 +78,6 @@
 
 /* ---- reading upstream JSON ---- */
 
-const char *
-gh_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
 
 enum status_code
 gh_field_error(const struct gh_parse *g, const char *field, const char *what, const char *value)
@@ -117,7 +97,7 @@ wrong_type(const struct gh_parse *g, const char *field, const json_t *v, const c
 {
 	char what[64];
 
-	snprintf(what, sizeof(what), "is %s, not %s", gh_type_name(v), want);
+	snprintf(what, sizeof(what), "is %s, not %s", json_type_name(v), want);
 	return gh_field_error(g, field, what, NULL);
 }
 
@@ -207,12 +187,12 @@ gh_list_member(const struct gh_parse *g, const json_t *root, const char *key, co
 	*out = json_is_object(root) ? json_object_get(root, key) : NULL;
 	if (!json_is_object(root))
 		return error(GH_TYPE " %s: the response is %s, not an object with %s", g->stream,
-			     gh_type_name(root), key);
+			     json_type_name(root), key);
 	if (!*out)
 		return error(GH_TYPE " %s: the response has no %s", g->stream, key);
 	if (!json_is_array(*out))
 		return error(GH_TYPE " %s: %s is %s, not an array", g->stream, key,
-			     gh_type_name(*out));
+			     json_type_name(*out));
 	return SUCCESS;
 }
 

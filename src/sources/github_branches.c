@@ -288,7 +288,7 @@ parse_list(struct br *b, const json_t *root, const struct http_response *resp, b
 
 	if (!json_is_array(root))
 		return error(GH_TYPE " %s: the branch list is %s, not an array", g->stream,
-			     gh_type_name(root));
+			     json_type_name(root));
 	json_array_foreach(root, i, obj)
 	{
 		snprintf(g->where, sizeof(g->where), "branches[%zu]", i);

@@ -197,7 +197,7 @@ read_deployment(const struct gh_parse *g, const json_t *obj, struct deployment *
 
 	if (!json_is_object(obj))
 		return error(GH_TYPE " %s: %s is %s, not an object", g->stream, g->where,
-			     gh_type_name(obj));
+			     json_type_name(obj));
 	if ((code = gh_get_id(g, obj, "id", d->id, &d->idn)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "sha", true, &d->sha)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "ref", false, &d->ref)) != SUCCESS ||
@@ -256,7 +256,7 @@ gh_deployments_list(struct gh_parse *g, const json_t *root)
 
 	if (!json_is_array(root))
 		return error(GH_TYPE " %s: the response is %s, not an array of deployments",
-			     g->stream, gh_type_name(root));
+			     g->stream, json_type_name(root));
 	json_array_foreach(root, i, obj)
 	{
 		struct deployment d;
@@ -292,7 +292,7 @@ read_status(const struct gh_parse *g, const json_t *obj, struct status *s)
 
 	if (!json_is_object(obj))
 		return error(GH_TYPE " %s: %s is %s, not an object", g->stream, g->where,
-			     gh_type_name(obj));
+			     json_type_name(obj));
 	if ((code = gh_get_id(g, obj, "id", s->id, &s->idn)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "state", true, &s->state)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "description", false, &s->description)) != SUCCESS ||
@@ -482,7 +482,7 @@ gh_deployments_statuses(struct gh_parse *g, const char *id, const json_t *root)
 		return code;
 	if (!json_is_array(root))
 		return error(GH_TYPE " %s: the statuses of deployment %s are %s, not an array",
-			     g->stream, id, gh_type_name(root));
+			     g->stream, id, json_type_name(root));
 	json_array_foreach(root, i, obj)
 	{
 		struct status s;

@@ -141,7 +141,7 @@ read_run(const struct gh_parse *g, const json_t *obj, struct run *r)
 
 	if (!json_is_object(obj))
 		return error(GH_TYPE " %s: %s is %s, not an object", g->stream, g->where,
-			     gh_type_name(obj));
+			     json_type_name(obj));
 	if ((code = gh_get_id(g, obj, "id", r->id, &r->idn)) != SUCCESS ||
 	    (code = gh_get_count(g, obj, "run_number", true, &r->number)) != SUCCESS ||
 	    (code = gh_get_string(g, obj, "name", false, &r->name)) != SUCCESS ||
@@ -315,7 +315,7 @@ read_job(const struct gh_parse *g, const json_t *job, json_t *stages)
 
 	if (!json_is_object(job))
 		return error(GH_TYPE " %s: %s is %s, not an object", g->stream, g->where,
-			     gh_type_name(job));
+			     json_type_name(job));
 	if ((code = gh_get_string(g, job, "name", true, &name)) != SUCCESS ||
 	    (code = gh_get_string(g, job, "status", true, &status)) != SUCCESS ||
 	    (code = gh_get_string(g, job, "conclusion", false, &conclusion)) != SUCCESS ||

@@ -32,6 +32,7 @@
  * Nothing here does I/O; untrusted text goes into records as it came (the display
  * sanitizes), and into error messages sanitized. */
 #include "sitrep/sitrep.h"
+#include "sitrep/json.h"
 #include "sitrep/source.h"
 
 #include <ctype.h>
@@ -46,26 +47,6 @@
 
 /* ---- reading values ---- */
 
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
 
 enum status_code
 sn_field_error(const struct sn_where *w, const char *field, const char *what, const char *value)
@@ -101,7 +82,7 @@ sn_text(const struct sn_where *w, const json_t *row, const char *key, const char
 	if (!v || json_is_null(v))
 		return SUCCESS;
 	if (!json_is_string(v)) {
-		snprintf(what, sizeof(what), "is %s, not a string", type_name(v));
+		snprintf(what, sizeof(what), "is %s, not a string", json_type_name(v));
 		return sn_field_error(w, key, what, NULL);
 	}
 	*out = json_string_value(v);
@@ -322,7 +303,7 @@ sn_check_rows(const char *stream, const char *table, const json_t *rows)
 
 		if (!json_is_object(row))
 			return error(SN_TYPE " %s: %s row %zu is %s, not an object", stream, table,
-				     w.index, type_name(row));
+				     w.index, json_type_name(row));
 		if (streq(table, "incident"))
 			code = sn_read_incident(&w, row, &scratch.incident);
 		else if (streq(table, "task_sla"))
@@ -820,7 +801,7 @@ sn_emit_notes(const char *stream, const json_t *notes, struct source_page *page)
 
 		if (!json_is_object(row))
 			return error(SN_TYPE " %s: sys_journal_field row %zu is %s, not an object",
-				     stream, w.index, type_name(row));
+				     stream, w.index, json_type_name(row));
 		if ((code = sn_read_note(&w, row, &n)) != SUCCESS)
 			return code;
 		add_event(page, source_page_strdup(page, n.incident), n.at, "note", n.author,

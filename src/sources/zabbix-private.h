@@ -43,7 +43,6 @@ int zbx_id_cmp(const char *a, const char *b);
 bool zbx_id_next(const char *id, char *out, size_t size);
 /* A decimal integer, all of s. */
 bool zbx_parse_int(const char *s, int64_t *out);
-const char *zbx_type_name(const json_t *v);
 
 /* ---- fields of a result ---- */
 

@@ -207,27 +207,6 @@ zbx_parse_int(const char *s, int64_t *out)
 
 /* ---- errors ---- */
 
-const char *
-zbx_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /* Cuts every copy of a secret out of text, in place; true when it did. */
 static bool
 cut_secret(char *text, const char *secret)
@@ -294,7 +273,7 @@ rpc_error(const char *stream, const json_t *err)
 
 	if (!json_is_object(err))
 		return error(TYPE " %s: the response's error is %s, not an object", stream,
-			     zbx_type_name(err));
+			     json_type_name(err));
 	if (data && (strstr(data, "Not authorized") || strstr(data, "re-login")))
 		hint = " (check the token, or user and password)";
 	m = source_error_text(msg ? msg : "", msg ? strlen(msg) : 0);
@@ -331,19 +310,19 @@ rpc_result(const char *stream, const struct http_response *resp, json_t **root,
 		return code;
 	if (!json_is_object(*root))
 		return error(TYPE " %s: the response is %s, not a JSON-RPC object", stream,
-			     zbx_type_name(*root));
+			     json_type_name(*root));
 	if ((err = json_object_get(*root, "error")))
 		return rpc_error(stream, err);
 	jsonrpc = json_object_get(*root, "jsonrpc");
 	if (!streq(json_string_value(jsonrpc), "2.0"))
 		return error(TYPE " %s: the response is not JSON-RPC 2.0 (jsonrpc is %s)", stream,
 			     jsonrpc ? json_is_string(jsonrpc) ? "another version"
-							       : zbx_type_name(jsonrpc)
+							       : json_type_name(jsonrpc)
 				     : "missing");
 	id = json_object_get(*root, "id");
 	if (!json_is_integer(id) || json_integer_value(id) != RPC_ID)
 		return error(TYPE " %s: the response's id is %s, not the request's %d", stream,
-			     id ? zbx_type_name(id) : "missing", RPC_ID);
+			     id ? json_type_name(id) : "missing", RPC_ID);
 	if (!(*result = json_object_get(*root, "result")))
 		return error(TYPE " %s: the response has neither result nor error", stream);
 	return SUCCESS;
@@ -367,7 +346,7 @@ rpc_array(const char *stream, const struct http_response *resp, json_t **root,
 
 	if (code == SUCCESS && !json_is_array(*result))
 		return error(TYPE " %s: the result is %s, not an array", stream,
-			     zbx_type_name(*result));
+			     json_type_name(*result));
 	return code;
 }
 
@@ -393,7 +372,7 @@ zbx_wrong_type(const struct zbx_where *w, const char *field, const json_t *v, co
 {
 	char what[80];
 
-	snprintf(what, sizeof(what), "is %s, not %s", zbx_type_name(v), want);
+	snprintf(what, sizeof(what), "is %s, not %s", json_type_name(v), want);
 	return zbx_field_error(w, field, what, NULL);
 }
 
@@ -658,7 +637,7 @@ zabbix_session(const struct source_ctx *ctx, const struct http_response *resp, c
 	if (code == SUCCESS && !is_session(json_string_value(result)))
 		code = error(TYPE " login: the result is %s, not a session id",
 			     json_is_string(result) ? "a string of another form"
-						    : zbx_type_name(result));
+						    : json_type_name(result));
 	if (code == SUCCESS)
 		*token = xstrdup(json_string_value(result));
 	json_decref(root);

@@ -8,6 +8,7 @@
  *
  * It must not do I/O; error messages, which quote the server, are sanitized. */
 #include "sitrep/sitrep.h"
+#include "sitrep/json.h"
 #include "sitrep/source.h"
 
 #include "sitrep/config.h"
@@ -122,7 +123,7 @@ zbx_acted(const struct source_ctx *ctx, const struct source_action *action,
 	else if (!json_is_object(result) || !names_event(result, action->id))
 		code = error(TYPE " %s: the result does not name the event (%s)", what,
 			     json_is_object(result) ? "eventids without it"
-						    : zbx_type_name(result));
+						    : json_type_name(result));
 	else
 		*done = "acknowledged";
 	json_decref(root);

@@ -15,6 +15,7 @@
  * It must not do I/O or change untrusted text in records (the display sanitizes);
  * error messages, which quote the server, are sanitized. */
 #include "sitrep/sitrep.h"
+#include "sitrep/json.h"
 #include "sitrep/source.h"
 
 #include "sitrep/config.h"
@@ -180,7 +181,7 @@ read_item(struct metric_page *mp, const json_t *item, char *itemid, int64_t *val
 
 	if (!json_is_object(item))
 		return error(TYPE " %s: item 0 is %s, not an object", mp->where.stream,
-			     zbx_type_name(item));
+			     json_type_name(item));
 	if ((code = zbx_get_id(&mp->where, item, "itemid", true, itemid)) != SUCCESS ||
 	    (code = zbx_get_int(&mp->where, item, "value_type", true, 0, value_type)) != SUCCESS)
 		return code;
@@ -274,7 +275,7 @@ read_rows(struct metric_page *mp, const json_t *result, const char *value_key, i
 		mp->where.index = i;
 		if (!json_is_object(row))
 			code = error(TYPE " %s: row %zu is %s, not an object", mp->where.stream, i,
-				     zbx_type_name(row));
+				     json_type_name(row));
 		else if ((code = zbx_get_clock(&mp->where, row, "clock", &clock)) == SUCCESS &&
 			 (code = zbx_get_value(&mp->where, &p, row, value_key, &value)) == SUCCESS)
 			code = add_sample(mp, clock, value);

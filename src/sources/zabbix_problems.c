@@ -33,6 +33,7 @@
  * It must not do I/O or change untrusted text in records (the display sanitizes);
  * error messages, which quote the server, are sanitized. */
 #include "sitrep/sitrep.h"
+#include "sitrep/json.h"
 #include "sitrep/source.h"
 
 #include "sitrep/config.h"
@@ -233,7 +234,7 @@ read_event(struct problems *ps, size_t i, const json_t *ev, struct zevent *e)
 	e->index = i;
 	if (!json_is_object(ev))
 		return error(TYPE " %s: event %zu is %s, not an object", w->stream, i,
-			     zbx_type_name(ev));
+			     json_type_name(ev));
 	if ((code = zbx_get_id(w, ev, "eventid", true, e->id)) != SUCCESS ||
 	    (code = zbx_get_int(w, ev, "value", false, 1, &e->value)) != SUCCESS ||
 	    (code = zbx_get_clock(w, ev, "clock", &e->clock)) != SUCCESS)

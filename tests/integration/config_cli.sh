@@ -4,11 +4,7 @@
 # FILE:LINE without stopping the report, a file that does not parse stops it, and
 # untrusted service names never reach the terminal raw.
 set -u
-SITREP=${SITREP:-./sitrep}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 window="--from 2025-03-01T00:00:00Z --to 2025-03-31T00:00:00Z"
 
 "$SITREP" --db "$tmp/c.db" import tests/fixtures/reference.json 2>/dev/null || { echo "import failed"; exit 1; }
@@ -73,5 +69,4 @@ for f in table csv json; do
 done
 grep -q evil "$tmp/o.table" || fail "the service is missing from the table"
 
-echo "config_cli: $failures failure(s)"
-[ $failures = 0 ]
+finish config_cli

@@ -5,24 +5,9 @@
 # CSV; incidents carry their status; samples keep the upstream's short numbers; and
 # bad arguments are usage errors (exit 2) with nothing on stdout.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	--require-token s3cret >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z --require-token s3cret
 
 cat >"$tmp/config" <<CONF
 [source "og"]

@@ -4,13 +4,8 @@
 # lossless, untrusted text cannot reach a terminal through an export, usage errors
 # exit 2, failures exit 1 with nothing on stdout, and a newer cache is refused.
 set -u
-SITREP=${SITREP:-./sitrep}
+. "$(dirname "$0")/lib.bash"
 REF=tests/fixtures/reference.json
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check() { local what=$1; shift; "$@" || fail "$what"; }
 count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
 
@@ -140,5 +135,4 @@ before=$(md5sum <"$tmp/new.db")
 grep -q 'newer than this sitrep' "$tmp/err" || fail "newer cache: unclear message"
 [ "$before" = "$(md5sum <"$tmp/new.db")" ] || fail "newer cache was modified"
 
-echo "import_export: $failures failure(s)"
-[ $failures = 0 ]
+finish import_export

@@ -3,11 +3,7 @@
 # says (tools/keys-doc.sh regenerates it: make keys-doc), and `sitrep keys` shows a
 # [bind] from the config.
 set -u
-SITREP=${SITREP:-./sitrep}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 cp docs/sitrep.1 "$tmp/sitrep.1"
 sh tools/keys-doc.sh "$SITREP" "$tmp/sitrep.1" || fail "tools/keys-doc.sh failed"
@@ -23,5 +19,4 @@ printf '[bind "generic"]\n\tno-such-action = z\n' >"$tmp/config"
 "$SITREP" --config "$tmp/config" keys >/dev/null 2>"$tmp/err"
 grep -q 'no action "no-such-action"' "$tmp/err" || fail "an unknown action is not reported: $(cat "$tmp/err")"
 
-echo "keys_doc: $failures failure(s)"
-[ $failures = 0 ]
+finish keys_doc

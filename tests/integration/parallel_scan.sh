@@ -3,11 +3,7 @@
 # with two threads must give exactly the figures of the one-thread scan. The data is
 # made by the benchmark's deterministic generator.
 set -u
-SITREP=${SITREP:-./sitrep}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 ${CC:-cc} -O2 -o "$tmp/gen" bench/gen.c || { echo "cannot build bench/gen.c"; exit 1; }
 "$tmp/gen" 60000 "$tmp" >/dev/null || { echo "gen failed"; exit 1; }
@@ -24,5 +20,4 @@ done
 grep -q '"n": [1-9]' "$tmp/one.json" "$tmp/two.json" 2>/dev/null || true
 "$SITREP" --db "$tmp/c.db" mttx $window --format csv >"$tmp/m.csv"
 grep -q '^mttr.all.n,[1-9][0-9][0-9][0-9][0-9]' "$tmp/m.csv" || fail "expected tens of thousands of MTTR samples: $(grep '^mttr.all.n' "$tmp/m.csv")"
-echo "parallel_scan: $failures failure(s)"
-[ $failures = 0 ]
+finish parallel_scan

@@ -6,17 +6,7 @@
 # samples, and an alert resolved in Alertmanager is resolved in the cache. If a
 # server cannot start, the test fails and says why.
 set -u
-SITREP=${SITREP:-./sitrep}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 die() { echo "FAIL: $*"; for f in "$tmp"/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
 
 for b in prometheus prometheus-alertmanager prometheus-node-exporter curl; do
@@ -58,14 +48,14 @@ YML
 
 prometheus-alertmanager --config.file="$tmp/am/am.yml" --storage.path="$tmp/am" \
 	--web.listen-address=127.0.0.1:$am_port --cluster.listen-address= >"$tmp/am.log" 2>&1 </dev/null &
-pids+=($!)
+stop_on_exit $!
 prometheus-node-exporter --web.listen-address=127.0.0.1:$node_port --no-collector.systemd \
 	--collector.textfile.directory="$tmp/textfile" >"$tmp/node.log" 2>&1 </dev/null &
-pids+=($!)
+stop_on_exit $!
 prometheus --config.file="$tmp/prom/prometheus.yml" --storage.tsdb.path="$tmp/prom/data" \
 	--web.listen-address=127.0.0.1:$prom_port --rules.alert.resend-delay=1s \
 	>"$tmp/prom.log" 2>&1 </dev/null &
-pids+=($!)
+stop_on_exit $!
 
 prom=http://127.0.0.1:$prom_port am=http://127.0.0.1:$am_port
 wait_for() { # description, command...
@@ -168,5 +158,4 @@ run sync --once >/dev/null 2>"$tmp/err" || fail "sync after resolving: $(cat "$t
 	fail "the resolved alert is still open in the cache"
 run status --format json | grep -q '"state": "ok"' || fail "status is not ok"
 
-echo "real_prometheus: $failures failure(s)"
-[ $failures = 0 ]
+finish real_prometheus

@@ -6,19 +6,9 @@
 # request the way it promises, ETags give 304s, --require-token gives 401s, and
 # SIGTERM stops it cleanly (exit 0; no leak or error under valgrind when present).
 set -u
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
 here=$(cd "$(dirname "$0")" && pwd)
 week=$here/../../data/sim/week.json
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 # start NAME ARGS...: runs the simulator (or a wrapper such as valgrind) on a free
 # port; sets $pid and $base.
@@ -28,7 +18,7 @@ start() {
 	rm -f "$tmp/$name.port"
 	"$@" --port 0 --port-file "$tmp/$name.port" >"$tmp/$name.log" 2>&1 &
 	pid=$!
-	pids+=("$pid")
+	stop_on_exit "$pid"
 	for _ in $(seq 200); do
 		[ -s "$tmp/$name.port" ] && break
 		kill -0 "$pid" 2>/dev/null || break
@@ -357,5 +347,4 @@ else
 	echo "sim: valgrind not installed, leak check skipped"
 fi
 
-echo "sim: $failures failure(s)"
-[ $failures = 0 ]
+finish sim

@@ -7,22 +7,9 @@
 # repositories (the same commits, made with libgit2) and the simulated pipelines and
 # deployments name the same commits, and the branch graph shows CI and deploys.
 set -u
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	>"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
+start_sim --start 2025-03-03T10:00:00Z
 curl -s --max-time 10 "http://127.0.0.1:$(cat "$tmp/port")/_sim/scenario" >"$tmp/scenario.json"
 bash tests/tools/scenario_repos.sh "$tmp/scenario.json" "$tmp/repos" >"$tmp/out" ||
 	fail "commits whose sha is not git's: $(head -5 "$tmp/out")"

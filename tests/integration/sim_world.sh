@@ -7,17 +7,7 @@
 # ground truth are the scenario's, --seed changes ids (not commits' shas, which are
 # git's) but no instant, and a bad scenario file is refused with the place named.
 set -u
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 # truth NAME ARGS...: runs the simulator, saves its ground truth in $tmp/NAME.json.
 truth() {
@@ -25,7 +15,7 @@ truth() {
 	shift
 	"$SITREP_SIM" --speed 0 --port 0 --port-file "$tmp/$name.port" "$@" >"$tmp/$name.log" 2>&1 &
 	pid=$!
-	pids+=("$pid")
+	stop_on_exit "$pid"
 	for _ in $(seq 200); do
 		[ -s "$tmp/$name.port" ] && break
 		kill -0 "$pid" 2>/dev/null || break
@@ -152,5 +142,4 @@ refused "finish before start" 'deployments[0]: finishes before it starts' \
 refused "dangling cause" 'incidents[0]: caused_by: no deployment "D-7"' \
 	"{$base, \"incidents\": [{\"id\": \"I\", \"service\": \"api\", \"alertname\": \"A\", \"title\": \"t\", \"impact\": \"+1h\", \"caused_by\": \"D-7\"}]}"
 
-echo "sim_world: $failures failure(s)"
-[ $failures = 0 ]
+finish sim_world

@@ -5,11 +5,7 @@
 # and cut, no control character in any output, the unknown severity taken only when
 # no known one is open, and an empty cache. Also the JSON and text formats.
 set -u
-SITREP=${SITREP:-./sitrep}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 export SITREP_TIME_NOW=2025-03-03T10:00:00Z TZ=UTC LC_ALL=C
 cat >"$tmp/import.json" <<'JSON'
@@ -119,5 +115,4 @@ grep -q '^P? checkout 4h: no severity, oldest | failing: og' "$tmp/line" || fail
 	fail "empty cache: $(cat "$tmp/err")"
 [ "$(cat "$tmp/line")" = "no open incidents" ] || fail "empty cache: $(cat "$tmp/line")"
 
-echo "status_line: $failures failure(s)"
-[ $failures = 0 ]
+finish status_line

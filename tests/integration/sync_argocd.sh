@@ -17,25 +17,10 @@
 # sync, and a Rollout's deployment that was replaced before sitrep first saw it
 # shows as its sync did (success, finished at deployedAt, no pattern).
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 token=argocd.s3cret.T0ken
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	--require-token "$token" >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z --require-token "$token"
 
 cat >"$tmp/config" <<CONF
 [source "argo"]
@@ -300,5 +285,4 @@ run sync --once >/dev/null 2>"$tmp/err" || fail "sync after the faults: $(cat "$
 run status >"$tmp/line" || fail "status line"
 grep -q 'argo ok' "$tmp/line" || fail "status line: $(cat "$tmp/line")"
 
-echo "sync_argocd: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_argocd

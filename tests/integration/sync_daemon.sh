@@ -4,25 +4,10 @@
 # cache against a second daemon, slows down on a failing upstream and recovers, and
 # SIGTERM ends it promptly with exit 0. Each round ends with a checkpoint.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid= daemon_pid=
-cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
+daemon_pid=
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	>"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z
 cat >"$tmp/config" <<CONF
 [source "am"]
 	type = alertmanager
@@ -44,6 +29,7 @@ incidents() { [ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM incidents WHERE tit
 
 "$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/daemon.out" 2>&1 &
 daemon_pid=$!
+stop_on_exit "$daemon_pid"
 until_true 30 "the daemon's first round" state_is ok
 
 timeout 60 "$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/second.out" 2>&1
@@ -83,5 +69,4 @@ grep -q ' am ok ' "$tmp/state/sitrep/sync.log" || fail "no rounds in the log"
 grep -q ' am failed ' "$tmp/state/sitrep/sync.log" || fail "the failed rounds are not in the log"
 [ "$(sqlite3 "$tmp/c.db" 'PRAGMA integrity_check')" = ok ] || fail "integrity"
 
-echo "sync_daemon: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_daemon

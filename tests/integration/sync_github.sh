@@ -15,30 +15,9 @@
 # sends If-None-Match for the list, each protection and each head's checks, all
 # answered 304; a fault on one protection fails that stream alone and keeps its rows.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-# start_sim PORTFILE [ARGS...]: a frozen simulator on a free port.
-start_sim() {
-	local pf=$1
-	shift
-	"$SITREP_SIM" --port 0 --port-file "$pf" --speed 0 --start 2025-03-03T10:00:00Z \
-		--require-token s3cret "$@" >>"$tmp/sim.log" 2>&1 &
-	sim_pid=$!
-	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
-	[ -s "$pf" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-}
-start_sim "$tmp/port"
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z --require-token s3cret
 
 cat >"$tmp/config" <<CONF
 [source "gh"]
@@ -409,15 +388,13 @@ jq -e '[.routes | to_entries[] | select(.key | startswith("/github/"))] as $all
 grep -q s3cret "$tmp/c.db" && fail "the token is in the cache"
 
 # --- more than 100 runs: two list pages, the second in the /repositories/ID form
-kill "$sim_pid" 2>/dev/null
-wait "$sim_pid" 2>/dev/null
+stop_sim
 jq -n '{name: "bulk", services: [{name: "bulk", repo: "acme/bulk"}],
 	commits: ([range(0; 131)] | map({id: "c\(.)", service: "bulk", author: "ana",
 		message: "Change \(.)", time: "-\((131 - .) * 60)m"})),
 	pipelines: ([range(1; 131)] | map({id: "p\(.)", commit: "c\(.)",
 		queued: "-\((131 - .) * 60 - 5)m", template: "ci"}))}' >"$tmp/bulk.json"
-start_sim "$tmp/port2" --scenario "$tmp/bulk.json"
-base="http://127.0.0.1:$(cat "$tmp/port2")"
+start_sim --start 2025-03-03T10:00:00Z --require-token s3cret --scenario "$tmp/bulk.json"
 cat >"$tmp/config-bulk" <<CONF
 [source "gh"]
 	type = github
@@ -439,5 +416,4 @@ clear_requests
 	fail "bulk second sync: $(cat "$tmp/err")"
 grep -q '^gh .* 0 pages' "$tmp/out" || fail "bulk second round: $(cat "$tmp/out")"
 
-echo "sync_github: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_github

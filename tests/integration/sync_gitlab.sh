@@ -12,32 +12,11 @@
 # projects' protected branch rules arrive as the ground truth's "branches_now" has
 # them, once each however many rounds, and a fault on them keeps them.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-start_sim() { # token, extra options
-	"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-		--require-token "$@" >"$tmp/sim.log" 2>&1 &
-	sim_pid=$!
-	for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-	[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-	base="http://127.0.0.1:$(cat "$tmp/port")"
-}
-stop_sim() {
-	kill "$sim_pid" && wait "$sim_pid" 2>/dev/null
-	sim_pid=
-	rm -f "$tmp/port"
-}
-start_sim glpat-s3cret
+# sim TOKEN [OPTION...]: a frozen simulator that wants TOKEN.
+sim() { start_sim --start 2025-03-03T10:00:00Z --require-token "$@"; }
+sim glpat-s3cret
 
 cat >"$tmp/config" <<CONF
 [source "gitlab"]
@@ -378,7 +357,7 @@ jq -n '{name: "bulk", services: [{name: "bulk", repo: "acme/bulk"}],
 		message: "change \(.)", time: "-\(260 - .)h"}],
 	pipelines: [range(260) | {id: "p\(.)", commit: "c\(.)", queued: "-\(260 - .)h",
 		template: "ci"}]}' >"$tmp/bulk.json"
-start_sim glpat-s3cret --scenario "$tmp/bulk.json"
+sim glpat-s3cret --scenario "$tmp/bulk.json"
 printf '[source "bulk"]\n\ttype = gitlab\n\turl = %s/gitlab\n\tproject = acme/bulk\n\ttoken = env:GL_TOKEN\n' \
 	"$base" >"$tmp/config-bulk"
 chmod 600 "$tmp/config-bulk"
@@ -400,7 +379,7 @@ ctl GET requests | jq -e '.routes["/gitlab/api/v4/projects/acme/bulk/pipelines"]
 stop_sim
 jq '(.deployments[] | select(.id == "DEP-119") | .via) = "gitlab"' data/sim/week.json \
 	>"$tmp/week-gitlab.json" || fail "cannot write the scenario"
-start_sim 5f0c1a2b3c4d-oauth --scenario "$tmp/week-gitlab.json"
+sim 5f0c1a2b3c4d-oauth --scenario "$tmp/week-gitlab.json"
 cat >"$tmp/config-rb" <<CONF
 [source "gl"]
 	type = gitlab
@@ -430,5 +409,4 @@ ctl GET requests | jq -e '[.routes | to_entries[] | select(.key | startswith("/g
 	length > 0 and all(.[]; .value.authorization == "Bearer" and .value.token_ok == true)' \
 	>/dev/null || fail "the OAuth token did not go as a Bearer token"
 
-echo "sync_gitlab: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_gitlab

@@ -10,25 +10,10 @@
 # types, a huge body, a reset connection, a failing query) ends with a clear error in
 # the sync state, exit 1, and the data intact.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 token=glsa_s3cretT0ken
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	--require-token "$token" >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z --require-token "$token"
 
 cat >"$tmp/config" <<CONF
 [source "graf"]
@@ -310,5 +295,4 @@ run sync --once >/dev/null 2>"$tmp/err" || fail "sync after the faults: $(cat "$
 run status >"$tmp/line" || fail "status line"
 grep -q 'graf ok' "$tmp/line" || fail "status line: $(cat "$tmp/line")"
 
-echo "sync_grafana: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_grafana

@@ -11,26 +11,11 @@
 # jobs finds them and syncs them the round after; and every injected fault ends in
 # exit 1, a clear error in `sitrep status`, the data intact and no secret shown.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 start=2025-03-03T10:00:00Z
 token=jk-11e4a7d0c2b95f3e
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start $start \
-	--require-token $token >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token $token
 
 # jk names four branch jobs (a release branch's '/' is %2F in its job's name);
 # jk-all names none and finds every job.
@@ -286,5 +271,4 @@ run status >"$tmp/line" || fail "status line"
 grep -q 'jk ok' "$tmp/line" || fail "status line: $(cat "$tmp/line")"
 compare deployments "$later"
 
-echo "sync_jenkins: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_jenkins

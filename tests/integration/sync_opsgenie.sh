@@ -8,25 +8,10 @@
 # error, keeping every page committed before it; a 429 with Retry-After: 1 is
 # retried and succeeds; other faults end in a clear error with the data intact.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 start=2025-03-03T10:00:00Z
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start $start \
-	--require-token og-s3cret >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token og-s3cret
 
 # og2 reads the same account under another name, so with a cursor of its own.
 cat >"$tmp/config" <<CONF
@@ -182,5 +167,4 @@ run sync --once --source og >/dev/null 2>"$tmp/err" || fail "sync after the faul
 run status >"$tmp/line" || fail "status line"
 grep -q 'og ok' "$tmp/line" || fail "status line: $(cat "$tmp/line")"
 
-echo "sync_opsgenie: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_opsgenie

@@ -8,24 +8,9 @@
 # that does not advance) ends with a clear error in the sync state, exit 1, and
 # the data and the watermark intact.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	--require-token s3cret >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z --require-token s3cret
 projects="checkout search payments"
 
 cat >"$tmp/config" <<CONF
@@ -199,5 +184,4 @@ for id in $(jq -r '.[].id' "$tmp/res.json"); do
 	[ "$r" = "$(epoch 2025-03-03T12:00:00Z)" ] || fail "issue $id: resolved_at '$r', not the poll"
 done
 
-echo "sync_sentry: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_sentry

@@ -11,31 +11,11 @@
 # every injected fault (also in the middle of a chain) ends in exit 1, a clear error
 # in `sitrep status`, the data intact and no secret shown.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-sim2_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	[ -n "$sim2_pid" ] && kill "$sim2_pid" 2>/dev/null && wait "$sim2_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 start=2025-03-03T10:00:00Z
 password=sn-7Hq2-s3cret
-start_sim() { # port file, extra arguments
-	"$SITREP_SIM" --port 0 --port-file "$tmp/$1" --speed 0 --start $start \
-		--require-token $password "${@:2}" >"$tmp/$1.log" 2>&1 &
-}
-start_sim port
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/port.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token $password
 
 # sn2 reads the same instance under another name, so with cursors of its own.
 cat >"$tmp/config" <<CONF
@@ -300,11 +280,9 @@ run status --format json | jq -e '.sources[] | select(.name == "sn2") | .state =
 	printf '"responded": null, "resolved": null}\n]}\n'
 } >"$tmp/many.json"
 export SITREP_TIME_NOW=$start
-start_sim port2 --scenario "$tmp/many.json"
-sim2_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port2" ] && break; sleep 0.05; done
-[ -s "$tmp/port2" ] || { echo "the second sitrep-sim did not start: $(cat "$tmp/port2.log")"; exit 1; }
-base2="http://127.0.0.1:$(cat "$tmp/port2")"
+first=$base
+start_sim --start $start --require-token $password --scenario "$tmp/many.json"
+base2=$base base=$first
 cat >"$tmp/config2" <<CONF
 [source "many"]
 	type = servicenow

@@ -6,24 +6,9 @@
 # the cap, a timeout) ends with a clear error in the sync state, exit 1, and the
 # previous data intact.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-03T10:00:00Z \
-	>"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-03T10:00:00Z
 
 cat >"$tmp/config" <<CONF
 [source "am"]
@@ -136,5 +121,4 @@ SECURED_TOKEN=anything run sync --once --source secured >/dev/null 2>"$tmp/err" 
 run status >"$tmp/line"
 grep -q 'secured ok' "$tmp/line" || fail "still failing after a good round: $(cat "$tmp/line")"
 
-echo "sync_sim: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_sim

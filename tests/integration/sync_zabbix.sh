@@ -10,26 +10,11 @@
 # in one round; and every injected fault ends in exit 1, a clear error in
 # `sitrep status`, the data intact and no secret shown.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 start=2025-03-03T10:00:00Z
 token=zbx-4d0e2c1b9a8f7e6d5c4b3a29
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start $start \
-	--require-token $token >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token $token
 api="$base/zabbix/api_jsonrpc.php"
 
 # A call to the simulator's Zabbix with the token; prints .result.
@@ -331,5 +316,4 @@ requests
 	fail "the cpu cursor did not move to 12:00"
 no_secret "$tmp/c.db"
 
-echo "sync_zabbix: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_zabbix

@@ -12,26 +12,11 @@
 # short Retry-After is retried, and every other fault ends in a clear error in
 # `sitrep status --format json` with the data intact.
 set -u
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 token=zd-4a7c1e9b2f
 start=2025-03-03T10:00:00Z
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start $start \
-	--require-token $token >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token $token
 
 # zd2 reads the same account under another name, so with a cursor of its own; prom
 # is the monitoring side a ticket without an Alert ID is linked to by overlap (its
@@ -290,5 +275,4 @@ run sync --once --source zd >/dev/null 2>"$tmp/err" || fail "sync after the faul
 [ "$(status_of zd .state)" != failing ] || fail "zd still failing after the faults"
 [ "$(state)" = "$before" ] || fail "after the faults: data changed ($before -> $(state))"
 
-echo "sync_zendesk: $failures failure(s)"
-[ $failures = 0 ]
+finish sync_zendesk

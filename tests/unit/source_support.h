@@ -6,6 +6,7 @@
 
 #include "sitrep/config.h"
 #include "sitrep/http.h"
+#include "sitrep/source.h"
 
 static inline char *
 fixture_path(const char *name)
@@ -133,6 +134,40 @@ source_release(struct test_source *t)
 	free(t->src.name);
 	free(t->src.type);
 	free(t->src.service);
+}
+
+/* The adapter of the type; the test fails when there is none. */
+static inline const struct source_ops *
+test_ops(const char *type)
+{
+	const struct source_ops *o = source_ops_find(type);
+
+	assert_non_null(o);
+	return o;
+}
+
+/* Runs the adapter of the type on resp as the answer to a GET of url for the stream,
+ * with the header name: value when name is not NULL, into a fresh page; a failure's
+ * message is printed, for the test log. */
+static inline enum status_code
+test_parse_get(const char *type, const struct source_ctx *ctx, const char *stream, const char *url,
+	       const char *name, const char *value, const struct http_response *resp,
+	       struct source_page *page)
+{
+	struct source_request req = { 0 };
+	enum status_code code;
+
+	req.stream = xstrdup(stream);
+	req.method = xstrdup("GET");
+	req.url = xstrdup(url);
+	if (name)
+		source_request_header(&req, name, value);
+	source_page_init(page);
+	code = test_ops(type)->parse(ctx, &req, resp, page);
+	if (code != SUCCESS)
+		print_message("%s: %s\n", stream, status_message(code));
+	source_request_release(&req);
+	return code;
 }
 
 #endif

@@ -60,26 +60,16 @@ ctx_for(const struct test_source *t, const char *cursor, int64_t now)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("alertmanager");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("alertmanager");
 }
 
 static enum status_code
 parse(const struct source_ctx *ctx, const char *stream, const struct http_response *resp,
       struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup("http://127.0.0.1:9093/api/v2/alerts?silenced=true&inhibited=true");
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	source_request_release(&req);
-	return code;
+	return test_parse_get("alertmanager", ctx, stream,
+			      "http://127.0.0.1:9093/api/v2/alerts?silenced=true&inhibited=true",
+			      NULL, NULL, resp, page);
 }
 
 static enum status_code

@@ -71,10 +71,7 @@ ctx_for(const struct test_source *t, const char *cursor)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("argocd");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("argocd");
 }
 
 /* Parses resp as a page of stream fetched from url, the cursor as stored. */
@@ -83,21 +80,13 @@ parse_with(const char *stream, const char *url, const char *cursor,
 	   const struct http_response *resp, struct source_page *page)
 {
 	struct test_source t;
-	struct source_request req = { 0 };
 	struct source_ctx ctx;
 	enum status_code code;
 
 	source_init(&t, BASE "/");
 	ctx = ctx_for(&t, cursor);
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_request_header(&req, "Authorization", "Bearer t0ken");
-	source_page_init(page);
-	code = ops()->parse(&ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_message("%s\n", status_message(code));
-	source_request_release(&req);
+	code = test_parse_get("argocd", &ctx, stream, url, "Authorization", "Bearer t0ken", resp,
+			      page);
 	source_release(&t);
 	return code;
 }

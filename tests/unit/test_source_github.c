@@ -62,10 +62,7 @@ struct fixture {
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("github");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("github");
 }
 
 /* [source "gh"] type = github, url as config_load leaves the default, one repo. */
@@ -97,19 +94,11 @@ static enum status_code
 parse(struct fixture *f, const char *stream, const char *url, const struct http_response *resp,
       struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
+	enum status_code code =
+		test_parse_get("github", &f->ctx, stream, url, NULL, NULL, resp, page);
 
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_page_init(page);
-	code = ops()->parse(&f->ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_message("%s\n", status_message(code));
-	else if (page->cursor)
+	if (code == SUCCESS && page->cursor)
 		engine_set(&f->e, page->cursor);
-	source_request_release(&req);
 	return code;
 }
 

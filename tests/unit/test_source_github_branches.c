@@ -45,10 +45,7 @@ cursor_of(void *arg, const char *stream)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("github");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("github");
 }
 
 static void
@@ -87,23 +84,13 @@ static enum status_code
 parse(struct fixture *f, const char *url, const char *etag, const struct http_response *resp,
       struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
+	enum status_code code = test_parse_get("github", &f->ctx, STREAM, url,
+					       etag ? "If-None-Match" : NULL, etag, resp, page);
 
-	req.stream = xstrdup(STREAM);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	if (etag)
-		source_request_header(&req, "If-None-Match", etag);
-	source_page_init(page);
-	code = ops()->parse(&f->ctx, &req, resp, page);
-	if (code != SUCCESS) {
-		print_message("%s\n", status_message(code));
-	} else if (page->cursor) {
+	if (code == SUCCESS && page->cursor) {
 		free(f->cursor);
 		f->cursor = xstrdup(page->cursor);
 	}
-	source_request_release(&req);
 	return code;
 }
 

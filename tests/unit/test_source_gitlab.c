@@ -113,10 +113,7 @@ ctx_for(const struct test_source *t, struct fake_engine *e, const char *secret)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("gitlab");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("gitlab");
 }
 
 /* Parses resp as the answer to url of stream; the page's cursor goes to the fake
@@ -125,19 +122,10 @@ static enum status_code
 parse_url(const struct source_ctx *ctx, const char *stream, const char *url,
 	  const struct http_response *resp, struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
+	enum status_code code = test_parse_get("gitlab", ctx, stream, url, NULL, NULL, resp, page);
 
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_error("%s\n", status_message(code));
-	else
+	if (code == SUCCESS)
 		fake_set(ctx->engine, stream, page->cursor);
-	source_request_release(&req);
 	return code;
 }
 

@@ -35,10 +35,7 @@ no_cursor(void *engine, const char *stream)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("gitlab");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("gitlab");
 }
 
 static void
@@ -58,18 +55,7 @@ static enum status_code
 parse(struct fixture *f, const char *url, const struct http_response *resp,
       struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup(STREAM);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_page_init(page);
-	code = ops()->parse(&f->ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_message("%s\n", status_message(code));
-	source_request_release(&req);
-	return code;
+	return test_parse_get("gitlab", &f->ctx, STREAM, url, NULL, NULL, resp, page);
 }
 
 static void

@@ -91,17 +91,9 @@ static enum status_code
 parse_url(const struct source_ctx *ctx, const char *stream, const char *url,
 	  const struct http_response *resp, struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url ? url : "https://grafana.example.com/api/x");
-	source_request_header(&req, "Authorization", "Bearer glsa_t0ken");
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	source_request_release(&req);
-	return code;
+	return test_parse_get("grafana", ctx, stream,
+			      url ? url : "https://grafana.example.com/api/x", "Authorization",
+			      "Bearer glsa_t0ken", resp, page);
 }
 
 static enum status_code

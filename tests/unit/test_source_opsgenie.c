@@ -60,10 +60,7 @@ ctx_for(const struct test_source *t, const char *cursor)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("opsgenie");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("opsgenie");
 }
 
 /* Parses resp as the answer to url (which carries the page's offset and limit). */
@@ -71,18 +68,7 @@ static enum status_code
 parse_url(const struct source_ctx *ctx, const char *stream, const char *url,
 	  const struct http_response *resp, struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_error("%s\n", status_message(code));
-	source_request_release(&req);
-	return code;
+	return test_parse_get("opsgenie", ctx, stream, url, NULL, NULL, resp, page);
 }
 
 /* Parses body (a 200) with no cursor, service default "fallback". */

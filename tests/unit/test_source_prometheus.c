@@ -66,10 +66,7 @@ ctx_for(const struct test_source *t)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("prometheus");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("prometheus");
 }
 
 /* A request for stream as plan() would have made it. */

@@ -107,10 +107,7 @@ ctx_for(const struct test_source *t, const char *cursor)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("sentry");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("sentry");
 }
 
 /* Parses resp as a page of stream fetched from url (with a bearer token). */
@@ -118,19 +115,8 @@ static enum status_code
 parse_url(const struct source_ctx *ctx, const char *stream, const char *url,
 	  const struct http_response *resp, struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup(stream);
-	req.method = xstrdup("GET");
-	req.url = xstrdup(url);
-	source_request_header(&req, "Authorization", "Bearer t0ken");
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	if (code != SUCCESS)
-		print_message("%s\n", status_message(code));
-	source_request_release(&req);
-	return code;
+	return test_parse_get("sentry", ctx, stream, url, "Authorization", "Bearer t0ken", resp,
+			      page);
 }
 
 /* Parses body as the first page of "issues:checkout", no Link header. */

@@ -137,10 +137,7 @@ h_release(struct harness *h)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("servicenow");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("servicenow");
 }
 
 /* Plans a round and takes its request of stream as the one to parse. */

@@ -76,10 +76,7 @@ ctx_for(const struct test_source *t, struct cursors *c)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("zabbix");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("zabbix");
 }
 
 /* The requests of a round (new). */

@@ -72,25 +72,14 @@ ctx_for(const struct test_source *t, const char *cursor)
 static const struct source_ops *
 ops(void)
 {
-	const struct source_ops *o = source_ops_find("zendesk");
-
-	assert_non_null(o);
-	return o;
+	return test_ops("zendesk");
 }
 
 static enum status_code
 parse_resp(const struct source_ctx *ctx, const struct http_response *resp, struct source_page *page)
 {
-	struct source_request req = { 0 };
-	enum status_code code;
-
-	req.stream = xstrdup("tickets");
-	req.method = xstrdup("GET");
-	req.url = xstrdup(EXPORT "?start_time=1738404000" SIDELOADS);
-	source_page_init(page);
-	code = ops()->parse(ctx, &req, resp, page);
-	source_request_release(&req);
-	return code;
+	return test_parse_get("zendesk", ctx, "tickets", EXPORT "?start_time=1738404000" SIDELOADS,
+			      NULL, NULL, resp, page);
 }
 
 /* Parses a response that must be good, saying why when it is not. */
