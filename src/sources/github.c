@@ -78,7 +78,6 @@
 
 /* ---- reading upstream JSON ---- */
 
-
 enum status_code
 gh_field_error(const struct gh_parse *g, const char *field, const char *what, const char *value)
 {

@@ -47,7 +47,6 @@
 
 /* ---- reading values ---- */
 
-
 enum status_code
 sn_field_error(const struct sn_where *w, const char *field, const char *what, const char *value)
 {
