@@ -356,3 +356,34 @@ list_request(struct list *list, struct view *view, struct tui *tui, enum request
 	}
 	return REQ_NONE;
 }
+
+bool
+lines_scroll(size_t *top, size_t height, size_t n, enum request req)
+{
+	size_t page = height > 1 ? height - 1 : 1;
+
+	switch (req) {
+	case REQ_MOVE_UP:
+		if (*top)
+			(*top)--;
+		return true;
+	case REQ_MOVE_DOWN:
+		if (*top + height < n)
+			(*top)++;
+		return true;
+	case REQ_MOVE_PAGE_UP:
+		*top = *top > page ? *top - page : 0;
+		return true;
+	case REQ_MOVE_PAGE_DOWN:
+		*top += page;
+		return true;
+	case REQ_MOVE_FIRST:
+		*top = 0;
+		return true;
+	case REQ_MOVE_LAST:
+		*top = n;
+		return true;
+	default:
+		return false;
+	}
+}

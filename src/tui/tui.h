@@ -436,5 +436,8 @@ enum request list_request(struct list *list, struct view *view, struct tui *tui,
 const void *list_selected(const struct list *list);
 /* The wheel: the page and the selection move together by delta rows. */
 void list_scroll(struct list *list, struct view *view, struct tui *tui, long delta);
+/* Moves the first shown line of a text of n lines, height of them on screen, by a
+ * movement request (the drawing clamps the end); false for any other request. */
+bool lines_scroll(size_t *top, size_t height, size_t n, enum request req);
 
 #endif

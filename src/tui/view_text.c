@@ -81,34 +81,11 @@ static enum request
 text_request(struct view *view, struct tui *tui, enum request req)
 {
 	struct text_view *t = view->private;
-	size_t page = t->height > 1 ? (size_t)t->height - 1 : 1;
 
 	(void)tui;
-	switch (req) {
-	case REQ_MOVE_UP:
-		if (t->top)
-			t->top--;
-		break;
-	case REQ_MOVE_DOWN:
-		if (t->top + (size_t)t->height < t->n_lines)
-			t->top++;
-		break;
-	case REQ_MOVE_PAGE_UP:
-		t->top = t->top > page ? t->top - page : 0;
-		break;
-	case REQ_MOVE_PAGE_DOWN:
-		t->top += page;
-		break;
-	case REQ_MOVE_FIRST:
-		t->top = 0;
-		break;
-	case REQ_MOVE_LAST:
-		t->top = t->n_lines;
-		break;
-	default:
-		return req;
-	}
-	return REQ_NONE;
+	return lines_scroll(&t->top, t->height > 0 ? (size_t)t->height : 0, t->n_lines, req)
+		       ? REQ_NONE
+		       : req;
 }
 
 const struct view_ops text_ops = {

@@ -548,29 +548,10 @@ static enum request
 timeline_request(struct view *view, struct tui *tui, enum request req)
 {
 	struct timeline_view *t = view->private;
-	size_t page = t->list_height > 1 ? (size_t)t->list_height - 1 : 1;
-
+	if (lines_scroll(&t->top, t->list_height > 0 ? (size_t)t->list_height : 0, t->n_events,
+			 req))
+		return REQ_NONE;
 	switch (req) {
-	case REQ_MOVE_UP:
-		if (t->top)
-			t->top--;
-		break;
-	case REQ_MOVE_DOWN:
-		if (t->top + (size_t)t->list_height < t->n_events)
-			t->top++;
-		break;
-	case REQ_MOVE_PAGE_UP:
-		t->top = t->top > page ? t->top - page : 0;
-		break;
-	case REQ_MOVE_PAGE_DOWN:
-		t->top += page;
-		break;
-	case REQ_MOVE_FIRST:
-		t->top = 0;
-		break;
-	case REQ_MOVE_LAST:
-		t->top = t->n_events;
-		break;
 	case REQ_RAW:
 		raw_view_open(tui, view, t->source, t->source_id);
 		break;
