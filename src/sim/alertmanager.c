@@ -537,14 +537,8 @@ swagger_error(struct sim_response *resp, unsigned int status, int code, const ch
 void
 alertmanager_fault_body(struct sim_response *resp, unsigned int status)
 {
-	char text[64];
-
 	if (status == 502 || status == 504 || status < 400) {
-		snprintf(text, sizeof(text), "%u %s\n", status,
-			 status == 502	 ? "Bad Gateway"
-			 : status == 504 ? "Gateway Timeout"
-					 : "");
-		response_text(resp, status, text);
+		response_gateway(resp, status);
 		return;
 	}
 	swagger_error(resp, status, (int)status, "sitrep-sim: injected fault");

@@ -85,11 +85,7 @@ grafana_fault_body(struct sim_response *resp, unsigned int status)
 	case 503:
 	case 504:
 		/* From the proxy in front, not from Grafana. */
-		snprintf(text, sizeof(text), "%u %s\n", status,
-			 status == 502	 ? "Bad Gateway"
-			 : status == 503 ? "Service Unavailable"
-					 : "Gateway Timeout");
-		response_text(resp, status, text);
+		response_gateway(resp, status);
 		break;
 	default:
 		snprintf(text, sizeof(text), "sitrep-sim: injected status %u", status);

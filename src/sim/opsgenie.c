@@ -602,7 +602,6 @@ void
 opsgenie_fault_body(struct sim_response *resp, unsigned int status)
 {
 	json_t *o;
-	char text[64];
 	const char *msg = status == 401	  ? "Could not authenticate"
 			  : status == 403 ? "You are not authorized for this operation"
 			  : status == 404 ? "Not found"
@@ -612,11 +611,7 @@ opsgenie_fault_body(struct sim_response *resp, unsigned int status)
 
 	/* A gateway in front answers these with its own page. */
 	if (status == 502 || status == 504 || status < 400) {
-		snprintf(text, sizeof(text), "%u %s\n", status,
-			 status == 502	 ? "Bad Gateway"
-			 : status == 504 ? "Gateway Timeout"
-					 : "");
-		response_text(resp, status, text);
+		response_gateway(resp, status);
 		return;
 	}
 	o = json_object();

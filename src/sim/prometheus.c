@@ -64,15 +64,10 @@ prometheus_fault_body(struct sim_response *resp, unsigned int status)
 		{ 422, "execution" }, { 499, "canceled" },  { 503, "timeout" },
 	};
 	const char *type = "internal";
-	char text[64];
 
 	/* A proxy in front answers these, without Prometheus's envelope. */
 	if (status == 502 || status == 504 || status < 400) {
-		snprintf(text, sizeof(text), "%u %s\n", status,
-			 status == 502	 ? "Bad Gateway"
-			 : status == 504 ? "Gateway Timeout"
-					 : "");
-		response_text(resp, status, text);
+		response_gateway(resp, status);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++)

@@ -488,11 +488,7 @@ sentry_fault_body(struct sim_response *resp, unsigned int status)
 	case 503:
 	case 504:
 		/* From the load balancer in front, not from Sentry. */
-		snprintf(text, sizeof(text), "%u %s\n", status,
-			 status == 502	 ? "Bad Gateway"
-			 : status == 503 ? "Service Unavailable"
-					 : "Gateway Timeout");
-		response_text(resp, status, text);
+		response_gateway(resp, status);
 		break;
 	default:
 		snprintf(text, sizeof(text), "sitrep-sim: injected status %u", status);

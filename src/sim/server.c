@@ -43,6 +43,15 @@ response_text(struct sim_response *r, unsigned int status, const char *text)
 }
 
 void
+response_gateway(struct sim_response *r, unsigned int status)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%u %s\n", status, MHD_get_reason_phrase_for(status));
+	response_text(r, status, text);
+}
+
+void
 response_header(struct sim_response *r, const char *name, const char *value)
 {
 	if (r->n_headers == SIM_MAX_HEADERS)

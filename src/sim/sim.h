@@ -807,6 +807,9 @@ struct sim_response {
 
 void response_json(struct sim_response *r, unsigned int status, json_t *body);
 void response_text(struct sim_response *r, unsigned int status, const char *text);
+/* The plain page a proxy or gateway in front of the upstream answers with, such as
+ * "502 Bad Gateway": no JSON envelope of the upstream's. */
+void response_gateway(struct sim_response *r, unsigned int status);
 void response_header(struct sim_response *r, const char *name, const char *value);
 
 /* ---- alertmanager.c state ---------------------------------------------------- */
