@@ -11,6 +11,8 @@
  *                                                  status, order_by, sort
  *   GET /api/v4/projects/:id/protected_branches    its protected branch rules
  *                                                  (protection.c), by id
+ *   POST /api/v4/projects/:id/jobs/:job_id/retry   a deployment's job retried: the
+ *                                                  environment's Rollback button
  *
  * A project is a service: :id is its repository's path ("acme/checkout", sent
  * URL-encoded as acme%2Fcheckout; libmicrohttpd hands the path over decoded) or its
@@ -21,7 +23,8 @@
  * waits for its approval, "created" until it starts. A rollback whose "via" is
  * "gitlab" is what GitLab's Rollback button makes: a new deployment of the restored
  * deployment's sha whose job is a retry in the restored deployment's pipeline (the
- * pipeline's own job list is left as it ran). Argo CD rollbacks do not show.
+ * pipeline's own job list is left as it ran); a client makes one by retrying the
+ * job of the deployment to restore (rollbacks.c). Argo CD rollbacks do not show.
  *
  * What clients trip on is reproduced: instants in milliseconds (each entity has its
  * own millisecond phase); updated_after and updated_before are inclusive; the
@@ -1040,6 +1043,60 @@ project_json(const struct gl *g)
 	return o;
 }
 
+/* ---- the Rollback button ------------------------------------------------------ */
+
+/* The job that made a deployment (its "deployable"), when it has one. */
+static bool
+deployment_job(const struct gl *g, const struct deployment *d, struct job_view *j)
+{
+	const struct pipeline *p = NULL;
+	const struct stage *st = deploy_stage(g->w, d, &p);
+
+	if (!in_gitlab(d) || !p || !st)
+		return false;
+	if (d->pipeline >= 0)
+		stage_job(g, p, (size_t)(st - p->stages), j);
+	else
+		rollback_job(g, d, p, st, j);
+	return true;
+}
+
+/* POST .../jobs/:job_id/retry: GitLab answers 201 with the new job. Only the jobs
+ * that made a deployment of the project can be retried here; one that has not
+ * finished is refused as GitLab refuses it (403, "Job is not retryable"). */
+static void
+retry_job(struct gl *g, const char *id_text, struct sim_response *resp)
+{
+	const struct world *w = g->w;
+	char *end;
+	unsigned long long id = strtoull(id_text, &end, 10);
+	struct job_view j;
+	long made;
+
+	if (*end || end == id_text) {
+		message(resp, 404, "message", "404 Not found");
+		return;
+	}
+	for (size_t i = 0; i < w->n_deployments; i++) {
+		const struct deployment *d = &w->deployments[i];
+
+		if (d->service != g->service || !deployment_job(g, d, &j) || j.id != id)
+			continue;
+		if (!happened(g, d->finish)) {
+			message(resp, 403, "message", "403 Forbidden - Job is not retryable");
+			return;
+		}
+		made = sim_rollback_add(g->sim, i, "gitlab", "root", g->now / 1000);
+		if (!deployment_job(g, &g->w->deployments[made], &j)) {
+			message(resp, 500, "message", "500 Internal Server Error");
+			return;
+		}
+		response_json(resp, 201, job_json(g, &j));
+		return;
+	}
+	message(resp, 404, "message", "404 Job Not Found");
+}
+
 /* ---- routing ----------------------------------------------------------------- */
 
 /* The project the path after /projects/ names, and the path after it. */
@@ -1074,6 +1131,24 @@ find_project(struct gl *g, const char *rest, const char **after)
 	return found;
 }
 
+/* "/jobs/123/retry": the job's id text. */
+static bool
+retry_route(const char *after, char *id, size_t size)
+{
+	const char *p;
+	size_t n;
+
+	if (strncmp(after, "/jobs/", 6) != 0)
+		return false;
+	p = after + 6;
+	n = strspn(p, "0123456789");
+	if (n == 0 || n >= size || !streq(p + n, "/retry"))
+		return false;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return true;
+}
+
 /* "/pipelines/123" or "/pipelines/123/jobs": the id's text, and whether jobs. */
 static bool
 pipeline_route(const char *after, char *id, size_t size, bool *jobs)
@@ -1096,14 +1171,15 @@ gitlab_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 	const char *prefix = "/api/v4/projects/", *after;
 	const struct pipeline *p;
 	char id[24];
-	bool jobs;
+	bool jobs, post;
 
 	g.now = sim_clock_now(&sim->clock);
 	if (strncmp(req->route, "/api/v4/", 8) != 0) {
 		response_text(resp, 404, "404 Not Found\n");
 		return;
 	}
-	if (!streq(req->method, "GET") && !streq(req->method, "HEAD")) {
+	post = streq(req->method, "POST");
+	if (!post && !streq(req->method, "GET") && !streq(req->method, "HEAD")) {
 		message(resp, 405, "error", "405 Method Not Allowed");
 		return;
 	}
@@ -1115,7 +1191,12 @@ gitlab_handle(struct sim *sim, const struct sim_request *req, struct sim_respons
 		message(resp, 404, "message", "404 Project Not Found");
 		return;
 	}
-	if (streq(after, "") || streq(after, "/")) {
+	if (post) {
+		if (retry_route(after, id, sizeof(id)))
+			retry_job(&g, id, resp);
+		else
+			message(resp, 405, "error", "405 Method Not Allowed");
+	} else if (streq(after, "") || streq(after, "/")) {
 		response_json(resp, 200, project_json(&g));
 	} else if (streq(after, "/pipelines")) {
 		list_pipelines(&g, resp);
