@@ -190,3 +190,22 @@ pipeline_status_role(const char *status)
 		return COLOR_RUNNING;
 	return COLOR_MUTED;
 }
+
+void
+format_series(const char *name, const char *labels, char *buf, size_t size)
+{
+	const char *l = labels ? labels : "";
+
+	/* The canonical labels are key="value" pairs, sorted, values escaped: a query
+	 * that returns the raw series brings __name__, which only repeats the name. */
+	if (strncmp(l, "__name__=\"", 10) == 0) {
+		const char *p = l + 10;
+
+		while (*p && *p != '"')
+			p += p[0] == '\\' && p[1] ? 2 : 1;
+		l = *p ? p + 1 : p;
+		if (*l == ',')
+			l++;
+	}
+	snprintf(buf, size, "%s%s%s%s", name ? name : "", *l ? "{" : "", l, *l ? "}" : "");
+}

@@ -178,6 +178,9 @@ bool draw_utf8(void);
 void draw_sparkline(const double *values, size_t n, int width, char *buf, size_t size);
 /* "3m", "2h05m", "4d" ago from now, for list columns. */
 void format_age(int64_t then, int64_t now, char *buf, size_t size);
+/* A series as name{labels} (no braces without labels), without the __name__ label
+ * that only repeats the name. */
+void format_series(const char *name, const char *labels, char *buf, size_t size);
 /* The role of a pipeline's (or stage's) normalized status. */
 enum color_role pipeline_status_role(const char *status);
 /* The glyphs charts use: ASCII without UTF-8, braille on a terminal at least

@@ -196,7 +196,7 @@ put(WINDOW *win, int y, int x, attr_t attr, const char *glyph)
 static void
 draw_title(WINDOW *win, struct tui *tui, const struct chart *ch, int y, int x, int w, bool chosen)
 {
-	char name[160], figures[128], cur[24], avg[24], max[24], age[16] = "";
+	char name[168], series[160], figures[128], cur[24], avg[24], max[24], age[16] = "";
 	const struct store_series_row *r = ch->series;
 	bool stale = false;
 	int used;
@@ -212,9 +212,8 @@ draw_title(WINDOW *win, struct tui *tui, const struct chart *ch, int y, int x, i
 	}
 	snprintf(figures, sizeof(figures), "cur %s%s%s  avg %s  max %s", cur, stale ? " " : "",
 		 stale ? age : "", avg, max);
-	snprintf(name, sizeof(name), "%s%s%s%s%s", chosen ? draw_glyph("\u25b6 ", "> ") : "  ",
-		 ch->metric ? ch->metric->name : r->name, r->labels && *r->labels ? "{" : "",
-		 r->labels ? r->labels : "", r->labels && *r->labels ? "}" : "");
+	format_series(ch->metric ? ch->metric->name : r->name, r->labels, series, sizeof(series));
+	snprintf(name, sizeof(name), "%s%s", chosen ? draw_glyph("\u25b6 ", "> ") : "  ", series);
 	used = draw_text(win, y, x, w, role_attr(chosen ? COLOR_CURSOR : COLOR_HEADER), name);
 	/* What the metric is, when the figures leave room for it: they come first. */
 	if (ch->metric && used + 1 + (int)strlen(ch->metric->title) + 2 + (int)strlen(figures) <= w)

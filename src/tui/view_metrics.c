@@ -61,8 +61,7 @@ series_cell(struct view *view, struct tui *tui, const void *row, size_t col, cha
 	(void)tui;
 	switch (col) {
 	case 0:
-		snprintf(buf, size, "%s%s%s%s", r->name, r->labels && *r->labels ? "{" : "",
-			 r->labels ? r->labels : "", r->labels && *r->labels ? "}" : "");
+		format_series(r->name, r->labels, buf, size);
 		break;
 	case 1:
 		snprintf(buf, size, "%s", r->service ? r->service : "");

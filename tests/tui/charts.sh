@@ -24,6 +24,10 @@ sqlite3 "$tmp/c.db" "
 		 UNION ALL SELECT 'latency_max' UNION ALL SELECT 'cpu' UNION ALL SELECT 'memory'
 		 UNION ALL SELECT 'availability' UNION ALL SELECT 'consumers') m
 		WHERE s.name = 'checkout';
+	-- A raw series as a bare selector returns it: __name__ among its labels.
+	INSERT INTO metric_series(source, name, labels, service_id) SELECT 'prom',
+		'apiserver_up', '__name__=\"apiserver_up\",instance=\"node:9100\"', id
+		FROM services WHERE name = 'checkout';
 	WITH RECURSIVE t(ts) AS (SELECT $now - 86400 UNION ALL SELECT ts + 60 FROM t WHERE ts < $now - 60)
 	INSERT INTO metric_samples SELECT s.id, t.ts, CASE s.name
 		WHEN 'checkout.rpm' THEN CASE WHEN t.ts >= $now - 1800 THEN 1800 ELSE 1200 END
@@ -51,6 +55,9 @@ chmod 600 "$tmp/config"
 # --- the chart page of checkout at 120x30: the eight charts, two columns of four
 OPTS="--view metrics" start 120x30 LANG=C.UTF-8
 expect "checkout.rpm" "the series list"
+# The series' labels, without __name__, which only repeats its name.
+expect 'apiserver_up{instance="node:9100"}' "a raw series' labels"
+screen | grep -q '__name__' && fail "__name__ shows: $(screen | grep __name__)"
 # The list is by name: availability, consumers, cpu, errors, latency, latency_max,
 # memory, rpm; rpm is the last.
 keys G Enter
