@@ -1,0 +1,346 @@
+/* commit_info.c - one commit in detail for the console: message, author, the files it
+ * changed against its first parent with their line counts (what `git show --numstat`
+ * prints, renames found as git finds them by default), whether deployed commits
+ * contain it, and its web page on the forge the repository's remote names.
+ *
+ * Everything read from the repository is text anyone with push access chose: it is
+ * sanitized here, before any caller sees it. Nothing here touches the screen. */
+#include "sitrep/sitrep.h"
+#include "sitrep/commit_info.h"
+#include "sitrep/gitlib.h"
+#include "sitrep/text.h"
+
+#include <git2.h>
+#include <string.h>
+
+static char *
+sanitized(const char *s)
+{
+	return text_sanitize(s ? s : "", s ? strlen(s) : 0, false);
+}
+
+static enum status_code
+git_failure(const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return error("%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+}
+
+static enum status_code
+open_repo(git_repository **repo, const char *path)
+{
+	if (git_repository_open_ext(repo, path ? path : ".", 0, NULL) < 0)
+		return git_failure(path ? path : "the current directory");
+	return SUCCESS;
+}
+
+/* The commit named by hex (a prefix of 4 or more digits works too). */
+static int
+lookup(git_commit **out, git_repository *repo, const char *hex)
+{
+	size_t len = strlen(hex);
+	git_oid oid;
+
+	if (len < GIT_OID_MINPREFIXLEN || len > GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex, len))
+		return -1;
+	return git_commit_lookup_prefix(out, repo, &oid, len);
+}
+
+static char *
+signature(const git_signature *sig)
+{
+	char *raw, *out;
+
+	if (!sig)
+		return xstrdup("");
+	raw = xasprintf("%s <%s>", sig->name ? sig->name : "", sig->email ? sig->email : "");
+	out = sanitized(raw);
+	free(raw);
+	return out;
+}
+
+static void
+add_file(struct commit_info *info, size_t *alloc, const git_diff_delta *d, size_t added,
+	 size_t deleted)
+{
+	struct commit_file *f;
+	char *raw;
+
+	info->added += added;
+	info->deleted += deleted;
+	if (info->n_files >= COMMIT_INFO_MAX_FILES) {
+		info->files_left_out++;
+		return;
+	}
+	info->files = xgrow(info->files, alloc, info->n_files + 1, sizeof(*info->files));
+	f = &info->files[info->n_files++];
+	if (d->status == GIT_DELTA_RENAMED && !streq(d->old_file.path, d->new_file.path))
+		raw = xasprintf("%s => %s", d->old_file.path, d->new_file.path);
+	else
+		raw = xstrdup(d->new_file.path ? d->new_file.path : d->old_file.path);
+	f->path = sanitized(raw);
+	free(raw);
+	f->added = added;
+	f->deleted = deleted;
+	f->binary = (d->flags & GIT_DIFF_FLAG_BINARY) != 0;
+}
+
+/* The files of the commit against its first parent, with line counts. */
+static enum status_code
+read_files(struct commit_info *info, git_repository *repo, git_commit *commit)
+{
+	git_commit *parent = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_find_options find;
+	enum status_code code = SUCCESS;
+	size_t alloc = 0;
+
+	/* renames as git show finds them by default (50% similar) */
+	git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
+	find.flags = GIT_DIFF_FIND_RENAMES;
+	if ((git_commit_parentcount(commit) > 0 && (git_commit_parent(&parent, commit, 0) < 0 ||
+						    git_commit_tree(&old_tree, parent) < 0)) ||
+	    git_commit_tree(&new_tree, commit) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, NULL) < 0 ||
+	    git_diff_find_similar(diff, &find) < 0) {
+		code = git_failure(info->hex);
+		goto out;
+	}
+	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
+		git_patch *patch = NULL;
+		size_t added = 0, deleted = 0;
+
+		if (git_patch_from_diff(&patch, diff, i) < 0) {
+			code = git_failure(info->hex);
+			goto out;
+		}
+		if (patch)
+			git_patch_line_stats(NULL, &added, &deleted, patch);
+		add_file(info, &alloc, git_diff_get_delta(diff, i), added, deleted);
+		git_patch_free(patch);
+	}
+out:
+	git_diff_free(diff);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(parent);
+	return code;
+}
+
+/* origin's URL, else the first remote's, or NULL. */
+static char *
+remote_url(git_repository *repo)
+{
+	git_strarray names = { 0 };
+	git_remote *remote = NULL;
+	char *url = NULL;
+
+	if (git_remote_lookup(&remote, repo, "origin") < 0 &&
+	    (git_remote_list(&names, repo) < 0 || !names.count ||
+	     git_remote_lookup(&remote, repo, names.strings[0]) < 0))
+		remote = NULL;
+	if (remote && git_remote_url(remote))
+		url = sanitized(git_remote_url(remote));
+	git_remote_free(remote);
+	git_strarray_dispose(&names);
+	return url;
+}
+
+static void
+read_header(struct commit_info *info, git_commit *commit)
+{
+	const git_signature *author = git_commit_author(commit);
+	const char *message = git_commit_message(commit);
+
+	git_oid_tostr(info->hex, sizeof(info->hex), git_commit_id(commit));
+	info->author = signature(author);
+	info->author_time = author ? author->when.time : 0;
+	info->author_offset = author ? author->when.offset : 0;
+	info->committer = signature(git_commit_committer(commit));
+	info->commit_time = git_commit_time(commit);
+	info->message = text_sanitize(message ? message : "", message ? strlen(message) : 0, true);
+	info->n_parents = git_commit_parentcount(commit);
+	info->parents = xcalloc(info->n_parents + 1, sizeof(*info->parents));
+	for (size_t i = 0; i < info->n_parents; i++)
+		git_oid_tostr(info->parents[i], sizeof(info->parents[i]),
+			      git_commit_parent_id(commit, (unsigned)i));
+}
+
+enum status_code
+commit_info_read(struct commit_info *out, const char *path, const char *hex)
+{
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	enum status_code code;
+	bool ready = gitlib_init();
+
+	memset(out, 0, sizeof(*out));
+	if ((code = open_repo(&repo, path)) != SUCCESS)
+		goto out;
+	if (lookup(&commit, repo, hex) < 0) {
+		code = error("%.40s: no such commit in %s", hex, path ? path : ".");
+		goto out;
+	}
+	read_header(out, commit);
+	code = read_files(out, repo, commit);
+	out->remote_url = remote_url(repo);
+out:
+	if (code != SUCCESS)
+		commit_info_release(out);
+	git_commit_free(commit);
+	git_repository_free(repo);
+	if (ready)
+		gitlib_shutdown();
+	return code;
+}
+
+void
+commit_info_release(struct commit_info *info)
+{
+	free(info->author);
+	free(info->committer);
+	free(info->message);
+	free(info->parents);
+	for (size_t i = 0; i < info->n_files; i++)
+		free(info->files[i].path);
+	free(info->files);
+	free(info->remote_url);
+	memset(info, 0, sizeof(*info));
+}
+
+enum status_code
+commit_contained_in(const char *path, const char *hex, const char *const *tips, size_t n,
+		    bool *contains)
+{
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	enum status_code code;
+	bool ready = gitlib_init();
+
+	memset(contains, 0, n * sizeof(*contains));
+	if ((code = open_repo(&repo, path)) != SUCCESS)
+		goto out;
+	if (lookup(&commit, repo, hex) < 0) {
+		code = error("%.40s: no such commit in %s", hex, path ? path : ".");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		git_commit *tip = NULL;
+
+		if (!tips[i] || strlen(tips[i]) < 7 || lookup(&tip, repo, tips[i]) < 0)
+			continue;
+		contains[i] = git_oid_equal(git_commit_id(tip), git_commit_id(commit)) ||
+			      git_graph_descendant_of(repo, git_commit_id(tip),
+						      git_commit_id(commit)) == 1;
+		git_commit_free(tip);
+	}
+out:
+	git_commit_free(commit);
+	git_repository_free(repo);
+	if (ready)
+		gitlib_shutdown();
+	return code;
+}
+
+/* ---- web pages ---- */
+
+/* Characters a forge's host and path may hold: a URL that needs anything else is not
+ * handed to a browser (nor shown as one). */
+static bool
+url_safe(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    !strchr("-._~/:%+", c))
+			return false;
+	}
+	return len > 0;
+}
+
+static bool
+hex_ok(const char *hex)
+{
+	size_t len = strlen(hex);
+
+	return len >= 7 && len <= 40 && strspn(hex, "0123456789abcdef") == len;
+}
+
+/* https://HOST/PATH/commit/HEX, GitLab's with "/-/"; host and path checked. */
+static char *
+forge_url(const char *host, size_t host_len, const char *path, size_t path_len, const char *hex)
+{
+	bool gitlab;
+	char *h;
+
+	while (path_len && path[0] == '/')
+		path++, path_len--;
+	while (path_len && path[path_len - 1] == '/')
+		path_len--;
+	if (path_len > 4 && !strncmp(path + path_len - 4, ".git", 4))
+		path_len -= 4;
+	if (!hex_ok(hex) || !url_safe(host, host_len) || !url_safe(path, path_len) ||
+	    memchr(host, '/', host_len))
+		return NULL;
+	h = xasprintf("%.*s", (int)host_len, host);
+	gitlab = strstr(h, "gitlab") != NULL;
+	free(h);
+	return xasprintf("https://%.*s/%.*s/%scommit/%s", (int)host_len, host, (int)path_len, path,
+			 gitlab ? "-/" : "", hex);
+}
+
+char *
+commit_web_url(const char *remote, const char *hex)
+{
+	const char *host, *end, *at, *path;
+	bool ssh;
+
+	if (!remote || !hex)
+		return NULL;
+	if (!strncmp(remote, "https://", 8) || !strncmp(remote, "http://", 7) ||
+	    !strncmp(remote, "ssh://", 6) || !strncmp(remote, "git://", 6)) {
+		ssh = remote[0] == 's' || remote[0] == 'g';
+		host = strstr(remote, "://") + 3;
+		end = host + strcspn(host, "/");
+		/* user[:password]@ never leaves this function */
+		at = memchr(host, '@', (size_t)(end - host));
+		if (at)
+			host = at + 1;
+		path = end;
+		/* an ssh port is no web port */
+		if (ssh && memchr(host, ':', (size_t)(end - host)))
+			end = memchr(host, ':', (size_t)(end - host));
+		return forge_url(host, (size_t)(end - host), path, strlen(path), hex);
+	}
+	/* scp-like: [user@]host:path, with no slash before the colon */
+	end = strchr(remote, ':');
+	if (!end || memchr(remote, '/', (size_t)(end - remote)))
+		return NULL;
+	at = memchr(remote, '@', (size_t)(end - remote));
+	host = at ? at + 1 : remote;
+	return forge_url(host, (size_t)(end - host), end + 1, strlen(end + 1), hex);
+}
+
+char *
+commit_web_url_from_pipeline(const char *url, const char *hex)
+{
+	const char *host, *cut;
+
+	if (!url || !hex || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
+		return NULL;
+	host = strstr(url, "://") + 3;
+	if (strchr(host, '@') && strchr(host, '@') < host + strcspn(host, "/"))
+		return NULL;
+	cut = strstr(host, "/actions/runs/");
+	if (!cut)
+		cut = strstr(host, "/-/pipelines/");
+	if (!cut)
+		cut = strstr(host, "/-/jobs/");
+	if (!cut || !strchr(host, '/') || strchr(host, '/') >= cut)
+		return NULL;
+	return forge_url(host, (size_t)(strchr(host, '/') - host), strchr(host, '/'),
+			 (size_t)(cut - strchr(host, '/')), hex);
+}
