@@ -54,4 +54,11 @@ char *commit_web_url(const char *remote, const char *hex);
  * run (".../actions/runs/N") or a GitLab pipeline (".../-/pipelines/N"). */
 char *commit_web_url_from_pipeline(const char *pipeline_url, const char *hex);
 
+/* The forge's path of the repository a remote URL names ("acme/checkout", a GitLab
+ * "group/sub/project"), as the branches table keys it; new, or NULL. */
+char *repo_forge_path(const char *remote);
+/* The URL of the repository's origin remote (else its first remote), sanitized; new,
+ * or NULL when it has none. */
+char *repo_remote_url(const char *repo);
+
 #endif

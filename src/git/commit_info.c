@@ -269,78 +269,129 @@ hex_ok(const char *hex)
 	return len >= 7 && len <= 40 && strspn(hex, "0123456789abcdef") == len;
 }
 
-/* https://HOST/PATH/commit/HEX, GitLab's with "/-/"; host and path checked. */
-static char *
-forge_url(const char *host, size_t host_len, const char *path, size_t path_len, const char *hex)
-{
-	bool gitlab;
-	char *h;
+/* A forge's host and repository path in a URL. */
+struct forge {
+	const char *host, *path;
+	size_t host_len, path_len;
+};
 
-	while (path_len && path[0] == '/')
-		path++, path_len--;
-	while (path_len && path[path_len - 1] == '/')
-		path_len--;
-	if (path_len > 4 && !strncmp(path + path_len - 4, ".git", 4))
-		path_len -= 4;
-	if (!hex_ok(hex) || !url_safe(host, host_len) || !url_safe(path, path_len) ||
-	    memchr(host, '/', host_len))
+/* Trims the path of a forge ("/acme/x.git/" -> "acme/x") and checks both parts. */
+static bool
+forge_clean(struct forge *f)
+{
+	while (f->path_len && f->path[0] == '/')
+		f->path++, f->path_len--;
+	while (f->path_len && f->path[f->path_len - 1] == '/')
+		f->path_len--;
+	if (f->path_len > 4 && !strncmp(f->path + f->path_len - 4, ".git", 4))
+		f->path_len -= 4;
+	return url_safe(f->host, f->host_len) && url_safe(f->path, f->path_len) &&
+	       !memchr(f->host, '/', f->host_len) && memchr(f->path, '/', f->path_len);
+}
+
+/* The forge of a remote URL: https://, http://, ssh://, git:// or scp-like
+ * [user@]host:path; false for a local path. */
+static bool
+forge_of_remote(const char *remote, struct forge *f)
+{
+	const char *end, *at;
+
+	if (!remote)
+		return false;
+	if (!strncmp(remote, "https://", 8) || !strncmp(remote, "http://", 7) ||
+	    !strncmp(remote, "ssh://", 6) || !strncmp(remote, "git://", 6)) {
+		bool ssh = remote[0] == 's' || remote[0] == 'g';
+
+		f->host = strstr(remote, "://") + 3;
+		end = f->host + strcspn(f->host, "/");
+		/* user[:password]@ never leaves this file */
+		at = memchr(f->host, '@', (size_t)(end - f->host));
+		if (at)
+			f->host = at + 1;
+		f->path = end;
+		/* an ssh port is no web port */
+		if (ssh && memchr(f->host, ':', (size_t)(end - f->host)))
+			end = memchr(f->host, ':', (size_t)(end - f->host));
+	} else {
+		/* scp-like: no slash before the colon */
+		end = strchr(remote, ':');
+		if (!end || memchr(remote, '/', (size_t)(end - remote)))
+			return false;
+		at = memchr(remote, '@', (size_t)(end - remote));
+		f->host = at ? at + 1 : remote;
+		f->path = end + 1;
+	}
+	f->host_len = (size_t)(end - f->host);
+	f->path_len = strlen(f->path);
+	return forge_clean(f);
+}
+
+/* https://HOST/PATH/commit/HEX, GitLab's with "/-/". */
+static char *
+forge_url(const struct forge *f, const char *hex)
+{
+	char *host;
+	bool gitlab;
+
+	if (!hex_ok(hex))
 		return NULL;
-	h = xasprintf("%.*s", (int)host_len, host);
-	gitlab = strstr(h, "gitlab") != NULL;
-	free(h);
-	return xasprintf("https://%.*s/%.*s/%scommit/%s", (int)host_len, host, (int)path_len, path,
-			 gitlab ? "-/" : "", hex);
+	host = xasprintf("%.*s", (int)f->host_len, f->host);
+	gitlab = strstr(host, "gitlab") != NULL;
+	free(host);
+	return xasprintf("https://%.*s/%.*s/%scommit/%s", (int)f->host_len, f->host,
+			 (int)f->path_len, f->path, gitlab ? "-/" : "", hex);
 }
 
 char *
 commit_web_url(const char *remote, const char *hex)
 {
-	const char *host, *end, *at, *path;
-	bool ssh;
+	struct forge f;
 
-	if (!remote || !hex)
-		return NULL;
-	if (!strncmp(remote, "https://", 8) || !strncmp(remote, "http://", 7) ||
-	    !strncmp(remote, "ssh://", 6) || !strncmp(remote, "git://", 6)) {
-		ssh = remote[0] == 's' || remote[0] == 'g';
-		host = strstr(remote, "://") + 3;
-		end = host + strcspn(host, "/");
-		/* user[:password]@ never leaves this function */
-		at = memchr(host, '@', (size_t)(end - host));
-		if (at)
-			host = at + 1;
-		path = end;
-		/* an ssh port is no web port */
-		if (ssh && memchr(host, ':', (size_t)(end - host)))
-			end = memchr(host, ':', (size_t)(end - host));
-		return forge_url(host, (size_t)(end - host), path, strlen(path), hex);
-	}
-	/* scp-like: [user@]host:path, with no slash before the colon */
-	end = strchr(remote, ':');
-	if (!end || memchr(remote, '/', (size_t)(end - remote)))
-		return NULL;
-	at = memchr(remote, '@', (size_t)(end - remote));
-	host = at ? at + 1 : remote;
-	return forge_url(host, (size_t)(end - host), end + 1, strlen(end + 1), hex);
+	return hex && forge_of_remote(remote, &f) ? forge_url(&f, hex) : NULL;
+}
+
+char *
+repo_forge_path(const char *remote)
+{
+	struct forge f;
+
+	return forge_of_remote(remote, &f) ? xasprintf("%.*s", (int)f.path_len, f.path) : NULL;
+}
+
+char *
+repo_remote_url(const char *path)
+{
+	git_repository *repo = NULL;
+	char *url = NULL;
+	bool ready = gitlib_init();
+
+	if (git_repository_open_ext(&repo, path ? path : ".", 0, NULL) == 0)
+		url = remote_url(repo);
+	git_repository_free(repo);
+	if (ready)
+		gitlib_shutdown();
+	return url;
 }
 
 char *
 commit_web_url_from_pipeline(const char *url, const char *hex)
 {
-	const char *host, *cut;
+	struct forge f;
+	const char *cut;
 
 	if (!url || !hex || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
 		return NULL;
-	host = strstr(url, "://") + 3;
-	if (strchr(host, '@') && strchr(host, '@') < host + strcspn(host, "/"))
-		return NULL;
-	cut = strstr(host, "/actions/runs/");
+	f.host = strstr(url, "://") + 3;
+	f.host_len = strcspn(f.host, "/");
+	f.path = f.host + f.host_len;
+	cut = strstr(f.path, "/actions/runs/");
 	if (!cut)
-		cut = strstr(host, "/-/pipelines/");
+		cut = strstr(f.path, "/-/pipelines/");
 	if (!cut)
-		cut = strstr(host, "/-/jobs/");
-	if (!cut || !strchr(host, '/') || strchr(host, '/') >= cut)
+		cut = strstr(f.path, "/-/jobs/");
+	if (!cut)
 		return NULL;
-	return forge_url(host, (size_t)(strchr(host, '/') - host), strchr(host, '/'),
-			 (size_t)(cut - strchr(host, '/')), hex);
+	f.path_len = (size_t)(cut - f.path);
+	/* a host with credentials is refused by url_safe ('@') */
+	return forge_clean(&f) ? forge_url(&f, hex) : NULL;
 }

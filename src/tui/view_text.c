@@ -16,6 +16,7 @@ struct text_view {
 	int height;
 	/* help: rows of a key column, a help text, and a role */
 	bool help;
+	char *url; /* the page o opens (a commit's), or NULL */
 };
 
 static void
@@ -25,8 +26,10 @@ text_release(struct text_view *t)
 		free(t->lines[i]);
 	free(t->lines);
 	free(t->title);
+	free(t->url);
 	t->lines = NULL;
 	t->title = NULL;
+	t->url = NULL;
 	t->n_lines = t->top = 0;
 }
 
@@ -83,7 +86,6 @@ text_request(struct view *view, struct tui *tui, enum request req)
 	struct text_view *t = view->private;
 	size_t page = t->height > 1 ? (size_t)t->height - 1 : 1;
 
-	(void)tui;
 	switch (req) {
 	case REQ_MOVE_UP:
 		if (t->top)
@@ -104,6 +106,11 @@ text_request(struct view *view, struct tui *tui, enum request req)
 		break;
 	case REQ_MOVE_LAST:
 		t->top = t->n_lines;
+		break;
+	case REQ_OPEN_URL:
+		if (!t->url)
+			return req;
+		tui_open_url(tui, t->url);
 		break;
 	default:
 		return req;
@@ -132,6 +139,15 @@ text_view_open(struct tui *tui, struct view *parent, const char *title, char **l
 	string_copy(view->subtitle, title);
 	view->loaded = true;
 	tui->current = view;
+}
+
+void
+text_view_set_url(struct view *view, const char *url)
+{
+	struct text_view *t = view->private;
+
+	free(t->url);
+	t->url = url ? xstrdup(url) : NULL;
 }
 
 /* ---- help ---- */

@@ -144,6 +144,7 @@ commit_info__root_commit_against_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct commit_info info;
+	char *remote;
 
 	assert_int_equal(commit_info_read(&info, f->dir, f->hex[0]), SUCCESS);
 	assert_string_equal(info.hex, f->hex[0]);
@@ -161,6 +162,9 @@ commit_info__root_commit_against_nothing(void **state)
 	assert_string_equal(info.author, "Dana Red <dana@example.com>");
 	assert_string_equal(info.remote_url, "git@github.com:acme/checkout.git");
 	commit_info_release(&info);
+	remote = repo_remote_url(f->dir);
+	assert_string_equal(remote, "git@github.com:acme/checkout.git");
+	free(remote);
 }
 
 static void
@@ -258,6 +262,7 @@ commit_info__web_url_from_remotes(void **state)
 		{ "https://github.com/acme/x\"y", NULL },
 	};
 	const char *hex = "0123456789abcdef0123456789abcdef01234567";
+	char *got_path;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -274,6 +279,10 @@ commit_info__web_url_from_remotes(void **state)
 		free(got);
 	}
 	assert_null(commit_web_url("git@github.com:acme/x.git", "not-hex"));
+	got_path = repo_forge_path("https://dana:s3cret@gitlab.example.com/group/sub/search.git");
+	assert_string_equal(got_path, "group/sub/search");
+	free(got_path);
+	assert_null(repo_forge_path("/srv/git/checkout.git"));
 	assert_null(commit_web_url(NULL, hex));
 }
 
