@@ -531,17 +531,51 @@ refresh_lines(struct branches_view *b, struct tui *tui)
 	}
 }
 
+/* The selected commit's id into hex ("" when none). */
+static void
+keep_selection(const struct branches_view *b, char *hex)
+{
+	const size_t *row = list_selected(&b->list);
+
+	hex[0] = '\0';
+	if (row && b->lines[*row].commit)
+		memcpy(hex, b->lines[*row].hex, sizeof(b->lines[*row].hex));
+}
+
+/* Puts the selection back on commit hex after the graph was laid out again (rows are
+ * positions: a new commit above would move it to another commit), if it is among the
+ * rows loaded. */
+static void
+select_commit(struct branches_view *b, const char *hex)
+{
+	const size_t *rows = (const size_t *)(const void *)b->list.rows;
+
+	for (size_t i = 0; hex[0] && i < b->list.n_rows; i++) {
+		if (!b->lines[rows[i]].commit || !streq(b->lines[rows[i]].hex, hex))
+			continue;
+		b->list.selected = i;
+		if (i < b->list.top ||
+		    (b->list.height > 0 && i >= b->list.top + (size_t)b->list.height))
+			b->list.top = i;
+		return;
+	}
+}
+
 static enum status_code
 branches_load(struct view *view, struct tui *tui)
 {
 	struct branches_view *b = view->private;
 	uint64_t refs = 0;
+	char selected[2 * GRAPH_ID_SIZE + 1] = "";
+	enum status_code code;
 
 	if (!b->list.ops) {
 		memcpy(b->columns, base_columns, sizeof(base_columns));
 		list_init(&b->list, &branches_list_ops, b->columns, ARRAY_SIZE(b->columns));
 		find_repos(b, tui);
 	}
+	if (b->list.n_rows)
+		keep_selection(b, selected);
 	list_release(&b->list);
 	store_deploy_rows_free(b->deploys, b->n_deploys);
 	b->deploys = NULL;
@@ -557,7 +591,9 @@ branches_load(struct view *view, struct tui *tui)
 		refresh_lines(b, tui);
 	}
 	set_subtitle(view, b, tui);
-	return list_reload(&b->list, view, tui);
+	code = list_reload(&b->list, view, tui);
+	select_commit(b, selected);
+	return code;
 }
 
 static int64_t
@@ -577,17 +613,20 @@ branches_tick(struct view *view, struct tui *tui)
 	struct branches_view *b = view->private;
 	int64_t now = monotonic_ms();
 	uint64_t refs = 0;
+	char selected[2 * GRAPH_ID_SIZE + 1];
 
 	if (!b->n_repos || now - b->refs_polled < REFS_POLL_MS)
 		return;
 	b->refs_polled = now;
 	if (history_refs_digest(b->repos[b->repo], &refs) != SUCCESS || refs == b->refs)
 		return;
+	keep_selection(b, selected);
 	list_release(&b->list);
 	b->refs = refs;
 	open_repo(b, tui);
 	set_subtitle(view, b, tui);
 	list_reload(&b->list, view, tui);
+	select_commit(b, selected);
 }
 
 static const struct graph_line *

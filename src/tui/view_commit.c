@@ -104,6 +104,8 @@ add_files(struct detail *d, const struct commit_info *c)
 		buf_printf(&sum, ", %zu insertion%s(+)", c->added, c->added == 1 ? "" : "s");
 	if (c->deleted || !c->added)
 		buf_printf(&sum, ", %zu deletion%s(-)", c->deleted, c->deleted == 1 ? "" : "s");
+	if (c->n_parents > 1)
+		buf_printf(&sum, " against the first parent, %.10s", c->parents[0]);
 	add(d, buf_detach(&sum));
 	for (size_t i = 0; i < c->n_files; i++) {
 		const struct commit_file *f = &c->files[i];

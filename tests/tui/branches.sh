@@ -192,10 +192,15 @@ keys Enter
 
 # A new commit on the search repository shows while nothing changes in the cache:
 # the refs are polled.
-version=$(sqlite3 "$tmp/c.db" "PRAGMA data_version")
+keys g
+keys j
 commit search "Cap the candidate pool"
 for _ in $(seq 50); do has "Cap the candidate pool" && break; sleep 0.2; done
 expect "Cap the candidate pool" "a new commit with no change to the cache"
+# The selection stays on the commit it was on, though the rows moved down.
+keys Enter
+expect "    Old ranker experiment" "the selection after new commits"
+keys q
 # ... and a new branch, annotated
 git -C "$tmp/search" branch release/2.1 main
 for _ in $(seq 50); do has "release/2.1 <release" && break; sleep 0.2; done
