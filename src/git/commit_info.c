@@ -129,22 +129,35 @@ out:
 	return code;
 }
 
-/* origin's URL, else the first remote's, or NULL. */
+/* origin's URL, else the first remote's, or NULL. Read from the config, not through
+ * git_remote_lookup and git_remote_list: their regular expressions leak in libgit2
+ * 1.5 (as branches.c notes). */
 static char *
 remote_url(git_repository *repo)
 {
-	git_strarray names = { 0 };
-	git_remote *remote = NULL;
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *entry;
 	char *url = NULL;
 
-	if (git_remote_lookup(&remote, repo, "origin") < 0 &&
-	    (git_remote_list(&names, repo) < 0 || !names.count ||
-	     git_remote_lookup(&remote, repo, names.strings[0]) < 0))
-		remote = NULL;
-	if (remote && git_remote_url(remote))
-		url = sanitized(git_remote_url(remote));
-	git_remote_free(remote);
-	git_strarray_dispose(&names);
+	if (git_repository_config_snapshot(&cfg, repo) < 0)
+		return NULL;
+	if (git_config_get_entry(&entry, cfg, "remote.origin.url") == 0) {
+		url = sanitized(entry->value);
+		git_config_entry_free(entry);
+	} else if (git_config_iterator_new(&it, cfg) == 0) {
+		git_config_entry *e;
+		size_t len;
+
+		while (!url && git_config_next(&e, it) == 0) {
+			len = strlen(e->name);
+			if (!strncmp(e->name, "remote.", 7) && len > 11 &&
+			    streq(e->name + len - 4, ".url"))
+				url = sanitized(e->value);
+		}
+		git_config_iterator_free(it);
+	}
+	git_config_free(cfg);
 	return url;
 }
 

@@ -47,7 +47,9 @@ struct graph_line {
 	bool cut;
 	bool commit; /* else the row that opens a merge's lanes */
 	char hex[2 * GRAPH_ID_SIZE + 1];
-	char *subject; /* refs, deploy marks and subject: "(main) [production] Fix" */
+	char *subject;	   /* refs, deploy marks and subject: "(main) [production] Fix" */
+	char *refs;	   /* the refs as the history names them, or NULL */
+	size_t summary_at; /* where the commit's own subject starts in subject */
 	char *author;
 	char *ci; /* the last pipeline's status, or NULL */
 	int64_t time;
@@ -71,8 +73,9 @@ struct branches_view {
 	uint64_t refs;	     /* the digest of the refs the history was opened on */
 	int64_t refs_polled; /* CLOCK_MONOTONIC ms of the last poll */
 	struct branch_list branches;
-	char *remote;	  /* the repository's remote URL, or NULL */
-	char **protected; /* the forge's protected branch names and rules */
+	bool branches_read; /* read after the first frame (idle): ahead/behind walks */
+	char *remote;	    /* the repository's remote URL, or NULL */
+	char **protected;   /* the forge's protected branch names and rules */
 	size_t n_protected;
 };
 
@@ -100,6 +103,7 @@ close_history(struct branches_view *b)
 	b->graph = NULL;
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].subject);
+		free(b->lines[i].refs);
 		free(b->lines[i].author);
 		free(b->lines[i].ci);
 	}
@@ -107,6 +111,7 @@ close_history(struct branches_view *b)
 	b->walked = false;
 	b->graph_width = 1;
 	branches_release(&b->branches);
+	b->branches_read = false;
 	free(b->remote);
 	b->remote = NULL;
 }
@@ -255,20 +260,37 @@ annotate_refs(const struct branches_view *b, const char *refs, struct buf *out, 
 	buf_addstr(out, ") ");
 }
 
-/* The title: the repository and its strategy, "checkout: trunk-based (trunk main)". */
+/* The strategy line above the graph: "trunk-based strategy, trunk main; 3 branches,
+ * 1 protected, 1 stale". */
+static void
+strategy_line(const struct branches_view *b, char *buf, size_t size)
+{
+	const struct branch_list *l = &b->branches;
+	size_t n_protected = 0, n_stale = 0;
+
+	if (!b->branches_read) {
+		snprintf(buf, size, "Reading the branches...");
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		n_protected += is_protected(b, &l->items[i]);
+		n_stale += l->items[i].stale;
+	}
+	snprintf(buf, size, "%s strategy%s%.60s%s%.60s; %zu branch%s, %zu protected, %zu stale",
+		 l->strategy ? l->strategy : "no", l->trunk ? ", trunk " : "",
+		 l->trunk ? l->trunk : "", l->develop ? ", develop " : "",
+		 l->develop ? l->develop : "", l->n, l->n == 1 ? "" : "es", n_protected, n_stale);
+}
+
+/* The title: the repository's service (or directory). */
 static void
 set_subtitle(struct view *view, const struct branches_view *b, const struct tui *tui)
 {
-	const struct branch_list *l = &b->branches;
-
-	if (!b->n_repos) {
+	if (b->n_repos)
+		snprintf(view->subtitle, sizeof(view->subtitle), "%.60s",
+			 repo_label(tui, b->repos[b->repo]));
+	else
 		view->subtitle[0] = '\0';
-		return;
-	}
-	snprintf(view->subtitle, sizeof(view->subtitle), "%.40s: %s%s%.40s%s%.40s%s",
-		 repo_label(tui, b->repos[b->repo]), l->strategy ? l->strategy : "no branches",
-		 l->trunk ? " (trunk " : "", l->trunk ? l->trunk : "",
-		 l->develop ? ", develop " : "", l->develop ? l->develop : "", l->trunk ? ")" : "");
 }
 
 /* The environments the commit runs in: " [production] [staging]". */
@@ -284,6 +306,40 @@ deploy_marks(const struct branches_view *b, const char *hex, struct buf *out)
 		if (b->deploys[i].canary_weight > 0 && b->deploys[i].canary_weight < 100)
 			buf_printf(out, " %.0f%%", b->deploys[i].canary_weight);
 		buf_addstr(out, "] ");
+	}
+}
+
+/* The row's text: annotated refs, deploy marks, then summary (the commit's subject). */
+static void
+compose_subject(const struct branches_view *b, struct graph_line *line, const char *summary)
+{
+	struct buf text;
+
+	buf_init(&text, 0);
+	line->stale = false;
+	if (line->refs)
+		annotate_refs(b, line->refs, &text, &line->stale);
+	deploy_marks(b, line->hex, &text);
+	line->summary_at = text.len;
+	buf_addstr(&text, summary);
+	free(line->subject);
+	line->subject = xstrdup(text.data ? text.data : "");
+	buf_release(&text);
+}
+
+/* The same again after the branches, deploys or protection rules changed. */
+static void
+recompose_subjects(struct branches_view *b)
+{
+	for (size_t i = 0; i < b->n_lines; i++) {
+		struct graph_line *line = &b->lines[i];
+		char *summary;
+
+		if (!line->commit)
+			continue;
+		summary = xstrdup(line->subject + line->summary_at);
+		compose_subject(b, line, summary);
+		free(summary);
 	}
 }
 
@@ -320,7 +376,6 @@ walk_to(struct branches_view *b, struct tui *tui, size_t want)
 		struct graph_row rows[2];
 		struct graph_line *line;
 		char hex[2 * GRAPH_ID_SIZE + 1];
-		struct buf text;
 		size_t n;
 
 		if (!history_next(b->history, &c)) {
@@ -336,13 +391,8 @@ walk_to(struct branches_view *b, struct tui *tui, size_t want)
 		keep_row(b, &rows[0], line);
 		line->commit = true;
 		memcpy(line->hex, hex, sizeof(hex));
-		buf_init(&text, 0);
-		if (c.refs)
-			annotate_refs(b, c.refs, &text, &line->stale);
-		deploy_marks(b, hex, &text);
-		buf_addstr(&text, c.summary);
-		line->subject = xstrdup(text.data ? text.data : "");
-		buf_release(&text);
+		line->refs = c.refs ? xstrdup(c.refs) : NULL;
+		compose_subject(b, line, c.summary);
 		line->author = xstrdup(c.author);
 		line->time = c.time;
 		store_sha_status(tui->store, hex, &line->ci);
@@ -370,9 +420,6 @@ open_repo(struct branches_view *b, struct tui *tui)
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		return;
 	}
-	/* The branches before the walk: the rows laid out carry their annotations. */
-	if (branches_read(&b->branches, opts.repo, &tui->cfg, tui->now) != SUCCESS)
-		memset(&b->branches, 0, sizeof(b->branches)); /* the graph shows all the same */
 	b->remote = repo_remote_url(opts.repo);
 	load_protected(b, tui);
 	b->graph = graph_new();
@@ -517,7 +564,8 @@ find_repos(struct branches_view *b, const struct tui *tui)
 	}
 }
 
-/* New data in the cache: the CI results and deploy marks of the rows laid out. */
+/* New data in the cache: the CI results, deploy marks and protection of the rows
+ * laid out. */
 static void
 refresh_lines(struct branches_view *b, struct tui *tui)
 {
@@ -529,17 +577,15 @@ refresh_lines(struct branches_view *b, struct tui *tui)
 		free(line->ci);
 		store_sha_status(tui->store, line->hex, &line->ci);
 	}
+	recompose_subjects(b);
 }
 
-/* The selected commit's id into hex ("" when none). */
-static void
-keep_selection(const struct branches_view *b, char *hex)
+static const struct graph_line *
+selected_commit(const struct branches_view *b)
 {
 	const size_t *row = list_selected(&b->list);
 
-	hex[0] = '\0';
-	if (row && b->lines[*row].commit)
-		memcpy(hex, b->lines[*row].hex, sizeof(b->lines[*row].hex));
+	return row && b->lines[*row].commit ? &b->lines[*row] : NULL;
 }
 
 /* Puts the selection back on commit hex after the graph was laid out again (rows are
@@ -561,32 +607,25 @@ select_commit(struct branches_view *b, const char *hex)
 	}
 }
 
+/* Reads the list again, the history opened again first when reopen (refs moved,
+ * another repository), the selection kept on its commit. */
 static enum status_code
-branches_load(struct view *view, struct tui *tui)
+reload(struct view *view, struct tui *tui, bool reopen)
 {
 	struct branches_view *b = view->private;
-	uint64_t refs = 0;
+	const struct graph_line *line = selected_commit(b);
 	char selected[2 * GRAPH_ID_SIZE + 1] = "";
 	enum status_code code;
 
-	if (!b->list.ops) {
-		memcpy(b->columns, base_columns, sizeof(base_columns));
-		list_init(&b->list, &branches_list_ops, b->columns, ARRAY_SIZE(b->columns));
-		find_repos(b, tui);
-	}
-	if (b->list.n_rows)
-		keep_selection(b, selected);
+	if (line)
+		memcpy(selected, line->hex, sizeof(selected));
 	list_release(&b->list);
-	store_deploy_rows_free(b->deploys, b->n_deploys);
-	b->deploys = NULL;
-	b->n_deploys = 0;
-	store_deploy_rows(tui->store, &b->deploys, &b->n_deploys);
-	/* The walk starts again only when a ref moved: new commits, branches, tags. */
-	if (b->n_repos)
-		history_refs_digest(b->repos[b->repo], &refs);
-	if (!b->history || refs != b->refs || load_protected(b, tui)) {
+	if (reopen) {
+		b->refs = 0;
+		if (b->n_repos)
+			history_refs_digest(b->repos[b->repo], &b->refs);
 		open_repo(b, tui);
-		b->refs = refs;
+		view->idle_pending = true; /* the branches, after the frame */
 	} else {
 		refresh_lines(b, tui);
 	}
@@ -594,6 +633,45 @@ branches_load(struct view *view, struct tui *tui)
 	code = list_reload(&b->list, view, tui);
 	select_commit(b, selected);
 	return code;
+}
+
+static enum status_code
+branches_load(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+	uint64_t refs = 0;
+
+	if (!b->list.ops) {
+		memcpy(b->columns, base_columns, sizeof(base_columns));
+		list_init(&b->list, &branches_list_ops, b->columns, ARRAY_SIZE(b->columns));
+		find_repos(b, tui);
+	}
+	store_deploy_rows_free(b->deploys, b->n_deploys);
+	b->deploys = NULL;
+	b->n_deploys = 0;
+	store_deploy_rows(tui->store, &b->deploys, &b->n_deploys);
+	if (b->history)
+		load_protected(b, tui);
+	/* The walk starts again only when a ref moved: new commits, branches, tags. */
+	if (b->n_repos)
+		history_refs_digest(b->repos[b->repo], &refs);
+	return reload(view, tui, !b->history || refs != b->refs);
+}
+
+/* After the first frame: the branches, whose ahead/behind counts walk the history
+ * between each branch and its base, then the rows laid out annotated with them. */
+static void
+branches_idle(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+
+	if (b->branches_read || !b->history)
+		return;
+	b->branches_read = true;
+	if (branches_read(&b->branches, b->repos[b->repo], &tui->cfg, tui->now) != SUCCESS)
+		memset(&b->branches, 0, sizeof(b->branches)); /* the graph shows all the same */
+	recompose_subjects(b);
+	set_subtitle(view, b, tui);
 }
 
 static int64_t
@@ -613,28 +691,12 @@ branches_tick(struct view *view, struct tui *tui)
 	struct branches_view *b = view->private;
 	int64_t now = monotonic_ms();
 	uint64_t refs = 0;
-	char selected[2 * GRAPH_ID_SIZE + 1];
 
 	if (!b->n_repos || now - b->refs_polled < REFS_POLL_MS)
 		return;
 	b->refs_polled = now;
-	if (history_refs_digest(b->repos[b->repo], &refs) != SUCCESS || refs == b->refs)
-		return;
-	keep_selection(b, selected);
-	list_release(&b->list);
-	b->refs = refs;
-	open_repo(b, tui);
-	set_subtitle(view, b, tui);
-	list_reload(&b->list, view, tui);
-	select_commit(b, selected);
-}
-
-static const struct graph_line *
-selected_commit(const struct branches_view *b)
-{
-	const size_t *row = list_selected(&b->list);
-
-	return row && b->lines[*row].commit ? &b->lines[*row] : NULL;
+	if (history_refs_digest(b->repos[b->repo], &refs) == SUCCESS && refs != b->refs)
+		reload(view, tui, true);
 }
 
 static void
@@ -659,7 +721,9 @@ static void
 branches_draw(struct view *view, struct tui *tui, WINDOW *win)
 {
 	struct branches_view *b = view->private;
-	int width = getmaxx(win);
+	int width = getmaxx(win), height = getmaxy(win);
+	char line[256];
+	WINDOW *sub;
 
 	werase(win);
 	if (b->problem[0] && !b->n_lines) {
@@ -671,7 +735,17 @@ branches_draw(struct view *view, struct tui *tui, WINDOW *win)
 	b->columns[COL_GRAPH].width = (int)(b->graph_width < 4 ? 5 : b->graph_width + 1);
 	if (b->columns[COL_GRAPH].width > width / 3)
 		b->columns[COL_GRAPH].width = width / 3;
-	list_draw(&b->list, view, tui, win);
+	/* The strategy on the first line, the list below in a window of its own. */
+	strategy_line(b, line, sizeof(line));
+	draw_text(win, 0, 0, width, role_attr(COLOR_INFO), line);
+	sub = height > 2 ? derwin(win, height - 1, width, 1, 0) : NULL;
+	if (!sub) {
+		list_draw(&b->list, view, tui, win);
+		return;
+	}
+	wbkgdset(sub, getbkgd(win));
+	list_draw(&b->list, view, tui, sub);
+	delwin(sub);
 }
 
 static enum request
@@ -685,11 +759,7 @@ branches_request(struct view *view, struct tui *tui, enum request req)
 		if (b->n_repos > 1) {
 			b->repo = (b->repo + (req == REQ_NEXT_REPO ? 1 : b->n_repos - 1)) %
 				  b->n_repos;
-			list_release(&b->list);
-			history_refs_digest(b->repos[b->repo], &b->refs);
-			open_repo(b, tui);
-			set_subtitle(view, b, tui);
-			list_reload(&b->list, view, tui);
+			reload(view, tui, true);
 		}
 		if (b->n_repos)
 			tui_message(tui, false, "%s (%zu of %zu)", b->repos[b->repo], b->repo + 1,
@@ -734,5 +804,6 @@ const struct view_ops branches_ops = {
 	.draw = branches_draw,
 	.request = branches_request,
 	.done = branches_done,
+	.idle = branches_idle,
 	.tick = branches_tick,
 };

@@ -112,7 +112,9 @@ behind=$(git -C "$tmp/checkout" rev-list --count feature/receipts..main)
 [ "$ahead/$behind" = 0/2 ] || fail "the scenario: feature/receipts is $ahead/$behind"
 row "Render receipts" | grep -qE '^│ ● +✔ +'"${receipts:0:10}"' \(feature/receipts <feature ↑'"$ahead"' ↓'"$behind"'>\) Render' ||
 	fail "the feature commit (a short sha's pipeline): $(row 'Render receipts')"
-expect "Branches: checkout: trunk-based (trunk main)" "the strategy in the title"
+expect "Branches: checkout" "the repository in the title"
+line 2 | grep -qxE ' *trunk-based strategy, trunk main; 2 branches, 1 protected, 0 stale *' ||
+	fail "the strategy line: $(line 2)"
 row "Add card tokens" | grep -qE '^●─╯ ' || fail "the lanes joining: $(row 'Add card tokens')"
 screen | grep -qE '^├─╮ *$' || fail "the merge opens a lane: $(screen)"
 # Every commit of the repository once, each above its parents.
@@ -206,7 +208,8 @@ git -C "$tmp/search" branch release/2.1 main
 for _ in $(seq 50); do has "release/2.1 <release" && break; sleep 0.2; done
 row "Cap the candidate pool" | grep -qF "(HEAD -> main <trunk, protected>, release/2.1 <release ↑0 ↓0>) Cap the candidate pool" ||
 	fail "a new branch: $(row 'Cap the candidate pool')"
-expect "Branches: search: release branching (trunk main)" "the strategy follows the branches"
+line 2 | grep -qF "release branching strategy, trunk main; 3 branches, 1 protected, 1 stale" ||
+	fail "the strategy follows the branches: $(line 2)"
 # The cache changing still reloads (CI results come with it).
 sqlite3 "$tmp/c.db" "INSERT INTO pipelines(source, source_id, project, ref, sha, status, started_at, updated_at)
 	VALUES ('gl', '78', 'acme/search', 'main', '$(sha search main)', 'failed', 1740992000, 1740992000);"
