@@ -235,6 +235,14 @@ keys o
 for _ in $(seq 30); do [ "$(wc -l <"$tmp/opened")" = 2 ] && break; sleep 0.1; done
 [ "$(sed -n 2p "$tmp/opened")" = "https://github.com/acme/checkout/commit/$merge" ] ||
 	fail "o in the detail ran \$BROWSER with: $(cat "$tmp/opened")"
+keys q
+# The help of the view: o opens the web page here, it does not toggle open records.
+keys '?'
+expect_not "Open records only" "o toggling open records in the branch view's help"
+keys G
+screen | grep -qE '^ +o  +Branches: the commit.s web page in \$BROWSER, else shown' ||
+	fail "the help's o: $(screen | grep -F 'web page')"
+keys q
 
 # ASCII, and 80x24.
 start 80x24 LANG=C
