@@ -74,8 +74,9 @@ struct branches_view {
 	int64_t refs_polled; /* CLOCK_MONOTONIC ms of the last poll */
 	struct branch_list branches;
 	bool branches_read; /* read after the first frame (idle): ahead/behind walks */
-	char *remote;	    /* the repository's remote URL, or NULL */
-	char **protected;   /* the forge's protected branch names and rules */
+	size_t n_protected_branches, n_stale_branches; /* for the strategy line */
+	char *remote;				       /* the repository's remote URL, or NULL */
+	char **protected; /* the forge's protected branch names and rules */
 	size_t n_protected;
 };
 
@@ -266,20 +267,16 @@ static void
 strategy_line(const struct branches_view *b, char *buf, size_t size)
 {
 	const struct branch_list *l = &b->branches;
-	size_t n_protected = 0, n_stale = 0;
 
 	if (!b->branches_read) {
 		snprintf(buf, size, "Reading the branches...");
 		return;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		n_protected += is_protected(b, &l->items[i]);
-		n_stale += l->items[i].stale;
-	}
 	snprintf(buf, size, "%s strategy%s%.60s%s%.60s; %zu branch%s, %zu protected, %zu stale",
 		 l->strategy ? l->strategy : "no", l->trunk ? ", trunk " : "",
 		 l->trunk ? l->trunk : "", l->develop ? ", develop " : "",
-		 l->develop ? l->develop : "", l->n, l->n == 1 ? "" : "es", n_protected, n_stale);
+		 l->develop ? l->develop : "", l->n, l->n == 1 ? "" : "es", b->n_protected_branches,
+		 b->n_stale_branches);
 }
 
 /* The title: the repository's service (or directory). */
@@ -327,10 +324,16 @@ compose_subject(const struct branches_view *b, struct graph_line *line, const ch
 	buf_release(&text);
 }
 
-/* The same again after the branches, deploys or protection rules changed. */
+/* The same again after the branches, deploys or protection rules changed; and the
+ * strategy line's counts (counted here, not on every frame). */
 static void
 recompose_subjects(struct branches_view *b)
 {
+	b->n_protected_branches = b->n_stale_branches = 0;
+	for (size_t i = 0; i < b->branches.n; i++) {
+		b->n_protected_branches += is_protected(b, &b->branches.items[i]);
+		b->n_stale_branches += b->branches.items[i].stale;
+	}
 	for (size_t i = 0; i < b->n_lines; i++) {
 		struct graph_line *line = &b->lines[i];
 		char *summary;
