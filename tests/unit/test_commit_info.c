@@ -232,6 +232,31 @@ commit_info__unknown_commit_and_repository(void **state)
 			 ERROR_CUSTOM_MESSAGE);
 }
 
+/* Without origin: the first remote the config names; without any: none. */
+static void
+commit_info__remote_without_origin(void **state)
+{
+	struct fixture *f = *state;
+	git_repository *repo;
+	git_config *cfg;
+	char dir[96], *url;
+
+	snprintf(dir, sizeof(dir), "%s/other", f->dir);
+	assert_int_equal(git_repository_init(&repo, dir, false), 0);
+	url = repo_remote_url(dir);
+	assert_null(url);
+	assert_int_equal(git_repository_config(&cfg, repo), 0);
+	assert_int_equal(git_config_set_string(cfg, "remote.upstream.url",
+					       "https://gitlab.com/group/other.git"),
+			 0);
+	git_config_free(cfg);
+	git_repository_free(repo);
+	url = repo_remote_url(dir);
+	assert_string_equal(url, "https://gitlab.com/group/other.git");
+	free(url);
+	assert_null(repo_remote_url("/nonexistent/sitrep"));
+}
+
 static void
 commit_info__contained_in(void **state)
 {
@@ -316,6 +341,7 @@ main(void)
 		cmocka_unit_test(commit_info__change_delete_binary),
 		cmocka_unit_test(commit_info__rename),
 		cmocka_unit_test(commit_info__unknown_commit_and_repository),
+		cmocka_unit_test(commit_info__remote_without_origin),
 		cmocka_unit_test(commit_info__contained_in),
 		cmocka_unit_test(commit_info__web_url_from_remotes),
 		cmocka_unit_test(commit_info__web_url_from_pipelines),
