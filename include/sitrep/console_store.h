@@ -136,6 +136,11 @@ enum status_code store_pipeline_get(struct store *store, const char *source, con
 /* The status of the last pipeline that ran on the commit sha (40 hex digits; a
  * pipeline naming it by a shorter prefix counts) into *status (new), or NULL. */
 enum status_code store_sha_status(struct store *store, const char *sha, char **status);
+/* The pipelines that ran on the commit sha (the same prefix rule), newest first, at
+ * most limit; free with store_pipeline_rows_free. */
+enum status_code store_sha_pipelines(struct store *store, const char *sha, size_t limit,
+				     struct store_pipeline_row **rows, size_t *n);
+void store_pipeline_rows_free(struct store_pipeline_row *rows, size_t n);
 
 struct store_deploy_row {
 	char *service, *environment, *version, *pattern, *status, *source_id, *target, *sha;
@@ -162,6 +167,12 @@ enum status_code store_deploys_between(struct store *store, const char *service,
 				       bool production_only, int64_t from, int64_t to,
 				       const char *also, size_t limit,
 				       struct store_deploy_row **rows, size_t *n);
+
+/* The deployments that shipped the commit sha: those whose sha it is and those that
+ * list it among the commits they shipped; newest first, at most limit. (Those whose
+ * commit merely contains it are for git to tell: commit_contained_in.) */
+enum status_code store_sha_deploys(struct store *store, const char *sha, size_t limit,
+				   struct store_deploy_row **rows, size_t *n);
 
 #define SERIES_POINTS 64
 

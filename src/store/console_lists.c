@@ -74,6 +74,32 @@ store_pipeline_row_release(struct store_pipeline_row *r)
 }
 
 #define PIPELINE_KEY "coalesce(p.started_at, p.queued_at, 0)"
+#define PIPELINE_COLUMNS                                                                   \
+	"p.id, p.source, p.source_id, p.project, p.name, p.ref, p.sha, p.event, p.actor, " \
+	"p.status, p.url, p.number, p.queued_at, p.started_at, p.finished_at"
+
+/* A row of PIPELINE_COLUMNS into *r, with its stages' strip. */
+static enum status_code
+read_pipeline(struct store *store, sqlite3_stmt *stmt, struct store_pipeline_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->source = store_column_strdup(stmt, 1);
+	r->source_id = store_column_strdup(stmt, 2);
+	r->project = store_column_strdup(stmt, 3);
+	r->name = store_column_strdup(stmt, 4);
+	r->ref = store_column_strdup(stmt, 5);
+	r->sha = store_column_strdup(stmt, 6);
+	r->event = store_column_strdup(stmt, 7);
+	r->actor = store_column_strdup(stmt, 8);
+	r->status = store_column_strdup(stmt, 9);
+	r->url = store_column_strdup(stmt, 10);
+	r->number = store_column_time(stmt, 11);
+	r->queued_at = store_column_time(stmt, 12);
+	r->started_at = store_column_time(stmt, 13);
+	r->finished_at = store_column_time(stmt, 14);
+	return read_strip(store, r->id, r);
+}
 
 enum status_code
 store_pipeline_rows(struct store *store, const struct store_page_query *q,
@@ -88,9 +114,7 @@ store_pipeline_rows(struct store *store, const struct store_page_query *q,
 
 	*n = 0;
 	buf_init(&sql, 0);
-	buf_addstr(&sql, "SELECT p.id, p.source, p.source_id, p.project, p.name, p.ref, p.sha, "
-			 "p.event, p.actor, p.status, p.url, p.number, p.queued_at, p.started_at, "
-			 "p.finished_at FROM pipelines p WHERE 1");
+	buf_addstr(&sql, "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE 1");
 	/* Newest first; a backward page reads oldest first and is turned round. */
 	if (anchor)
 		buf_printf(&sql, " AND (" PIPELINE_KEY ", p.id) %s (?1, ?2)",
@@ -119,25 +143,7 @@ store_pipeline_rows(struct store *store, const struct store_page_query *q,
 		store_bind_text(stmt, 3, pattern);
 	sqlite3_bind_int64(stmt, 4, (int64_t)q->limit);
 	while (code == SUCCESS && *n < q->limit && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_pipeline_row *r = &out[(*n)++];
-
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(stmt, 0);
-		r->source = store_column_strdup(stmt, 1);
-		r->source_id = store_column_strdup(stmt, 2);
-		r->project = store_column_strdup(stmt, 3);
-		r->name = store_column_strdup(stmt, 4);
-		r->ref = store_column_strdup(stmt, 5);
-		r->sha = store_column_strdup(stmt, 6);
-		r->event = store_column_strdup(stmt, 7);
-		r->actor = store_column_strdup(stmt, 8);
-		r->status = store_column_strdup(stmt, 9);
-		r->url = store_column_strdup(stmt, 10);
-		r->number = store_column_time(stmt, 11);
-		r->queued_at = store_column_time(stmt, 12);
-		r->started_at = store_column_time(stmt, 13);
-		r->finished_at = store_column_time(stmt, 14);
-		code = read_strip(store, r->id, r);
+		code = read_pipeline(store, stmt, &out[(*n)++]);
 	}
 	if (code == SUCCESS && *n < q->limit && rc != SQLITE_DONE)
 		code = store_error(store, "listing pipelines");
@@ -158,17 +164,20 @@ out:
 
 /* ---- branches ---- */
 
+/* An upstream may name a commit by a prefix of 7 or more digits, the graph by all 40:
+ * such a prefix sorts between the first 7 and the whole, a range of the index on
+ * pipelines(sha) (and a plain comparison elsewhere). */
+#define SHA_MATCH(col, sha)                                                            \
+	col " BETWEEN substr(" sha ", 1, 7) AND " sha " AND length(" col ") >= 7 AND " \
+	    "substr(" sha ", 1, length(" col ")) = " col
+
 enum status_code
 store_sha_status(struct store *store, const char *sha, char **status)
 {
-	/* An upstream may name a commit by a prefix of 7 or more digits, the graph by
-	 * all 40: such a prefix sorts between the first 7 and the whole, a range of
-	 * the index on pipelines(sha). */
-	sqlite3_stmt *stmt =
-		store_stmt(store, STMT_SHA_STATUS,
-			   "SELECT status FROM pipelines WHERE sha BETWEEN substr(?1, 1, 7) AND ?1 "
-			   "AND length(sha) >= 7 AND substr(?1, 1, length(sha)) = sha "
-			   "ORDER BY coalesce(started_at, queued_at) DESC, id DESC LIMIT 1");
+	sqlite3_stmt *stmt = store_stmt(store, STMT_SHA_STATUS,
+					"SELECT status FROM pipelines p WHERE " SHA_MATCH(
+						"p.sha", "?1") " ORDER BY " PIPELINE_KEY
+							       " DESC, p.id DESC LIMIT 1");
 	int rc;
 
 	*status = NULL;
@@ -182,6 +191,41 @@ store_sha_status(struct store *store, const char *sha, char **status)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE
 		       ? SUCCESS
 		       : store_error(store, "reading a commit's CI status");
+}
+
+enum status_code
+store_sha_pipelines(struct store *store, const char *sha, size_t limit,
+		    struct store_pipeline_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE " SHA_MATCH(
+		"p.sha", "?1") " ORDER BY " PIPELINE_KEY " DESC, p.id DESC LIMIT ?2";
+	enum status_code code = SUCCESS;
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	int rc = SQLITE_DONE;
+
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing a commit's pipelines");
+	store_bind_text(stmt, 1, sha);
+	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
+	while (code == SUCCESS && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		code = read_pipeline(store, stmt, &(*rows)[(*n)++]);
+	}
+	if (code == SUCCESS && rc != SQLITE_DONE)
+		code = store_error(store, "listing a commit's pipelines");
+	sqlite3_finalize(stmt);
+	return code;
+}
+
+void
+store_pipeline_rows_free(struct store_pipeline_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_pipeline_row_release(&rows[i]);
+	free(rows);
 }
 
 /* ---- deploys ---- */
@@ -289,6 +333,29 @@ store_deploys_between(struct store *store, const char *service, bool production_
 	sqlite3_bind_int(stmt, 4, production_only);
 	store_bind_text(stmt, 5, also);
 	sqlite3_bind_int64(stmt, 6, (int64_t)limit);
+	return deploy_query(store, stmt, false, rows, n);
+}
+
+enum status_code
+store_sha_deploys(struct store *store, const char *sha, size_t limit,
+		  struct store_deploy_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT " DEPLOY_COLUMNS " FROM deployments d "
+		"JOIN services s ON s.id = d.service_id WHERE (" SHA_MATCH(
+			"d.sha",
+			"?1") ") "
+			      "OR d.id IN (SELECT c.deployment_id FROM deployment_commits c "
+			      "WHERE " SHA_MATCH("c.sha",
+						 "?1") ") "
+						       "ORDER BY coalesce(d.started_at, "
+						       "d.finished_at) DESC, d.id DESC LIMIT ?2";
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing a commit's deployments");
+	store_bind_text(stmt, 1, sha);
+	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
 	return deploy_query(store, stmt, false, rows, n);
 }
 

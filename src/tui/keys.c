@@ -162,7 +162,17 @@ bind_keys(const char *view, const char *keys, enum request req, char *bad, size_
 	bool ok = true;
 
 	for (word = strtok_r(copy, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
-		int key = key_parse(word);
+		const char *in = view;
+		char *colon = strchr(word, ':');
+		int key;
+
+		/* A default of one view: "branches:o" (a lone ":" is a key). */
+		if (!view && colon && colon > word && colon[1]) {
+			*colon = '\0';
+			in = word;
+			word = colon + 1;
+		}
+		key = key_parse(word);
 
 		if (key < 0) {
 			if (ok)
@@ -170,7 +180,7 @@ bind_keys(const char *view, const char *keys, enum request req, char *bad, size_
 			ok = false;
 			continue;
 		}
-		bind(view, key, req);
+		bind(in, key, req);
 	}
 	free(copy);
 	return ok;
@@ -249,12 +259,15 @@ keys_of(const char *view, enum request req, char *buf, size_t size)
 		const struct binding *b = &bindings[i];
 		char name[KEY_NAME_SIZE];
 
-		if (b->req != req || (b->view && (!view || !streq(view, b->view))))
+		/* Without a view (the man page): every view's bindings, "o (branches)". */
+		if (b->req != req || (b->view && view && !streq(view, b->view)))
 			continue;
 		/* A generic binding the view overrides does not do req here. */
 		if (!b->view && keys_request(view, b->key) != req)
 			continue;
 		key_describe(b->key, name, sizeof(name));
 		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " " : "", name);
+		if (b->view && !view && used + 1 < size)
+			used += (size_t)snprintf(buf + used, size - used, " (%s)", b->view);
 	}
 }

@@ -543,6 +543,8 @@ tui_run(const struct tui_options *opts)
 				view_reload(&tui, tui.current);
 		} else {
 			sources_load(&tui); /* ages and staleness move with the clock */
+			if (tui.current && tui.current->ops->tick)
+				tui.current->ops->tick(tui.current, &tui);
 		}
 	}
 

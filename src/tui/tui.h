@@ -21,7 +21,9 @@
 /* ---- request.c: every action, its name, default keys and help ----------------- */
 
 /* GROUP(title) starts a help section; REQ(ID, name, keys, help). The name is what
- * [bind "VIEW"] and the palette use; keys are the defaults, space-separated. */
+ * [bind "VIEW"] and the palette use; keys are the defaults, space-separated, each
+ * bound in every view, or in one view only as "VIEW:KEY" (o toggles open records
+ * in lists, but opens a commit's web page in the branch graph). */
 #define REQ_INFO(GROUP, REQ)                                                                 \
 	GROUP("Views")                                                                       \
 	REQ(VIEW_OVERVIEW, "view-overview", "1", "Overview: every service at a glance")      \
@@ -60,6 +62,8 @@
 	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
 	REQ(NEXT_REPO, "next-repo", "]", "Branches: the next repository")                    \
 	REQ(PREV_REPO, "prev-repo", "[", "Branches: the previous repository")                \
+	REQ(OPEN_URL, "open-url", "branches:o text:o",                                       \
+	    "Branches: the commit's web page in $BROWSER, else shown")                       \
 	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                 \
 	REQ(REDRAW, "redraw", "C-l", "Redraw the screen")
 
@@ -233,6 +237,10 @@ struct tui {
 
 /* Sets the status bar's message (printf-like), shown until the next key. */
 void tui_message(struct tui *tui, bool is_error, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* open_url.c: url (checked by its maker: no blanks nor quotes) in $BROWSER, run
+ * without a shell and without waiting for it; without $BROWSER, shown in the status
+ * bar. */
+void tui_open_url(struct tui *tui, const char *url);
 /* Runs req as if its key was pressed. */
 void tui_request(struct tui *tui, enum request req);
 /* The next key (KEYCODE() for function keys), or -1 when none is waiting (wait
@@ -329,6 +337,9 @@ struct view_ops {
 	/* Slower work a load leaves for later (NULL: none): run once the frame is on the
 	 * screen and no key is waiting, so the first frame never waits for it. */
 	void (*idle)(struct view *view, struct tui *tui);
+	/* Cheap polling while the view is current (NULL: none): run on each pass of
+	 * the loop, at least once a second, when the cache did not change. */
+	void (*tick)(struct view *view, struct tui *tui);
 };
 
 struct view {
@@ -381,6 +392,18 @@ int64_t tui_clock_offset(const struct tui *tui, int64_t t);
 /* A text view of lines (new strings, stolen) under title, pushed above parent. */
 void text_view_open(struct tui *tui, struct view *parent, const char *title, char **lines,
 		    size_t n);
+/* The page o opens from the text view (text_view_open's, now tui->current): url is
+ * copied; NULL: none. */
+void text_view_set_url(struct view *view, const char *url);
+
+/* view_commit.c: the commit hex of the repository at repo in detail, above parent
+ * (running: the last deployment of each service and environment, to tell which of
+ * them contain it; remote: the repository's remote URL or NULL, for its web page). */
+void commit_view_open(struct tui *tui, struct view *parent, const char *repo, const char *remote,
+		      const char *hex, const struct store_deploy_row *running, size_t n_running);
+/* The web page of commit hex from remote, else from a pipeline that ran on it; new,
+ * or NULL. */
+char *commit_page_url(struct tui *tui, const char *remote, const char *hex);
 
 /* ---- list.c: the list widget most views are made of ------------------------------ */
 

@@ -6,13 +6,28 @@
  * The walk is lazy: rows are laid out as the list asks for them, so the first screen
  * of a large history costs what the screen shows (with a commit-graph file; see
  * walk.c). The repositories are the config's [service] repo paths, else the one
- * around the current directory; ] and [ step through them. */
+ * around the current directory; ] and [ step through them.
+ *
+ * Each branch among a commit's refs carries its role in the branching strategy
+ * (src/git/branches.c), how far it is ahead of and behind the branch it is measured
+ * from, whether the forge protects it (the cache's branches table, matched by the
+ * repository's path on the forge and the branch's name), and stale tips are dimmed.
+ * The strategy is in the title. Enter opens the commit (view_commit.c), o its web
+ * page. The refs are polled every few seconds, so commits made while the console is
+ * open appear without waiting for the cache to change. */
 #include "tui.h"
+#include "sitrep/branches.h"
+#include "sitrep/commit_info.h"
 #include "sitrep/console_store.h"
 #include "sitrep/graph.h"
 #include "sitrep/history.h"
 
+#include <fnmatch.h>
 #include <limits.h>
+#include <time.h>
+
+/* How often the refs are polled while the view is shown. */
+#define REFS_POLL_MS 2000
 
 /* Graph cells kept per row; wider graphs are cut (the row says so with '…'). */
 #define GRAPH_CELLS 64
@@ -32,10 +47,13 @@ struct graph_line {
 	bool cut;
 	bool commit; /* else the row that opens a merge's lanes */
 	char hex[2 * GRAPH_ID_SIZE + 1];
-	char *subject; /* refs, deploy marks and subject: "(main) [production] Fix" */
+	char *subject;	   /* refs, deploy marks and subject: "(main) [production] Fix" */
+	char *refs;	   /* the refs as the history names them, or NULL */
+	size_t summary_at; /* where the commit's own subject starts in subject */
 	char *author;
 	char *ci; /* the last pipeline's status, or NULL */
 	int64_t time;
+	bool stale; /* the tip of a stale branch */
 };
 
 struct branches_view {
@@ -51,8 +69,15 @@ struct branches_view {
 	char problem[512];
 	struct store_deploy_row *deploys; /* what runs where */
 	size_t n_deploys;
-	size_t graph_width; /* the widest row so far, in cells */
-	uint64_t refs;	    /* the digest of the refs the history was opened on */
+	size_t graph_width;  /* the widest row so far, in cells */
+	uint64_t refs;	     /* the digest of the refs the history was opened on */
+	int64_t refs_polled; /* CLOCK_MONOTONIC ms of the last poll */
+	struct branch_list branches;
+	bool branches_read; /* read after the first frame (idle): ahead/behind walks */
+	size_t n_protected_branches, n_stale_branches; /* for the strategy line */
+	char *remote;				       /* the repository's remote URL, or NULL */
+	char **protected; /* the forge's protected branch names and rules */
+	size_t n_protected;
 };
 
 static const struct list_column base_columns[] = {
@@ -79,12 +104,190 @@ close_history(struct branches_view *b)
 	b->graph = NULL;
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].subject);
+		free(b->lines[i].refs);
 		free(b->lines[i].author);
 		free(b->lines[i].ci);
 	}
 	b->n_lines = 0;
 	b->walked = false;
 	b->graph_width = 1;
+	branches_release(&b->branches);
+	b->branches_read = false;
+	free(b->remote);
+	b->remote = NULL;
+}
+
+static void
+free_protected(struct branches_view *b)
+{
+	for (size_t i = 0; i < b->n_protected; i++)
+		free(b->protected[i]);
+	free(b->protected);
+	b->protected = NULL;
+	b->n_protected = 0;
+}
+
+/* ---- annotations ---- */
+
+/* The service whose repo is path, else the directory's name: what the cache's
+ * branches table may call the repository when no forge remote names it. */
+static const char *
+repo_label(const struct tui *tui, const char *path)
+{
+	const char *slash;
+
+	for (size_t i = 0; i < tui->cfg.n_services; i++)
+		if (tui->cfg.services[i].repo && streq(tui->cfg.services[i].repo, path))
+			return tui->cfg.services[i].name;
+	while ((slash = strrchr(path, '/')) && !slash[1] && slash > path)
+		path = slash - 1; /* "dir/" */
+	slash = strrchr(path, '/');
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+struct protected_ctx {
+	struct branches_view *b;
+	const char *forge; /* "acme/checkout", or NULL */
+	const char *label; /* "checkout" */
+};
+
+/* The table's repo is the forge's path ("acme/checkout"): it matches the path the
+ * remote names, else its last part matches the service's (or directory's) name. */
+static enum status_code
+collect_protected(void *ctx, const struct store_branch *branch)
+{
+	struct protected_ctx *p = ctx;
+	const char *last = strrchr(branch->repo, '/');
+	bool ours = p->forge ? streq(branch->repo, p->forge)
+			     : streq(last ? last + 1 : branch->repo, p->label);
+
+	if (ours && branch->protected) {
+		p->b->protected = xrealloc(p->b->protected,
+					   (p->b->n_protected + 1) * sizeof(*p->b->protected));
+		p->b->protected[p->b->n_protected++] = xstrdup(branch->name);
+	}
+	return SUCCESS;
+}
+
+/* Reads the protected names again; true when they changed. */
+static bool
+load_protected(struct branches_view *b, struct tui *tui)
+{
+	char *forge = repo_forge_path(b->remote), **before = b->protected;
+	size_t n_before = b->n_protected;
+	struct protected_ctx ctx = { b, forge, repo_label(tui, b->repos[b->repo]) };
+	bool changed;
+
+	b->protected = NULL;
+	b->n_protected = 0;
+	store_each_branch(tui->store, NULL, collect_protected, &ctx);
+	free(forge);
+	changed = n_before != b->n_protected;
+	for (size_t i = 0; i < n_before; i++) {
+		changed = changed || !streq(before[i], b->protected[i]);
+		free(before[i]);
+	}
+	free(before);
+	return changed;
+}
+
+/* Whether the forge protects the branch: by name without the remote's prefix, or by
+ * a GitLab wildcard rule ("release/" followed by a star). */
+static bool
+is_protected(const struct branches_view *b, const struct branch_info *info)
+{
+	const char *name = info->name;
+
+	if (info->remote && strchr(name, '/'))
+		name = strchr(name, '/') + 1;
+	for (size_t i = 0; i < b->n_protected; i++)
+		if (streq(b->protected[i], name) || fnmatch(b->protected[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+static const struct branch_info *
+find_branch(const struct branches_view *b, const char *name, size_t len)
+{
+	for (size_t i = 0; i < b->branches.n; i++)
+		if (strlen(b->branches.items[i].name) == len &&
+		    !strncmp(b->branches.items[i].name, name, len))
+			return &b->branches.items[i];
+	return NULL;
+}
+
+/* " <feature ↑1 ↓2, protected, stale>" after a branch's name. */
+static void
+annotate_branch(const struct branches_view *b, const struct branch_info *info, struct buf *out)
+{
+	buf_printf(out, " <%s", info->role);
+	if (info->base)
+		buf_printf(out, " %s%zu %s%zu", draw_glyph("↑", "+"), info->ahead,
+			   draw_glyph("↓", "-"), info->behind);
+	if (is_protected(b, info))
+		buf_addstr(out, ", protected");
+	if (info->stale)
+		buf_addstr(out, ", stale");
+	buf_addch(out, '>');
+}
+
+/* The commit's refs ("HEAD -> main, tag: v1.0") with each branch annotated, into
+ * out; *stale set when a branch among them is stale. */
+static void
+annotate_refs(const struct branches_view *b, const char *refs, struct buf *out, bool *stale)
+{
+	const char *p = refs;
+
+	buf_addch(out, '(');
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const struct branch_info *info;
+		const char *name = p;
+		size_t name_len = len;
+
+		if (name_len > 8 && !strncmp(name, "HEAD -> ", 8))
+			name += 8, name_len -= 8;
+		buf_add(out, p, len);
+		if ((info = find_branch(b, name, name_len))) {
+			annotate_branch(b, info, out);
+			*stale = *stale || info->stale;
+		}
+		p += len;
+		if (*p == ',') {
+			buf_addstr(out, ", ");
+			p += 1 + strspn(p + 1, " ");
+		}
+	}
+	buf_addstr(out, ") ");
+}
+
+/* The strategy line above the graph: "trunk-based strategy, trunk main; 3 branches,
+ * 1 protected, 1 stale". */
+static void
+strategy_line(const struct branches_view *b, char *buf, size_t size)
+{
+	const struct branch_list *l = &b->branches;
+
+	if (!b->branches_read) {
+		snprintf(buf, size, "Reading the branches...");
+		return;
+	}
+	snprintf(buf, size, "%s strategy%s%.60s%s%.60s; %zu branch%s, %zu protected, %zu stale",
+		 l->strategy ? l->strategy : "no", l->trunk ? ", trunk " : "",
+		 l->trunk ? l->trunk : "", l->develop ? ", develop " : "",
+		 l->develop ? l->develop : "", l->n, l->n == 1 ? "" : "es", b->n_protected_branches,
+		 b->n_stale_branches);
+}
+
+/* The title: the repository's service (or directory). */
+static void
+set_subtitle(struct view *view, const struct branches_view *b, const struct tui *tui)
+{
+	if (b->n_repos)
+		snprintf(view->subtitle, sizeof(view->subtitle), "%.60s",
+			 repo_label(tui, b->repos[b->repo]));
+	else
+		view->subtitle[0] = '\0';
 }
 
 /* The environments the commit runs in: " [production] [staging]". */
@@ -100,6 +303,46 @@ deploy_marks(const struct branches_view *b, const char *hex, struct buf *out)
 		if (b->deploys[i].canary_weight > 0 && b->deploys[i].canary_weight < 100)
 			buf_printf(out, " %.0f%%", b->deploys[i].canary_weight);
 		buf_addstr(out, "] ");
+	}
+}
+
+/* The row's text: annotated refs, deploy marks, then summary (the commit's subject). */
+static void
+compose_subject(const struct branches_view *b, struct graph_line *line, const char *summary)
+{
+	struct buf text;
+
+	buf_init(&text, 0);
+	line->stale = false;
+	if (line->refs)
+		annotate_refs(b, line->refs, &text, &line->stale);
+	deploy_marks(b, line->hex, &text);
+	line->summary_at = text.len;
+	buf_addstr(&text, summary);
+	free(line->subject);
+	line->subject = xstrdup(text.data ? text.data : "");
+	buf_release(&text);
+}
+
+/* The same again after the branches, deploys or protection rules changed; and the
+ * strategy line's counts (counted here, not on every frame). */
+static void
+recompose_subjects(struct branches_view *b)
+{
+	b->n_protected_branches = b->n_stale_branches = 0;
+	for (size_t i = 0; i < b->branches.n; i++) {
+		b->n_protected_branches += is_protected(b, &b->branches.items[i]);
+		b->n_stale_branches += b->branches.items[i].stale;
+	}
+	for (size_t i = 0; i < b->n_lines; i++) {
+		struct graph_line *line = &b->lines[i];
+		char *summary;
+
+		if (!line->commit)
+			continue;
+		summary = xstrdup(line->subject + line->summary_at);
+		compose_subject(b, line, summary);
+		free(summary);
 	}
 }
 
@@ -136,7 +379,6 @@ walk_to(struct branches_view *b, struct tui *tui, size_t want)
 		struct graph_row rows[2];
 		struct graph_line *line;
 		char hex[2 * GRAPH_ID_SIZE + 1];
-		struct buf text;
 		size_t n;
 
 		if (!history_next(b->history, &c)) {
@@ -152,13 +394,8 @@ walk_to(struct branches_view *b, struct tui *tui, size_t want)
 		keep_row(b, &rows[0], line);
 		line->commit = true;
 		memcpy(line->hex, hex, sizeof(hex));
-		buf_init(&text, 0);
-		if (c.refs)
-			buf_printf(&text, "(%s) ", c.refs);
-		deploy_marks(b, hex, &text);
-		buf_addstr(&text, c.summary);
-		line->subject = xstrdup(text.data ? text.data : "");
-		buf_release(&text);
+		line->refs = c.refs ? xstrdup(c.refs) : NULL;
+		compose_subject(b, line, c.summary);
 		line->author = xstrdup(c.author);
 		line->time = c.time;
 		store_sha_status(tui->store, hex, &line->ci);
@@ -186,6 +423,8 @@ open_repo(struct branches_view *b, struct tui *tui)
 			 status_message(ERROR_CUSTOM_MESSAGE));
 		return;
 	}
+	b->remote = repo_remote_url(opts.repo);
+	load_protected(b, tui);
 	b->graph = graph_new();
 	walk_to(b, tui, 1);
 }
@@ -281,6 +520,8 @@ branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 		return COLOR_MUTED;
 	case COL_SUBJECT:
 		snprintf(buf, size, "%s", line->subject);
+		if (line->stale)
+			return COLOR_MUTED;
 		return strchr(line->subject, '[') && strstr(line->subject, "@production]")
 			       ? COLOR_PRODUCTION
 			       : COLOR_DEFAULT;
@@ -293,10 +534,20 @@ branches_cell(struct view *view, struct tui *tui, const void *row, size_t col, c
 	}
 }
 
+/* A stale branch's tip is dimmed, all of its row but the graph and CI result. */
+static enum color_role
+branches_row_role(struct view *view, const void *row)
+{
+	const struct branches_view *b = view->private;
+
+	return b->lines[*(const size_t *)row].stale ? COLOR_MUTED : COLOR_DEFAULT;
+}
+
 static const struct list_ops branches_list_ops = {
 	.row_size = sizeof(size_t),
 	.fetch = branches_fetch,
 	.cell = branches_cell,
+	.row_role = branches_row_role,
 };
 
 static void
@@ -316,7 +567,8 @@ find_repos(struct branches_view *b, const struct tui *tui)
 	}
 }
 
-/* New data in the cache: the CI results and deploy marks of the rows laid out. */
+/* New data in the cache: the CI results, deploy marks and protection of the rows
+ * laid out. */
 static void
 refresh_lines(struct branches_view *b, struct tui *tui)
 {
@@ -328,6 +580,62 @@ refresh_lines(struct branches_view *b, struct tui *tui)
 		free(line->ci);
 		store_sha_status(tui->store, line->hex, &line->ci);
 	}
+	recompose_subjects(b);
+}
+
+static const struct graph_line *
+selected_commit(const struct branches_view *b)
+{
+	const size_t *row = list_selected(&b->list);
+
+	return row && b->lines[*row].commit ? &b->lines[*row] : NULL;
+}
+
+/* Puts the selection back on commit hex after the graph was laid out again (rows are
+ * positions: a new commit above would move it to another commit), if it is among the
+ * rows loaded. */
+static void
+select_commit(struct branches_view *b, const char *hex)
+{
+	const size_t *rows = (const size_t *)(const void *)b->list.rows;
+
+	for (size_t i = 0; hex[0] && i < b->list.n_rows; i++) {
+		if (!b->lines[rows[i]].commit || !streq(b->lines[rows[i]].hex, hex))
+			continue;
+		b->list.selected = i;
+		if (i < b->list.top ||
+		    (b->list.height > 0 && i >= b->list.top + (size_t)b->list.height))
+			b->list.top = i;
+		return;
+	}
+}
+
+/* Reads the list again, the history opened again first when reopen (refs moved,
+ * another repository), the selection kept on its commit. */
+static enum status_code
+reload(struct view *view, struct tui *tui, bool reopen)
+{
+	struct branches_view *b = view->private;
+	const struct graph_line *line = selected_commit(b);
+	char selected[2 * GRAPH_ID_SIZE + 1] = "";
+	enum status_code code;
+
+	if (line)
+		memcpy(selected, line->hex, sizeof(selected));
+	list_release(&b->list);
+	if (reopen) {
+		b->refs = 0;
+		if (b->n_repos)
+			history_refs_digest(b->repos[b->repo], &b->refs);
+		open_repo(b, tui);
+		view->idle_pending = true; /* the branches, after the frame */
+	} else {
+		refresh_lines(b, tui);
+	}
+	set_subtitle(view, b, tui);
+	code = list_reload(&b->list, view, tui);
+	select_commit(b, selected);
+	return code;
 }
 
 static enum status_code
@@ -341,28 +649,84 @@ branches_load(struct view *view, struct tui *tui)
 		list_init(&b->list, &branches_list_ops, b->columns, ARRAY_SIZE(b->columns));
 		find_repos(b, tui);
 	}
-	list_release(&b->list);
 	store_deploy_rows_free(b->deploys, b->n_deploys);
 	b->deploys = NULL;
 	b->n_deploys = 0;
 	store_deploy_rows(tui->store, &b->deploys, &b->n_deploys);
+	if (b->history)
+		load_protected(b, tui);
 	/* The walk starts again only when a ref moved: new commits, branches, tags. */
 	if (b->n_repos)
 		history_refs_digest(b->repos[b->repo], &refs);
-	if (!b->history || refs != b->refs) {
-		open_repo(b, tui);
-		b->refs = refs;
-	} else {
-		refresh_lines(b, tui);
-	}
-	return list_reload(&b->list, view, tui);
+	return reload(view, tui, !b->history || refs != b->refs);
+}
+
+/* After the first frame: the branches, whose ahead/behind counts walk the history
+ * between each branch and its base, then the rows laid out annotated with them. */
+static void
+branches_idle(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+
+	if (b->branches_read || !b->history)
+		return;
+	b->branches_read = true;
+	if (branches_read(&b->branches, b->repos[b->repo], &tui->cfg, tui->now) != SUCCESS)
+		memset(&b->branches, 0, sizeof(b->branches)); /* the graph shows all the same */
+	recompose_subjects(b);
+	set_subtitle(view, b, tui);
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A commit, branch or tag made while the view is shown: the graph is laid out again.
+ * A digest of the refs costs a read of the refs, not a walk. */
+static void
+branches_tick(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+	int64_t now = monotonic_ms();
+	uint64_t refs = 0;
+
+	if (!b->n_repos || now - b->refs_polled < REFS_POLL_MS)
+		return;
+	b->refs_polled = now;
+	if (history_refs_digest(b->repos[b->repo], &refs) == SUCCESS && refs != b->refs)
+		reload(view, tui, true);
+}
+
+static void
+open_url(struct branches_view *b, struct tui *tui)
+{
+	const struct graph_line *line = selected_commit(b);
+	char *url;
+
+	if (!line)
+		return;
+	url = commit_page_url(tui, b->remote, line->hex);
+	if (url)
+		tui_open_url(tui, url);
+	else
+		tui_message(tui, true,
+			    "%.10s: no web page known (no forge remote, no pipeline URL)",
+			    line->hex);
+	free(url);
 }
 
 static void
 branches_draw(struct view *view, struct tui *tui, WINDOW *win)
 {
 	struct branches_view *b = view->private;
-	int width = getmaxx(win);
+	int width = getmaxx(win), height = getmaxy(win);
+	char line[256];
+	WINDOW *sub;
 
 	werase(win);
 	if (b->problem[0] && !b->n_lines) {
@@ -374,7 +738,17 @@ branches_draw(struct view *view, struct tui *tui, WINDOW *win)
 	b->columns[COL_GRAPH].width = (int)(b->graph_width < 4 ? 5 : b->graph_width + 1);
 	if (b->columns[COL_GRAPH].width > width / 3)
 		b->columns[COL_GRAPH].width = width / 3;
-	list_draw(&b->list, view, tui, win);
+	/* The strategy on the first line, the list below in a window of its own. */
+	strategy_line(b, line, sizeof(line));
+	draw_text(win, 0, 0, width, role_attr(COLOR_INFO), line);
+	sub = height > 2 ? derwin(win, height - 1, width, 1, 0) : NULL;
+	if (!sub) {
+		list_draw(&b->list, view, tui, win);
+		return;
+	}
+	wbkgdset(sub, getbkgd(win));
+	list_draw(&b->list, view, tui, sub);
+	delwin(sub);
 }
 
 static enum request
@@ -388,14 +762,23 @@ branches_request(struct view *view, struct tui *tui, enum request req)
 		if (b->n_repos > 1) {
 			b->repo = (b->repo + (req == REQ_NEXT_REPO ? 1 : b->n_repos - 1)) %
 				  b->n_repos;
-			list_release(&b->list);
-			history_refs_digest(b->repos[b->repo], &b->refs);
-			open_repo(b, tui);
-			list_reload(&b->list, view, tui);
+			reload(view, tui, true);
 		}
 		if (b->n_repos)
 			tui_message(tui, false, "%s (%zu of %zu)", b->repos[b->repo], b->repo + 1,
 				    b->n_repos);
+		return REQ_NONE;
+	}
+	if (req == REQ_ENTER) {
+		const struct graph_line *line = selected_commit(b);
+
+		if (line)
+			commit_view_open(tui, view, b->repos[b->repo], b->remote, line->hex,
+					 b->deploys, b->n_deploys);
+		return REQ_NONE;
+	}
+	if (req == REQ_OPEN_URL) {
+		open_url(b, tui);
 		return REQ_NONE;
 	}
 	return list_request(&b->list, view, tui, req);
@@ -413,6 +796,7 @@ branches_done(struct view *view)
 		free(b->repos[i]);
 	free(b->repos);
 	store_deploy_rows_free(b->deploys, b->n_deploys);
+	free_protected(b);
 }
 
 const struct view_ops branches_ops = {
@@ -423,4 +807,6 @@ const struct view_ops branches_ops = {
 	.draw = branches_draw,
 	.request = branches_request,
 	.done = branches_done,
+	.idle = branches_idle,
+	.tick = branches_tick,
 };

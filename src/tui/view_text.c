@@ -16,6 +16,7 @@ struct text_view {
 	int height;
 	/* help: rows of a key column, a help text, and a role */
 	bool help;
+	char *url; /* the page o opens (a commit's), or NULL */
 };
 
 static void
@@ -25,8 +26,10 @@ text_release(struct text_view *t)
 		free(t->lines[i]);
 	free(t->lines);
 	free(t->title);
+	free(t->url);
 	t->lines = NULL;
 	t->title = NULL;
+	t->url = NULL;
 	t->n_lines = t->top = 0;
 }
 
@@ -82,10 +85,13 @@ text_request(struct view *view, struct tui *tui, enum request req)
 {
 	struct text_view *t = view->private;
 
-	(void)tui;
-	return lines_scroll(&t->top, t->height > 0 ? (size_t)t->height : 0, t->n_lines, req)
-		       ? REQ_NONE
-		       : req;
+	if (lines_scroll(&t->top, t->height > 0 ? (size_t)t->height : 0, t->n_lines, req))
+		return REQ_NONE;
+	if (req == REQ_OPEN_URL && t->url) {
+		tui_open_url(tui, t->url);
+		return REQ_NONE;
+	}
+	return req;
 }
 
 const struct view_ops text_ops = {
@@ -109,6 +115,15 @@ text_view_open(struct tui *tui, struct view *parent, const char *title, char **l
 	string_copy(view->subtitle, title);
 	view->loaded = true;
 	tui->current = view;
+}
+
+void
+text_view_set_url(struct view *view, const char *url)
+{
+	struct text_view *t = view->private;
+
+	free(t->url);
+	t->url = url ? xstrdup(url) : NULL;
 }
 
 /* ---- help ---- */
