@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #define OUTPUT_MAX 5000 /* lines of output kept: the newest */
@@ -39,6 +40,8 @@ struct rollback_dialog {
 	struct rollback_plan plan;
 	struct dialog_line *lines; /* the plan and who is looking */
 	size_t n_lines;
+	size_t n_plan_lines; /* the plan's; who is looking follows */
+	int64_t viewers_at;  /* when who is looking was read (monotonic seconds) */
 	enum dialog_state state;
 	bool read_only;
 	bool confirm_focused;
@@ -122,12 +125,27 @@ add_plan(struct rollback_dialog *d, int width)
 	free(text);
 }
 
+/* Seconds of a clock that only moves forward: the fixed clock of the tests
+ * (SITREP_TIME_NOW) must not stop the dialog from looking again. */
+static int64_t
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Who else is looking, after the plan (again each second: they come and go). */
 static void
 add_viewers(struct rollback_dialog *d, struct tui *tui)
 {
 	char **others = NULL, *line;
 	size_t n = 0;
 
+	while (d->n_lines > d->n_plan_lines)
+		free(d->lines[--d->n_lines].text);
+	d->viewers_at = seconds();
 	presence_others(tui, d->plan.service, &others, &n);
 	add_line(d, COLOR_DEFAULT, "");
 	if (!n) {
@@ -177,6 +195,7 @@ rollback_dialog_open(struct tui *tui, const char *service, const char *environme
 	}
 	d->read_only = tui->opts->read_only;
 	add_plan(d, dialog_width(tui->cols) - 4);
+	d->n_plan_lines = d->n_lines;
 	add_viewers(d, tui);
 	tui->rollback = d;
 	presence_update(tui, "rollback", d->plan.service);
@@ -324,6 +343,8 @@ rollback_dialog_poll(struct tui *tui)
 	struct rollback_dialog *d = tui->rollback;
 	char drain[256];
 
+	if (d && d->state == DIALOG_ASK && d->viewers_at != seconds())
+		add_viewers(d, tui);
 	if (!d || d->state != DIALOG_RUNNING)
 		return;
 	while (read(d->wake[0], drain, sizeof(drain)) > 0)

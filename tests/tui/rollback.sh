@@ -202,6 +202,10 @@ keys2 R
 for _ in $(seq 50); do screen2 | grep -q "Roll back cart" && break; sleep 0.1; done
 screen2 | grep -qF "Also looking at cart: alice ($(hostname)) in the rollback dialog" ||
 	fail "the second console does not see the first: $(screen2)"
+# The first console's dialog, open before, looks again and sees the second.
+wait_for "Also looking at cart: alice ($(hostname)) in the rollback dialog"
+expect "Also looking at cart: alice ($(hostname)) in the rollback dialog" \
+	"the first console does not see the one that came after it"
 keys c a r t Tab Enter
 for _ in $(seq 100); do
 	[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM locks WHERE name = 'rollback:cart.production'")" = 1 ] && break
