@@ -226,6 +226,9 @@ for _ in $(seq 50); do screen2 | grep -q EXIT= && break; sleep 0.1; done
 keys Enter
 keys Q
 for _ in $(seq 50); do has EXIT= && break; sleep 0.1; done
+# (a sanitizer's or a leak's report would end it otherwise)
+screen2 | grep -q EXIT=0 || fail "the second console did not end well: $(screen2)"
+expect EXIT=0 "the first console did not end well"
 [ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM locks")" = 0 ] ||
 	fail "rows left in locks: $(sqlite3 "$tmp/c.db" "SELECT name FROM locks")"
 
