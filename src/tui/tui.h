@@ -22,45 +22,45 @@
 
 /* GROUP(title) starts a help section; REQ(ID, name, keys, help). The name is what
  * [bind "VIEW"] and the palette use; keys are the defaults, space-separated. */
-#define REQ_INFO(GROUP, REQ)                                                                   \
-	GROUP("Views")                                                                         \
-	REQ(VIEW_OVERVIEW, "view-overview", "1", "Overview: every service at a glance")        \
-	REQ(VIEW_PIPELINES, "view-pipelines", "2", "Pipelines: CI/CD runs and stages")         \
-	REQ(VIEW_BRANCHES, "view-branches", "3", "Branches and their CI status")               \
-	REQ(VIEW_METRICS, "view-metrics", "4", "Metrics: charts per service")                  \
-	REQ(VIEW_INCIDENTS, "view-incidents", "5", "Incidents and their timelines")            \
-	REQ(VIEW_DEPLOYS, "view-deploys", "6", "Deploys: service by environment")              \
-	REQ(VIEW_TICKETS, "view-tickets", "7", "Tickets with their SLA")                       \
-	REQ(VIEW_HELP, "help", "? F1", "This help")                                            \
-	GROUP("Moving")                                                                        \
-	REQ(MOVE_UP, "move-up", "k Up", "Previous line")                                       \
-	REQ(MOVE_DOWN, "move-down", "j Down", "Next line")                                     \
-	REQ(MOVE_PAGE_UP, "move-page-up", "PgUp C-b", "Previous page")                         \
-	REQ(MOVE_PAGE_DOWN, "move-page-down", "PgDn C-f Space", "Next page")                   \
-	REQ(MOVE_FIRST, "move-first", "g Home", "First line")                                  \
-	REQ(MOVE_LAST, "move-last", "G End", "Last line")                                      \
-	GROUP("Finding")                                                                       \
-	REQ(FILTER, "filter", "/", "Show only the lines that contain a text")                  \
-	REQ(FIND_NEXT, "find-next", "n", "Next line of the filtered list")                     \
-	REQ(FIND_PREV, "find-prev", "N", "Previous line of the filtered list")                 \
-	REQ(SORT, "sort", "s", "Sort by the next column")                                      \
-	REQ(SORT_REVERSE, "sort-reverse", "S", "Reverse the sort order")                       \
-	REQ(TOGGLE_OPEN, "toggle-open", "o", "Open records only, or all of them")              \
-	GROUP("Acting")                                                                        \
-	REQ(ENTER, "enter", "Enter", "Open the selected line")                                 \
-	REQ(RAW, "raw", "J", "The upstream's record as it arrived (JSON)")                     \
-	REQ(BACK, "back", "q Esc", "Back; quit from a top view")                               \
-	REQ(QUIT, "quit", "Q", "Quit")                                                         \
-	REQ(PROMPT, "prompt", ":", "Command palette")                                          \
-	REQ(SYNC_NOW, "sync-now", "r", "Sync every source now")                                \
-	REQ(ACK, "acknowledge", "a", "Acknowledge the incident upstream")                      \
-	REQ(ROLLBACK, "rollback", "R", "Roll back the line's service: its plan, then confirm") \
-	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)")   \
-	REQ(TOGGLE_PANEL, "toggle-panel", "p", "Incidents: the MTTx panel of the service")     \
-	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                   \
-	REQ(NEXT_REPO, "next-repo", "]", "Branches: the next repository")                      \
-	REQ(PREV_REPO, "prev-repo", "[", "Branches: the previous repository")                  \
-	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                   \
+#define REQ_INFO(GROUP, REQ)                                                                 \
+	GROUP("Views")                                                                       \
+	REQ(VIEW_OVERVIEW, "view-overview", "1", "Overview: every service at a glance")      \
+	REQ(VIEW_PIPELINES, "view-pipelines", "2", "Pipelines: CI/CD runs and stages")       \
+	REQ(VIEW_BRANCHES, "view-branches", "3", "Branches and their CI status")             \
+	REQ(VIEW_METRICS, "view-metrics", "4", "Metrics: charts per service")                \
+	REQ(VIEW_INCIDENTS, "view-incidents", "5", "Incidents and their timelines")          \
+	REQ(VIEW_DEPLOYS, "view-deploys", "6", "Deploys: service by environment")            \
+	REQ(VIEW_TICKETS, "view-tickets", "7", "Tickets with their SLA")                     \
+	REQ(VIEW_HELP, "help", "? F1", "This help")                                          \
+	GROUP("Moving")                                                                      \
+	REQ(MOVE_UP, "move-up", "k Up", "Previous line")                                     \
+	REQ(MOVE_DOWN, "move-down", "j Down", "Next line")                                   \
+	REQ(MOVE_PAGE_UP, "move-page-up", "PgUp C-b", "Previous page")                       \
+	REQ(MOVE_PAGE_DOWN, "move-page-down", "PgDn C-f Space", "Next page")                 \
+	REQ(MOVE_FIRST, "move-first", "g Home", "First line")                                \
+	REQ(MOVE_LAST, "move-last", "G End", "Last line")                                    \
+	GROUP("Finding")                                                                     \
+	REQ(FILTER, "filter", "/", "Show only the lines that contain a text")                \
+	REQ(FIND_NEXT, "find-next", "n", "Next line of the filtered list")                   \
+	REQ(FIND_PREV, "find-prev", "N", "Previous line of the filtered list")               \
+	REQ(SORT, "sort", "s", "Sort by the next column")                                    \
+	REQ(SORT_REVERSE, "sort-reverse", "S", "Reverse the sort order")                     \
+	REQ(TOGGLE_OPEN, "toggle-open", "o", "Open records only, or all of them")            \
+	GROUP("Acting")                                                                      \
+	REQ(ENTER, "enter", "Enter", "Open the selected line")                               \
+	REQ(RAW, "raw", "J", "The upstream's record as it arrived (JSON)")                   \
+	REQ(BACK, "back", "q Esc", "Back; quit from a top view")                             \
+	REQ(QUIT, "quit", "Q", "Quit")                                                       \
+	REQ(PROMPT, "prompt", ":", "Command palette")                                        \
+	REQ(SYNC_NOW, "sync-now", "r", "Sync every source now")                              \
+	REQ(ACK, "acknowledge", "a", "Acknowledge the incident upstream")                    \
+	REQ(ROLLBACK, "rollback", "R", "Roll back the line's service: plan, confirm")        \
+	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)") \
+	REQ(TOGGLE_PANEL, "toggle-panel", "p", "Incidents: the MTTx panel of the service")   \
+	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
+	REQ(NEXT_REPO, "next-repo", "]", "Branches: the next repository")                    \
+	REQ(PREV_REPO, "prev-repo", "[", "Branches: the previous repository")                \
+	REQ(SOURCE_ERRORS, "source-errors", "E", "Each source's last error")                 \
 	REQ(REDRAW, "redraw", "C-l", "Redraw the screen")
 
 enum request {
@@ -225,9 +225,11 @@ struct tui {
 	bool quit;
 	bool redraw_all;
 	int lines, cols;
-	struct act_job *act;		  /* act.c: the upstream action under way, or NULL */
-	struct rollback_dialog *rollback; /* rollback_dialog.c: the R dialog, or NULL */
-	struct presence *presence;	  /* presence.c: NULL when --read-only */
+	struct act_job *act; /* act.c: the upstream action under way, or NULL */
+	/* rollback_dialog.c: the R dialog, or NULL */
+	struct rollback_dialog *rollback;
+	/* presence.c: this console's row for the others; NULL when --read-only */
+	struct presence *presence;
 };
 
 /* Sets the status bar's message (printf-like), shown until the next key. */
