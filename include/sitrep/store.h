@@ -462,6 +462,15 @@ enum status_code store_lock_take(struct store *store, const struct store_lock *w
 /* Drops lock name when host and pid still hold it. */
 enum status_code store_lock_drop(struct store *store, const struct store_lock *mine);
 void store_lock_release(struct store_lock *lock);
+/* Rows of the locks table that are not locks but presence: replaces every row
+ * whose name starts with prefix by lock (NULL: only deletes them), in one step. */
+enum status_code store_lock_replace(struct store *store, const char *prefix,
+				    const struct store_lock *lock);
+/* The rows whose name starts with prefix and whose since is at or after since,
+ * by name; *rows (n) new, store_locks_free frees. */
+enum status_code store_locks_named(struct store *store, const char *prefix, int64_t since,
+				   struct store_lock **rows, size_t *n);
+void store_locks_free(struct store_lock *rows, size_t n);
 
 /* Adds an event to the timeline of every incident the deployment source_id caused
  * (incidents.caused_by); *n how many. */

@@ -201,6 +201,77 @@ store_lock_drop(struct store *store, const struct store_lock *mine)
 	return lock_delete(store, mine);
 }
 
+/* The rows starting with prefix: substr, not LIKE or GLOB, so that no character of
+ * the prefix is a pattern. */
+#define NAMED "substr(name, 1, length(?1)) = ?1"
+
+enum status_code
+store_lock_replace(struct store *store, const char *prefix, const struct store_lock *lock)
+{
+	sqlite3_stmt *stmt;
+	enum status_code code;
+	bool taken;
+
+	if ((code = store_begin(store)) != SUCCESS)
+		return code;
+	code = prepare(store, "DELETE FROM locks WHERE " NAMED, "replacing a presence", &stmt);
+	if (code == SUCCESS) {
+		store_bind_text(stmt, 1, prefix);
+		code = run_once(store, stmt, "replacing a presence");
+	}
+	if (code == SUCCESS && lock)
+		code = lock_insert(store, lock, &taken);
+	if (code != SUCCESS) {
+		store_rollback(store);
+		return code;
+	}
+	return store_commit(store);
+}
+
+enum status_code
+store_locks_named(struct store *store, const char *prefix, int64_t since, struct store_lock **rows,
+		  size_t *n)
+{
+	sqlite3_stmt *stmt;
+	enum status_code code;
+	size_t alloc = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	code = prepare(store,
+		       "SELECT name, holder, host, pid, since FROM locks WHERE " NAMED
+		       " AND since >= ?2 ORDER BY name",
+		       "reading the presence", &stmt);
+	if (code != SUCCESS)
+		return code;
+	store_bind_text(stmt, 1, prefix);
+	sqlite3_bind_int64(stmt, 2, since);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_lock *l;
+
+		*rows = xgrow(*rows, &alloc, *n + 1, sizeof(**rows));
+		l = &(*rows)[(*n)++];
+		l->name = store_column_strdup(stmt, 0);
+		l->holder = store_column_strdup(stmt, 1);
+		l->host = store_column_strdup(stmt, 2);
+		l->pid = sqlite3_column_int64(stmt, 3);
+		l->since = sqlite3_column_int64(stmt, 4);
+	}
+	if (rc != SQLITE_DONE)
+		code = store_error(store, "reading the presence");
+	sqlite3_finalize(stmt);
+	return code;
+}
+
+void
+store_locks_free(struct store_lock *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_lock_release(&rows[i]);
+	free(rows);
+}
+
 enum status_code
 store_add_event_caused_by(struct store *store, const char *source_id, int64_t at, const char *kind,
 			  const char *actor, const char *text, const char *event_id, size_t *n)

@@ -8,7 +8,9 @@
  * The sync worker is a second thread with its own cache connection, running the
  * daemon's schedule; it never touches curses. With --read-only, or when a daemon
  * already holds the cache's sync lock, the console only reads.
- * An upstream action (`a`) runs on a short-lived thread of its own (act.c).
+ * An upstream action (`a`) runs on a short-lived thread of its own (act.c), and so
+ * does a rollback confirmed in R's dialog, which takes the keys while it is open
+ * and wakes the loop through a pipe when its output comes (rollback_dialog.c).
  *
  * The terminal is restored on every way out: a normal quit, SIGTERM/SIGINT/SIGHUP
  * (a flag the loop sees within a poll), and die() (its callback ends curses). */
@@ -293,6 +295,16 @@ dispatch(struct tui *tui, enum request req)
 	case REQ_PROMPT:
 		palette_run(tui);
 		break;
+	case REQ_ROLLBACK: {
+		const char *env = NULL,
+			   *service = v && v->ops->service ? v->ops->service(v, &env) : NULL;
+
+		if (service)
+			rollback_dialog_open(tui, service, env);
+		else
+			tui_message(tui, false, "rollback: no service on this line");
+		break;
+	}
 	case REQ_SYNC_NOW:
 		if (tui->wake) {
 			tui->wake->all = 1;
@@ -369,6 +381,7 @@ screen_draw(struct screen *s, struct tui *tui)
 	wnoutrefresh(s->tabs);
 	wnoutrefresh(s->body);
 	wnoutrefresh(s->status);
+	rollback_dialog_draw(tui);
 	doupdate();
 }
 
@@ -433,11 +446,28 @@ run_keys(struct tui *tui, const char *keys)
 	     word = strtok_r(NULL, " ", &save)) {
 		int key = key_parse(word);
 
-		if (key >= 0)
+		if (key >= 0 && tui->rollback)
+			rollback_dialog_key(tui, key);
+		else if (key >= 0)
 			dispatch(tui,
 				 keys_request(tui->current ? tui->current->ops->name : NULL, key));
 	}
 	free(copy);
+}
+
+/* Tells the other consoles which view and service this one shows (the dialog says
+ * its own while it is open). */
+static void
+look_at(struct tui *tui)
+{
+	const char *env = NULL, *service = NULL;
+	struct view *v = tui->current;
+
+	if (tui->rollback)
+		return;
+	if (v && v->ops->service)
+		service = v->ops->service(v, &env);
+	presence_update(tui, v ? v->ops->name : NULL, service);
 }
 
 int
@@ -476,6 +506,7 @@ tui_run(const struct tui_options *opts)
 		worker_start(&worker, &tui.cfg, db_path);
 	if (worker.running)
 		tui.wake = &worker.wake;
+	presence_start(&tui);
 
 	init_curses();
 	colors_init(tui.cfg.theme, &tui.problems, &tui.n_problems);
@@ -494,17 +525,20 @@ tui_run(const struct tui_options *opts)
 		run_keys(&tui, opts->keys);
 
 	while (!tui.quit && !signalled) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+					 { .fd = rollback_dialog_fd(&tui), .events = POLLIN } };
 		int64_t v;
 		int key, rc_poll;
 		bool drawn = true;
 
+		look_at(&tui);
 		screen_draw(&screen, &tui);
 		if (opts->max_iterations && ++iterations >= opts->max_iterations)
 			break;
 		/* Wake at the next second: the clock, the sources' ages, new data; at once
 		 * when the view has work left and no key is waiting. */
-		rc_poll = poll(&pfd, 1, tui.current && tui.current->idle_pending ? 0 : 1000);
+		rc_poll = poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
+			       tui.current && tui.current->idle_pending ? 0 : 1000);
 		if (rc_poll < 0 && errno != EINTR)
 			break;
 		if (rc_poll == 0 && tui.current && tui.current->idle_pending) {
@@ -521,7 +555,9 @@ tui_run(const struct tui_options *opts)
 				drawn = false;
 				continue;
 			}
-			if (key == KEYCODE(KEY_MOUSE)) {
+			if (tui.rollback) {
+				rollback_dialog_key(&tui, key);
+			} else if (key == KEYCODE(KEY_MOUSE)) {
 				/* a click is on what the screen shows: first what keys changed */
 				if (!drawn)
 					screen_draw(&screen, &tui);
@@ -534,6 +570,7 @@ tui_run(const struct tui_options *opts)
 			drawn = false;
 		}
 		act_poll(&tui);
+		rollback_dialog_poll(&tui);
 		if (store_data_version(tui.store, &v) == SUCCESS && v != version) {
 			version = v;
 			sources_load(&tui);
@@ -550,6 +587,8 @@ tui_run(const struct tui_options *opts)
 
 	end_curses();
 	act_finish(&tui);
+	rollback_dialog_finish(&tui);
+	presence_stop(&tui);
 	worker_stop(&worker);
 	if (signalled)
 		rc = 128 + signalled;

@@ -56,7 +56,7 @@
 	REQ(PROMPT, "prompt", ":", "Command palette")                                        \
 	REQ(SYNC_NOW, "sync-now", "r", "Sync every source now")                              \
 	REQ(ACK, "acknowledge", "a", "Acknowledge the incident upstream")                    \
-	REQ(ROLLBACK, "rollback", "R", "Roll back the deployment")                           \
+	REQ(ROLLBACK, "rollback", "R", "Roll back the line's service: plan, confirm")        \
 	REQ(WINDOW, "window", "w", "Next time window (metrics: 15m to 7d; MTTx: 7d to 90d)") \
 	REQ(TOGGLE_PANEL, "toggle-panel", "p", "Incidents: the MTTx panel of the service")   \
 	REQ(TOGGLE_CLOCK, "toggle-clock", "T", "Clock in UTC or local time")                 \
@@ -233,6 +233,10 @@ struct tui {
 	bool redraw_all;
 	int lines, cols;
 	struct act_job *act; /* act.c: the upstream action under way, or NULL */
+	/* rollback_dialog.c: the R dialog, or NULL */
+	struct rollback_dialog *rollback;
+	/* presence.c: this console's row for the others; NULL when --read-only */
+	struct presence *presence;
 };
 
 /* Sets the status bar's message (printf-like), shown until the next key. */
@@ -266,6 +270,35 @@ void act_ack(struct tui *tui, const char *source, const char *id);
 void act_poll(struct tui *tui);
 /* Waits for the action under way (on quitting). */
 void act_finish(struct tui *tui);
+
+/* ---- rollback_dialog.c: R, a rollback's plan, confirmation, output, outcome ---- */
+
+/* Opens the dialog on the plan of service in environment (NULL: production), or
+ * says in the status bar why there is none. While it is open it takes every key,
+ * is drawn over the view, and the rollback, once confirmed, runs on a thread. */
+void rollback_dialog_open(struct tui *tui, const char *service, const char *environment);
+void rollback_dialog_key(struct tui *tui, int key);
+/* Draws the dialog (when open) over what the screen shows, before doupdate. */
+void rollback_dialog_draw(struct tui *tui);
+/* The descriptor that becomes readable when the rollback's thread has news (its
+ * output, its end), for the loop's poll; -1 when none runs. */
+int rollback_dialog_fd(const struct tui *tui);
+/* Takes the news in (each pass of the loop). */
+void rollback_dialog_poll(struct tui *tui);
+/* Waits for the rollback under way and closes the dialog (on quitting). */
+void rollback_dialog_finish(struct tui *tui);
+
+/* ---- presence.c: who else is looking, through rows of the locks table ---------- */
+
+/* A console that may write the cache keeps a row saying who (user, SSH client or
+ * host) looks at which view and service, refreshed by a thread of its own. */
+void presence_start(struct tui *tui);
+/* What this console shows now (each pass of the loop; cheap when unchanged). */
+void presence_update(struct tui *tui, const char *view, const char *service);
+void presence_stop(struct tui *tui);
+/* The other consoles looking at service now, one line each ("bob (10.0.0.7) in
+ * deploys"), new strings appended to *lines. */
+void presence_others(struct tui *tui, const char *service, char ***lines, size_t *n);
 
 /* The lines entered, oldest first, for Up and Down. */
 struct prompt_history {
@@ -340,6 +373,10 @@ struct view_ops {
 	/* Cheap polling while the view is current (NULL: none): run on each pass of
 	 * the loop, at least once a second, when the cache did not change. */
 	void (*tick)(struct view *view, struct tui *tui);
+	/* The service of the selected row, and its environment when the row has one
+	 * (else NULL): what R rolls back and what other consoles see this one look
+	 * at. NULL (or returning NULL): the view has no service there. */
+	const char *(*service)(struct view *view, const char **environment);
 };
 
 struct view {

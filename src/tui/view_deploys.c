@@ -1,7 +1,7 @@
 /* view_deploys.c - deploys by service and environment: what runs where (version,
  * pattern, canary weight, how long the bake has left), how the last rollout went,
- * and on Enter that environment's history with the deployments each replaced. The
- * rollback key comes with the deploy issue. */
+ * and on Enter that environment's history with the deployments each replaced. R
+ * rolls the row's service back in the row's environment (rollback_dialog.c). */
 #include "tui.h"
 #include "sitrep/console_store.h"
 #include "sitrep/timestamp.h"
@@ -188,6 +188,18 @@ deploys_request(struct view *view, struct tui *tui, enum request req)
 	return req;
 }
 
+static const char *
+deploys_service(struct view *view, const char **environment)
+{
+	struct deploys_view *d = view->private;
+	const void *row = d->list.ops ? list_selected(&d->list) : NULL;
+	const struct store_deploy_row *r =
+		row ? *(const struct store_deploy_row *const *)row : NULL;
+
+	*environment = r ? r->environment : NULL;
+	return r ? r->service : NULL;
+}
+
 static void
 deploys_done(struct view *view)
 {
@@ -205,4 +217,5 @@ const struct view_ops deploys_ops = {
 	.draw = deploys_draw,
 	.request = deploys_request,
 	.done = deploys_done,
+	.service = deploys_service,
 };

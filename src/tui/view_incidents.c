@@ -430,6 +430,17 @@ incidents_request(struct view *view, struct tui *tui, enum request req)
 	}
 }
 
+/* R: the incident's service in production, where incidents mostly are. */
+static const char *
+incidents_service(struct view *view, const char **environment)
+{
+	struct incidents_view *v = view->private;
+	const struct store_incident_row *r = v->list.ops ? list_selected(&v->list) : NULL;
+
+	*environment = NULL;
+	return r && r->service && *r->service ? r->service : NULL;
+}
+
 static void
 incidents_done(struct view *view)
 {
@@ -447,6 +458,7 @@ const struct view_ops incidents_ops = {
 	.draw = incidents_draw,
 	.request = incidents_request,
 	.done = incidents_done,
+	.service = incidents_service,
 };
 
 /* Tickets: the same list, of the incidents that are tickets. */
@@ -458,6 +470,7 @@ const struct view_ops tickets_ops = {
 	.draw = incidents_draw,
 	.request = incidents_request,
 	.done = incidents_done,
+	.service = incidents_service,
 };
 
 void

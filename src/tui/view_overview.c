@@ -313,6 +313,17 @@ overview_request(struct view *view, struct tui *tui, enum request req)
 	return req;
 }
 
+/* R: the service in production, the environment the board shows. */
+static const char *
+overview_service(struct view *view, const char **environment)
+{
+	struct overview *o = view->private;
+	const void *row = o->list.ops ? list_selected(&o->list) : NULL;
+
+	*environment = NULL;
+	return row ? (*(struct store_service_row *const *)row)->name : NULL;
+}
+
 static void
 overview_done(struct view *view)
 {
@@ -332,4 +343,5 @@ const struct view_ops overview_ops = {
 	.draw = overview_draw,
 	.request = overview_request,
 	.done = overview_done,
+	.service = overview_service,
 };

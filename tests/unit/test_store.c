@@ -416,6 +416,51 @@ store__settings_round_trip(void **state)
 	store_close(&store);
 }
 
+/* Presence rows in the locks table: a console's row replaced as a whole, only its
+ * own (a prefix that looks like a pattern matches literally), read back by prefix
+ * and age; a real lock beside them is left alone. */
+static void
+store__presence_rows_by_prefix(void **state)
+{
+	struct store *store = fresh("presence");
+	char lock_name[] = "rollback:cart.production", a_name[] = "viewer:h1:10:deploys:cart";
+	char b_name[] = "viewer:h1:11:overview:", a2_name[] = "viewer:h1:10:rollback:cart";
+	char alice[] = "alice", bob[] = "bob", h1[] = "h1", client[] = "10.0.0.7";
+	struct store_lock lock = { lock_name, alice, h1, 10, 100 };
+	struct store_lock a = { a_name, alice, client, 10, 100 };
+	struct store_lock b = { b_name, bob, h1, 11, 90 };
+	struct store_lock a2 = { a2_name, alice, client, 10, 105 };
+	struct store_lock held, *rows;
+	size_t n;
+	bool taken;
+
+	(void)state;
+	assert_int_equal(store_lock_take(store, &lock, NULL, NULL, &taken, &held), SUCCESS);
+	assert_true(taken);
+	assert_int_equal(store_lock_replace(store, "viewer:h1:10:", &a), SUCCESS);
+	assert_int_equal(store_lock_replace(store, "viewer:h1:11:", &b), SUCCESS);
+	assert_int_equal(store_lock_replace(store, "viewer:h1:1_:", NULL), SUCCESS);
+	assert_int_equal(store_lock_replace(store, "viewer:h1:10:", &a2), SUCCESS);
+	assert_int_equal(store_locks_named(store, "viewer:", 0, &rows, &n), SUCCESS);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].name, "viewer:h1:10:rollback:cart");
+	assert_string_equal(rows[0].host, "10.0.0.7");
+	assert_int_equal(rows[0].since, 105);
+	assert_string_equal(rows[1].holder, "bob");
+	store_locks_free(rows, n);
+	assert_int_equal(store_locks_named(store, "viewer:", 100, &rows, &n), SUCCESS);
+	assert_int_equal(n, 1); /* bob's is older */
+	store_locks_free(rows, n);
+	assert_int_equal(store_lock_replace(store, "viewer:h1:10:", NULL), SUCCESS);
+	assert_int_equal(store_locks_named(store, "viewer:h1:10:", 0, &rows, &n), SUCCESS);
+	assert_int_equal(n, 0);
+	store_locks_free(rows, n);
+	assert_int_equal(store_locks_named(store, "rollback:", 0, &rows, &n), SUCCESS);
+	assert_int_equal(n, 1);
+	store_locks_free(rows, n);
+	store_close(&store);
+}
+
 static void
 store__default_path_lookup(void **state)
 {
@@ -456,6 +501,7 @@ main(void)
 		cmocka_unit_test(store__upsert_id_events_and_unchanged_rows),
 		cmocka_unit_test(store__settings_round_trip),
 		cmocka_unit_test(store__default_path_lookup),
+		cmocka_unit_test(store__presence_rows_by_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
