@@ -1,5 +1,5 @@
 /* tui.c - the console's loop. One thread owns the screen: it waits in poll() on the
- * terminal and a wake-up pipe with a timeout of at most a second, drains the keys,
+ * terminal and wake-up pipes with a timeout of at most a second, drains the keys,
  * and redraws. Once a second it asks the cache for its data_version: when a sync
  * (the worker thread here, or a `sitrep sync --daemon` beside it) has committed,
  * the views reload and the screen is drawn again; otherwise only the clock moves.
@@ -473,7 +473,7 @@ look_at(struct tui *tui)
 int
 tui_run(const struct tui_options *opts)
 {
-	struct tui tui = { .opts = opts };
+	struct tui tui = { .opts = opts, .wakeup = { -1, -1 } };
 	struct worker worker = { 0 };
 	struct screen screen = { 0 };
 	char *config_path = config_default_path(opts->config_path);
@@ -507,6 +507,14 @@ tui_run(const struct tui_options *opts)
 	if (worker.running)
 		tui.wake = &worker.wake;
 	presence_start(&tui);
+	if (pipe(tui.wakeup) != 0)
+		tui.wakeup[0] = tui.wakeup[1] = -1; /* threads' results then wait a second */
+	for (int i = 0; i < 2; i++) {
+		if (tui.wakeup[i] >= 0) {
+			fcntl(tui.wakeup[i], F_SETFD, FD_CLOEXEC);
+			fcntl(tui.wakeup[i], F_SETFL, O_NONBLOCK);
+		}
+	}
 
 	init_curses();
 	colors_init(tui.cfg.theme, &tui.problems, &tui.n_problems);
@@ -525,7 +533,8 @@ tui_run(const struct tui_options *opts)
 		run_keys(&tui, opts->keys);
 
 	while (!tui.quit && !signalled) {
-		struct pollfd pfd[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+		struct pollfd pfd[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
+					 { .fd = tui.wakeup[0], .events = POLLIN },
 					 { .fd = rollback_dialog_fd(&tui), .events = POLLIN } };
 		int64_t v;
 		int key, rc_poll;
@@ -537,10 +546,16 @@ tui_run(const struct tui_options *opts)
 			break;
 		/* Wake at the next second: the clock, the sources' ages, new data; at once
 		 * when the view has work left and no key is waiting. */
-		rc_poll = poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
+		rc_poll = poll(pfd, pfd[2].fd >= 0 ? 3 : 2,
 			       tui.current && tui.current->idle_pending ? 0 : 1000);
 		if (rc_poll < 0 && errno != EINTR)
 			break;
+		if (rc_poll > 0 && (pfd[1].revents & POLLIN)) {
+			char drain[64];
+
+			while (read(tui.wakeup[0], drain, sizeof(drain)) > 0)
+				;
+		}
 		if (rc_poll == 0 && tui.current && tui.current->idle_pending) {
 			tui.current->idle_pending = false;
 			tui.current->ops->idle(tui.current, &tui);
@@ -610,6 +625,10 @@ tui_run(const struct tui_options *opts)
 	for (size_t i = 0; i < tui.n_problems; i++)
 		free(tui.problems[i]);
 	free(tui.problems);
+	/* After the views: their threads, joined there, may still write to it. */
+	for (int i = 0; i < 2; i++)
+		if (tui.wakeup[i] >= 0)
+			close(tui.wakeup[i]);
 	store_close(&tui.store);
 	config_release(&tui.cfg);
 	free(db_path);

@@ -224,7 +224,10 @@ struct tui {
 	struct source_health *sources;
 	size_t n_sources;
 	struct sync_wake *wake; /* the sync worker's: NULL without one (read-only) */
-	char message[256];	/* a line for the status bar until the next key */
+	/* A byte written to wakeup[1] (by a view's thread whose work is done) ends the
+	 * loop's wait at once, instead of at the next second; -1 when there is none. */
+	int wakeup[2];
+	char message[256]; /* a line for the status bar until the next key */
 	bool message_is_error;
 	/* The argument the palette gives the request it runs (":filter TEXT", ":window
 	 * 30d"): the prompt or window step that takes it sets it back to NULL. */

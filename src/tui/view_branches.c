@@ -12,8 +12,10 @@
  * (src/git/branches.c), how far it is ahead of and behind the branch it is measured
  * from, whether the forge protects it (the cache's branches table, matched by the
  * repository's path on the forge and the branch's name), and stale tips are dimmed.
- * The strategy is in the title. Enter opens the commit (view_commit.c), o its web
- * page. The refs are polled every few seconds, so commits made while the console is
+ * The strategy is in the title. The branches are read on a thread of their own
+ * (ahead/behind walks the history between each branch and its base: 1.4 s on git's
+ * history without a commit-graph), so the graph shows and scrolls meanwhile. Enter
+ * opens the commit (view_commit.c), o its web page. The refs are polled every few seconds, so commits made while the console is
  * open appear without waiting for the cache to change. */
 #include "tui.h"
 #include "sitrep/branches.h"
@@ -24,7 +26,10 @@
 
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How often the refs are polled while the view is shown. */
 #define REFS_POLL_MS 2000
@@ -73,11 +78,25 @@ struct branches_view {
 	uint64_t refs;	     /* the digest of the refs the history was opened on */
 	int64_t refs_polled; /* CLOCK_MONOTONIC ms of the last poll */
 	struct branch_list branches;
-	bool branches_read; /* read after the first frame (idle): ahead/behind walks */
+	bool branches_read;			       /* the branches are in */
+	struct branches_job *job;		       /* reading them, after the first frame */
 	size_t n_protected_branches, n_stale_branches; /* for the strategy line */
 	char *remote;				       /* the repository's remote URL, or NULL */
 	char **protected; /* the forge's protected branch names and rules */
 	size_t n_protected;
+};
+
+/* A read of the branches on a thread of its own. */
+struct branches_job {
+	pthread_t thread;
+	bool threaded; /* else read on the loop's thread: nothing to join */
+	atomic_bool done;
+	char *path;
+	const struct config *cfg; /* the console's, read-only meanwhile */
+	int64_t now;
+	int wakeup; /* the loop's wake-up pipe, or -1 */
+	struct branch_list list;
+	enum status_code code;
 };
 
 static const struct list_column base_columns[] = {
@@ -96,6 +115,52 @@ add_repo(struct branches_view *b, const char *path)
 	b->repos[b->n_repos++] = xstrdup(path);
 }
 
+/* ---- the branches' thread ---- */
+
+static void *
+branches_job_main(void *arg)
+{
+	struct branches_job *j = arg;
+
+	j->code = branches_read(&j->list, j->path, j->cfg, j->now);
+	atomic_store(&j->done, true);
+	if (j->wakeup >= 0) {
+		ssize_t rc = write(j->wakeup, "", 1);
+
+		(void)rc; /* a full pipe wakes the loop all the same */
+	}
+	return NULL;
+}
+
+/* The job's branches once it has ended (waiting for it when wait says so), else
+ * NULL; a job that failed gives an empty list: the graph shows all the same. */
+static struct branches_job *
+branches_job_end(struct branches_view *b, bool wait)
+{
+	struct branches_job *j = b->job;
+
+	if (!j || (!wait && !atomic_load(&j->done)))
+		return NULL;
+	if (j->threaded)
+		pthread_join(j->thread, NULL);
+	b->job = NULL;
+	if (j->code != SUCCESS) {
+		branches_release(&j->list);
+		memset(&j->list, 0, sizeof(j->list));
+	}
+	return j;
+}
+
+static void
+branches_job_free(struct branches_job *j)
+{
+	if (!j)
+		return;
+	branches_release(&j->list);
+	free(j->path);
+	free(j);
+}
+
 static void
 close_history(struct branches_view *b)
 {
@@ -111,6 +176,7 @@ close_history(struct branches_view *b)
 	b->n_lines = 0;
 	b->walked = false;
 	b->graph_width = 1;
+	branches_job_free(branches_job_end(b, true));
 	branches_release(&b->branches);
 	b->branches_read = false;
 	free(b->remote);
@@ -661,20 +727,46 @@ branches_load(struct view *view, struct tui *tui)
 	return reload(view, tui, !b->history || refs != b->refs);
 }
 
+/* The branches, when their thread has read them: the rows are annotated again. */
+static void
+branches_poll(struct view *view, struct tui *tui)
+{
+	struct branches_view *b = view->private;
+	struct branches_job *j = branches_job_end(b, false);
+
+	if (!j)
+		return;
+	branches_release(&b->branches);
+	b->branches = j->list;
+	memset(&j->list, 0, sizeof(j->list));
+	branches_job_free(j);
+	b->branches_read = true;
+	recompose_subjects(b);
+	set_subtitle(view, b, tui);
+}
+
 /* After the first frame: the branches, whose ahead/behind counts walk the history
  * between each branch and its base, then the rows laid out annotated with them. */
 static void
 branches_idle(struct view *view, struct tui *tui)
 {
 	struct branches_view *b = view->private;
+	struct branches_job *j;
 
-	if (b->branches_read || !b->history)
+	if (b->branches_read || b->job || !b->history)
 		return;
-	b->branches_read = true;
-	if (branches_read(&b->branches, b->repos[b->repo], &tui->cfg, tui->now) != SUCCESS)
-		memset(&b->branches, 0, sizeof(b->branches)); /* the graph shows all the same */
-	recompose_subjects(b);
-	set_subtitle(view, b, tui);
+	j = xcalloc(1, sizeof(*j));
+	j->path = xstrdup(b->repos[b->repo]);
+	j->cfg = &tui->cfg;
+	j->now = tui->now;
+	j->wakeup = tui->wakeup[1];
+	atomic_init(&j->done, false);
+	b->job = j;
+	j->threaded = pthread_create(&j->thread, NULL, branches_job_main, j) == 0;
+	if (!j->threaded) {
+		branches_job_main(j); /* no thread to be had: read them here */
+		branches_poll(view, tui);
+	}
 }
 
 static int64_t
@@ -695,6 +787,7 @@ branches_tick(struct view *view, struct tui *tui)
 	int64_t now = monotonic_ms();
 	uint64_t refs = 0;
 
+	branches_poll(view, tui);
 	if (!b->n_repos || now - b->refs_polled < REFS_POLL_MS)
 		return;
 	b->refs_polled = now;

@@ -99,6 +99,7 @@ CONF
 
 OPTS="--view branches"
 start 160x30 LANG=C.UTF-8
+wait_gone "Reading the branches"
 expect " 3 Branches " "tab line"
 row() { screen | grep -F -- "$1"; }
 row "Merge feature/receipts" | grep -qE '^● +✘ +'"${merge:0:10}"' \(HEAD -> main <trunk, protected>, tag: v1.42.0\) \[checkout@staging\] Merge feature/receipts +dana' ||
@@ -139,6 +140,7 @@ keys Enter
 expect "Tune the retry budget" "the filter cleared"
 
 keys ']'
+wait_gone "Reading the branches"
 expect "kNN retrieval behind a flag" "the next repository"
 expect_not "Render receipts" "the next repository"
 # No remote: the branches table's acme/search is this repository by its service's
@@ -223,6 +225,7 @@ printf '%s\n' "\$@" >>"$tmp/opened"
 SH
 chmod +x "$tmp/browser"
 start 160x30 LANG=C.UTF-8 BROWSER=$tmp/browser
+wait_gone "Reading the branches"
 keys o
 for _ in $(seq 30); do [ -s "$tmp/opened" ] && break; sleep 0.1; done
 [ "$(cat "$tmp/opened" 2>/dev/null)" = "https://github.com/acme/checkout/commit/$merge" ] ||
@@ -246,6 +249,7 @@ keys q
 
 # ASCII, and 80x24.
 start 80x24 LANG=C
+wait_gone "Reading the branches"
 expect "${merge:0:10}" "ASCII"
 row "${merge:0:10}" | grep -qE '^\* +X +'"${merge:0:10}"' \(HEAD -> main' || fail "ASCII merge row: $(row "${merge:0:10}")"
 row "${receipts:0:10}" | grep -qE '^\| \* +ok ' || fail "ASCII feature row: $(row "${receipts:0:10}")"

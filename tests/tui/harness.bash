@@ -54,6 +54,14 @@ keys() {
 	settle
 }
 has() { screen | grep -qF -- "$1"; }
+# Waits (at most 60 s: valgrind) until the text is off the screen: the work a view
+# does on a thread of its own after its first frame.
+wait_gone() {
+	for _ in $(seq 600); do
+		has "$1" || { settle; return; }
+		sleep 0.1
+	done
+}
 expect() { has "$1" || fail "$2: no \"$1\" on the screen:$(printf '\n%s' "$(screen)")"; }
 expect_not() { has "$1" && fail "$2: \"$1\" is on the screen"; }
 harness_cleanup() {
