@@ -11,7 +11,9 @@
  * engine's lock, audit rows and timeline events, as for `sitrep rollback`), the
  * executor's output streams into the dialog through a pipe that wakes the loop,
  * and the outcome stays until a key closes it. The loop keeps running meanwhile:
- * the clock, the cache's changes, the other views' data. */
+ * the clock, the cache's changes, the other views' data. A cancel is audited as
+ * the CLI's is (requested, then cancelled), also on a thread of its own, so a
+ * cache a sync is writing never holds the screen. */
 #include "tui.h"
 #include "sitrep/rollback.h"
 
@@ -353,17 +355,85 @@ rollback_dialog_poll(struct tui *tui)
 		finish(d);
 }
 
+/* ---- a cancel's audit rows ---- */
+
+struct cancel_audit {
+	pthread_t thread;
+	char *db_path;
+	char *name;    /* the plan's SERVICE.ENV */
+	char *summary; /* rollback_summary */
+	struct rollback_actor actor;
+};
+
+static void *
+cancel_main(void *arg)
+{
+	struct cancel_audit *c = arg;
+	struct rollback_plan plan = { .name = c->name };
+	struct store *store = NULL;
+	int64_t now = time_now();
+
+	/* Nothing to tell anyone when it fails: the console is closing the dialog. */
+	if (store_open(&store, c->db_path, 0) == SUCCESS &&
+	    rollback_audit(store, &plan, &c->actor, now, "requested", c->summary) == SUCCESS)
+		rollback_audit(store, &plan, &c->actor, now, "cancelled",
+			       "cancelled in the console");
+	store_close(&store);
+	return NULL;
+}
+
+/* Waits for the last cancel's rows to be written (before another, and on quit). */
+static void
+cancel_wait(struct tui *tui)
+{
+	struct cancel_audit *c = tui->cancel_audit;
+
+	if (!c)
+		return;
+	pthread_join(c->thread, NULL);
+	free(c->db_path);
+	free(c->name);
+	free(c->summary);
+	free(c);
+	tui->cancel_audit = NULL;
+}
+
+static void
+cancel_audit(struct tui *tui, const struct rollback_dialog *d)
+{
+	struct cancel_audit *c;
+
+	if (d->read_only)
+		return; /* it never writes the cache */
+	cancel_wait(tui);
+	c = xcalloc(1, sizeof(*c));
+	c->db_path = xstrdup(store_path(tui->store));
+	c->name = xstrdup(d->plan.name);
+	c->summary = rollback_summary(&d->plan);
+	rollback_actor_init(&c->actor, &tui->cfg);
+	tui->cancel_audit = c;
+	if (pthread_create(&c->thread, NULL, cancel_main, c) != 0) {
+		cancel_main(c); /* no thread to be had: here, then */
+		free(c->db_path);
+		free(c->name);
+		free(c->summary);
+		free(c);
+		tui->cancel_audit = NULL;
+	}
+}
+
 void
 rollback_dialog_finish(struct tui *tui)
 {
 	struct rollback_dialog *d = tui->rollback;
 
-	if (!d)
-		return;
-	if (d->state == DIALOG_RUNNING)
-		finish(d);
-	dialog_free(d);
-	tui->rollback = NULL;
+	if (d) {
+		if (d->state == DIALOG_RUNNING)
+			finish(d);
+		dialog_free(d);
+		tui->rollback = NULL;
+	}
+	cancel_wait(tui);
 }
 
 /* ---- keys ---- */
@@ -457,6 +527,7 @@ rollback_dialog_key(struct tui *tui, int key)
 	case DIALOG_ASK:
 		if (key == 27 || key == 3 || key == 7 || (enter && !d->confirm_focused)) {
 			snprintf(message, sizeof(message), "%s: not rolled back", d->plan.name);
+			cancel_audit(tui, d);
 			close_dialog(tui, message, false);
 		} else if (enter) {
 			start(tui, d);

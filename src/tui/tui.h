@@ -238,6 +238,7 @@ struct tui {
 	struct act_job *act; /* act.c: the upstream action under way, or NULL */
 	/* rollback_dialog.c: the R dialog, or NULL */
 	struct rollback_dialog *rollback;
+	struct cancel_audit *cancel_audit; /* the last cancel's rows being written */
 	/* presence.c: this console's row for the others; NULL when --read-only */
 	struct presence *presence;
 };

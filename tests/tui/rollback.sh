@@ -142,7 +142,9 @@ keys t Tab
 expect "[>Confirm<]" "the whole name enables Confirm"
 keys BSpace
 expect "[>Cancel<]" "unmaking the name goes back to Cancel"
-[ -z "$(audit cart.production)" ] || fail "cancelling wrote audit rows: $(audit cart.production)"
+# The cancel is audited as the CLI's: requested, then cancelled.
+[ "$(audit cart.production)" = "requested cancelled " ] ||
+	fail "the cancel's audit: $(audit cart.production)"
 [ -e "$tmp/args" ] && fail "cancelling ran the script"
 keys t Tab Enter
 wait_for "Succeeded:"
@@ -152,12 +154,13 @@ expect "step two of cart" "the script's last line"
 expect_not "abcdef0123456789" "a token reached the screen"
 printf 'cart\n--env=production\n1.2.0\n1111111111111111111111111111111111111111\n' >"$tmp/want"
 cmp -s "$tmp/args" "$tmp/want" || fail "the script's arguments: $(cat "$tmp/args")"
-[ "$(audit cart.production)" = "requested confirmed succeeded " ] ||
+[ "$(audit cart.production)" = "requested cancelled requested confirmed succeeded " ] ||
 	fail "the audit of the success: $(audit cart.production)"
 run export actions >"$tmp/actions.json" || fail "sitrep export actions"
-for r in requested confirmed succeeded; do
-	jq -e --arg r $r --arg h "$(hostname)" '[.actions[] | select(.target == "cart.production" and
-		.result == $r and .actor == "alice" and .host == $h)] | length == 1' "$tmp/actions.json" \
+# requested twice: the cancel's, then the success's
+for r in requested:2 cancelled:1 confirmed:1 succeeded:1; do
+	jq -e --arg r ${r%:*} --argjson n ${r#*:} --arg h "$(hostname)" '[.actions[] | select(.target ==
+		"cart.production" and .result == $r and .actor == "alice" and .host == $h)] | length == $n' "$tmp/actions.json" \
 		>/dev/null || fail "no $r row by alice on $(hostname) in the export: $(cat "$tmp/actions.json")"
 done
 jq -e '.actions[] | select(.result == "confirmed") | .detail == "the service'"'"'s name typed in the console"' \
