@@ -447,6 +447,11 @@ typedef enum status_code (*store_action_cb)(void *ctx, const struct store_action
 enum status_code store_each_action(struct store *store, const struct store_filter *filter,
 				   store_action_cb cb, void *ctx);
 
+/* Whether the audit log has a row of actor, kind and target whose detail starts
+ * with detail_prefix (the rollback alarm: did it already act on a deployment). */
+enum status_code store_action_seen(struct store *store, const char *actor, const char *kind,
+				   const char *target, const char *detail_prefix, bool *seen);
+
 /* A named lock held by a process: who, on which host, which pid, since when. */
 struct store_lock {
 	char *name, *holder, *host;

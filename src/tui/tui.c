@@ -66,7 +66,8 @@ worker_main(void *arg)
 	FILE *log = sync_log_open();
 
 	if (store_open(&store, w->db_path, 0) == SUCCESS)
-		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->wake, log, NULL);
+		/* the auto-rollbacks belong to `sitrep sync`, not to a console */
+		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->wake, log, NULL, false);
 	store_close(&store);
 	if (log)
 		fclose(log);
