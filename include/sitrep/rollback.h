@@ -156,6 +156,9 @@ struct rollback_alarm {
  * verdict at now is failing, newest first. */
 enum status_code rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
 				 struct rollback_alarm **alarms, size_t *n);
+/* Every baking deployment with its health, whatever the verdict (`sitrep status`). */
+enum status_code rollback_bakes(struct store *store, const struct config *cfg, int64_t now,
+				struct rollback_alarm **bakes, size_t *n);
 void rollback_alarms_free(struct rollback_alarm *alarms, size_t n);
 /* "checkout.production 1.44.0-rc.1 canary 10%: errors/min 121.5 vs 58.7 baseline
  * (x2.07) for 3m30s", for a banner or a status line (untrusted text not yet

@@ -430,11 +430,14 @@ health_alarm_json(const struct rollback_alarm *a)
 }
 
 /* `--format json`: the sources with their streams, the worst open incident, the
- * rollout alarm (null when there is none) and the rollback alarms (failing bakes). */
+ * rollout alarm (null when there is none), the rollback alarms (failing bakes) and
+ * every bake under way with its health. */
 static int
-status_json(struct store *store, const struct source_status *all, size_t n, int64_t now,
-	    const struct rollback_alarm *alarms, size_t n_alarms)
+status_json(struct store *store, const struct config *cfg, const struct source_status *all,
+	    size_t n, int64_t now, const struct rollback_alarm *alarms, size_t n_alarms)
 {
+	struct rollback_alarm *bakes;
+	size_t n_bakes;
 	json_t *o = json_object(), *list = json_array();
 	struct store_open_incident worst;
 	struct store_rollout_alarm alarm;
@@ -459,6 +462,18 @@ status_json(struct store *store, const struct source_status *all, size_t n, int6
 	for (size_t i = 0; i < n_alarms; i++)
 		json_array_append_new(list, health_alarm_json(&alarms[i]));
 	json_object_set_new(o, "rollback_alarms", list);
+	list = json_array();
+	if ((code = rollback_bakes(store, cfg, now, &bakes, &n_bakes)) != SUCCESS) {
+		json_decref(list);
+		json_decref(o);
+		store_open_incident_release(&worst);
+		store_rollout_alarm_release(&alarm);
+		return report_fail(code);
+	}
+	for (size_t i = 0; i < n_bakes; i++)
+		json_array_append_new(list, health_alarm_json(&bakes[i]));
+	rollback_alarms_free(bakes, n_bakes);
+	json_object_set_new(o, "bakes", list);
 	rc = report_write(o, REPORT_JSON);
 	json_decref(o);
 	store_open_incident_release(&worst);
@@ -521,7 +536,7 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 		goto out;
 	}
 	if (streq(format, "json"))
-		rc = status_json(store, all, cfg.n_sources, now, alarms, n_alarms);
+		rc = status_json(store, &cfg, all, cfg.n_sources, now, alarms, n_alarms);
 	else if (streq(format, "line"))
 		rc = status_line(store, all, cfg.n_sources, now, alarms, n_alarms);
 	else

@@ -32,9 +32,10 @@ rollback_alarms_free(struct rollback_alarm *alarms, size_t n)
 	free(alarms);
 }
 
-enum status_code
-rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
-		struct rollback_alarm **alarms, size_t *n)
+/* The baking deployments with their health: all of them, or the failing ones. */
+static enum status_code
+bakes(struct store *store, const struct config *cfg, int64_t now, bool failing_only,
+      struct rollback_alarm **alarms, size_t *n)
 {
 	struct store_deploy_row *rows = NULL;
 	size_t n_rows = 0, kept = 0;
@@ -50,7 +51,7 @@ rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
 
 		if (code == SUCCESS)
 			code = health_check(store, cfg, &rows[i], now, &health);
-		if (code != SUCCESS || health.verdict != HEALTH_FAILING) {
+		if (code != SUCCESS || (failing_only && health.verdict != HEALTH_FAILING)) {
 			if (code == SUCCESS)
 				health_report_release(&health);
 			continue;
@@ -68,6 +69,20 @@ rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
 	}
 	*n = kept;
 	return SUCCESS;
+}
+
+enum status_code
+rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
+		struct rollback_alarm **alarms, size_t *n)
+{
+	return bakes(store, cfg, now, true, alarms, n);
+}
+
+enum status_code
+rollback_bakes(struct store *store, const struct config *cfg, int64_t now,
+	       struct rollback_alarm **bakes_out, size_t *n)
+{
+	return bakes(store, cfg, now, false, bakes_out, n);
 }
 
 void
