@@ -147,6 +147,8 @@ extern const size_t config_n_branch_roles;
 const char *config_source_get(const struct config_source *src, const char *key);
 const struct config_service *config_find_service(const struct config *cfg, const char *name);
 const struct config_source *config_find_source(const struct config *cfg, const char *name);
+/* [deploy "NAME"] ("checkout.production"), or NULL. */
+const struct config_deploy *config_find_deploy(const struct config *cfg, const char *name);
 
 /* Resolves a secret spec into *out (new; the caller wipes and frees it with
  * secret_free). origin names where the spec came from ("source prod-prom token"), for

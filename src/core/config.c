@@ -1639,3 +1639,12 @@ config_find_source(const struct config *cfg, const char *name)
 	i = find_source(cfg, name);
 	return i < cfg->n_sources ? &cfg->sources[i] : NULL;
 }
+
+const struct config_deploy *
+config_find_deploy(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && name && i < cfg->n_deploys; i++)
+		if (streq(cfg->deploys[i].name, name))
+			return &cfg->deploys[i];
+	return NULL;
+}

@@ -98,15 +98,6 @@ rollback_alarm_describe(const struct rollback_alarm *a, char *buf, size_t size)
 		 how, a->health.reason);
 }
 
-static const struct config_deploy *
-auto_section(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_deploys; i++)
-		if (streq(cfg->deploys[i].name, name))
-			return cfg->deploys[i].auto_rollback ? &cfg->deploys[i] : NULL;
-	return NULL;
-}
-
 static void
 say(FILE *log, const char *name, const char *what)
 {
@@ -209,9 +200,12 @@ rollback_alarm_act(struct store *store, const struct config *cfg, int64_t now, F
 		return SUCCESS;
 	if ((code = rollback_alarms(store, cfg, now, &alarms, &n)) != SUCCESS)
 		return code;
-	for (size_t i = 0; i < n && code == SUCCESS; i++)
-		if (auto_section(cfg, alarms[i].name))
+	for (size_t i = 0; i < n && code == SUCCESS; i++) {
+		const struct config_deploy *d = config_find_deploy(cfg, alarms[i].name);
+
+		if (d && d->auto_rollback)
 			code = act_on(store, cfg, &alarms[i], log);
+	}
 	rollback_alarms_free(alarms, n);
 	return code;
 }

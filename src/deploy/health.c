@@ -37,26 +37,15 @@ health_kind_of(const char *series)
 	return HEALTH_OTHER;
 }
 
-static const struct config_deploy *
-deploy_section(const struct config *cfg, const char *service, const char *environment)
-{
-	char *name = xasprintf("%s.%s", service, environment);
-	const struct config_deploy *found = NULL;
-
-	for (size_t i = 0; cfg && i < cfg->n_deploys && !found; i++)
-		if (streq(cfg->deploys[i].name, name))
-			found = &cfg->deploys[i];
-	free(name);
-	return found;
-}
-
 void
 health_rules_for(const struct config *cfg, const char *service, const char *environment,
 		 struct health_rules *rules)
 {
-	const struct config_deploy *own = deploy_section(cfg, service, environment);
+	char *name = xasprintf("%s.%s", service, environment);
+	const struct config_deploy *own = config_find_deploy(cfg, name);
 	const struct config_deploy *all = cfg ? &cfg->deploy_defaults : NULL;
 
+	free(name);
 	/* The section's own value, else [deploy]'s, else the built-in default. */
 #define PICK(field, fallback) \
 	(own && own->field > 0 ? own->field : all && all->field > 0 ? all->field : (fallback))
@@ -168,7 +157,7 @@ health_judge(enum health_kind kind, double threshold, int64_t sustain,
 	format_span(out->held, held_text, sizeof(held_text));
 	snprintf(out->reason, sizeof(out->reason), "%.40s%s %.12s vs %.12s baseline (x%.2f)%s%.12s",
 		 label, streq(label, "errors") ? "/min" : "", now_text, base_text, out->ratio,
-		 run < n_bake ? " for " : "", run < n_bake ? held_text : "");
+		 out->held > 0 ? " for " : "", out->held > 0 ? held_text : "");
 }
 
 /* ---- from the cache ---- */
