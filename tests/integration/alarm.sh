@@ -5,6 +5,8 @@
 # failing verdict with its reason; `sitrep sync --once` rolls it back through the
 # exec executor (a script that records its arguments) as sitrep-alarm, with the
 # audit rows of a person's rollback, and not a second time on the next round;
+# `sitrep sync --daemon` does the same on a fresh cache, once, and not again
+# after a restart (the audit log remembers);
 # search's canary fails too (a latency incident) but has no auto-rollback, so it
 # is only reported. At 07:06 search's canary is healthy: no alarm, no rollback,
 # although its [deploy] has auto-rollback = true.
@@ -120,6 +122,46 @@ run sync --once >"$tmp/out2" 2>"$tmp/err" || fail "second sync: $(cat "$tmp/err"
 grep -q 'rollback alarm' "$tmp/out2" && fail "the second round acted: $(cat "$tmp/out2")"
 # the alarm itself stays up while the canary runs
 run status --format line | grep -q '^ALARM checkout.production ' || fail "the alarm went away"
+
+# ---- the daemon: the same, once, and not again after a restart ----
+export XDG_STATE_HOME=$tmp/state
+rm -f "$tmp/c.db" "$tmp/args"
+daemon_pid=
+start_daemon() {
+	"$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/daemon.out" 2>&1 &
+	daemon_pid=$!
+}
+stop_daemon() {
+	[ -n "$daemon_pid" ] || return 0
+	kill -TERM "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+}
+trap 'stop_daemon; cleanup' EXIT
+# until_true TRIES WHAT COMMAND...: polls every 0.1 s
+until_true() {
+	local n=$1 what=$2
+	shift 2
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	fail "waited in vain for $what"
+	return 1
+}
+rounds() { [ "$(grep -c ' ok ' "$XDG_STATE_HOME/sitrep/sync.log" 2>/dev/null)" -ge "$1" ]; }
+rolled_back() { [ "$(audit checkout.production 2>/dev/null)" = "requested confirmed succeeded " ]; }
+start_daemon
+until_true 300 "the daemon's auto-rollback" rolled_back
+until_true 300 "the daemon's first two rounds" rounds 2
+stop_daemon
+[ "$(cat "$tmp/args" 2>/dev/null)" = "checkout production 1.43.1 $sha" ] ||
+	fail "the daemon's executor arguments: $(cat "$tmp/args" 2>/dev/null)"
+grep -qF "rollback alarm checkout.production: rollback alarm on checkout-prod:5 (1.44.0-rc.1): $reason" \
+	"$XDG_STATE_HOME/sitrep/sync.log" || fail "the daemon's log: $(cat "$XDG_STATE_HOME/sitrep/sync.log")"
+before=$(grep -c ' ok ' "$XDG_STATE_HOME/sitrep/sync.log")
+start_daemon
+until_true 300 "two rounds after the restart" rounds $((before + 2))
+stop_daemon
+[ "$(wc -l <"$tmp/args")" = 1 ] || fail "the restarted daemon rolled back again: $(cat "$tmp/args")"
+rolled_back || fail "audit after the restart: $(audit checkout.production)"
 
 # ---- 07:06: search's canary bakes healthy; auto-rollback is on, nothing happens ----
 sed -i 's/^\thealth-latency = x1.5$/\tauto-rollback = true/' "$tmp/config"
