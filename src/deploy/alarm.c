@@ -10,6 +10,7 @@
  * a row is never acted on again, whatever became of the attempt. */
 #include "sitrep/sitrep.h"
 #include "sitrep/rollback.h"
+#include "sitrep/text.h"
 #include "sitrep/timestamp.h"
 
 #include <math.h>
@@ -98,16 +99,23 @@ rollback_alarm_describe(const struct rollback_alarm *a, char *buf, size_t size)
 		 how, a->health.reason);
 }
 
+/* A line of the log (a terminal with sync --once): upstream text sanitized. */
 static void
 say(FILE *log, const char *name, const char *what)
 {
 	char at[TIMESTAMP_TEXT_SIZE];
+	char *line, *safe;
 
 	if (!log)
 		return;
 	timestamp_format(time_now(), at, sizeof(at));
-	fprintf(log, "%s rollback alarm %s: %s\n", at, name, what);
+	line = xasprintf("%s rollback alarm %s: %s", at, name, what);
+	rollback_redact(line);
+	safe = text_sanitize(line, strlen(line), false);
+	fprintf(log, "%s\n", safe);
 	fflush(log);
+	free(safe);
+	free(line);
 }
 
 /* An audit row of the alarm without a plan (the plan could not be made). */
