@@ -150,6 +150,8 @@ struct rollback_alarm {
 	char *name; /* "checkout.production" */
 	struct store_deploy_row deploy;
 	struct health_report health;
+	char *acted; /* how the alarm's auto-rollback of it stands (the last audit
+		      * result: "succeeded", "failed", ...), or NULL: not acted on */
 };
 
 /* Every baking deployment (the newest of its service and environment) whose
@@ -161,8 +163,8 @@ enum status_code rollback_bakes(struct store *store, const struct config *cfg, i
 				struct rollback_alarm **bakes, size_t *n);
 void rollback_alarms_free(struct rollback_alarm *alarms, size_t n);
 /* "checkout.production 1.44.0-rc.1 canary 10%: errors/min 121.5 vs 58.7 baseline
- * (x2.07) for 3m30s", for a banner or a status line (untrusted text not yet
- * sanitized). */
+ * (x2.07) for 3m30s", and once the alarm acted " (auto-rollback succeeded)", for a
+ * banner or a status line (untrusted text not yet sanitized). */
 void rollback_alarm_describe(const struct rollback_alarm *alarm, char *buf, size_t size);
 
 /* The sync's part of the alarm: for each alarm whose [deploy "SERVICE.ENV"] has

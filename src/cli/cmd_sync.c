@@ -414,6 +414,7 @@ health_alarm_json(const struct rollback_alarm *a)
 	json_object_set_new(o, "started_at", json_time(a->deploy.started_at));
 	json_object_set_new(o, "verdict", json_string(health_verdict_name(a->health.verdict)));
 	json_object_set_new(o, "reason", json_string(a->health.reason));
+	json_object_set_new(o, "auto_rollback", a->acted ? json_string(a->acted) : json_null());
 	for (size_t i = 0; i < a->health.n_metrics; i++) {
 		const struct health_metric *m = &a->health.metrics[i];
 

@@ -20,6 +20,7 @@ rollback_alarms_free(struct rollback_alarm *alarms, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(alarms[i].name);
+		free(alarms[i].acted);
 		health_report_release(&alarms[i].health);
 		free(alarms[i].deploy.service);
 		free(alarms[i].deploy.environment);
@@ -31,6 +32,32 @@ rollback_alarms_free(struct rollback_alarm *alarms, size_t n)
 		free(alarms[i].deploy.sha);
 	}
 	free(alarms);
+}
+
+/* How the alarm's audit rows about deployment d begin (new). */
+static char *
+audit_prefix(const struct store_deploy_row *d)
+{
+	return xasprintf("rollback alarm on %s (%s): ", d->source_id,
+			 d->version ? d->version : "?");
+}
+
+/* Moves row and health into a, with what the alarm did about it so far. */
+static enum status_code
+keep(struct store *store, struct rollback_alarm *a, struct store_deploy_row *row,
+     const struct health_report *health)
+{
+	char *prefix = audit_prefix(row);
+	enum status_code code;
+
+	a->name = xasprintf("%s.%s", row->service, row->environment);
+	a->deploy = *row;
+	a->health = *health;
+	memset(row, 0, sizeof(*row));
+	code = store_action_outcome(store, ROLLBACK_ALARM_USER, "rollback", a->name, prefix,
+				    &a->acted);
+	free(prefix);
+	return code;
 }
 
 /* The baking deployments with their health: all of them, or the failing ones. */
@@ -57,10 +84,7 @@ bakes(struct store *store, const struct config *cfg, int64_t now, bool failing_o
 				health_report_release(&health);
 			continue;
 		}
-		(*alarms)[kept].name = xasprintf("%s.%s", rows[i].service, rows[i].environment);
-		(*alarms)[kept].deploy = rows[i];
-		(*alarms)[kept++].health = health;
-		memset(&rows[i], 0, sizeof(rows[i])); /* moved */
+		code = keep(store, &(*alarms)[kept++], &rows[i], &health);
 	}
 	store_deploy_rows_free(rows, n_rows);
 	if (code != SUCCESS) {
@@ -95,8 +119,9 @@ rollback_alarm_describe(const struct rollback_alarm *a, char *buf, size_t size)
 		snprintf(how, sizeof(how), " canary %.0f%%", a->deploy.canary_weight);
 	else if (a->deploy.pattern)
 		snprintf(how, sizeof(how), " %.40s", a->deploy.pattern);
-	snprintf(buf, size, "%s %s%s: %s", a->name, a->deploy.version ? a->deploy.version : "?",
-		 how, a->health.reason);
+	snprintf(buf, size, "%s %s%s: %s%s%s%s", a->name,
+		 a->deploy.version ? a->deploy.version : "?", how, a->health.reason,
+		 a->acted ? " (auto-rollback " : "", a->acted ? a->acted : "", a->acted ? ")" : "");
 }
 
 /* A line of the log (a terminal with sync --once): upstream text sanitized. */
@@ -148,15 +173,10 @@ act_on(struct store *store, const struct config *cfg, const struct rollback_alar
 	struct rollback_report report;
 	enum status_code code;
 	char *prefix, *detail, *summary;
-	bool seen;
 
-	prefix = xasprintf("rollback alarm on %s (%s): ", a->deploy.source_id,
-			   a->deploy.version ? a->deploy.version : "?");
-	code = store_action_seen(store, ROLLBACK_ALARM_USER, "rollback", a->name, prefix, &seen);
-	if (code != SUCCESS || seen) {
-		free(prefix);
-		return code;
-	}
+	if (a->acted) /* once per deployment: whatever became of the first attempt */
+		return SUCCESS;
+	prefix = audit_prefix(&a->deploy);
 	rollback_actor_init(&actor, cfg);
 	string_copy(actor.user, ROLLBACK_ALARM_USER);
 	code = rollback_plan_build(store, cfg, a->deploy.service, a->deploy.environment, NULL,

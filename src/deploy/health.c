@@ -270,8 +270,10 @@ health_check(struct store *store, const struct config *cfg, const struct store_d
 				    &report->metrics[report->n_metrics++]);
 	}
 	store_series_rows_free(series, n_series);
-	if (code != SUCCESS)
+	if (code != SUCCESS) {
+		health_report_release(report);
 		return code;
+	}
 	qsort(report->metrics, report->n_metrics, sizeof(*report->metrics), worse_first);
 	if (report->n_metrics) {
 		report->verdict = report->metrics[0].verdict;

@@ -97,20 +97,21 @@ q "SELECT detail FROM actions WHERE actor = 'sitrep-alarm' AND result = 'confirm
 [ "$(q "SELECT count(*) FROM actions WHERE target = 'search.production'")" = 0 ] ||
 	fail "audit rows for search"
 
-# sitrep status: the line starts with the alarm; text and json carry both
+# sitrep status: the line starts with the alarm and says the alarm rolled it back;
+# text and json carry both alarms
 run status --format line >"$tmp/line" 2>"$tmp/err" || fail "status line: $(cat "$tmp/err")"
 case "$(cat "$tmp/line")" in
-"ALARM checkout.production 1.44.0-rc.1 canary 10%: $reason | "*) ;;
+"ALARM checkout.production 1.44.0-rc.1 canary 10%: $reason (auto-rollback succeeded) | "*) ;;
 *) fail "status line: $(cat "$tmp/line")" ;;
 esac
 run status >"$tmp/text" 2>"$tmp/err" || fail "status: $(cat "$tmp/err")"
-grep -qxF "ALARM checkout.production 1.44.0-rc.1 canary 10%: $reason" "$tmp/text" ||
+grep -qxF "ALARM checkout.production 1.44.0-rc.1 canary 10%: $reason (auto-rollback succeeded)" "$tmp/text" ||
 	fail "status text: $(cat "$tmp/text")"
 grep -q '^ALARM search.production 3.8.1 canary 50%: latency 164ms vs 43ms baseline (x3.80) for 18m30s$' "$tmp/text" ||
 	fail "status text, search: $(cat "$tmp/text")"
 run status --format json >"$tmp/json" 2>"$tmp/err" || fail "status json: $(cat "$tmp/err")"
 jq -e '.rollback_alarms[0] | .service == "checkout" and .environment == "production" and
-	.deployment == "checkout-prod:5" and .verdict == "failing" and
+	.deployment == "checkout-prod:5" and .verdict == "failing" and .auto_rollback == "succeeded" and
 	(.metrics[] | select(.series | startswith("checkout.errors")) | .verdict == "failing" and .held == 120 and
 	 (.ratio * 100 | floor) == 206)' "$tmp/json" >/dev/null || fail "status json: $(jq -c .rollback_alarms "$tmp/json")"
 

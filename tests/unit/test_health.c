@@ -304,6 +304,7 @@ auto_rollback(void **state)
 {
 	struct store *store = fresh("alarm");
 	struct rollback_alarm *alarms;
+	char text[256];
 	size_t n;
 
 	(void)state;
@@ -317,6 +318,7 @@ auto_rollback(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(alarms[0].name, "checkout.production");
 	assert_string_equal(alarms[0].deploy.source_id, "d2");
+	assert_null(alarms[0].acted);
 	rollback_alarms_free(alarms, n);
 	assert_int_equal(rollback_alarm_act(store, &cfg, T0 + 360, NULL), SUCCESS);
 	assert_int_equal(query_int("SELECT count(*) FROM actions"), 0);
@@ -340,6 +342,13 @@ auto_rollback(void **state)
 				   "detail LIKE 'rollback alarm on d2 (1.1.0): errors/min 12.0 %'"),
 			 1);
 	assert_int_equal(query_int("SELECT count(*) FROM locks"), 0);
+	assert_int_equal(rollback_alarms(store, &cfg, T0 + 360, &alarms, &n), SUCCESS);
+	assert_int_equal(n, 1);
+	assert_string_equal(alarms[0].acted, "succeeded");
+	rollback_alarm_describe(&alarms[0], text, sizeof(text));
+	assert_string_equal(text, "checkout.production 1.1.0 canary 10%: errors/min 12.0 vs 5.0 "
+				  "baseline (x2.40) for 3m (auto-rollback succeeded)");
+	rollback_alarms_free(alarms, n);
 
 	/* the next round, a minute later, still failing: not again */
 	assert_int_equal(rollback_alarm_act(store, &cfg, T0 + 420, NULL), SUCCESS);
