@@ -16,8 +16,8 @@ static const struct list_column deploy_columns[] = {
 	{ "SERVICE", 0, false, false },	 { "ENV", 11, false, false },
 	{ "VERSION", 12, false, false }, { "PATTERN", 10, false, false },
 	{ "CANARY", 7, true, false },	 { "BAKE", 7, true, false },
-	{ "STATUS", 11, false, false },	 { "DEPLOYED", 8, true, false },
-	{ "#", 4, true, false },	 { "HEALTH", 9, false, false },
+	{ "STATUS", 11, false, false },	 { "HEALTH", 9, false, false },
+	{ "DEPLOYED", 8, true, false },	 { "#", 4, true, false },
 };
 
 struct deploys_view {
@@ -115,14 +115,7 @@ deploys_cell(struct view *view, struct tui *tui, const void *row, size_t col, ch
 	case 6:
 		snprintf(buf, size, "%s", r->status ? r->status : "-");
 		return deploy_status_role(r->status);
-	case 7:
-		format_age(r->finished_at != TIME_NONE ? r->finished_at : r->started_at, tui->now,
-			   buf, size);
-		break;
-	case 8:
-		snprintf(buf, size, "%lld", (long long)r->count);
-		break;
-	default: {
+	case 7: {
 		const struct health_report *h = health_of(view->private, r);
 
 		if (!h || h->verdict == HEALTH_UNKNOWN)
@@ -130,6 +123,13 @@ deploys_cell(struct view *view, struct tui *tui, const void *row, size_t col, ch
 		snprintf(buf, size, "%s", health_verdict_name(h->verdict));
 		return verdict_role(h->verdict);
 	}
+	case 8:
+		format_age(r->finished_at != TIME_NONE ? r->finished_at : r->started_at, tui->now,
+			   buf, size);
+		break;
+	default:
+		snprintf(buf, size, "%lld", (long long)r->count);
+		break;
 	}
 	return COLOR_DEFAULT;
 }

@@ -60,10 +60,10 @@ keys 5
 case "$(line 2)" in "$banner"*) ;; *) fail "incidents: no banner: $(line 2)" ;; esac
 keys 6
 case "$(line 2)" in "$banner"*) ;; *) fail "deploys: no banner: $(line 2)" ;; esac
-line 3 | grep -q 'HEALTH$' || fail "deploys: no HEALTH column: $(line 3)"
-screen | grep -qE '^checkout +production +1\.44\.0-rc\.1 +canary +10% .* running .* failing$' ||
+line 3 | grep -qE ' STATUS +HEALTH +DEPLOYED ' || fail "deploys: no HEALTH column: $(line 3)"
+screen | grep -qE '^checkout +production +1\.44\.0-rc\.1 +canary +10% .* running +failing ' ||
 	fail "deploys: the canary is not failing:$(printf '\n%s' "$(screen)")"
-screen | grep -qE '^checkout +staging +1\.44\.0-rc\.1 +rolling .* success .* healthy$' ||
+screen | grep -qE '^checkout +staging +1\.44\.0-rc\.1 +rolling .* success +healthy ' ||
 	fail "deploys: staging is not healthy:$(printf '\n%s' "$(screen)")"
 line 29 | grep -qF 'checkout production: bake failing: errors/min 121.7 vs 59.0 baseline (x2.06) for 2m' ||
 	fail "deploys: the why line: $(line 29)"
