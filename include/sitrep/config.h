@@ -6,9 +6,12 @@
  *   [source "NAME"]          type, url, interval, timeout, service, and per-type keys
  *   [metric "NAME"]          source, query  (NAME is "service.metric")
  *   [deploy "SERVICE.ENV"]   rollback, auto-rollback
- *   [ui]                     mouse
- *   [deploy "SERVICE.ENV"]   rollback, auto-rollback, timeout, allow-disable-autosync
- *   [deploy]                 timeout, allow-disable-autosync (every deploy's default)
+ *   [ui]                     mouse, bell
+ *   [deploy "SERVICE.ENV"]   rollback, auto-rollback, timeout, allow-disable-autosync,
+ *                            health-errors, health-latency, health-sustain,
+ *                            health-baseline, health-metric
+ *   [deploy]                 timeout, allow-disable-autosync and the health-* keys
+ *                            (every deploy's default)
  *
  * Loading collects every problem as "FILE:LINE: message", in file order, and keeps
  * going (tig); the caller decides whether problems are fatal. Secrets (token, password) are kept as
@@ -86,6 +89,13 @@ struct config_deploy {
 	bool auto_rollback;
 	int64_t timeout;	    /* seconds a rollback may take; 0: the default's */
 	int allow_disable_autosync; /* -1: the default's, 0 no, 1 yes */
+	/* The bake's health check (src/deploy/health.c); 0 / NULL: the default's. */
+	double health_errors;	 /* failing at errors this many times the baseline */
+	double health_latency;	 /* failing at latency (and other metrics) this many times */
+	int64_t health_sustain;	 /* seconds the condition must hold */
+	int64_t health_baseline; /* seconds of baseline before the deploy */
+	char **health_metrics;	 /* health-metric values (a kind or a series name) */
+	size_t n_health_metrics;
 };
 
 struct config {
@@ -94,6 +104,7 @@ struct config {
 	char *theme;
 	char *user; /* [sitrep] user: who upstream actions are done for, or NULL */
 	bool mouse; /* [ui] mouse: clicks and the wheel in the console (default true) */
+	bool bell;  /* [ui] bell: the terminal bell on a new rollback alarm (default true) */
 	struct config_service *services;
 	size_t n_services;
 	struct config_source *sources;
@@ -136,6 +147,8 @@ extern const size_t config_n_branch_roles;
 const char *config_source_get(const struct config_source *src, const char *key);
 const struct config_service *config_find_service(const struct config *cfg, const char *name);
 const struct config_source *config_find_source(const struct config *cfg, const char *name);
+/* [deploy "NAME"] ("checkout.production"), or NULL. */
+const struct config_deploy *config_find_deploy(const struct config *cfg, const char *name);
 
 /* Resolves a secret spec into *out (new; the caller wipes and frees it with
  * secret_free). origin names where the spec came from ("source prod-prom token"), for

@@ -154,6 +154,10 @@ struct store_deploy_row {
  * production first. */
 enum status_code store_deploy_rows(struct store *store, struct store_deploy_row **rows, size_t *n);
 void store_deploy_rows_free(struct store_deploy_row *rows, size_t n);
+/* The newest deployment of each service and environment that is baking at now
+ * (started, not ended badly, unfinished or before its bake_until), newest first. */
+enum status_code store_baking_deploys(struct store *store, int64_t now,
+				      struct store_deploy_row **rows, size_t *n);
 /* The deployments of service on environment, newest first, at most limit. */
 enum status_code store_deploy_history(struct store *store, const char *service,
 				      const char *environment, size_t limit,
@@ -202,6 +206,10 @@ struct store_chart_stats {
 	double avg, min, max; /* over the span; NAN: no sample in it */
 	int64_t samples;
 };
+
+/* Every sample of series_id in [from, to], oldest first, into *points (new). */
+enum status_code store_series_samples(struct store *store, int64_t series_id, int64_t from,
+				      int64_t to, struct store_point **points, size_t *n);
 
 /* One range read of series over n buckets of step seconds from start, grouped by
  * bucket in SQL: each bucket's average (its largest sample when plot_max) into

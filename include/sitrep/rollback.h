@@ -9,6 +9,7 @@
 
 #include "sitrep/config.h"
 #include "sitrep/store.h"
+#include "sitrep/health.h"
 
 #define ROLLBACK_DEFAULT_TIMEOUT 300 /* seconds */
 
@@ -139,5 +140,40 @@ enum status_code rollback_run(struct store *store, const struct config *cfg,
 			      const struct rollback_plan *plan, const struct rollback_actor *actor,
 			      rollback_output_fn fn, void *ctx, struct rollback_report *report);
 void rollback_report_release(struct rollback_report *report);
+
+/* ---- the rollback alarm (alarm.c) ---- */
+
+#define ROLLBACK_ALARM_USER "sitrep-alarm"
+
+/* A baking deployment whose health is failing (health.h). */
+struct rollback_alarm {
+	char *name; /* "checkout.production" */
+	struct store_deploy_row deploy;
+	struct health_report health;
+	char *acted; /* how the alarm's auto-rollback of it stands (the last audit
+		      * result: "succeeded", "failed", ...), or NULL: not acted on */
+};
+
+/* Every baking deployment (the newest of its service and environment) whose
+ * verdict at now is failing, newest first. */
+enum status_code rollback_alarms(struct store *store, const struct config *cfg, int64_t now,
+				 struct rollback_alarm **alarms, size_t *n);
+/* Every baking deployment with its health, whatever the verdict (`sitrep status`). */
+enum status_code rollback_bakes(struct store *store, const struct config *cfg, int64_t now,
+				struct rollback_alarm **bakes, size_t *n);
+void rollback_alarms_free(struct rollback_alarm *alarms, size_t n);
+/* "checkout.production 1.44.0-rc.1 canary 10%: errors/min 121.5 vs 58.7 baseline
+ * (x2.07) for 3m30s", and once the alarm acted " (auto-rollback succeeded)", for a
+ * banner or a status line (untrusted text not yet sanitized). */
+void rollback_alarm_describe(const struct rollback_alarm *alarm, char *buf, size_t size);
+
+/* The sync's part of the alarm: for each alarm whose [deploy "SERVICE.ENV"] has
+ * auto-rollback = true, the rollback through rollback_run as ROLLBACK_ALARM_USER,
+ * audited like a person's (requested, confirmed, then the outcome), once per
+ * deployment: an audit row of the alarm for it, from this process or an earlier
+ * one, means it was done. What happened is written to log (may be NULL), one
+ * line each. */
+enum status_code rollback_alarm_act(struct store *store, const struct config *cfg, int64_t now,
+				    FILE *log);
 
 #endif

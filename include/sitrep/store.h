@@ -447,6 +447,13 @@ typedef enum status_code (*store_action_cb)(void *ctx, const struct store_action
 enum status_code store_each_action(struct store *store, const struct store_filter *filter,
 				   store_action_cb cb, void *ctx);
 
+/* Whether the audit log has a row of actor, kind and target whose detail starts
+ * with detail_prefix, and how it stands: *result (new) is the result of the newest
+ * row of actor, kind and target from the first such row on, or NULL when there is
+ * none (the rollback alarm: did it already act on a deployment, and how did it go). */
+enum status_code store_action_outcome(struct store *store, const char *actor, const char *kind,
+				      const char *target, const char *detail_prefix, char **result);
+
 /* A named lock held by a process: who, on which host, which pid, since when. */
 struct store_lock {
 	char *name, *holder, *host;

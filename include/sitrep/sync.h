@@ -78,9 +78,11 @@ struct sync_wake {
 
 /* `sitrep sync --daemon`: each source on its own interval (slowed down while it
  * fails), until *stop; one daemon per cache (a lock beside it). wake (when not NULL)
- * makes sources due at once. Rounds are logged to log, one line each. Returns the
- * exit code. */
+ * makes sources due at once. Rounds are logged to log, one line each. With alarm,
+ * each round is followed by the rollback alarm's auto-rollbacks (rollback.h).
+ * Returns the exit code. */
 int sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-		const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace);
+		const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace,
+		bool alarm);
 
 #endif

@@ -6,10 +6,12 @@
 #include "cli-private.h"
 #include "sitrep/config.h"
 #include "sitrep/json.h"
+#include "sitrep/rollback.h"
 #include "sitrep/sync.h"
 #include "sitrep/text.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -90,6 +92,7 @@ sync_sources(struct store *store, const struct config *cfg, char **names, size_t
 	struct sync_options sopts = { 0 };
 	int rc = EXIT_OK;
 	size_t done = 0;
+	bool cache_failed = false;
 
 	for (size_t i = 0; i < cfg->n_sources; i++) {
 		struct sync_report report;
@@ -101,6 +104,7 @@ sync_sources(struct store *store, const struct config *cfg, char **names, size_t
 		code = sync_round(store, http, cfg, &cfg->sources[i], &sopts, &report);
 		if (code != SUCCESS) {
 			rc = report_fail(code);
+			cache_failed = true;
 			break;
 		}
 		print_report(&report);
@@ -108,6 +112,13 @@ sync_sources(struct store *store, const struct config *cfg, char **names, size_t
 			rc = EXIT_FAILURE_;
 	}
 	http_client_free(&http);
+	/* The round may have turned a bake bad: the auto-rollbacks (rollback.h). */
+	if (done && !cache_failed) {
+		enum status_code code = rollback_alarm_act(store, cfg, time_now(), stdout);
+
+		if (code != SUCCESS)
+			rc = report_fail(code);
+	}
 	if (rc == EXIT_OK && done < (n_names ? n_names : 1)) {
 		cli_error("sync: %s", n_names ? "no such [source] in the config"
 					      : "the config has no [source] sections");
@@ -166,7 +177,7 @@ cmd_sync(int argc, char **argv, const struct global_opts *gopts)
 			cli_error("sync: %s", status_message(ERROR_CUSTOM_MESSAGE));
 		catch_stop_signals();
 		rc = sync_daemon(store, &cfg, names, n_names, &stop_requested, NULL, log,
-				 verbose ? log : NULL);
+				 verbose ? log : NULL, true);
 		if (rc != EXIT_OK)
 			cli_error("sync: %s", status_message(ERROR_CUSTOM_MESSAGE));
 		if (log)
@@ -219,9 +230,25 @@ source_json(const struct source_status *s)
 	return o;
 }
 
-/* `--format text`: every source's health, on one line. */
+#define LINE_WIDTH 160
+static void add_safe(struct buf *b, const char *s, size_t width);
+
+/* "ALARM checkout.production 1.44.0-rc.1 canary 10%: errors/min ... for 3m". */
 static void
-status_sources(const struct source_status *all, size_t n, int64_t now)
+add_health_alarm(struct buf *b, const struct rollback_alarm *a)
+{
+	char text[512];
+
+	rollback_alarm_describe(a, text, sizeof(text));
+	buf_addstr(b, "ALARM ");
+	add_safe(b, text, LINE_WIDTH);
+}
+
+/* `--format text`: every source's health, on one line, then a line per rollback
+ * alarm. */
+static void
+status_sources(const struct source_status *all, size_t n, int64_t now,
+	       const struct rollback_alarm *alarms, size_t n_alarms)
 {
 	for (size_t i = 0; i < n; i++) {
 		char age[32] = "";
@@ -232,12 +259,19 @@ status_sources(const struct source_status *all, size_t n, int64_t now)
 		       sync_health_name(all[i].health), *age ? " " : "", age);
 	}
 	printf("\n");
+	for (size_t i = 0; i < n_alarms; i++) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		add_health_alarm(&b, &alarms[i]);
+		printf("%s\n", b.data);
+		buf_release(&b);
+	}
 }
 
 /* ---- the tmux line ---- */
 
 #define LINE_TITLE_WIDTH 40
-#define LINE_WIDTH 160
 
 /* Untrusted text into b, sanitized and cut to width columns. */
 static void
@@ -296,10 +330,13 @@ add_alarm(struct buf *b, const struct store_rollout_alarm *a)
 }
 
 /* `--format line`: one short line for a tmux status bar, fast enough for every few
- * seconds: the worst open incident and its age, the failing and stale sources, and
- * a rollout alarm. Plain text, no control characters, at most LINE_WIDTH columns. */
+ * seconds: a rollback alarm first (a bake gone bad), the worst open incident and its
+ * age, the failing and stale sources, and, without a rollback alarm, a rollout that
+ * an open incident puts in doubt. Plain text, no control characters, at most
+ * LINE_WIDTH columns. */
 static int
-status_line(struct store *store, const struct source_status *all, size_t n, int64_t now)
+status_line(struct store *store, const struct source_status *all, size_t n, int64_t now,
+	    const struct rollback_alarm *alarms, size_t n_alarms)
 {
 	struct store_open_incident worst;
 	struct store_rollout_alarm alarm;
@@ -315,13 +352,17 @@ status_line(struct store *store, const struct source_status *all, size_t n, int6
 		return report_fail(code);
 	}
 	buf_init(&b, 0);
+	if (n_alarms) {
+		add_health_alarm(&b, &alarms[0]);
+		buf_addstr(&b, " | ");
+	}
 	if (found_worst)
 		add_incident(&b, &worst, now);
 	else
 		buf_addstr(&b, "no open incidents");
 	add_sources(&b, all, n, SYNC_FAILING);
 	add_sources(&b, all, n, SYNC_STALE);
-	if (found_alarm)
+	if (found_alarm && !n_alarms)
 		add_alarm(&b, &alarm);
 	/* Each part is safe already; the whole is cut once more to the bar's width. */
 	text_truncate(b.data, LINE_WIDTH, text_locale_utf8(), line, sizeof(line));
@@ -354,11 +395,50 @@ alarm_json(const struct store_rollout_alarm *a)
 			 json_time(a->incident_at));
 }
 
-/* `--format json`: the sources with their streams, the worst open incident and the
- * rollout alarm (null when there is none). */
-static int
-status_json(struct store *store, const struct source_status *all, size_t n, int64_t now)
+static json_t *
+json_real_or_null(double v)
 {
+	return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+static json_t *
+health_alarm_json(const struct rollback_alarm *a)
+{
+	json_t *o = json_object(), *metrics = json_array();
+
+	json_object_set_new(o, "service", json_string(a->deploy.service));
+	json_object_set_new(o, "environment", json_string(a->deploy.environment));
+	json_object_set_new(o, "version",
+			    a->deploy.version ? json_string(a->deploy.version) : json_null());
+	json_object_set_new(o, "deployment", json_string(a->deploy.source_id));
+	json_object_set_new(o, "started_at", json_time(a->deploy.started_at));
+	json_object_set_new(o, "verdict", json_string(health_verdict_name(a->health.verdict)));
+	json_object_set_new(o, "reason", json_string(a->health.reason));
+	json_object_set_new(o, "auto_rollback", a->acted ? json_string(a->acted) : json_null());
+	for (size_t i = 0; i < a->health.n_metrics; i++) {
+		const struct health_metric *m = &a->health.metrics[i];
+
+		json_array_append_new(metrics, json_pack("{s:s,s:s,s:o,s:o,s:o,s:I,s:s}", "series",
+							 m->series, "verdict",
+							 health_verdict_name(m->verdict),
+							 "baseline", json_real_or_null(m->baseline),
+							 "now", json_real_or_null(m->now), "ratio",
+							 json_real_or_null(m->ratio), "held",
+							 (json_int_t)m->held, "reason", m->reason));
+	}
+	json_object_set_new(o, "metrics", metrics);
+	return o;
+}
+
+/* `--format json`: the sources with their streams, the worst open incident, the
+ * rollout alarm (null when there is none), the rollback alarms (failing bakes) and
+ * every bake under way with its health. */
+static int
+status_json(struct store *store, const struct config *cfg, const struct source_status *all,
+	    size_t n, int64_t now, const struct rollback_alarm *alarms, size_t n_alarms)
+{
+	struct rollback_alarm *bakes;
+	size_t n_bakes;
 	json_t *o = json_object(), *list = json_array();
 	struct store_open_incident worst;
 	struct store_rollout_alarm alarm;
@@ -379,6 +459,22 @@ status_json(struct store *store, const struct source_status *all, size_t n, int6
 	json_object_set_new(o, "worst_open_incident",
 			    found_worst ? worst_json(&worst) : json_null());
 	json_object_set_new(o, "alarm", found_alarm ? alarm_json(&alarm) : json_null());
+	list = json_array();
+	for (size_t i = 0; i < n_alarms; i++)
+		json_array_append_new(list, health_alarm_json(&alarms[i]));
+	json_object_set_new(o, "rollback_alarms", list);
+	list = json_array();
+	if ((code = rollback_bakes(store, cfg, now, &bakes, &n_bakes)) != SUCCESS) {
+		json_decref(list);
+		json_decref(o);
+		store_open_incident_release(&worst);
+		store_rollout_alarm_release(&alarm);
+		return report_fail(code);
+	}
+	for (size_t i = 0; i < n_bakes; i++)
+		json_array_append_new(list, health_alarm_json(&bakes[i]));
+	rollback_alarms_free(bakes, n_bakes);
+	json_object_set_new(o, "bakes", list);
 	rc = report_write(o, REPORT_JSON);
 	json_decref(o);
 	store_open_incident_release(&worst);
@@ -393,7 +489,8 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 	struct store *store = NULL;
 	struct store_sync_state *states = NULL;
 	struct source_status *all = NULL;
-	size_t n_states = 0;
+	struct rollback_alarm *alarms = NULL;
+	size_t n_states = 0, n_alarms = 0;
 	const char *format = "text";
 	int64_t now = time_now();
 	enum status_code code;
@@ -435,12 +532,17 @@ cmd_status(int argc, char **argv, const struct global_opts *gopts)
 		s->health = sync_health_of(s->states, s->n_states, s->src->interval, now,
 					   &s->last_success, &s->last_error);
 	}
+	if ((code = rollback_alarms(store, &cfg, now, &alarms, &n_alarms)) != SUCCESS) {
+		rc = report_fail(code);
+		goto out;
+	}
 	if (streq(format, "json"))
-		rc = status_json(store, all, cfg.n_sources, now);
+		rc = status_json(store, &cfg, all, cfg.n_sources, now, alarms, n_alarms);
 	else if (streq(format, "line"))
-		rc = status_line(store, all, cfg.n_sources, now);
+		rc = status_line(store, all, cfg.n_sources, now, alarms, n_alarms);
 	else
-		status_sources(all, cfg.n_sources, now);
+		status_sources(all, cfg.n_sources, now, alarms, n_alarms);
+	rollback_alarms_free(alarms, n_alarms);
 out:
 	free(all);
 	store_sync_states_free(states, n_states);

@@ -572,12 +572,12 @@ load_sitrep(struct loader *ld, const struct entry *e)
 static void
 load_ui(struct loader *ld, const struct entry *e)
 {
-	if (!streq(e->key, "mouse")) {
-		entry_problem(ld, e, "has no key \"%s\" (keys: mouse)", e->key);
+	if (!streq(e->key, "mouse") && !streq(e->key, "bell")) {
+		entry_problem(ld, e, "has no key \"%s\" (keys: mouse, bell)", e->key);
 		return;
 	}
 	if (!is_repeat(ld, e))
-		parse_bool(ld, e, &ld->cfg->mouse);
+		parse_bool(ld, e, streq(e->key, "bell") ? &ld->cfg->bell : &ld->cfg->mouse);
 }
 
 static struct config_service *
@@ -766,11 +766,66 @@ is_rollback_spec(const char *value)
 	return false;
 }
 
+/* "x2", "2x" or "2": a ratio to the baseline, more than 1. */
+static void
+parse_ratio_value(struct loader *ld, const struct entry *e, double *out)
+{
+	const char *v = e->value;
+	char *end;
+	double ratio;
+
+	if (needs_value(ld, e))
+		return;
+	if (*v == 'x' || *v == 'X')
+		v++;
+	ratio = strtod(v, &end);
+	if (end != v && (*end == 'x' || *end == 'X'))
+		end++;
+	if (end == v || *end || !(ratio > 1.0) || ratio > 1000.0) {
+		entry_problem(ld, e, "%s \"%.40s\" is not a ratio above 1 (e.g. x2, x1.5)", e->key,
+			      e->value);
+		return;
+	}
+	*out = ratio;
+}
+
+/* The health-* keys of a [deploy] section (src/deploy/health.c); false when key is
+ * not one of them. */
+static bool
+load_deploy_health(struct loader *ld, const struct entry *e, struct config_deploy *d)
+{
+	if (streq(e->key, "health-metric")) {
+		if (needs_value(ld, e))
+			return true;
+		d->health_metrics = xrealloc(d->health_metrics, (d->n_health_metrics + 1) *
+									sizeof(*d->health_metrics));
+		d->health_metrics[d->n_health_metrics++] = xstrdup(e->value);
+		return true;
+	}
+	if (!streq(e->key, "health-errors") && !streq(e->key, "health-latency") &&
+	    !streq(e->key, "health-sustain") && !streq(e->key, "health-baseline"))
+		return false;
+	if (is_repeat(ld, e))
+		return true;
+	if (streq(e->key, "health-errors"))
+		parse_ratio_value(ld, e, &d->health_errors);
+	else if (streq(e->key, "health-latency"))
+		parse_ratio_value(ld, e, &d->health_latency);
+	else if (streq(e->key, "health-sustain"))
+		parse_duration_value(ld, e, &d->health_sustain);
+	else
+		parse_duration_value(ld, e, &d->health_baseline);
+	return true;
+}
+
 static void
 load_deploy(struct loader *ld, const struct entry *e)
 {
 	struct config_deploy *d = get_deploy(ld, e);
 	bool allow;
+
+	if (load_deploy_health(ld, e, d))
+		return;
 
 	if (streq(e->key, "timeout") || streq(e->key, "allow-disable-autosync")) {
 		if (is_repeat(ld, e))
@@ -783,8 +838,12 @@ load_deploy(struct loader *ld, const struct entry *e)
 	}
 	if (!e->sub || (!streq(e->key, "rollback") && !streq(e->key, "auto-rollback"))) {
 		entry_problem(ld, e, "has no key \"%s\" (keys: %s)", e->key,
-			      e->sub ? "rollback, auto-rollback, timeout, allow-disable-autosync"
-				     : "timeout, allow-disable-autosync");
+			      e->sub ? "rollback, auto-rollback, timeout, allow-disable-autosync, "
+				       "health-errors, health-latency, health-sustain, "
+				       "health-baseline, health-metric"
+				     : "timeout, allow-disable-autosync, health-errors, "
+				       "health-latency, health-sustain, health-baseline, "
+				       "health-metric");
 		return;
 	}
 	if (is_repeat(ld, e))
@@ -1254,6 +1313,13 @@ check_metrics(struct loader *ld)
 	}
 }
 
+static bool
+deploy_has_health(const struct config_deploy *d)
+{
+	return d->health_errors > 0 || d->health_latency > 0 || d->health_sustain > 0 ||
+	       d->health_baseline > 0 || d->n_health_metrics > 0;
+}
+
 static void
 check_deploys(struct loader *ld)
 {
@@ -1263,7 +1329,9 @@ check_deploys(struct loader *ld)
 	for (i = 0; i < cfg->n_deploys; i++) {
 		const struct config_deploy *d = &cfg->deploys[i];
 
-		if (!d->rollback && !locate(&ld->loc, "deploy", d->name, "rollback", 0))
+		/* a section that only tunes the health check rolls nothing back */
+		if (!d->rollback && (d->auto_rollback || !deploy_has_health(d)) &&
+		    !locate(&ld->loc, "deploy", d->name, "rollback", 0))
 			problem(ld, section_line(ld, "deploy", d->name),
 				"deploy \"%s\" needs rollback (exec:COMMAND, argocd:APP, "
 				"github:OWNER/REPO, gitlab:PROJECT or kubectl:ARGS)",
@@ -1407,6 +1475,7 @@ config_load(struct config *cfg, const char *path, bool explicit_path)
 	cfg->deploy_defaults.allow_disable_autosync = -1;
 	cfg->branch_stale = 30 * 86400;
 	cfg->mouse = true;
+	cfg->bell = true;
 	if (!path)
 		return SUCCESS;
 	buf_init(&text, CONFIG_MAX_SIZE);
@@ -1435,6 +1504,14 @@ out:
 	free(ld.lines);
 	buf_release(&text);
 	return code;
+}
+
+static void
+deploy_health_release(struct config_deploy *d)
+{
+	for (size_t i = 0; i < d->n_health_metrics; i++)
+		free(d->health_metrics[i]);
+	free(d->health_metrics);
 }
 
 void
@@ -1468,7 +1545,9 @@ config_release(struct config *cfg)
 	for (i = 0; i < cfg->n_deploys; i++) {
 		free(cfg->deploys[i].name);
 		free(cfg->deploys[i].rollback);
+		deploy_health_release(&cfg->deploys[i]);
 	}
+	deploy_health_release(&cfg->deploy_defaults);
 	for (i = 0; i < cfg->n_problems; i++)
 		free(cfg->problems[i]);
 	free(cfg->services);
@@ -1559,4 +1638,13 @@ config_find_source(const struct config *cfg, const char *name)
 		return NULL;
 	i = find_source(cfg, name);
 	return i < cfg->n_sources ? &cfg->sources[i] : NULL;
+}
+
+const struct config_deploy *
+config_find_deploy(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && name && i < cfg->n_deploys; i++)
+		if (streq(cfg->deploys[i].name, name))
+			return &cfg->deploys[i];
+	return NULL;
 }

@@ -184,15 +184,6 @@ out:
 	return ok;
 }
 
-static const struct config_deploy *
-find_deploy(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_deploys; i++)
-		if (streq(cfg->deploys[i].name, name))
-			return &cfg->deploys[i];
-	return NULL;
-}
-
 /* The [source] of type whose key holds value, else the only source of that type. */
 static const struct config_source *
 find_source(const struct config *cfg, const char *type, const char *key, const char *value)
@@ -447,7 +438,7 @@ rollback_plan_build(struct store *store, const struct config *cfg, const char *s
 	plan->production =
 		streq(plan->environment, "production") || streq(plan->environment, "prod");
 	plan->repo = svc ? svc->repo : NULL;
-	if (!(d = find_deploy(cfg, plan->name)) || !d->rollback)
+	if (!(d = config_find_deploy(cfg, plan->name)) || !d->rollback)
 		return error("no [deploy \"%s\"] with a rollback in the config (rollback = "
 			     "exec:COMMAND, argocd:APP, github:OWNER/REPO or gitlab:PROJECT)",
 			     plan->name);

@@ -85,6 +85,36 @@ store_each_action(struct store *store, const struct store_filter *filter, store_
 	return code;
 }
 
+enum status_code
+store_action_outcome(struct store *store, const char *actor, const char *kind, const char *target,
+		     const char *detail_prefix, char **result)
+{
+	sqlite3_stmt *stmt;
+	enum status_code code;
+	int rc;
+
+	*result = NULL;
+	/* the newest row of actor on target from the first one with the prefix on */
+	code = prepare(store,
+		       "SELECT result FROM actions WHERE actor = ?1 AND kind = ?2 AND target = ?3 "
+		       "AND id >= (SELECT min(id) FROM actions WHERE actor = ?1 AND kind = ?2 "
+		       "AND target = ?3 AND substr(detail, 1, length(?4)) = ?4) "
+		       "ORDER BY id DESC LIMIT 1",
+		       "reading the audit log", &stmt);
+	if (code != SUCCESS)
+		return code;
+	store_bind_text(stmt, 1, actor);
+	store_bind_text(stmt, 2, kind);
+	store_bind_text(stmt, 3, target);
+	store_bind_text(stmt, 4, detail_prefix);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*result = store_column_strdup(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SUCCESS
+						     : store_error(store, "reading the audit log");
+}
+
 void
 store_lock_release(struct store_lock *lock)
 {

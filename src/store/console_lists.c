@@ -292,6 +292,30 @@ store_deploy_rows(struct store *store, struct store_deploy_row **rows, size_t *n
 	return deploy_query(store, stmt, true, rows, n);
 }
 
+/* The newest deployment of each service and environment when it is baking: started,
+ * not ended badly, and still rolling out (no finish) or inside its bake period. The
+ * rollback alarm's candidates; a scan of the few deployments not finished or baking,
+ * each checked against the deployments_service index for a newer one. */
+enum status_code
+store_baking_deploys(struct store *store, int64_t now, struct store_deploy_row **rows, size_t *n)
+{
+	static const char sql[] =
+		"SELECT " DEPLOY_COLUMNS " FROM deployments d "
+		"JOIN services s ON s.id = d.service_id "
+		"WHERE d.started_at IS NOT NULL AND (d.finished_at IS NULL OR d.bake_until > ?1) "
+		"AND lower(d.status) NOT IN ('failed', 'failure', 'error', 'rolled_back', "
+		"'aborted', 'canceled', 'cancelled', 'inactive') "
+		"AND NOT EXISTS (SELECT 1 FROM deployments n WHERE n.service_id = d.service_id "
+		"AND n.environment = d.environment AND n.started_at > d.started_at) "
+		"ORDER BY d.started_at DESC, d.id DESC";
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "listing baking deployments");
+	sqlite3_bind_int64(stmt, 1, now);
+	return deploy_query(store, stmt, false, rows, n);
+}
+
 enum status_code
 store_deploy_history(struct store *store, const char *service, const char *environment,
 		     size_t limit, struct store_deploy_row **rows, size_t *n)
@@ -536,6 +560,34 @@ store_service_series(struct store *store, const char *service, struct store_seri
 	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing metric series");
+}
+
+/* Every sample of series_id in [from, to], oldest first: one range read of the
+ * (series_id, ts) key. */
+enum status_code
+store_series_samples(struct store *store, int64_t series_id, int64_t from, int64_t to,
+		     struct store_point **points, size_t *n)
+{
+	static const char sql[] = "SELECT ts, value FROM metric_samples "
+				  "WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3 ORDER BY ts";
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	int rc;
+
+	*points = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, "reading metric samples");
+	sqlite3_bind_int64(stmt, 1, series_id);
+	sqlite3_bind_int64(stmt, 2, from);
+	sqlite3_bind_int64(stmt, 3, to);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*points = xgrow(*points, &alloc, *n + 1, sizeof(**points));
+		(*points)[*n].ts = sqlite3_column_int64(stmt, 0);
+		(*points)[(*n)++].value = sqlite3_column_double(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "reading metric samples");
 }
 
 /* A chart is one range read of the (series_id, ts) key, bucketed by the database:

@@ -1,9 +1,12 @@
 /* daemon.c - `sitrep sync --daemon`: every source on its own interval, one round at
  * a time, until asked to stop. A source whose round failed waits twice as long each
  * time (up to ten intervals) instead of hammering an upstream that is down or
- * rate-limiting. A lock file beside the cache keeps a second daemon off it. */
+ * rate-limiting. A lock file beside the cache keeps a second daemon off it. After
+ * each round, `sitrep sync --daemon` (not the console's worker) acts on the
+ * rollback alarm: the auto-rollbacks of src/deploy/alarm.c. */
 #include "sitrep/sitrep.h"
 #include "sitrep/sync.h"
+#include "sitrep/rollback.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,7 +174,8 @@ wanted(const char *name, char **names, size_t n)
 
 int
 sync_daemon(struct store *store, const struct config *cfg, char **names, size_t n_names,
-	    const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace)
+	    const volatile sig_atomic_t *stop, struct sync_wake *wake, FILE *log, FILE *trace,
+	    bool alarm)
 {
 	struct http_options hopts = { .trace = trace };
 	struct sync_options sopts = { .stop = stop };
@@ -211,6 +215,11 @@ sync_daemon(struct store *store, const struct config *cfg, char **names, size_t 
 			break;
 		}
 		log_round(log, &report);
+		/* New samples or deployments may have turned a bake bad. */
+		if (alarm && rollback_alarm_act(store, cfg, time_now(), log) != SUCCESS) {
+			rc = 1;
+			break;
+		}
 		s->failures = report.failed ? s->failures + 1 : 0;
 		interval = (s->src->interval > 0 ? s->src->interval : 60) * 1000;
 		s->due = monotonic_ms() +

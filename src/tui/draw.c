@@ -209,3 +209,27 @@ format_series(const char *name, const char *labels, char *buf, size_t size)
 	}
 	snprintf(buf, size, "%s%s%s%s", name ? name : "", *l ? "{" : "", l, *l ? "}" : "");
 }
+
+void
+draw_alarm_banner(const struct tui *tui, WINDOW *win)
+{
+	static const char hint[] = " 6 deploys, R roll back ";
+	int width = getmaxx(win), x;
+	char text[600];
+
+	werase(win);
+	draw_fill(win, 0, 0, role_attr(COLOR_ERROR));
+	if (!tui->n_alarms)
+		return;
+	x = draw_text(win, 0, 0, width, role_attr(COLOR_ERROR), "ROLLBACK ALARM ");
+	rollback_alarm_describe(&tui->alarms[0], text, sizeof(text));
+	if (tui->n_alarms > 1)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), " (+%zu more)",
+			 tui->n_alarms - 1);
+	/* the hint stays whole; the description is cut before it */
+	if (width - x > (int)sizeof(hint) + 10) {
+		draw_text_right(win, 0, 0, width, role_attr(COLOR_ERROR), hint);
+		width -= (int)sizeof(hint);
+	}
+	draw_text(win, 0, x, width - x, role_attr(COLOR_ERROR), text);
+}

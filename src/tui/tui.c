@@ -68,7 +68,8 @@ worker_main(void *arg)
 	FILE *log = sync_log_open();
 
 	if (store_open(&store, w->db_path, 0) == SUCCESS)
-		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->wake, log, NULL);
+		/* the auto-rollbacks belong to `sitrep sync`, not to a console */
+		w->rc = sync_daemon(store, w->cfg, NULL, 0, &w->stop, &w->wake, log, NULL, false);
 	store_close(&store);
 	if (log)
 		fclose(log);
@@ -191,6 +192,48 @@ sources_load(struct tui *tui)
 		h->last_error = last_error ? xstrdup(last_error) : NULL;
 	}
 	store_sync_states_free(states, n_states);
+}
+
+/* ---- the rollback alarm ---- */
+
+/* Reads the failing bakes; rings the bell for each one not rung for before
+ * ([ui] bell = false: never). */
+static void
+alarms_load(struct tui *tui)
+{
+	struct rollback_alarm *alarms = NULL;
+	size_t n = 0;
+
+	tui->alarms_at = tui->now;
+	if (rollback_alarms(tui->store, &tui->cfg, tui->now, &alarms, &n) != SUCCESS)
+		return; /* the last alarms stay up: a busy cache is no all-clear */
+	rollback_alarms_free(tui->alarms, tui->n_alarms);
+	tui->alarms = alarms;
+	tui->n_alarms = n;
+	for (size_t i = 0; i < n; i++) {
+		char *key = xasprintf("%s %s", alarms[i].name, alarms[i].deploy.source_id);
+		bool rung = false;
+
+		for (size_t j = 0; j < tui->n_rung && !rung; j++)
+			rung = streq(tui->rung[j], key);
+		if (rung) {
+			free(key);
+			continue;
+		}
+		tui->rung = xrealloc(tui->rung, (tui->n_rung + 1) * sizeof(*tui->rung));
+		tui->rung[tui->n_rung++] = key;
+		if (tui->cfg.bell)
+			beep();
+	}
+}
+
+static void
+alarms_free(struct tui *tui)
+{
+	rollback_alarms_free(tui->alarms, tui->n_alarms);
+	for (size_t i = 0; i < tui->n_rung; i++)
+		free(tui->rung[i]);
+	free(tui->rung);
 }
 
 /* ---- requests ---- */
@@ -331,7 +374,7 @@ tui_request(struct tui *tui, enum request req)
 /* ---- drawing ---- */
 
 struct screen {
-	WINDOW *tabs, *body, *status;
+	WINDOW *tabs, *banner, *body, *status; /* banner: NULL without an alarm */
 };
 
 static void
@@ -343,9 +386,16 @@ screen_layout(struct screen *s, struct tui *tui)
 		delwin(s->body);
 	if (s->status)
 		delwin(s->status);
+	if (s->banner)
+		delwin(s->banner);
 	getmaxyx(stdscr, tui->lines, tui->cols);
 	s->tabs = newwin(1, tui->cols, 0, 0);
-	s->body = newwin(tui->lines > 2 ? tui->lines - 2 : 1, tui->cols, 1, 0);
+	/* the alarm's banner takes the line under the tabs in every view */
+	s->banner = tui->n_alarms && tui->lines > 3 ? newwin(1, tui->cols, 1, 0) : NULL;
+	s->body = newwin(tui->lines > 3 && s->banner ? tui->lines - 3
+			 : tui->lines > 2	     ? tui->lines - 2
+						     : 1,
+			 tui->cols, s->banner ? 2 : 1, 0);
 	s->status = newwin(1, tui->cols, tui->lines - 1, 0);
 	keypad(s->body, TRUE);
 }
@@ -374,11 +424,20 @@ screen_draw(struct screen *s, struct tui *tui)
 		doupdate();
 		return;
 	}
+	if (!tui->n_alarms != !s->banner) {
+		screen_layout(s, tui);
+		touchwin(stdscr);
+		wnoutrefresh(stdscr);
+	}
 	frame_draw_tabs(tui, s->tabs);
+	if (s->banner)
+		draw_alarm_banner(tui, s->banner);
 	if (tui->current && tui->current->ops->draw)
 		tui->current->ops->draw(tui->current, tui, s->body);
 	frame_draw_status(tui, s->status);
 	wnoutrefresh(s->tabs);
+	if (s->banner)
+		wnoutrefresh(s->banner);
 	wnoutrefresh(s->body);
 	wnoutrefresh(s->status);
 	rollback_dialog_draw(tui);
@@ -523,6 +582,7 @@ tui_run(const struct tui_options *opts)
 	tui.now = time_now();
 	store_data_version(tui.store, &version);
 	sources_load(&tui);
+	alarms_load(&tui);
 	create_views(&tui);
 	view_show(&tui, tui.views[first_view(opts->view)]);
 	if (tui.n_problems)
@@ -589,12 +649,16 @@ tui_run(const struct tui_options *opts)
 		if (store_data_version(tui.store, &v) == SUCCESS && v != version) {
 			version = v;
 			sources_load(&tui);
+			alarms_load(&tui);
 			for (int i = 1; i <= 7; i++)
 				tui.views[i]->loaded = false;
 			if (tui.current)
 				view_reload(&tui, tui.current);
 		} else {
 			sources_load(&tui); /* ages and staleness move with the clock */
+			/* a bake goes bad (or ends) with the clock too */
+			if (tui.now - tui.alarms_at >= 10)
+				alarms_load(&tui);
 			if (tui.current && tui.current->ops->tick)
 				tui.current->ops->tick(tui.current, &tui);
 		}
@@ -622,6 +686,7 @@ tui_run(const struct tui_options *opts)
 	keys_release();
 	palette_release();
 	sources_free(&tui);
+	alarms_free(&tui);
 	for (size_t i = 0; i < tui.n_problems; i++)
 		free(tui.problems[i]);
 	free(tui.problems);

@@ -14,6 +14,7 @@
 #include "sitrep/store.h"
 #include "sitrep/tui.h"
 #include "sitrep/console_store.h"
+#include "sitrep/rollback.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -187,6 +188,10 @@ void format_age(int64_t then, int64_t now, char *buf, size_t size);
 void format_series(const char *name, const char *labels, char *buf, size_t size);
 /* The role of a pipeline's (or stage's) normalized status. */
 enum color_role pipeline_status_role(const char *status);
+/* The rollback alarm's banner (tui->alarms[0], and how many more) across win's
+ * one line, with the keys that lead to the deploys view and the rollback. */
+struct tui;
+void draw_alarm_banner(const struct tui *tui, WINDOW *win);
 /* The glyphs charts use: ASCII without UTF-8, braille on a terminal at least
  * CHART_BRAILLE_COLS wide, eighth blocks on a narrower one (braille's thin dots
  * need the width to read as a line). */
@@ -241,6 +246,13 @@ struct tui {
 	struct cancel_audit *cancel_audit; /* the last cancel's rows being written */
 	/* presence.c: this console's row for the others; NULL when --read-only */
 	struct presence *presence;
+	/* The rollback alarms (failing bakes) for the banner, and those the bell rang for
+	 * ("checkout.production checkout-prod:5"), so that it rings once per alarm. */
+	struct rollback_alarm *alarms;
+	size_t n_alarms;
+	char **rung;
+	size_t n_rung;
+	int64_t alarms_at; /* tui->now when the alarms were last read */
 };
 
 /* Sets the status bar's message (printf-like), shown until the next key. */

@@ -291,7 +291,8 @@ static const struct bad_config {
 	/* [ui] mouse is a git boolean too */
 	{ "[ui]\n\tmouse = sometimes\n", 2, "[ui] mouse \"sometimes\" is not a boolean" },
 	/* [ui] has mouse only */
-	{ "[ui]\n\tmouse = true\n\tcursor = no\n", 3, "[ui] has no key \"cursor\" (keys: mouse)" },
+	{ "[ui]\n\tmouse = true\n\tcursor = no\n", 3,
+	  "[ui] has no key \"cursor\" (keys: mouse, bell)" },
 	/* the locator counts continuation lines, and ignores keys inside comments */
 	{ PROM "\t# timeout = 1x\n\t; timeout = 1y\n\tservice = very\\\n long\n\ttimeout = 9x\n", 8,
 	  "timeout \"9x\" is not a duration" },
@@ -603,7 +604,8 @@ config__deploy_defaults_and_executors(void **state)
 	load_text(fx, "[deploy]\n\trollback = exec:true\n", 0600, &cfg);
 	assert_true(has_problem(&cfg, 2,
 				"has no key \"rollback\" (keys: timeout, "
-				"allow-disable-autosync)"));
+				"allow-disable-autosync, health-errors, health-latency, "
+				"health-sustain, health-baseline, health-metric)"));
 	config_release(&cfg);
 }
 
