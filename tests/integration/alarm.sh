@@ -11,24 +11,9 @@
 # is only reported. At 07:06 search's canary is healthy: no alarm, no rollback,
 # although its [deploy] has auto-rollback = true.
 set -u
-KEEP=${KEEP:-}
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim
 clock() { curl -s --max-time 5 -X POST "$base/_sim/clock" -d "{\"set\": \"$1\"}" >/dev/null; }
 export TOKEN=t0ken RECORD=$tmp/args TZ=UTC LC_ALL=C
 unset SSH_CLIENT
@@ -131,6 +116,7 @@ daemon_pid=
 start_daemon() {
 	"$SITREP" --config "$tmp/config" --db "$tmp/c.db" sync --daemon >"$tmp/daemon.out" 2>&1 &
 	daemon_pid=$!
+	stop_on_exit "$daemon_pid"
 }
 stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
@@ -179,5 +165,4 @@ jq -e '.rollback_alarms == [] and ([.bakes[] | select(.deployment == "search-pro
 [ "$(q "SELECT count(*) FROM actions")" = 0 ] || fail "audit rows at 07:06"
 run status --format line | grep -q 'ALARM' && fail "an alarm at 07:06: $(run status --format line)"
 
-[ $failures = 0 ] || { echo "$failures failures"; exit 1; }
-echo "alarm: all checks passed"
+finish alarm

@@ -12,26 +12,10 @@
 # later syncs, in `sitrep export actions`; the rollback on the timeline of the
 # incident the deployment caused.
 set -u
-KEEP=${KEEP:-}
-SITREP=${SITREP:-./sitrep}
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.bash"
 
 token=s3cret.T0ken
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start 2025-03-05T10:00:00Z \
-	--require-token "$token" >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start 2025-03-05T10:00:00Z --require-token "$token"
 export SITREP_TIME_NOW=2025-03-05T10:00:00Z TOKEN=$token
 unset SSH_CLIENT
 
@@ -346,5 +330,4 @@ grep -q '^2025-03-05T10:00:00Z,carol,[^,]*,rollback,cart.production,refused,' "$
 run argo export actions | jq -e '.actions[0] | .at == "2025-03-05T10:00:00Z" and .kind == "rollback" and .result == "requested"' >/dev/null ||
 	fail "json export: $(run argo export actions | head -3)"
 
-[ $failures = 0 ] || { echo "$failures failures"; exit 1; }
-echo "rollback: all checks passed"
+finish rollback
