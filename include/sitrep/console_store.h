@@ -144,6 +144,7 @@ void store_pipeline_rows_free(struct store_pipeline_row *rows, size_t n);
 
 struct store_deploy_row {
 	char *service, *environment, *version, *pattern, *status, *source_id, *target, *sha;
+	char *previous; /* the version it replaced (or its short sha), or NULL */
 	double canary_weight;
 	int64_t started_at, finished_at, bake_until;
 	int64_t count; /* deployments of this service and environment */

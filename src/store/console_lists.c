@@ -230,9 +230,19 @@ store_pipeline_rows_free(struct store_pipeline_row *rows, size_t n)
 
 /* ---- deploys ---- */
 
+/* The previous version is the one the deployment replaced when its source says so,
+ * else the last one before it in its environment that did not fail (a version, or
+ * the short sha of a source that has none). */
 #define DEPLOY_COLUMNS                                                                          \
 	"s.name, d.environment, d.version, d.pattern, d.status, d.source_id, d.target, d.sha, " \
-	"d.canary_weight, d.started_at, d.finished_at, d.bake_until, d.kind"
+	"d.canary_weight, d.started_at, d.finished_at, d.bake_until, d.kind, "                  \
+	"coalesce((SELECT coalesce(p.version, substr(p.sha, 1, 12)) FROM deployments p "        \
+	"WHERE p.source = d.source AND p.source_id = d.replaces), "                             \
+	"(SELECT coalesce(p.version, substr(p.sha, 1, 12)) FROM deployments p "                 \
+	"WHERE p.service_id = d.service_id AND p.environment = d.environment "                  \
+	"AND p.started_at < d.started_at AND lower(coalesce(p.status, '')) NOT IN ('failed', "  \
+	"'failure', 'error', 'rolled_back', 'aborted', 'canceled', 'cancelled', 'inactive') "   \
+	"ORDER BY p.started_at DESC LIMIT 1))"
 
 static void
 read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
@@ -251,6 +261,7 @@ read_deploy(sqlite3_stmt *stmt, struct store_deploy_row *r)
 	r->finished_at = store_column_time(stmt, 10);
 	r->bake_until = store_column_time(stmt, 11);
 	r->kind = sqlite3_column_int(stmt, 12);
+	r->previous = store_column_strdup(stmt, 13);
 }
 
 static enum status_code
@@ -269,7 +280,7 @@ deploy_query(struct store *store, sqlite3_stmt *stmt, bool counted, struct store
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		read_deploy(stmt, r);
-		r->count = counted ? sqlite3_column_int64(stmt, 13) : 0;
+		r->count = counted ? sqlite3_column_int64(stmt, 14) : 0;
 	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? SUCCESS : store_error(store, "listing deployments");
@@ -395,6 +406,7 @@ store_deploy_rows_free(struct store_deploy_row *rows, size_t n)
 		free(rows[i].source_id);
 		free(rows[i].target);
 		free(rows[i].sha);
+		free(rows[i].previous);
 	}
 	free(rows);
 }

@@ -13,11 +13,12 @@
 #include <math.h>
 
 static const struct list_column deploy_columns[] = {
-	{ "SERVICE", 0, false, false },	 { "ENV", 11, false, false },
-	{ "VERSION", 12, false, false }, { "PATTERN", 10, false, false },
-	{ "CANARY", 7, true, false },	 { "BAKE", 7, true, false },
-	{ "STATUS", 11, false, false },	 { "HEALTH", 9, false, false },
-	{ "DEPLOYED", 8, true, false },	 { "#", 4, true, false },
+	{ "SERVICE", 0, false, false },	  { "ENV", 11, false, false },
+	{ "VERSION", 12, false, false },  { "PATTERN", 10, false, false },
+	{ "CANARY", 7, true, false },	  { "BAKE", 7, true, false },
+	{ "STATUS", 11, false, false },	  { "HEALTH", 9, false, false },
+	{ "PREVIOUS", 12, false, false }, { "SHA", 7, false, false },
+	{ "DEPLOYED", 8, true, false },	  { "#", 4, true, false },
 };
 
 struct deploys_view {
@@ -124,6 +125,12 @@ deploys_cell(struct view *view, struct tui *tui, const void *row, size_t col, ch
 		return verdict_role(h->verdict);
 	}
 	case 8:
+		snprintf(buf, size, "%s", r->previous ? r->previous : "-");
+		return COLOR_MUTED;
+	case 9:
+		snprintf(buf, size, "%.7s", r->sha ? r->sha : "-");
+		return COLOR_MUTED;
+	case 10:
 		format_age(r->finished_at != TIME_NONE ? r->finished_at : r->started_at, tui->now,
 			   buf, size);
 		break;

@@ -60,7 +60,13 @@ keys 5
 case "$(line 2)" in "$banner"*) ;; *) fail "incidents: no banner: $(line 2)" ;; esac
 keys 6
 case "$(line 2)" in "$banner"*) ;; *) fail "deploys: no banner: $(line 2)" ;; esac
-line 3 | grep -qE ' STATUS +HEALTH +DEPLOYED ' || fail "deploys: no HEALTH column: $(line 3)"
+line 3 | grep -qE ' STATUS +HEALTH +PREVIOUS +SHA +DEPLOYED ' || fail "deploys: the columns: $(line 3)"
+# What the canary replaced, and its own sha, as the cache has them.
+canary_sha=$(sqlite3 "$tmp/c.db" "SELECT substr(sha, 1, 7) FROM deployments WHERE
+	version = '1.44.0-rc.1' AND environment = 'production'")
+[ ${#canary_sha} = 7 ] || fail "the canary's sha in the cache: '$canary_sha'"
+screen | grep -qE "^checkout +production +1\.44\.0-rc\.1 .* failing +1\.43\.1 +$canary_sha " ||
+	fail "deploys: the canary's previous version and sha:$(printf '\n%s' "$(screen)")"
 screen | grep -qE '^checkout +production +1\.44\.0-rc\.1 +canary +10% .* running +failing ' ||
 	fail "deploys: the canary is not failing:$(printf '\n%s' "$(screen)")"
 screen | grep -qE '^checkout +staging +1\.44\.0-rc\.1 +rolling .* success +healthy ' ||
