@@ -51,4 +51,59 @@ bool commit_graph_oid(const struct commit_graph *g, uint32_t pos, unsigned char 
  * than COMMIT_GRAPH_MAX_PARENTS, a position out of range): read the object. */
 bool commit_graph_commit(const struct commit_graph *g, uint32_t pos, struct commit_graph_entry *e);
 
+/* packs.c: the start of a commit straight from the packs. */
+struct packs;
+
+struct object_text {
+	char *data; /* NUL-terminated */
+	size_t len, alloc;
+};
+
+enum packs_result {
+	PACKS_READ,	 /* out holds the object's start, at least what enough() wanted */
+	PACKS_ELSEWHERE, /* not a whole commit in a pack: read it through libgit2 */
+	PACKS_CORRUPT,
+};
+
+/* The packs of an objects directory (none is not an error). */
+struct packs *packs_open(const char *objects_dir);
+void packs_close(struct packs *ps);
+/* Inflates the commit oid (20 bytes) until enough(out) or its end. */
+enum packs_result packs_read(struct packs *ps, const unsigned char *oid, struct object_text *out,
+			     bool (*enough)(const char *data, size_t len));
+/* Gives the index pages read so far back to the page cache. */
+void packs_trim(struct packs *ps);
+
+/* commit_text.c: a commit object's text, as libgit2 reads it. */
+struct commit_fields {
+	struct graph_id *parents;
+	size_t n_parents, alloc_parents;
+	int64_t time;	    /* committer time */
+	struct buf author;  /* the author's name, with full */
+	struct buf summary; /* with full */
+};
+
+/* Whether data holds the committer line (or the whole header). */
+bool commit_text_has_header(const char *data, size_t len);
+/* Whether data holds the message's first paragraph. */
+bool commit_text_has_summary(const char *data, size_t len);
+/* Parents and time; with full the author and summary too. False: a text this
+ * parser does not follow (libgit2 reads it, or says what is wrong). */
+bool commit_text_parse(struct commit_fields *f, const char *data, size_t len, bool full);
+void commit_fields_release(struct commit_fields *f);
+
+/* commit_read.c: a commit's fields from the packs, else through libgit2. */
+struct commit_reader {
+	git_repository *repo;
+	struct packs *packs;
+	struct object_text text;
+	struct commit_fields f; /* the commit last read */
+};
+
+void commit_reader_init(struct commit_reader *r, git_repository *repo);
+void commit_reader_release(struct commit_reader *r);
+/* Reads commit id into r->f (with full, its author and summary too); SUCCESS, or an
+ * error naming the commit. */
+enum status_code commit_reader_read(struct commit_reader *r, const struct graph_id *id, bool full);
+
 #endif

@@ -11,8 +11,8 @@
  * thousands of commits needs a few hundred. Commits the file lacks (newer than it)
  * have no level and are all read first; without the file that is every commit.
  *
- * Commits are read through libgit2 when the file lacks them, their parents taken
- * by the walk itself: the edge of a shallow clone (.git/shallow) is a commit whose
+ * Commits the file lacks are read from the packs (commit_read.c: only the start of
+ * each object is inflated), their parents taken by the walk itself: the edge of a shallow clone (.git/shallow) is a commit whose
  * parents are not there, which libgit2 1.5's revision walk takes for a corrupt
  * repository, while a parent missing anywhere else is one, and says so. Per commit
  * only its id, time, level and parents are kept; the message and author are read
@@ -65,6 +65,7 @@ struct history {
 	size_t alloc_current;
 	struct history_commit current;
 	struct git_refs refs;
+	struct commit_reader reader;
 	enum status_code failed; /* a commit that could not be read */
 	bool git_ready;
 };
@@ -278,34 +279,18 @@ read_from_graph(struct history *h, size_t n)
 }
 
 static enum status_code
-unreadable(const git_oid *oid)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-
-	git_oid_tostr(hex, sizeof(hex), oid);
-	return error("commit %s cannot be read (a missing or corrupt object: try git fsck): %s",
-		     hex, git_error_last() ? git_error_last()->message : "");
-}
-
-static enum status_code
 read_from_object(struct history *h, size_t n)
 {
-	git_commit *commit;
-	git_oid oid;
-	unsigned np;
+	enum status_code code = commit_reader_read(&h->reader, &h->nodes[n].id, false);
+	size_t np = h->reader.f.n_parents;
 
-	memcpy(oid.id, h->nodes[n].id.bytes, GRAPH_ID_SIZE);
-	if (git_commit_lookup(&commit, h->repo, &oid) < 0)
-		return unreadable(&oid);
-	h->nodes[n].time = git_commit_time(commit);
-	np = is_shallow(h, &h->nodes[n].id) ? 0 : git_commit_parentcount(commit);
-	for (unsigned k = 0; k < np; k++) {
-		struct graph_id pid;
-
-		memcpy(pid.bytes, git_commit_parent_id(commit, k)->id, GRAPH_ID_SIZE);
-		add_parent(h, n, &pid);
-	}
-	git_commit_free(commit);
+	if (code != SUCCESS)
+		return code;
+	h->nodes[n].time = h->reader.f.time;
+	if (is_shallow(h, &h->nodes[n].id))
+		np = 0;
+	for (size_t k = 0; k < np; k++)
+		add_parent(h, n, &h->reader.f.parents[k]);
 	return SUCCESS;
 }
 
@@ -388,6 +373,7 @@ history_open(struct history **out, const struct history_opts *opts)
 		return code;
 	}
 	read_shallow(h);
+	commit_reader_init(&h->reader, h->repo);
 	/* A shallow clone's file would name parents the clone does not have. */
 	if (!h->n_shallow && !opts->no_commit_graph) {
 		char *objects = xasprintf("%s/objects", git_repository_commondir(h->repo));
@@ -427,22 +413,11 @@ release_current(struct history *h)
 	h->current.summary = h->current.author = NULL;
 }
 
-/* The message's first line, sanitized. */
-static char *
-summary_of(git_commit *commit)
-{
-	const char *s = git_commit_summary(commit);
-
-	return text_sanitize(s ? s : "", s ? strlen(s) : 0, false);
-}
-
 bool
 history_next(struct history *h, struct history_commit *c)
 {
 	const struct node *node;
-	const git_signature *a;
-	git_commit *commit = NULL;
-	git_oid oid;
+	const struct commit_fields *f = &h->reader.f;
 	size_t n;
 
 	release_current(h);
@@ -459,7 +434,6 @@ history_next(struct history *h, struct history_commit *c)
 		if (--h->nodes[p].waiting == 0)
 			heap_push(h, &h->ready, p);
 	}
-	memcpy(oid.id, node->id.bytes, GRAPH_ID_SIZE);
 	h->current = (struct history_commit){
 		.id = node->id,
 		.parents = h->current_parents,
@@ -468,15 +442,12 @@ history_next(struct history *h, struct history_commit *c)
 		.refs = git_refs_of(&h->refs, &node->id),
 	};
 	/* Its parents may have come from the commit-graph: the object is read here. */
-	if (git_commit_lookup(&commit, h->repo, &oid) < 0) {
-		h->failed = unreadable(&oid);
+	if ((h->failed = commit_reader_read(&h->reader, &node->id, true)) != SUCCESS)
 		return false;
-	}
-	a = git_commit_author(commit);
-	h->current.summary = summary_of(commit);
-	h->current.author = text_sanitize(a && a->name ? a->name : "",
-					  a && a->name ? strlen(a->name) : 0, false);
-	git_commit_free(commit);
+	h->current.summary =
+		text_sanitize(f->summary.data ? f->summary.data : "", f->summary.len, false);
+	h->current.author =
+		text_sanitize(f->author.data ? f->author.data : "", f->author.len, false);
 	*c = h->current;
 	return true;
 }
@@ -496,6 +467,8 @@ history_close(struct history **hp)
 		return;
 	release_current(h);
 	git_refs_release(&h->refs);
+	if (h->repo)
+		commit_reader_release(&h->reader);
 	git_repository_free(h->repo);
 	free(h->nodes);
 	free(h->parents);
