@@ -23,7 +23,7 @@
 #include <zlib.h>
 
 #define HASH_LEN 20
-#define WINDOW ((size_t)64 << 10)
+#define WINDOW ((size_t)16 << 10)
 #define OBJ_COMMIT 1
 
 struct pack {
@@ -256,7 +256,7 @@ pack_inflate(struct packs *ps, struct pack *p, uint64_t offset, struct object_te
 	}
 	out->len = 0;
 	while (rc == Z_OK && out->len < size && !(out->len && enough(out->data, out->len))) {
-		size_t step = out->len < 512 ? 512 : out->len; /* doubles what there is */
+		size_t step = out->len < 320 ? 320 : out->len; /* doubles what there is */
 		unsigned char *in;
 
 		if (step > size - out->len)

@@ -208,6 +208,16 @@ git repack -adq || fail "generated: repack"
 check generated --all
 cmp -s "$tmp/generated.loose" "$tmp/generated.utf8" ||
 	fail "generated: packed, the drawing changed: $(diff "$tmp/generated.loose" "$tmp/generated.utf8" | head -5)"
+# Freed lanes are taken by the lanes right of them (╱), and the tracer follows a
+# moved lane and rejects a diagonal that carries nothing or a lane cut short.
+grep -q '╱' "$tmp/generated.utf8" || fail "generated: no lane moves left"
+sed '0,/╱/s//│/' "$tmp/generated.utf8" >"$tmp/broken"
+"$TRACE" "$tmp/broken" "$tmp/generated.parents" >/dev/null && fail "the tracer accepted a diagonal turned into a line"
+sed '0,/╱/s// /' "$tmp/generated.utf8" >"$tmp/broken"
+"$TRACE" "$tmp/broken" "$tmp/generated.parents" >/dev/null && fail "the tracer accepted a lane cut short"
+sed '5s/^● /●╱ /' "$tmp/linear.utf8" >"$tmp/broken"
+cmp -s "$tmp/broken" "$tmp/linear.utf8" && fail "no row to add a stray diagonal to"
+"$TRACE" "$tmp/broken" "$tmp/linear.parents" >/dev/null && fail "the tracer accepted a stray diagonal"
 # A commit-graph of what there is, then more commits on top: a split chain of two
 # layers, and commits newer than both, which the walk reads from their objects.
 git commit-graph write --reachable --split 2>/dev/null || fail "generated: commit-graph write"

@@ -4,7 +4,10 @@
  * it ends, and the commits it ends at must be that commit's parents, each as many
  * times as git lists it, a parent not in the drawing being a line that runs off its
  * bottom. A line that ends nowhere, turns up, or enters a cell from a side the cell
- * does not join is an error. Knows the box-drawing glyphs and the ASCII ones.
+ * does not join is an error. Knows the box-drawing glyphs and the ASCII ones. A
+ * diagonal (╱ or /) in a cell takes the line coming down into the empty cell to its
+ * right over to the cell below its left neighbour (a lane moving left); a diagonal
+ * no line goes through is an error too.
  *
  * usage: graph_trace GRAPH PARENTS [--complete]
  * --complete: every commit of PARENTS must be in the drawing, once.
@@ -38,6 +41,7 @@ struct row {
 };
 
 static struct row rows[MAX_ROWS];
+static unsigned char *diagonal_used[MAX_ROWS]; /* per cell: a line went through it */
 static size_t n_rows;
 static unsigned problems;
 
@@ -112,6 +116,7 @@ read_graph(const char *path)
 				break;
 			}
 		r->cells = calloc(MAX_CELLS, sizeof(*r->cells));
+		diagonal_used[n_rows - 1] = calloc(MAX_CELLS, 1);
 		while (s < line + end && r->n < MAX_CELLS)
 			s += utf8_next(s, &r->cells[r->n++]);
 		while (r->n && r->cells[r->n - 1] == ' ')
@@ -189,6 +194,22 @@ add_edge(struct edges *e, const char *to)
 	snprintf(e->to[e->n++], HASH + 1, "%s", to);
 }
 
+static bool
+is_diagonal(size_t r, long c)
+{
+	uint32_t ch = cell(r, c);
+
+	return ch == '/' || ch == 0x2571; /* ╱ */
+}
+
+/* Whether a line coming down into cell (r, c) goes on: the cell joins it from
+ * above, or it is empty with a diagonal to its left. */
+static bool
+takes_from_above(size_t r, long c)
+{
+	return (sides(r, c) & (U | CROSS | NODE)) || (!sides(r, c) && is_diagonal(r, c - 1));
+}
+
 /* Follows a line entering cell (r, c) from side `from` to where it ends. */
 static void
 follow(const char *src, size_t r, long c, unsigned from, struct edges *out, unsigned depth)
@@ -204,6 +225,11 @@ follow(const char *src, size_t r, long c, unsigned from, struct edges *out, unsi
 		return;
 	}
 	s = sides(r, c);
+	if (!s && from == U && is_diagonal(r, c - 1)) {
+		diagonal_used[r][c - 1] = 1;
+		follow(src, r + 1, c - 2, U, out, depth + 1);
+		return;
+	}
 	if (s & NODE) {
 		if (!rows[r].sha[0])
 			problem("a line from %s ends in a node on a row without a commit", src);
@@ -333,7 +359,7 @@ check_row(size_t r)
 		return 0;
 	}
 	/* A line leaves a node only where the cell below joins it from above. */
-	if (sides(r + 1, col) & (U | CROSS | NODE))
+	if (takes_from_above(r + 1, col))
 		follow(c->sha, r + 1, col, U, &e, 0);
 	want = calloc(c->n_parents + 1, sizeof(*want));
 	for (size_t k = 0; k < c->n_parents; k++)
@@ -372,6 +398,13 @@ main(int argc, char **argv)
 		drawn++;
 		lines += check_row(r);
 	}
+	/* Every diagonal carries a line from a commit above it (lines from above the
+	 * drawing's first row are not followed: a drawing cut at the top may leave one). */
+	for (size_t r = 1; r < n_rows; r++)
+		for (size_t i = 0; i < rows[r].n; i++)
+			if (is_diagonal(r, (long)i) && !diagonal_used[r][i])
+				problem("the diagonal on line %zu, cell %zu, carries no line",
+					r + 1, i);
 	for (size_t i = 0; i < n_commits; i++) {
 		if (commits[i].seen > 1)
 			problem("%s is drawn more than once", commits[i].sha);

@@ -1,6 +1,6 @@
 /* test_graph.c - the lane layout on small graphs given by hand: the rows an octopus
- * merge, a join of several lanes and a root followed by an unrelated tip produce,
- * in box drawing and ASCII. (Real repositories and their topology against git are
+ * merge, a join of several lanes, a root followed by an unrelated tip and lanes
+ * moving into a freed one produce, in box drawing and ASCII. (Real repositories and their topology against git are
  * tests/integration/graph.sh.) */
 #include "sitrep/sitrep.h"
 #include "sitrep/graph.h"
@@ -111,6 +111,38 @@ graph__merge_joins_a_waiting_lane(void **state)
 	graph_free(g);
 }
 
+static void
+graph__lanes_move_left(void **state)
+{
+	struct graph *g = graph_new();
+
+	(void)state;
+	/* Three tips; 21 ends lane 1 (its two children wait in lanes 0 and 1), and on
+	 * the next row lane 2 moves into the free lane: 31 is drawn in lane 1, and the
+	 * lane going on from it to 23 joins from there. */
+	assert_string_equal(add(g, false, 10, 11, 0), "●");
+	assert_string_equal(add(g, false, 20, 21, 0), "│ ●");
+	assert_string_equal(add(g, false, 30, 31, 0), "│ │ ●");
+	assert_string_equal(add(g, false, 11, 21, 0), "● │ │");
+	assert_string_equal(add(g, false, 21, 22, 0), "●─╯ │");
+	assert_string_equal(add(g, false, 22, 23, 0), "●  ╱");
+	assert_string_equal(add(g, false, 31, 23, 0), "│ ●");
+	assert_string_equal(add(g, true, 23, 0), "*-'");
+	graph_free(g);
+
+	g = graph_new();
+	/* A run of lanes right of a gap moves on the same row, each by one lane; a
+	 * lane crossed by a line, or the commit's own, stays. */
+	add(g, true, 1, 5, 0);
+	add(g, true, 2, 5, 0);
+	add(g, true, 3, 6, 0);
+	assert_string_equal(add(g, true, 4, 7, 0), "| | | *");
+	assert_string_equal(add(g, true, 5, 8, 0), "*-' | |");
+	assert_string_equal(add(g, true, 8, 9, 0), "*  / /");
+	assert_string_equal(add(g, true, 6, 9, 0), "| * |");
+	graph_free(g);
+}
+
 int
 main(void)
 {
@@ -118,6 +150,7 @@ main(void)
 		cmocka_unit_test(graph__octopus_and_joins),
 		cmocka_unit_test(graph__crossing_and_roots),
 		cmocka_unit_test(graph__merge_joins_a_waiting_lane),
+		cmocka_unit_test(graph__lanes_move_left),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
