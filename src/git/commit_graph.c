@@ -73,6 +73,7 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 	if (m == MAP_FAILED)
 		return false;
 	l->map = m;
+	madvise((void *)(uintptr_t)m, l->size, MADV_RANDOM); /* sorted by id: lookups jump */
 	chunks = m[6];
 	if (memcmp(m, "CGPH", 4) || m[4] != 1 || m[5] != 1 || m[7] != bases ||
 	    8 + (chunks + 1) * 12 > l->size)

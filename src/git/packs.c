@@ -76,6 +76,8 @@ pack_open(struct pack *p, const char *idx_path)
 		p->idx = NULL;
 		return false;
 	}
+	/* Lookups land anywhere in it: no reading around (and mapping) their pages. */
+	madvise((void *)(uintptr_t)p->idx, p->idx_size, MADV_RANDOM);
 	if (memcmp(p->idx, "\377tOc", 4) || be32(p->idx + 4) != 2)
 		goto bad;
 	p->fanout = p->idx + 8;

@@ -1,6 +1,8 @@
 /* walk.c - the commits of a repository in display order for the branch graph:
- * every commit before its parents, the newest ready commit first, which is the
- * order `git log --graph` needs and what it means by topological order.
+ * every commit before its parents, in the order `git log --graph` shows them (its
+ * topological order): the newest tip first, then down its line of history as far
+ * as the commits have no other child left to show, a merge's last parent's line
+ * first, so the lines of history are not intermixed and the graph stays narrow.
  *
  * The walk is lazy where the repository lets it be. A commit can be shown once all
  * its children have been; its children are among the commits read so far only if
@@ -60,7 +62,10 @@ struct history {
 	struct graph_id *shallow;
 	size_t n_shallow;
 	struct heap unread; /* found, not read: the highest level first */
-	struct heap ready;  /* no child waiting: the newest first */
+	struct {	    /* no child waiting: the last pushed first, as git's */
+		size_t *items;
+		size_t n, alloc;
+	} ready;
 	struct graph_id *current_parents;
 	size_t alloc_current;
 	struct history_commit current;
@@ -335,13 +340,13 @@ next_commit(struct history *h)
 		size_t n;
 
 		if (h->ready.n) {
-			n = h->ready.items[0];
+			n = h->ready.items[h->ready.n - 1];
 			if (h->nodes[n].waiting || h->nodes[n].shown) {
-				heap_pop(h, &h->ready); /* a child was found since */
+				h->ready.n--; /* a child was found since */
 				continue;
 			}
 			if (settled(h, n)) {
-				heap_pop(h, &h->ready);
+				h->ready.n--;
 				if ((h->failed = read_commit(h, n)) != SUCCESS)
 					return SIZE_MAX;
 				return n;
@@ -355,6 +360,39 @@ next_commit(struct history *h)
 	}
 }
 
+static void
+push_ready(struct history *h, size_t n)
+{
+	h->ready.items =
+		xgrow(h->ready.items, &h->ready.alloc, h->ready.n + 1, sizeof(*h->ready.items));
+	h->ready.items[h->ready.n++] = n;
+}
+
+/* The tips no other tip leads to, the newest on top of the ready stack. */
+static void
+push_tips(struct history *h, const struct graph_id *tips, size_t n_tips)
+{
+	struct heap by_time = { .before = newer };
+	size_t *order = xcalloc(n_tips + 1, sizeof(*order)), n = 0;
+
+	for (size_t i = 0; i < n_tips; i++) {
+		size_t t = found(h, &tips[i]);
+
+		if (!h->nodes[t].waiting)
+			heap_push(h, &by_time, t);
+	}
+	while (by_time.n) {
+		size_t t = heap_pop(h, &by_time);
+
+		if (!n || order[n - 1] != t) /* a commit several refs name */
+			order[n++] = t;
+	}
+	while (n)
+		push_ready(h, order[--n]);
+	free(order);
+	free(by_time.items);
+}
+
 enum status_code
 history_open(struct history **out, const struct history_opts *opts)
 {
@@ -366,7 +404,6 @@ history_open(struct history **out, const struct history_opts *opts)
 	*out = NULL;
 	h->git_ready = gitlib_init();
 	h->unread.before = higher;
-	h->ready.before = newer;
 	if (git_repository_open_ext(&h->repo, opts->repo ? opts->repo : ".", 0, NULL) < 0) {
 		code = git_fail(opts->repo ? opts->repo : "the current directory");
 		history_close(&h);
@@ -385,16 +422,12 @@ history_open(struct history **out, const struct history_opts *opts)
 		history_close(&h);
 		return code;
 	}
-	/* Every tip read first: the ready heap is ordered by time, which a commit the
-	 * commit-graph lacks has only once read, and the newest tip goes first. */
+	/* Every tip read first: tips go out newest first, and a commit the
+	 * commit-graph lacks has its time only once read. */
 	for (size_t i = 0; i < n_tips && code == SUCCESS; i++)
 		code = read_commit(h, found(h, &tips[i]));
-	for (size_t i = 0; i < n_tips && code == SUCCESS; i++) {
-		size_t n = found(h, &tips[i]);
-
-		if (!h->nodes[n].waiting)
-			heap_push(h, &h->ready, n);
-	}
+	if (code == SUCCESS)
+		push_tips(h, tips, n_tips);
 	if (code != SUCCESS) {
 		free(tips);
 		history_close(&h);
@@ -432,7 +465,7 @@ history_next(struct history *h, struct history_commit *c)
 
 		h->current_parents[k] = h->nodes[p].id;
 		if (--h->nodes[p].waiting == 0)
-			heap_push(h, &h->ready, p);
+			push_ready(h, p);
 	}
 	h->current = (struct history_commit){
 		.id = node->id,
