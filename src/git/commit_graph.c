@@ -191,6 +191,12 @@ commit_graph_close(struct commit_graph *g)
 	free(g);
 }
 
+uint32_t
+commit_graph_count(const struct commit_graph *g)
+{
+	return g->n;
+}
+
 bool
 commit_graph_find(const struct commit_graph *g, const unsigned char *oid, uint32_t *pos)
 {

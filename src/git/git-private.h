@@ -44,6 +44,8 @@ struct commit_graph_entry {
  * not valid: then objects are read instead). */
 struct commit_graph *commit_graph_open(const char *objects_dir);
 void commit_graph_close(struct commit_graph *g);
+/* How many commits it holds: positions are below. */
+uint32_t commit_graph_count(const struct commit_graph *g);
 /* The position of the commit oid (20 bytes), false if the graph lacks it. */
 bool commit_graph_find(const struct commit_graph *g, const unsigned char *oid, uint32_t *pos);
 bool commit_graph_oid(const struct commit_graph *g, uint32_t pos, unsigned char *oid);

@@ -31,14 +31,16 @@
 #define NO_LEVEL UINT64_MAX /* not in the commit-graph: read before any level */
 #define NO_POS UINT32_MAX
 
+/* 40 bytes a commit: a walk of a million holds them all. A commit the commit-graph
+ * holds is known by its position there (its id is the file's), any other by its id
+ * in history.ids. */
 struct node {
-	struct graph_id id;
 	int64_t time;
-	uint64_t level;			/* its generation in the commit-graph, or NO_LEVEL */
-	uint32_t pos;			/* in the commit-graph, or NO_POS */
-	size_t first_parent, n_parents; /* in history.parents, once read */
-	size_t waiting;			/* children read and not yet shown */
-	bool read, shown;
+	uint64_t level;			  /* its generation in the commit-graph, or NO_LEVEL */
+	uint32_t pos;			  /* in the commit-graph, or NO_POS */
+	uint32_t id;			  /* in history.ids, when pos is NO_POS */
+	uint32_t first_parent, n_parents; /* in history.parents, once read */
+	uint32_t waiting : 30, read : 1, shown : 1; /* children read and not yet shown */
 };
 
 struct history;
@@ -55,10 +57,13 @@ struct history {
 	struct commit_graph *cg; /* or NULL */
 	struct node *nodes;
 	size_t n_nodes, alloc_nodes;
-	size_t *parents; /* node indexes */
+	uint32_t *parents; /* node indexes */
 	size_t n_parents, alloc_parents;
-	size_t *slots; /* open addressing: node index + 1, 0 empty */
-	size_t n_slots;
+	struct graph_id *ids; /* of the commits the commit-graph lacks */
+	size_t n_ids, alloc_ids;
+	uint32_t *slots; /* their nodes: open addressing, node index + 1, 0 empty */
+	size_t n_slots, n_hashed;
+	uint32_t *at_pos; /* the node of each commit-graph position + 1, 0 none */
 	struct graph_id *shallow;
 	size_t n_shallow;
 	struct heap unread; /* found, not read: the highest level first */
@@ -84,6 +89,15 @@ id_hash(const struct graph_id *id)
 	return h;
 }
 
+static void
+node_id(const struct history *h, size_t n, struct graph_id *id)
+{
+	if (h->nodes[n].pos == NO_POS)
+		*id = h->ids[h->nodes[n].id];
+	else
+		commit_graph_oid(h->cg, h->nodes[n].pos, id->bytes);
+}
+
 static bool
 find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 {
@@ -93,7 +107,7 @@ find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 		*slot = i;
 		if (!h->slots[i])
 			return false;
-		if (!memcmp(h->nodes[h->slots[i] - 1].id.bytes, id->bytes, GRAPH_ID_SIZE))
+		if (!memcmp(h->ids[h->nodes[h->slots[i] - 1].id].bytes, id->bytes, GRAPH_ID_SIZE))
 			return true;
 	}
 }
@@ -101,38 +115,52 @@ find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 static void
 grow_slots(struct history *h)
 {
-	size_t old = h->n_slots, *slots = h->slots, slot;
+	size_t old = h->n_slots, slot;
+	uint32_t *slots = h->slots;
 
 	h->n_slots = old ? old * 2 : 1024;
 	h->slots = xcalloc(h->n_slots, sizeof(*h->slots));
 	for (size_t i = 0; i < old; i++)
 		if (slots[i]) {
-			find_node(h, &h->nodes[slots[i] - 1].id, &slot);
+			find_node(h, &h->ids[h->nodes[slots[i] - 1].id], &slot);
 			h->slots[slot] = slots[i];
 		}
 	free(slots);
 }
 
-/* The node of id, added (unread: n_parents 0, time 0) if new; *fresh says which. */
+static size_t
+new_node(struct history *h)
+{
+	if (h->n_nodes >= UINT32_MAX - 1)
+		die("more than 4 billion commits");
+	h->nodes = xgrow(h->nodes, &h->alloc_nodes, h->n_nodes + 1, sizeof(*h->nodes));
+	memset(&h->nodes[h->n_nodes], 0, sizeof(*h->nodes));
+	h->nodes[h->n_nodes].level = NO_LEVEL;
+	h->nodes[h->n_nodes].pos = NO_POS;
+	return h->n_nodes++;
+}
+
+/* The node of a commit the commit-graph lacks, added (unread: n_parents 0, time 0)
+ * if new; *fresh says which. */
 static size_t
 node_of(struct history *h, const struct graph_id *id, bool *fresh)
 {
-	size_t slot;
+	size_t slot, n;
 
-	if (2 * (h->n_nodes + 1) > h->n_slots)
+	if (2 * (h->n_hashed + 1) > h->n_slots)
 		grow_slots(h);
 	if (find_node(h, id, &slot)) {
 		*fresh = false;
 		return h->slots[slot] - 1;
 	}
-	h->nodes = xgrow(h->nodes, &h->alloc_nodes, h->n_nodes + 1, sizeof(*h->nodes));
-	memset(&h->nodes[h->n_nodes], 0, sizeof(*h->nodes));
-	h->nodes[h->n_nodes].id = *id;
-	h->nodes[h->n_nodes].level = NO_LEVEL;
-	h->nodes[h->n_nodes].pos = NO_POS;
-	h->slots[slot] = h->n_nodes + 1;
+	n = new_node(h);
+	h->ids = xgrow(h->ids, &h->alloc_ids, h->n_ids + 1, sizeof(*h->ids));
+	h->ids[h->n_ids] = *id;
+	h->nodes[n].id = (uint32_t)h->n_ids++;
+	h->slots[slot] = (uint32_t)n + 1;
+	h->n_hashed++;
 	*fresh = true;
-	return h->n_nodes++;
+	return n;
 }
 
 static bool
@@ -214,12 +242,15 @@ static bool
 newer(const struct history *h, size_t a, size_t b)
 {
 	const struct node *na = &h->nodes[a], *nb = &h->nodes[b];
+	struct graph_id ia, ib;
 
 	/* Equal times (a rebase, a series applied at once) by id: the order must not
 	 * depend on which commits the walk happened to read first. */
 	if (na->time != nb->time)
 		return na->time > nb->time;
-	return memcmp(na->id.bytes, nb->id.bytes, GRAPH_ID_SIZE) < 0;
+	node_id(h, a, &ia);
+	node_id(h, b, &ib);
+	return memcmp(ia.bytes, ib.bytes, GRAPH_ID_SIZE) < 0;
 }
 
 static bool
@@ -232,35 +263,48 @@ higher(const struct history *h, size_t a, size_t b)
 
 /* ---- reading commits ---- */
 
-/* The node of id, found: its level and time from the commit-graph if it has it. */
+/* The node at commit-graph position pos, found: its level and time from the file
+ * (none when its entry is not whole: its object is read then). */
 static size_t
-found(struct history *h, const struct graph_id *id)
+found_at(struct history *h, uint32_t pos)
 {
-	bool fresh;
-	size_t n = node_of(h, id, &fresh);
-	struct node *node = &h->nodes[n];
 	struct commit_graph_entry e;
-	uint32_t pos;
+	size_t n;
 
-	if (!fresh)
-		return n;
-	if (h->cg && commit_graph_find(h->cg, id->bytes, &pos) &&
-	    commit_graph_commit(h->cg, pos, &e)) {
-		node->pos = pos;
-		node->level = e.level;
-		node->time = e.time;
+	if (h->at_pos[pos])
+		return h->at_pos[pos] - 1;
+	n = new_node(h);
+	h->at_pos[pos] = (uint32_t)n + 1;
+	h->nodes[n].pos = pos;
+	if (commit_graph_commit(h->cg, pos, &e)) {
+		h->nodes[n].level = e.level;
+		h->nodes[n].time = e.time;
 	}
 	heap_push(h, &h->unread, n);
 	return n;
 }
 
-static void
-add_parent(struct history *h, size_t child, const struct graph_id *id)
+/* The node of id, found. */
+static size_t
+found(struct history *h, const struct graph_id *id)
 {
-	size_t p = found(h, id);
+	bool fresh;
+	uint32_t pos;
+	size_t n;
 
+	if (h->cg && commit_graph_find(h->cg, id->bytes, &pos))
+		return found_at(h, pos);
+	n = node_of(h, id, &fresh);
+	if (fresh)
+		heap_push(h, &h->unread, n);
+	return n;
+}
+
+static void
+add_parent(struct history *h, size_t child, size_t p)
+{
 	h->parents = xgrow(h->parents, &h->alloc_parents, h->n_parents + 1, sizeof(*h->parents));
-	h->parents[h->n_parents++] = p;
+	h->parents[h->n_parents++] = (uint32_t)p;
 	h->nodes[child].n_parents++;
 	h->nodes[p].waiting++;
 }
@@ -273,29 +317,25 @@ read_from_graph(struct history *h, size_t n)
 
 	if (h->nodes[n].pos == NO_POS || !commit_graph_commit(h->cg, h->nodes[n].pos, &e))
 		return false;
-	for (size_t k = 0; k < e.n_parents; k++) {
-		struct graph_id pid;
-
-		if (!commit_graph_oid(h->cg, e.parents[k], pid.bytes))
-			return false;
-		add_parent(h, n, &pid);
-	}
+	for (size_t k = 0; k < e.n_parents; k++)
+		add_parent(h, n, found_at(h, e.parents[k]));
 	return true;
 }
 
 static enum status_code
 read_from_object(struct history *h, size_t n)
 {
-	enum status_code code = commit_reader_read(&h->reader, &h->nodes[n].id, false);
-	size_t np = h->reader.f.n_parents;
+	struct graph_id id;
+	enum status_code code;
+	size_t np;
 
-	if (code != SUCCESS)
+	node_id(h, n, &id);
+	if ((code = commit_reader_read(&h->reader, &id, false)) != SUCCESS)
 		return code;
 	h->nodes[n].time = h->reader.f.time;
-	if (is_shallow(h, &h->nodes[n].id))
-		np = 0;
+	np = is_shallow(h, &id) ? 0 : h->reader.f.n_parents;
 	for (size_t k = 0; k < np; k++)
-		add_parent(h, n, &h->reader.f.parents[k]);
+		add_parent(h, n, found(h, &h->reader.f.parents[k]));
 	return SUCCESS;
 }
 
@@ -417,6 +457,8 @@ history_open(struct history **out, const struct history_opts *opts)
 
 		h->cg = commit_graph_open(objects);
 		free(objects);
+		if (h->cg) /* untouched pages cost nothing until the walk gets there */
+			h->at_pos = xcalloc(commit_graph_count(h->cg) + 1, sizeof(*h->at_pos));
 	}
 	if ((code = git_refs_read(&h->refs, h->repo, opts->all, &tips, &n_tips)) != SUCCESS) {
 		history_close(&h);
@@ -463,19 +505,19 @@ history_next(struct history *h, struct history_commit *c)
 	for (size_t k = 0; k < node->n_parents; k++) {
 		size_t p = h->parents[node->first_parent + k];
 
-		h->current_parents[k] = h->nodes[p].id;
+		node_id(h, p, &h->current_parents[k]);
 		if (--h->nodes[p].waiting == 0)
 			push_ready(h, p);
 	}
 	h->current = (struct history_commit){
-		.id = node->id,
 		.parents = h->current_parents,
 		.n_parents = node->n_parents,
 		.time = node->time,
-		.refs = git_refs_of(&h->refs, &node->id),
 	};
+	node_id(h, n, &h->current.id);
+	h->current.refs = git_refs_of(&h->refs, &h->current.id);
 	/* Its parents may have come from the commit-graph: the object is read here. */
-	if ((h->failed = commit_reader_read(&h->reader, &node->id, true)) != SUCCESS)
+	if ((h->failed = commit_reader_read(&h->reader, &h->current.id, true)) != SUCCESS)
 		return false;
 	h->current.summary =
 		text_sanitize(f->summary.data ? f->summary.data : "", f->summary.len, false);
@@ -506,6 +548,8 @@ history_close(struct history **hp)
 	free(h->nodes);
 	free(h->parents);
 	free(h->slots);
+	free(h->ids);
+	free(h->at_pos);
 	free(h->shallow);
 	free(h->ready.items);
 	free(h->unread.items);
