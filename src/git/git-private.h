@@ -6,6 +6,39 @@
 #include "sitrep/graph.h"
 
 #include <git2.h>
+#include <string.h>
+
+/* A big-endian 32-bit number, as git's files store them. */
+static inline uint32_t
+git_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The index of oid in a sorted table of n 20-byte ids under a 256-entry fanout (a
+ * pack index's, a commit-graph's); false if it is not there. */
+static inline bool
+git_oid_search(const unsigned char *fanout, const unsigned char *oids, uint32_t n,
+	       const unsigned char *oid, uint32_t *index)
+{
+	uint32_t lo = oid[0] ? git_be32(fanout + (oid[0] - 1) * 4) : 0;
+	uint32_t hi = git_be32(fanout + oid[0] * 4);
+
+	while (lo < hi && hi <= n) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int d = memcmp(oids + (size_t)mid * GRAPH_ID_SIZE, oid, GRAPH_ID_SIZE);
+
+		if (!d) {
+			*index = mid;
+			return true;
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
 
 /* refs.c: the names that point at each commit, as `git log --decorate` shows them. */
 struct git_ref_names {
@@ -73,8 +106,6 @@ void packs_close(struct packs *ps);
 /* Inflates the commit oid (20 bytes) until enough(out) or its end. */
 enum packs_result packs_read(struct packs *ps, const unsigned char *oid, struct object_text *out,
 			     bool (*enough)(const char *data, size_t len));
-/* Gives the index pages read so far back to the page cache. */
-void packs_trim(struct packs *ps);
 
 /* commit_text.c: a commit object's text, as libgit2 reads it. */
 struct commit_fields {

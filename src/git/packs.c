@@ -45,12 +45,6 @@ struct packs {
 	bool z_ready;
 };
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A version 2 index and its pack; false (nothing kept) if either does not add up. */
 static bool
 pack_open(struct pack *p, const char *idx_path)
@@ -78,10 +72,10 @@ pack_open(struct pack *p, const char *idx_path)
 	}
 	/* Lookups land anywhere in it: no reading around (and mapping) their pages. */
 	madvise((void *)(uintptr_t)p->idx, p->idx_size, MADV_RANDOM);
-	if (memcmp(p->idx, "\377tOc", 4) || be32(p->idx + 4) != 2)
+	if (memcmp(p->idx, "\377tOc", 4) || git_be32(p->idx + 4) != 2)
 		goto bad;
 	p->fanout = p->idx + 8;
-	p->n = be32(p->fanout + 255 * 4);
+	p->n = git_be32(p->fanout + 255 * 4);
 	p->oids = p->fanout + 256 * 4;
 	p->offsets = p->oids + (size_t)p->n * (HASH_LEN + 4); /* after the CRCs */
 	p->large = p->offsets + (size_t)p->n * 4;
@@ -94,7 +88,7 @@ pack_open(struct pack *p, const char *idx_path)
 	free(pack_path);
 	if (p->fd < 0 || fstat(p->fd, &st) < 0 || st.st_size < 12 + HASH_LEN ||
 	    pread(p->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-	    memcmp(head, "PACK", 4) || (be32(head + 4) != 2 && be32(head + 4) != 3))
+	    memcmp(head, "PACK", 4) || (git_be32(head + 4) != 2 && git_be32(head + 4) != 3))
 		goto bad;
 	p->size = (uint64_t)st.st_size - HASH_LEN; /* the trailing checksum */
 	p->window = xmalloc(WINDOW);
@@ -157,47 +151,26 @@ packs_close(struct packs *ps)
 	free(ps);
 }
 
-/* Lets the kernel take back the index pages read so far: they are the page cache's,
- * and a walk of a million commits would otherwise hold every one it touched. */
-void
-packs_trim(struct packs *ps)
-{
-	for (size_t i = 0; i < ps->n; i++)
-		madvise((void *)(uintptr_t)ps->packs[i].idx, ps->packs[i].idx_size, MADV_DONTNEED);
-}
-
 /* The object's offset in pack p, false if p lacks it. */
 static bool
 pack_find(const struct pack *p, const unsigned char *oid, uint64_t *offset)
 {
-	uint32_t lo = oid[0] ? be32(p->fanout + (oid[0] - 1) * 4) : 0;
-	uint32_t hi = be32(p->fanout + oid[0] * 4);
+	uint32_t i, off;
 
-	while (lo < hi && hi <= p->n) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int d = memcmp(p->oids + (size_t)mid * HASH_LEN, oid, HASH_LEN);
+	if (!git_oid_search(p->fanout, p->oids, p->n, oid, &i))
+		return false;
+	off = git_be32(p->offsets + (size_t)i * 4);
+	if (!(off & 0x80000000u)) {
+		*offset = off;
+	} else {
+		const unsigned char *l;
 
-		if (!d) {
-			uint32_t off = be32(p->offsets + (size_t)mid * 4);
-
-			if (!(off & 0x80000000u)) {
-				*offset = off;
-			} else {
-				const unsigned char *l;
-
-				if ((off & 0x7fffffffu) >= p->n_large)
-					return false;
-				l = p->large + (size_t)(off & 0x7fffffffu) * 8;
-				*offset = (uint64_t)be32(l) << 32 | be32(l + 4);
-			}
-			return *offset < p->size;
-		}
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if ((off & 0x7fffffffu) >= p->n_large)
+			return false;
+		l = p->large + (size_t)(off & 0x7fffffffu) * 8;
+		*offset = (uint64_t)git_be32(l) << 32 | git_be32(l + 4);
 	}
-	return false;
+	return *offset < p->size;
 }
 
 /* The bytes of the pack from offset on, at least min(want, what is left) of them

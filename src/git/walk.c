@@ -14,11 +14,12 @@
  * have no level and are all read first; without the file that is every commit.
  *
  * Commits the file lacks are read from the packs (commit_read.c: only the start of
- * each object is inflated), their parents taken by the walk itself: the edge of a shallow clone (.git/shallow) is a commit whose
- * parents are not there, which libgit2 1.5's revision walk takes for a corrupt
- * repository, while a parent missing anywhere else is one, and says so. Per commit
- * only its id, time, level and parents are kept; the message and author are read
- * when the commit is shown. */
+ * each object is inflated), their parents taken by the walk itself: the edge of a
+ * shallow clone (.git/shallow) is a commit whose parents are not there, which
+ * libgit2 1.5's revision walk takes for a corrupt repository, while a parent
+ * missing anywhere else is one, and says so. Per commit only its time, level,
+ * parents and where its id is are kept; the message and author are read when the
+ * commit is shown. */
 #include "sitrep/sitrep.h"
 #include "sitrep/gitlib.h"
 #include "sitrep/history.h"
