@@ -220,10 +220,17 @@ pack_inflate(struct packs *ps, struct pack *p, uint64_t offset, struct object_te
 	}
 	if (type != OBJ_COMMIT)
 		return PACKS_ELSEWHERE; /* a delta: libgit2 resolves it */
+	/* The zlib header read here, the deflate stream inflated raw: no Adler-32 of
+	 * the whole object, which is not read whole. */
 	at = offset + i + 1;
+	b = pack_bytes(p, at, 2, &avail);
+	if (avail < 2 || (b[0] & 0x0f) != 8 || (b[0] >> 4) > 7 || (b[1] & 0x20) ||
+	    ((unsigned)b[0] << 8 | b[1]) % 31)
+		return PACKS_ELSEWHERE;
+	at += 2;
 	if (!ps->z_ready) {
 		memset(&ps->z, 0, sizeof(ps->z));
-		if (inflateInit(&ps->z) != Z_OK)
+		if (inflateInit2(&ps->z, -MAX_WBITS) != Z_OK)
 			return PACKS_ELSEWHERE;
 		ps->z_ready = true;
 	} else {
