@@ -164,18 +164,28 @@ open_lanes(struct graph *g, size_t col, const struct graph_id *parents, size_t n
 }
 
 /* Lanes that only pass the row move one lane left where that lane is free above
- * and below it: the line leaves through the odd cell between the two (╱) and goes
- * on in the free lane. Left to right, so a run of lanes right of a gap all move on
- * the same row, as git's do; a lane moves one lane a row. Cells that hold anything
- * but a passing line (the commit, joins, a line across) stay as they are. */
+ * and below it, or where it passes the row waiting for the same commit: the line
+ * leaves through the odd cell between the two (╱) and goes on in that lane (and
+ * meets the lane's own line, as git's │╱ does: both lead to the one commit, so
+ * the drawing still says which parent each line leads to). Left to right, so a run
+ * of lanes right of a gap all move on the same row; a lane moves one lane a row.
+ * Cells that hold anything but a passing line (the commit, joins, a line across)
+ * stay as they are. */
 static void
 shift_lanes(struct graph *g, enum graph_glyph *cells)
 {
 	for (size_t j = 1; j < g->n_lanes; j++) {
-		if (!g->lanes[j].used || g->lanes[j - 1].used || cells[2 * j] != GRAPH_LINE ||
-		    cells[2 * j - 1] != GRAPH_EMPTY || cells[2 * j - 2] != GRAPH_EMPTY)
+		struct lane *to = &g->lanes[j - 1];
+		bool joins;
+
+		if (!g->lanes[j].used || cells[2 * j] != GRAPH_LINE ||
+		    cells[2 * j - 1] != GRAPH_EMPTY)
 			continue;
-		g->lanes[j - 1] = g->lanes[j];
+		joins = to->used && cells[2 * j - 2] == GRAPH_LINE &&
+			same_id(&to->want, &g->lanes[j].want);
+		if (!joins && (to->used || cells[2 * j - 2] != GRAPH_EMPTY))
+			continue;
+		*to = g->lanes[j];
 		g->lanes[j].used = false;
 		cells[2 * j] = GRAPH_EMPTY;
 		cells[2 * j - 1] = GRAPH_SHIFT;

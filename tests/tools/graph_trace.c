@@ -97,6 +97,7 @@ read_graph(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	static char line[1 << 16];
+	static uint32_t cells[MAX_CELLS];
 
 	if (!f) {
 		perror(path);
@@ -115,12 +116,14 @@ read_graph(const char *path)
 				end = i;
 				break;
 			}
-		r->cells = calloc(MAX_CELLS, sizeof(*r->cells));
-		diagonal_used[n_rows - 1] = calloc(MAX_CELLS, 1);
 		while (s < line + end && r->n < MAX_CELLS)
-			s += utf8_next(s, &r->cells[r->n++]);
-		while (r->n && r->cells[r->n - 1] == ' ')
+			s += utf8_next(s, &cells[r->n++]);
+		while (r->n && cells[r->n - 1] == ' ')
 			r->n--;
+		/* Each row as long as it is: a whole history has a hundred thousand. */
+		r->cells = malloc((r->n + 1) * sizeof(*r->cells));
+		memcpy(r->cells, cells, r->n * sizeof(*r->cells));
+		diagonal_used[n_rows - 1] = calloc(r->n + 1, 1);
 	}
 	fclose(f);
 }
@@ -267,6 +270,7 @@ struct commit {
 	char (*parents)[HASH + 1];
 	size_t n_parents;
 	unsigned seen;
+	bool drawn;
 };
 
 static struct commit *commits;
@@ -306,22 +310,28 @@ read_parents(const char *path)
 	fclose(f);
 }
 
+static int
+cmp_commit(const void *a, const void *b)
+{
+	return strcmp(((const struct commit *)a)->sha, ((const struct commit *)b)->sha);
+}
+
+/* commits[] sorted by sha (a whole history is hundreds of thousands). */
 static struct commit *
 find_commit(const char *sha)
 {
-	for (size_t i = 0; i < n_commits; i++)
-		if (!strcmp(commits[i].sha, sha))
-			return &commits[i];
-	return NULL;
+	struct commit key;
+
+	snprintf(key.sha, sizeof(key.sha), "%s", sha);
+	return bsearch(&key, commits, n_commits, sizeof(*commits), cmp_commit);
 }
 
 static bool
 in_drawing(const char *sha)
 {
-	for (size_t r = 0; r < n_rows; r++)
-		if (!strcmp(rows[r].sha, sha))
-			return true;
-	return false;
+	const struct commit *c = find_commit(sha);
+
+	return c && c->drawn;
 }
 
 static int
@@ -392,6 +402,14 @@ main(int argc, char **argv)
 	}
 	read_graph(argv[1]);
 	read_parents(argv[2]);
+	if (n_commits)
+		qsort(commits, n_commits, sizeof(*commits), cmp_commit);
+	for (size_t r = 0; r < n_rows; r++) {
+		struct commit *c = rows[r].sha[0] ? find_commit(rows[r].sha) : NULL;
+
+		if (c)
+			c->drawn = true;
+	}
 	for (size_t r = 0; r < n_rows; r++) {
 		if (!rows[r].sha[0])
 			continue;

@@ -52,20 +52,31 @@ graph__octopus_and_joins(void **state)
 	struct graph *g = graph_new();
 
 	(void)state;
-	/* 1 merges 2, 3 and 4, each of which comes from 5. */
+	/* 1 merges 2, 3 and 4, each of which comes from 5: once lanes 0 and 1 both
+	 * wait for 5 and pass a row, they meet. */
 	assert_string_equal(add(g, false, 1, 2, 3, 4, 0), "●/├─┬─╮");
 	assert_string_equal(add(g, false, 2, 5, 0), "● │ │");
 	assert_string_equal(add(g, false, 3, 5, 0), "│ ● │");
-	assert_string_equal(add(g, false, 4, 5, 0), "│ │ ●");
-	assert_string_equal(add(g, false, 5, 0), "●─┴─╯");
+	assert_string_equal(add(g, false, 4, 5, 0), "│╱  ●");
+	assert_string_equal(add(g, false, 5, 0), "●───╯");
 	graph_free(g);
 
 	g = graph_new();
 	assert_string_equal(add(g, true, 1, 2, 3, 4, 0), "*/|-.-.");
 	add(g, true, 2, 5, 0);
 	add(g, true, 3, 5, 0);
-	add(g, true, 4, 5, 0);
-	assert_string_equal(add(g, true, 5, 0), "*-'-'");
+	assert_string_equal(add(g, true, 4, 5, 0), "|/  *");
+	assert_string_equal(add(g, true, 5, 0), "*---'");
+	graph_free(g);
+
+	g = graph_new();
+	/* Three lanes end in 5 on its row (┴ ╯): lanes 0 and 2 wait for it, and the
+	 * commit between them on the row before keeps them apart. */
+	assert_string_equal(add(g, false, 1, 5, 0), "●");
+	assert_string_equal(add(g, false, 2, 4, 0), "│ ●");
+	assert_string_equal(add(g, false, 3, 5, 0), "│ │ ●");
+	assert_string_equal(add(g, false, 4, 5, 0), "│ ● │");
+	assert_string_equal(add(g, false, 5, 0), "●─┴─╯");
 	graph_free(g);
 }
 
@@ -75,12 +86,13 @@ graph__crossing_and_roots(void **state)
 	struct graph *g = graph_new();
 
 	(void)state;
-	/* 1 -> 3, 2 -> 3 and 4: lane 1 waits for 3 while 2's second parent crosses it. */
+	/* 1 -> 3, 2 -> 4 and 3: lane 0 waits for 3 while 2's second parent crosses it
+	 * into lane 2. */
 	assert_string_equal(add(g, false, 1, 3, 0), "●");
-	assert_string_equal(add(g, false, 2, 3, 4, 0), "│ ●/│ ├─╮");
-	assert_string_equal(add(g, false, 4, 0), "│ │ ●");
-	/* 3 ends lanes 0 and 1; it is a root: its lane is free. */
-	assert_string_equal(add(g, false, 3, 0), "●─╯");
+	assert_string_equal(add(g, false, 2, 4, 3, 0), "│ ●/│ ├─╮");
+	assert_string_equal(add(g, false, 4, 0), "│ ● │");
+	/* 3 ends lanes 0 and 2; it is a root: its lane is free. */
+	assert_string_equal(add(g, false, 3, 0), "●───╯");
 	/* A tip after a root never sits right under it. */
 	assert_string_equal(add(g, false, 6, 7, 0), "  ●");
 	assert_string_equal(add(g, false, 7, 0), "  ●");
@@ -131,15 +143,25 @@ graph__lanes_move_left(void **state)
 	graph_free(g);
 
 	g = graph_new();
-	/* A run of lanes right of a gap moves on the same row, each by one lane; a
-	 * lane crossed by a line, or the commit's own, stays. */
+	/* A run of lanes right of a gap moves on the same row, each by one lane; not
+	 * on the row of the root that leaves the gap (its cell is the commit's). */
 	add(g, true, 1, 5, 0);
-	add(g, true, 2, 5, 0);
-	add(g, true, 3, 6, 0);
-	assert_string_equal(add(g, true, 4, 7, 0), "| | | *");
-	assert_string_equal(add(g, true, 5, 8, 0), "*-' | |");
-	assert_string_equal(add(g, true, 8, 9, 0), "*  / /");
-	assert_string_equal(add(g, true, 6, 9, 0), "| * |");
+	add(g, true, 2, 6, 0);
+	add(g, true, 3, 7, 0);
+	assert_string_equal(add(g, true, 4, 8, 0), "| | | *");
+	assert_string_equal(add(g, true, 6, 0), "| * | |");
+	assert_string_equal(add(g, true, 5, 9, 0), "*  / /");
+	assert_string_equal(add(g, true, 7, 9, 0), "| * |");
+	graph_free(g);
+
+	g = graph_new();
+	/* Lanes 0 and 1 both wait for 9: on the next row they pass, lane 1 meets lane
+	 * 0 (╱ into its line); 4's lane joins the one lane left at 9. */
+	assert_string_equal(add(g, false, 1, 9, 0), "●");
+	assert_string_equal(add(g, false, 2, 9, 0), "│ ●");
+	assert_string_equal(add(g, false, 3, 4, 0), "│╱  ●");
+	assert_string_equal(add(g, false, 4, 9, 0), "│   ●");
+	assert_string_equal(add(g, false, 9, 0), "●───╯");
 	graph_free(g);
 }
 
