@@ -77,7 +77,7 @@ is_space(char c)
 
 /* The summary as libgit2's git_commit_summary makes it: the first paragraph of the
  * message (after its leading newlines), whitespace runs holding a newline made one
- * space. *whole: the paragraph ended within len. */
+ * space, into out (NULL: only *whole). *whole: the paragraph ended within len. */
 static void
 summary_of(const char *msg, const char *end, struct buf *out, bool *whole)
 {
@@ -105,7 +105,7 @@ summary_of(const char *msg, const char *end, struct buf *out, bool *whole)
 				space_newline = false;
 			}
 			space_newline |= *msg == '\n';
-		} else {
+		} else if (out) {
 			if (space) {
 				if (space_newline)
 					buf_addch(out, ' ');
@@ -123,14 +123,11 @@ bool
 commit_text_has_summary(const char *data, size_t len)
 {
 	const char *msg = message_start(data, len);
-	struct buf b;
 	bool whole;
 
 	if (!msg)
 		return false;
-	buf_init(&b, 0);
-	summary_of(msg, data + len, &b, &whole);
-	buf_release(&b);
+	summary_of(msg, data + len, NULL, &whole);
 	return whole;
 }
 

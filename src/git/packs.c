@@ -186,6 +186,10 @@ pack_bytes(struct pack *p, uint64_t offset, size_t want, size_t *avail)
 		*avail = p->window_len - (size_t)(offset - p->window_at);
 		return p->window + (offset - p->window_at);
 	}
+	if (offset >= p->size) {
+		*avail = 0;
+		return p->window;
+	}
 	got = pread(p->fd, p->window, WINDOW, (off_t)offset);
 	if (got < 0)
 		got = 0;
