@@ -30,7 +30,7 @@ BUILD ?= build
 endif
 
 CURSES_PC := $(shell $(PKG_CONFIG) --exists ncursesw 2>/dev/null && echo ncursesw || echo ncurses)
-LIBS_PC := $(CURSES_PC) libcurl jansson sqlite3 libgit2
+LIBS_PC := $(CURSES_PC) libcurl jansson sqlite3 libgit2 zlib
 
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wformat=2 -Wundef \

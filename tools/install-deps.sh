@@ -6,7 +6,7 @@
 set -eu
 
 packages="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
-libsqlite3-dev libgit2-dev libcmocka-dev libmicrohttpd-dev sqlite3 tmux git
+libsqlite3-dev libgit2-dev zlib1g-dev libcmocka-dev libmicrohttpd-dev sqlite3 tmux git
 valgrind time hyperfine clang-format curl jq
 prometheus prometheus-alertmanager prometheus-node-exporter
 postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli zabbix-agent"

@@ -6,7 +6,10 @@
  * all the lanes waiting for that parent come together. A merge's line may end in a
  * lane that already waits for the same parent (┤); otherwise lines never meet, so
  * which parent a line leads to can be read off the drawing (the tests trace it,
- * tests/tools/graph_trace.c). */
+ * tests/tools/graph_trace.c). A lane whose left neighbour is free, or waits for the
+ * same commit, moves into it on the next commit's row (╱, as git draws /), so the
+ * graph narrows again after a merge-heavy stretch and branches forked from one
+ * commit share a lane down to it. */
 #ifndef SITREP_GRAPH_H
 #define SITREP_GRAPH_H
 
@@ -32,6 +35,9 @@ enum graph_glyph {
 	GRAPH_FORK_MORE,  /* ┬ a new lane, the line going on to the right */
 	GRAPH_FORK_START, /* ├ under a merge: the first parent's lane and the line */
 	GRAPH_JOIN_INTO,  /* ┤ the line ends in a lane already waiting for that parent */
+	GRAPH_SHIFT,	  /* ╱ in an odd cell: the lane to its right above goes on in the
+			     lane to its left below (a free lane, or one waiting for the
+			     same commit: then the two lines meet) */
 };
 
 struct graph_row {

@@ -1,6 +1,6 @@
 /* history.h - the commits of a local repository in display order, for the branch
- * graph (src/git/walk.c, src/git/refs.c): every commit before its parents, newer
- * first where the topology leaves a choice, as `git log --graph` orders them. */
+ * graph (src/git/walk.c, src/git/refs.c): every commit before its parents, in the
+ * order `git log --graph` shows them (a line of history at a time). */
 #ifndef SITREP_HISTORY_H
 #define SITREP_HISTORY_H
 

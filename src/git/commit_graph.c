@@ -38,16 +38,10 @@ struct commit_graph {
 	bool corrected; /* every layer has corrected commit dates (GDA2) */
 };
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint64_t
 be64(const unsigned char *p)
 {
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
+	return (uint64_t)git_be32(p) << 32 | git_be32(p + 4);
 }
 
 /* Maps path and finds its chunks; false (nothing mapped) if it is not a valid
@@ -73,6 +67,7 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 	if (m == MAP_FAILED)
 		return false;
 	l->map = m;
+	madvise((void *)(uintptr_t)m, l->size, MADV_RANDOM); /* sorted by id: lookups jump */
 	chunks = m[6];
 	if (memcmp(m, "CGPH", 4) || m[4] != 1 || m[5] != 1 || m[7] != bases ||
 	    8 + (chunks + 1) * 12 > l->size)
@@ -83,7 +78,7 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 
 		if (off > next || next > l->size - HASH_LEN)
 			goto bad;
-		switch (be32(e)) {
+		switch (git_be32(e)) {
 		case 0x4f494446: /* OIDF */
 			l->fanout = m + off;
 			oidf_len = (size_t)(next - off);
@@ -114,7 +109,7 @@ layer_open(struct graph_layer *l, const char *path, unsigned bases)
 	}
 	if (!l->fanout || !l->oids || !l->data || oidf_len != 256 * 4)
 		goto bad;
-	l->n = be32(l->fanout + 255 * 4);
+	l->n = git_be32(l->fanout + 255 * 4);
 	if ((size_t)l->n * HASH_LEN != oidl_len || (size_t)l->n * (HASH_LEN + 16) != cdat_len)
 		goto bad;
 	if (l->gen && gda2_len != (size_t)l->n * 4)
@@ -190,26 +185,22 @@ commit_graph_close(struct commit_graph *g)
 	free(g);
 }
 
+uint32_t
+commit_graph_count(const struct commit_graph *g)
+{
+	return g->n;
+}
+
 bool
 commit_graph_find(const struct commit_graph *g, const unsigned char *oid, uint32_t *pos)
 {
 	for (size_t k = 0; k < g->n_layers; k++) {
 		const struct graph_layer *l = &g->layers[k];
-		uint32_t lo = oid[0] ? be32(l->fanout + (oid[0] - 1) * 4) : 0;
-		uint32_t hi = be32(l->fanout + oid[0] * 4);
+		uint32_t i;
 
-		while (lo < hi && hi <= l->n) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			int d = memcmp(l->oids + (size_t)mid * HASH_LEN, oid, HASH_LEN);
-
-			if (!d) {
-				*pos = l->first + mid;
-				return true;
-			}
-			if (d < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (git_oid_search(l->fanout, l->oids, l->n, oid, &i)) {
+			*pos = l->first + i;
+			return true;
 		}
 	}
 	return false;
@@ -248,15 +239,15 @@ commit_graph_commit(const struct commit_graph *g, uint32_t pos, struct commit_gr
 	if (!l)
 		return false;
 	d = l->data + (size_t)i * (HASH_LEN + 16) + HASH_LEN;
-	p1 = be32(d);
-	p2 = be32(d + 4);
-	e->time = (int64_t)((uint64_t)(be32(d + 8) & 3) << 32 | be32(d + 12));
-	e->level = be32(d + 8) >> 2;
+	p1 = git_be32(d);
+	p2 = git_be32(d + 4);
+	e->time = (int64_t)((uint64_t)(git_be32(d + 8) & 3) << 32 | git_be32(d + 12));
+	e->level = git_be32(d + 8) >> 2;
 	if (g->corrected) {
 		/* The corrected commit date: above every parent's too, and close to the
 		 * commit time, so a walk newest first reads little ahead of what it shows
 		 * (a topological level can sit far from it on a long-lived branch). */
-		uint32_t off = be32(l->gen + (size_t)i * 4);
+		uint32_t off = git_be32(l->gen + (size_t)i * 4);
 
 		if (!(off & 0x80000000u))
 			e->level = (uint64_t)e->time + off;
@@ -281,7 +272,7 @@ commit_graph_commit(const struct commit_graph *g, uint32_t pos, struct commit_gr
 		return true;
 	}
 	for (uint32_t k = p2 & ~EXTRA_EDGES; k < l->n_edges; k++) {
-		uint32_t v = be32(l->edges + (size_t)k * 4);
+		uint32_t v = git_be32(l->edges + (size_t)k * 4);
 
 		if ((v & ~EXTRA_EDGES) >= g->n || e->n_parents == COMMIT_GRAPH_MAX_PARENTS)
 			return false;

@@ -163,6 +163,35 @@ open_lanes(struct graph *g, size_t col, const struct graph_id *parents, size_t n
 	free(taken);
 }
 
+/* Lanes that only pass the row move one lane left where that lane is free above
+ * and below it, or where it passes the row waiting for the same commit: the line
+ * leaves through the odd cell between the two (╱) and goes on in that lane (and
+ * meets the lane's own line, as git's │╱ does: both lead to the one commit, so
+ * the drawing still says which parent each line leads to). Left to right, so a run
+ * of lanes right of a gap all move on the same row; a lane moves one lane a row.
+ * Cells that hold anything but a passing line (the commit, joins, a line across)
+ * stay as they are. */
+static void
+shift_lanes(struct graph *g, enum graph_glyph *cells)
+{
+	for (size_t j = 1; j < g->n_lanes; j++) {
+		struct lane *to = &g->lanes[j - 1];
+		bool joins;
+
+		if (!g->lanes[j].used || cells[2 * j] != GRAPH_LINE ||
+		    cells[2 * j - 1] != GRAPH_EMPTY)
+			continue;
+		joins = to->used && cells[2 * j - 2] == GRAPH_LINE &&
+			same_id(&to->want, &g->lanes[j].want);
+		if (!joins && (to->used || cells[2 * j - 2] != GRAPH_EMPTY))
+			continue;
+		*to = g->lanes[j];
+		g->lanes[j].used = false;
+		cells[2 * j] = GRAPH_EMPTY;
+		cells[2 * j - 1] = GRAPH_SHIFT;
+	}
+}
+
 size_t
 graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *parents,
 	  size_t n_parents, struct graph_row rows[2])
@@ -197,7 +226,6 @@ graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *par
 		if (g->lanes[i].used && same_id(&g->lanes[i].want, id))
 			g->lanes[i].used = false;
 	cells[2 * col] = GRAPH_NODE;
-	rows[0] = (struct graph_row){ cells, n, (int)col };
 
 	/* The first parent keeps the lane; a root frees it. */
 	g->root_lane = SIZE_MAX;
@@ -207,6 +235,10 @@ graph_add(struct graph *g, const struct graph_id *id, const struct graph_id *par
 	} else {
 		g->lanes[col].want = parents[0];
 	}
+	shift_lanes(g, cells);
+	while (n && cells[n - 1] == GRAPH_EMPTY)
+		n--;
+	rows[0] = (struct graph_row){ cells, n, (int)col };
 	if (n_parents > 1)
 		open_lanes(g, col, parents, n_parents, &rows[1]);
 
@@ -223,13 +255,13 @@ graph_glyph_text(enum graph_glyph glyph, bool ascii)
 		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "●",	   [GRAPH_LINE] = "│",
 		[GRAPH_ACROSS] = "─",	  [GRAPH_CROSS] = "┼",	   [GRAPH_JOIN] = "╯",
 		[GRAPH_JOIN_MORE] = "┴",  [GRAPH_FORK] = "╮",	   [GRAPH_FORK_MORE] = "┬",
-		[GRAPH_FORK_START] = "├", [GRAPH_JOIN_INTO] = "┤",
+		[GRAPH_FORK_START] = "├", [GRAPH_JOIN_INTO] = "┤", [GRAPH_SHIFT] = "╱",
 	};
 	static const char *const plain[] = {
 		[GRAPH_EMPTY] = " ",	  [GRAPH_NODE] = "*",	   [GRAPH_LINE] = "|",
 		[GRAPH_ACROSS] = "-",	  [GRAPH_CROSS] = "+",	   [GRAPH_JOIN] = "'",
 		[GRAPH_JOIN_MORE] = "'",  [GRAPH_FORK] = ".",	   [GRAPH_FORK_MORE] = ".",
-		[GRAPH_FORK_START] = "|", [GRAPH_JOIN_INTO] = "|",
+		[GRAPH_FORK_START] = "|", [GRAPH_JOIN_INTO] = "|", [GRAPH_SHIFT] = "/",
 	};
 
 	return (ascii ? plain : utf8)[glyph];

@@ -1,6 +1,8 @@
 /* walk.c - the commits of a repository in display order for the branch graph:
- * every commit before its parents, the newest ready commit first, which is the
- * order `git log --graph` needs and what it means by topological order.
+ * every commit before its parents, in the order `git log --graph` shows them (its
+ * topological order): the newest tip first, then down its line of history as far
+ * as the commits have no other child left to show, a merge's last parent's line
+ * first, so the lines of history are not intermixed and the graph stays narrow.
  *
  * The walk is lazy where the repository lets it be. A commit can be shown once all
  * its children have been; its children are among the commits read so far only if
@@ -11,12 +13,13 @@
  * thousands of commits needs a few hundred. Commits the file lacks (newer than it)
  * have no level and are all read first; without the file that is every commit.
  *
- * Commits are read through libgit2 when the file lacks them, their parents taken
- * by the walk itself: the edge of a shallow clone (.git/shallow) is a commit whose
- * parents are not there, which libgit2 1.5's revision walk takes for a corrupt
- * repository, while a parent missing anywhere else is one, and says so. Per commit
- * only its id, time, level and parents are kept; the message and author are read
- * when the commit is shown. */
+ * Commits the file lacks are read from the packs (commit_read.c: only the start of
+ * each object is inflated), their parents taken by the walk itself: the edge of a
+ * shallow clone (.git/shallow) is a commit whose parents are not there, which
+ * libgit2 1.5's revision walk takes for a corrupt repository, while a parent
+ * missing anywhere else is one, and says so. Per commit only its time, level,
+ * parents and where its id is are kept; the message and author are read when the
+ * commit is shown. */
 #include "sitrep/sitrep.h"
 #include "sitrep/gitlib.h"
 #include "sitrep/history.h"
@@ -29,14 +32,16 @@
 #define NO_LEVEL UINT64_MAX /* not in the commit-graph: read before any level */
 #define NO_POS UINT32_MAX
 
+/* 40 bytes a commit: a walk of a million holds them all. A commit the commit-graph
+ * holds is known by its position there (its id is the file's), any other by its id
+ * in history.ids. */
 struct node {
-	struct graph_id id;
 	int64_t time;
-	uint64_t level;			/* its generation in the commit-graph, or NO_LEVEL */
-	uint32_t pos;			/* in the commit-graph, or NO_POS */
-	size_t first_parent, n_parents; /* in history.parents, once read */
-	size_t waiting;			/* children read and not yet shown */
-	bool read, shown;
+	uint64_t level;			  /* its generation in the commit-graph, or NO_LEVEL */
+	uint32_t pos;			  /* in the commit-graph, or NO_POS */
+	uint32_t id;			  /* in history.ids, when pos is NO_POS */
+	uint32_t first_parent, n_parents; /* in history.parents, once read */
+	uint32_t waiting : 30, read : 1, shown : 1; /* children read and not yet shown */
 };
 
 struct history;
@@ -53,18 +58,25 @@ struct history {
 	struct commit_graph *cg; /* or NULL */
 	struct node *nodes;
 	size_t n_nodes, alloc_nodes;
-	size_t *parents; /* node indexes */
+	uint32_t *parents; /* node indexes */
 	size_t n_parents, alloc_parents;
-	size_t *slots; /* open addressing: node index + 1, 0 empty */
-	size_t n_slots;
+	struct graph_id *ids; /* of the commits the commit-graph lacks */
+	size_t n_ids, alloc_ids;
+	uint32_t *slots; /* their nodes: open addressing, node index + 1, 0 empty */
+	size_t n_slots, n_hashed;
+	uint32_t *at_pos; /* the node of each commit-graph position + 1, 0 none */
 	struct graph_id *shallow;
 	size_t n_shallow;
 	struct heap unread; /* found, not read: the highest level first */
-	struct heap ready;  /* no child waiting: the newest first */
+	struct {	    /* no child waiting: the last pushed first, as git's */
+		size_t *items;
+		size_t n, alloc;
+	} ready;
 	struct graph_id *current_parents;
 	size_t alloc_current;
 	struct history_commit current;
 	struct git_refs refs;
+	struct commit_reader reader;
 	enum status_code failed; /* a commit that could not be read */
 	bool git_ready;
 };
@@ -78,6 +90,15 @@ id_hash(const struct graph_id *id)
 	return h;
 }
 
+static void
+node_id(const struct history *h, size_t n, struct graph_id *id)
+{
+	if (h->nodes[n].pos == NO_POS)
+		*id = h->ids[h->nodes[n].id];
+	else
+		commit_graph_oid(h->cg, h->nodes[n].pos, id->bytes);
+}
+
 static bool
 find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 {
@@ -87,7 +108,7 @@ find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 		*slot = i;
 		if (!h->slots[i])
 			return false;
-		if (!memcmp(h->nodes[h->slots[i] - 1].id.bytes, id->bytes, GRAPH_ID_SIZE))
+		if (!memcmp(h->ids[h->nodes[h->slots[i] - 1].id].bytes, id->bytes, GRAPH_ID_SIZE))
 			return true;
 	}
 }
@@ -95,38 +116,52 @@ find_node(const struct history *h, const struct graph_id *id, size_t *slot)
 static void
 grow_slots(struct history *h)
 {
-	size_t old = h->n_slots, *slots = h->slots, slot;
+	size_t old = h->n_slots, slot;
+	uint32_t *slots = h->slots;
 
 	h->n_slots = old ? old * 2 : 1024;
 	h->slots = xcalloc(h->n_slots, sizeof(*h->slots));
 	for (size_t i = 0; i < old; i++)
 		if (slots[i]) {
-			find_node(h, &h->nodes[slots[i] - 1].id, &slot);
+			find_node(h, &h->ids[h->nodes[slots[i] - 1].id], &slot);
 			h->slots[slot] = slots[i];
 		}
 	free(slots);
 }
 
-/* The node of id, added (unread: n_parents 0, time 0) if new; *fresh says which. */
+static size_t
+new_node(struct history *h)
+{
+	if (h->n_nodes >= UINT32_MAX - 1)
+		die("more than 4 billion commits");
+	h->nodes = xgrow(h->nodes, &h->alloc_nodes, h->n_nodes + 1, sizeof(*h->nodes));
+	memset(&h->nodes[h->n_nodes], 0, sizeof(*h->nodes));
+	h->nodes[h->n_nodes].level = NO_LEVEL;
+	h->nodes[h->n_nodes].pos = NO_POS;
+	return h->n_nodes++;
+}
+
+/* The node of a commit the commit-graph lacks, added (unread: n_parents 0, time 0)
+ * if new; *fresh says which. */
 static size_t
 node_of(struct history *h, const struct graph_id *id, bool *fresh)
 {
-	size_t slot;
+	size_t slot, n;
 
-	if (2 * (h->n_nodes + 1) > h->n_slots)
+	if (2 * (h->n_hashed + 1) > h->n_slots)
 		grow_slots(h);
 	if (find_node(h, id, &slot)) {
 		*fresh = false;
 		return h->slots[slot] - 1;
 	}
-	h->nodes = xgrow(h->nodes, &h->alloc_nodes, h->n_nodes + 1, sizeof(*h->nodes));
-	memset(&h->nodes[h->n_nodes], 0, sizeof(*h->nodes));
-	h->nodes[h->n_nodes].id = *id;
-	h->nodes[h->n_nodes].level = NO_LEVEL;
-	h->nodes[h->n_nodes].pos = NO_POS;
-	h->slots[slot] = h->n_nodes + 1;
+	n = new_node(h);
+	h->ids = xgrow(h->ids, &h->alloc_ids, h->n_ids + 1, sizeof(*h->ids));
+	h->ids[h->n_ids] = *id;
+	h->nodes[n].id = (uint32_t)h->n_ids++;
+	h->slots[slot] = (uint32_t)n + 1;
+	h->n_hashed++;
 	*fresh = true;
-	return h->n_nodes++;
+	return n;
 }
 
 static bool
@@ -208,12 +243,15 @@ static bool
 newer(const struct history *h, size_t a, size_t b)
 {
 	const struct node *na = &h->nodes[a], *nb = &h->nodes[b];
+	struct graph_id ia, ib;
 
 	/* Equal times (a rebase, a series applied at once) by id: the order must not
 	 * depend on which commits the walk happened to read first. */
 	if (na->time != nb->time)
 		return na->time > nb->time;
-	return memcmp(na->id.bytes, nb->id.bytes, GRAPH_ID_SIZE) < 0;
+	node_id(h, a, &ia);
+	node_id(h, b, &ib);
+	return memcmp(ia.bytes, ib.bytes, GRAPH_ID_SIZE) < 0;
 }
 
 static bool
@@ -226,35 +264,48 @@ higher(const struct history *h, size_t a, size_t b)
 
 /* ---- reading commits ---- */
 
-/* The node of id, found: its level and time from the commit-graph if it has it. */
+/* The node at commit-graph position pos, found: its level and time from the file
+ * (none when its entry is not whole: its object is read then). */
 static size_t
-found(struct history *h, const struct graph_id *id)
+found_at(struct history *h, uint32_t pos)
 {
-	bool fresh;
-	size_t n = node_of(h, id, &fresh);
-	struct node *node = &h->nodes[n];
 	struct commit_graph_entry e;
-	uint32_t pos;
+	size_t n;
 
-	if (!fresh)
-		return n;
-	if (h->cg && commit_graph_find(h->cg, id->bytes, &pos) &&
-	    commit_graph_commit(h->cg, pos, &e)) {
-		node->pos = pos;
-		node->level = e.level;
-		node->time = e.time;
+	if (h->at_pos[pos])
+		return h->at_pos[pos] - 1;
+	n = new_node(h);
+	h->at_pos[pos] = (uint32_t)n + 1;
+	h->nodes[n].pos = pos;
+	if (commit_graph_commit(h->cg, pos, &e)) {
+		h->nodes[n].level = e.level;
+		h->nodes[n].time = e.time;
 	}
 	heap_push(h, &h->unread, n);
 	return n;
 }
 
-static void
-add_parent(struct history *h, size_t child, const struct graph_id *id)
+/* The node of id, found. */
+static size_t
+found(struct history *h, const struct graph_id *id)
 {
-	size_t p = found(h, id);
+	bool fresh;
+	uint32_t pos;
+	size_t n;
 
+	if (h->cg && commit_graph_find(h->cg, id->bytes, &pos))
+		return found_at(h, pos);
+	n = node_of(h, id, &fresh);
+	if (fresh)
+		heap_push(h, &h->unread, n);
+	return n;
+}
+
+static void
+add_parent(struct history *h, size_t child, size_t p)
+{
 	h->parents = xgrow(h->parents, &h->alloc_parents, h->n_parents + 1, sizeof(*h->parents));
-	h->parents[h->n_parents++] = p;
+	h->parents[h->n_parents++] = (uint32_t)p;
 	h->nodes[child].n_parents++;
 	h->nodes[p].waiting++;
 }
@@ -267,45 +318,25 @@ read_from_graph(struct history *h, size_t n)
 
 	if (h->nodes[n].pos == NO_POS || !commit_graph_commit(h->cg, h->nodes[n].pos, &e))
 		return false;
-	for (size_t k = 0; k < e.n_parents; k++) {
-		struct graph_id pid;
-
-		if (!commit_graph_oid(h->cg, e.parents[k], pid.bytes))
-			return false;
-		add_parent(h, n, &pid);
-	}
+	for (size_t k = 0; k < e.n_parents; k++)
+		add_parent(h, n, found_at(h, e.parents[k]));
 	return true;
-}
-
-static enum status_code
-unreadable(const git_oid *oid)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-
-	git_oid_tostr(hex, sizeof(hex), oid);
-	return error("commit %s cannot be read (a missing or corrupt object: try git fsck): %s",
-		     hex, git_error_last() ? git_error_last()->message : "");
 }
 
 static enum status_code
 read_from_object(struct history *h, size_t n)
 {
-	git_commit *commit;
-	git_oid oid;
-	unsigned np;
+	struct graph_id id;
+	enum status_code code;
+	size_t np;
 
-	memcpy(oid.id, h->nodes[n].id.bytes, GRAPH_ID_SIZE);
-	if (git_commit_lookup(&commit, h->repo, &oid) < 0)
-		return unreadable(&oid);
-	h->nodes[n].time = git_commit_time(commit);
-	np = is_shallow(h, &h->nodes[n].id) ? 0 : git_commit_parentcount(commit);
-	for (unsigned k = 0; k < np; k++) {
-		struct graph_id pid;
-
-		memcpy(pid.bytes, git_commit_parent_id(commit, k)->id, GRAPH_ID_SIZE);
-		add_parent(h, n, &pid);
-	}
-	git_commit_free(commit);
+	node_id(h, n, &id);
+	if ((code = commit_reader_read(&h->reader, &id, false)) != SUCCESS)
+		return code;
+	h->nodes[n].time = h->reader.f.time;
+	np = is_shallow(h, &id) ? 0 : h->reader.f.n_parents;
+	for (size_t k = 0; k < np; k++)
+		add_parent(h, n, found(h, &h->reader.f.parents[k]));
 	return SUCCESS;
 }
 
@@ -350,13 +381,13 @@ next_commit(struct history *h)
 		size_t n;
 
 		if (h->ready.n) {
-			n = h->ready.items[0];
+			n = h->ready.items[h->ready.n - 1];
 			if (h->nodes[n].waiting || h->nodes[n].shown) {
-				heap_pop(h, &h->ready); /* a child was found since */
+				h->ready.n--; /* a child was found since */
 				continue;
 			}
 			if (settled(h, n)) {
-				heap_pop(h, &h->ready);
+				h->ready.n--;
 				if ((h->failed = read_commit(h, n)) != SUCCESS)
 					return SIZE_MAX;
 				return n;
@@ -370,6 +401,39 @@ next_commit(struct history *h)
 	}
 }
 
+static void
+push_ready(struct history *h, size_t n)
+{
+	h->ready.items =
+		xgrow(h->ready.items, &h->ready.alloc, h->ready.n + 1, sizeof(*h->ready.items));
+	h->ready.items[h->ready.n++] = n;
+}
+
+/* The tips no other tip leads to, the newest on top of the ready stack. */
+static void
+push_tips(struct history *h, const struct graph_id *tips, size_t n_tips)
+{
+	struct heap by_time = { .before = newer };
+	size_t *order = xcalloc(n_tips + 1, sizeof(*order)), n = 0;
+
+	for (size_t i = 0; i < n_tips; i++) {
+		size_t t = found(h, &tips[i]);
+
+		if (!h->nodes[t].waiting)
+			heap_push(h, &by_time, t);
+	}
+	while (by_time.n) {
+		size_t t = heap_pop(h, &by_time);
+
+		if (!n || order[n - 1] != t) /* a commit several refs name */
+			order[n++] = t;
+	}
+	while (n)
+		push_ready(h, order[--n]);
+	free(order);
+	free(by_time.items);
+}
+
 enum status_code
 history_open(struct history **out, const struct history_opts *opts)
 {
@@ -381,34 +445,32 @@ history_open(struct history **out, const struct history_opts *opts)
 	*out = NULL;
 	h->git_ready = gitlib_init();
 	h->unread.before = higher;
-	h->ready.before = newer;
 	if (git_repository_open_ext(&h->repo, opts->repo ? opts->repo : ".", 0, NULL) < 0) {
 		code = git_fail(opts->repo ? opts->repo : "the current directory");
 		history_close(&h);
 		return code;
 	}
 	read_shallow(h);
+	commit_reader_init(&h->reader, h->repo);
 	/* A shallow clone's file would name parents the clone does not have. */
 	if (!h->n_shallow && !opts->no_commit_graph) {
 		char *objects = xasprintf("%s/objects", git_repository_commondir(h->repo));
 
 		h->cg = commit_graph_open(objects);
 		free(objects);
+		if (h->cg) /* untouched pages cost nothing until the walk gets there */
+			h->at_pos = xcalloc(commit_graph_count(h->cg) + 1, sizeof(*h->at_pos));
 	}
 	if ((code = git_refs_read(&h->refs, h->repo, opts->all, &tips, &n_tips)) != SUCCESS) {
 		history_close(&h);
 		return code;
 	}
-	/* Every tip read first: the ready heap is ordered by time, which a commit the
-	 * commit-graph lacks has only once read, and the newest tip goes first. */
+	/* Every tip read first: tips go out newest first, and a commit the
+	 * commit-graph lacks has its time only once read. */
 	for (size_t i = 0; i < n_tips && code == SUCCESS; i++)
 		code = read_commit(h, found(h, &tips[i]));
-	for (size_t i = 0; i < n_tips && code == SUCCESS; i++) {
-		size_t n = found(h, &tips[i]);
-
-		if (!h->nodes[n].waiting)
-			heap_push(h, &h->ready, n);
-	}
+	if (code == SUCCESS)
+		push_tips(h, tips, n_tips);
 	if (code != SUCCESS) {
 		free(tips);
 		history_close(&h);
@@ -427,22 +489,11 @@ release_current(struct history *h)
 	h->current.summary = h->current.author = NULL;
 }
 
-/* The message's first line, sanitized. */
-static char *
-summary_of(git_commit *commit)
-{
-	const char *s = git_commit_summary(commit);
-
-	return text_sanitize(s ? s : "", s ? strlen(s) : 0, false);
-}
-
 bool
 history_next(struct history *h, struct history_commit *c)
 {
 	const struct node *node;
-	const git_signature *a;
-	git_commit *commit = NULL;
-	git_oid oid;
+	const struct commit_fields *f = &h->reader.f;
 	size_t n;
 
 	release_current(h);
@@ -455,28 +506,24 @@ history_next(struct history *h, struct history_commit *c)
 	for (size_t k = 0; k < node->n_parents; k++) {
 		size_t p = h->parents[node->first_parent + k];
 
-		h->current_parents[k] = h->nodes[p].id;
+		node_id(h, p, &h->current_parents[k]);
 		if (--h->nodes[p].waiting == 0)
-			heap_push(h, &h->ready, p);
+			push_ready(h, p);
 	}
-	memcpy(oid.id, node->id.bytes, GRAPH_ID_SIZE);
 	h->current = (struct history_commit){
-		.id = node->id,
 		.parents = h->current_parents,
 		.n_parents = node->n_parents,
 		.time = node->time,
-		.refs = git_refs_of(&h->refs, &node->id),
 	};
+	node_id(h, n, &h->current.id);
+	h->current.refs = git_refs_of(&h->refs, &h->current.id);
 	/* Its parents may have come from the commit-graph: the object is read here. */
-	if (git_commit_lookup(&commit, h->repo, &oid) < 0) {
-		h->failed = unreadable(&oid);
+	if ((h->failed = commit_reader_read(&h->reader, &h->current.id, true)) != SUCCESS)
 		return false;
-	}
-	a = git_commit_author(commit);
-	h->current.summary = summary_of(commit);
-	h->current.author = text_sanitize(a && a->name ? a->name : "",
-					  a && a->name ? strlen(a->name) : 0, false);
-	git_commit_free(commit);
+	h->current.summary =
+		text_sanitize(f->summary.data ? f->summary.data : "", f->summary.len, false);
+	h->current.author =
+		text_sanitize(f->author.data ? f->author.data : "", f->author.len, false);
 	*c = h->current;
 	return true;
 }
@@ -496,10 +543,14 @@ history_close(struct history **hp)
 		return;
 	release_current(h);
 	git_refs_release(&h->refs);
+	if (h->repo)
+		commit_reader_release(&h->reader);
 	git_repository_free(h->repo);
 	free(h->nodes);
 	free(h->parents);
 	free(h->slots);
+	free(h->ids);
+	free(h->at_pos);
 	free(h->shallow);
 	free(h->ready.items);
 	free(h->unread.items);

@@ -199,6 +199,25 @@ done
 for b in $(seq 0 11); do [ -n "${tips[$b]:-}" ] && git update-ref "refs/heads/b$b" "${tips[$b]}"; done
 git update-ref refs/pull/1/head "${tips[3]}"
 check generated --all
+# Packed: the walk inflates the start of each commit from the pack itself (the
+# loose objects above went through libgit2); the drawing, subjects and names are
+# the same to the byte.
+cp "$tmp/generated.utf8" "$tmp/generated.loose"
+git repack -adq || fail "generated: repack"
+[ -z "$(find .git/objects -path '*/objects/??/*' -type f)" ] || fail "generated: loose objects left"
+check generated --all
+cmp -s "$tmp/generated.loose" "$tmp/generated.utf8" ||
+	fail "generated: packed, the drawing changed: $(diff "$tmp/generated.loose" "$tmp/generated.utf8" | head -5)"
+# Freed lanes are taken by the lanes right of them (╱), and the tracer follows a
+# moved lane and rejects a diagonal that carries nothing or a lane cut short.
+grep -q '╱' "$tmp/generated.utf8" || fail "generated: no lane moves left"
+sed '0,/╱/s//│/' "$tmp/generated.utf8" >"$tmp/broken"
+"$TRACE" "$tmp/broken" "$tmp/generated.parents" >/dev/null && fail "the tracer accepted a diagonal turned into a line"
+sed '0,/╱/s// /' "$tmp/generated.utf8" >"$tmp/broken"
+"$TRACE" "$tmp/broken" "$tmp/generated.parents" >/dev/null && fail "the tracer accepted a lane cut short"
+sed '5s/^● /●╱ /' "$tmp/linear.utf8" >"$tmp/broken"
+cmp -s "$tmp/broken" "$tmp/linear.utf8" && fail "no row to add a stray diagonal to"
+"$TRACE" "$tmp/broken" "$tmp/linear.parents" >/dev/null && fail "the tracer accepted a stray diagonal"
 # A commit-graph of what there is, then more commits on top: a split chain of two
 # layers, and commits newer than both, which the walk reads from their objects.
 git commit-graph write --reachable --split 2>/dev/null || fail "generated: commit-graph write"
@@ -225,10 +244,14 @@ grep -q "pull/1" "$tmp/gen.plain" && fail "pull request refs are shown"
 new_repo hostile
 commit "$(printf 'title \033]0;pwned\007 with \033[2J escapes \342\200\256 bidi')"
 git branch "$(printf 'evil\033[31mred')" 2>/dev/null || git branch "evil-plain"
+# Its message's first paragraph runs over three lines, the summary joins them.
+commit "$(printf 'a subject\nover three\n  lines\n\nand a body')"
+git repack -adq
 LC_ALL=C.UTF-8 "$SITREP" graph --repo "$tmp/hostile" --all >"$tmp/hostile.out"
 grep -q "$(printf '\033')" "$tmp/hostile.out" && fail "an escape sequence reached the output"
 grep -q "$(printf '\342\200\256')" "$tmp/hostile.out" && fail "a bidi override reached the output"
 grep -q "title  with  escapes  bidi" "$tmp/hostile.out" || fail "hostile: $(cat -v "$tmp/hostile.out")"
+grep -q "(HEAD -> main) a subject over three lines$" "$tmp/hostile.out" || fail "hostile: the summary: $(cat -v "$tmp/hostile.out")"
 
 # A corrupt repository: a clear error, no crash.
 new_repo corrupt

@@ -4,7 +4,10 @@
  * it ends, and the commits it ends at must be that commit's parents, each as many
  * times as git lists it, a parent not in the drawing being a line that runs off its
  * bottom. A line that ends nowhere, turns up, or enters a cell from a side the cell
- * does not join is an error. Knows the box-drawing glyphs and the ASCII ones.
+ * does not join is an error. Knows the box-drawing glyphs and the ASCII ones. A
+ * diagonal (╱ or /) in a cell takes the line coming down into the empty cell to its
+ * right over to the cell below its left neighbour (a lane moving left); a diagonal
+ * no line goes through is an error too.
  *
  * usage: graph_trace GRAPH PARENTS [--complete]
  * --complete: every commit of PARENTS must be in the drawing, once.
@@ -38,6 +41,7 @@ struct row {
 };
 
 static struct row rows[MAX_ROWS];
+static unsigned char *diagonal_used[MAX_ROWS]; /* per cell: a line went through it */
 static size_t n_rows;
 static unsigned problems;
 
@@ -93,6 +97,7 @@ read_graph(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	static char line[1 << 16];
+	static uint32_t cells[MAX_CELLS];
 
 	if (!f) {
 		perror(path);
@@ -111,11 +116,14 @@ read_graph(const char *path)
 				end = i;
 				break;
 			}
-		r->cells = calloc(MAX_CELLS, sizeof(*r->cells));
 		while (s < line + end && r->n < MAX_CELLS)
-			s += utf8_next(s, &r->cells[r->n++]);
-		while (r->n && r->cells[r->n - 1] == ' ')
+			s += utf8_next(s, &cells[r->n++]);
+		while (r->n && cells[r->n - 1] == ' ')
 			r->n--;
+		/* Each row as long as it is: a whole history has a hundred thousand. */
+		r->cells = malloc((r->n + 1) * sizeof(*r->cells));
+		memcpy(r->cells, cells, r->n * sizeof(*r->cells));
+		diagonal_used[n_rows - 1] = calloc(r->n + 1, 1);
 	}
 	fclose(f);
 }
@@ -189,6 +197,22 @@ add_edge(struct edges *e, const char *to)
 	snprintf(e->to[e->n++], HASH + 1, "%s", to);
 }
 
+static bool
+is_diagonal(size_t r, long c)
+{
+	uint32_t ch = cell(r, c);
+
+	return ch == '/' || ch == 0x2571; /* ╱ */
+}
+
+/* Whether a line coming down into cell (r, c) goes on: the cell joins it from
+ * above, or it is empty with a diagonal to its left. */
+static bool
+takes_from_above(size_t r, long c)
+{
+	return (sides(r, c) & (U | CROSS | NODE)) || (!sides(r, c) && is_diagonal(r, c - 1));
+}
+
 /* Follows a line entering cell (r, c) from side `from` to where it ends. */
 static void
 follow(const char *src, size_t r, long c, unsigned from, struct edges *out, unsigned depth)
@@ -204,6 +228,11 @@ follow(const char *src, size_t r, long c, unsigned from, struct edges *out, unsi
 		return;
 	}
 	s = sides(r, c);
+	if (!s && from == U && is_diagonal(r, c - 1)) {
+		diagonal_used[r][c - 1] = 1;
+		follow(src, r + 1, c - 2, U, out, depth + 1);
+		return;
+	}
 	if (s & NODE) {
 		if (!rows[r].sha[0])
 			problem("a line from %s ends in a node on a row without a commit", src);
@@ -241,6 +270,7 @@ struct commit {
 	char (*parents)[HASH + 1];
 	size_t n_parents;
 	unsigned seen;
+	bool drawn;
 };
 
 static struct commit *commits;
@@ -280,22 +310,28 @@ read_parents(const char *path)
 	fclose(f);
 }
 
+static int
+cmp_commit(const void *a, const void *b)
+{
+	return strcmp(((const struct commit *)a)->sha, ((const struct commit *)b)->sha);
+}
+
+/* commits[] sorted by sha (a whole history is hundreds of thousands). */
 static struct commit *
 find_commit(const char *sha)
 {
-	for (size_t i = 0; i < n_commits; i++)
-		if (!strcmp(commits[i].sha, sha))
-			return &commits[i];
-	return NULL;
+	struct commit key;
+
+	snprintf(key.sha, sizeof(key.sha), "%s", sha);
+	return bsearch(&key, commits, n_commits, sizeof(*commits), cmp_commit);
 }
 
 static bool
 in_drawing(const char *sha)
 {
-	for (size_t r = 0; r < n_rows; r++)
-		if (!strcmp(rows[r].sha, sha))
-			return true;
-	return false;
+	const struct commit *c = find_commit(sha);
+
+	return c && c->drawn;
 }
 
 static int
@@ -333,7 +369,7 @@ check_row(size_t r)
 		return 0;
 	}
 	/* A line leaves a node only where the cell below joins it from above. */
-	if (sides(r + 1, col) & (U | CROSS | NODE))
+	if (takes_from_above(r + 1, col))
 		follow(c->sha, r + 1, col, U, &e, 0);
 	want = calloc(c->n_parents + 1, sizeof(*want));
 	for (size_t k = 0; k < c->n_parents; k++)
@@ -366,12 +402,27 @@ main(int argc, char **argv)
 	}
 	read_graph(argv[1]);
 	read_parents(argv[2]);
+	if (n_commits)
+		qsort(commits, n_commits, sizeof(*commits), cmp_commit);
+	for (size_t r = 0; r < n_rows; r++) {
+		struct commit *c = rows[r].sha[0] ? find_commit(rows[r].sha) : NULL;
+
+		if (c)
+			c->drawn = true;
+	}
 	for (size_t r = 0; r < n_rows; r++) {
 		if (!rows[r].sha[0])
 			continue;
 		drawn++;
 		lines += check_row(r);
 	}
+	/* Every diagonal carries a line from a commit above it (lines from above the
+	 * drawing's first row are not followed: a drawing cut at the top may leave one). */
+	for (size_t r = 1; r < n_rows; r++)
+		for (size_t i = 0; i < rows[r].n; i++)
+			if (is_diagonal(r, (long)i) && !diagonal_used[r][i])
+				problem("the diagonal on line %zu, cell %zu, carries no line",
+					r + 1, i);
 	for (size_t i = 0; i < n_commits; i++) {
 		if (commits[i].seen > 1)
 			problem("%s is drawn more than once", commits[i].sha);

@@ -1,6 +1,6 @@
 /* test_graph.c - the lane layout on small graphs given by hand: the rows an octopus
- * merge, a join of several lanes and a root followed by an unrelated tip produce,
- * in box drawing and ASCII. (Real repositories and their topology against git are
+ * merge, a join of several lanes, a root followed by an unrelated tip and lanes
+ * moving into a freed one produce, in box drawing and ASCII. (Real repositories and their topology against git are
  * tests/integration/graph.sh.) */
 #include "sitrep/sitrep.h"
 #include "sitrep/graph.h"
@@ -52,20 +52,31 @@ graph__octopus_and_joins(void **state)
 	struct graph *g = graph_new();
 
 	(void)state;
-	/* 1 merges 2, 3 and 4, each of which comes from 5. */
+	/* 1 merges 2, 3 and 4, each of which comes from 5: once lanes 0 and 1 both
+	 * wait for 5 and pass a row, they meet. */
 	assert_string_equal(add(g, false, 1, 2, 3, 4, 0), "●/├─┬─╮");
 	assert_string_equal(add(g, false, 2, 5, 0), "● │ │");
 	assert_string_equal(add(g, false, 3, 5, 0), "│ ● │");
-	assert_string_equal(add(g, false, 4, 5, 0), "│ │ ●");
-	assert_string_equal(add(g, false, 5, 0), "●─┴─╯");
+	assert_string_equal(add(g, false, 4, 5, 0), "│╱  ●");
+	assert_string_equal(add(g, false, 5, 0), "●───╯");
 	graph_free(g);
 
 	g = graph_new();
 	assert_string_equal(add(g, true, 1, 2, 3, 4, 0), "*/|-.-.");
 	add(g, true, 2, 5, 0);
 	add(g, true, 3, 5, 0);
-	add(g, true, 4, 5, 0);
-	assert_string_equal(add(g, true, 5, 0), "*-'-'");
+	assert_string_equal(add(g, true, 4, 5, 0), "|/  *");
+	assert_string_equal(add(g, true, 5, 0), "*---'");
+	graph_free(g);
+
+	g = graph_new();
+	/* Three lanes end in 5 on its row (┴ ╯): lanes 0 and 2 wait for it, and the
+	 * commit between them on the row before keeps them apart. */
+	assert_string_equal(add(g, false, 1, 5, 0), "●");
+	assert_string_equal(add(g, false, 2, 4, 0), "│ ●");
+	assert_string_equal(add(g, false, 3, 5, 0), "│ │ ●");
+	assert_string_equal(add(g, false, 4, 5, 0), "│ ● │");
+	assert_string_equal(add(g, false, 5, 0), "●─┴─╯");
 	graph_free(g);
 }
 
@@ -75,12 +86,13 @@ graph__crossing_and_roots(void **state)
 	struct graph *g = graph_new();
 
 	(void)state;
-	/* 1 -> 3, 2 -> 3 and 4: lane 1 waits for 3 while 2's second parent crosses it. */
+	/* 1 -> 3, 2 -> 4 and 3: lane 0 waits for 3 while 2's second parent crosses it
+	 * into lane 2. */
 	assert_string_equal(add(g, false, 1, 3, 0), "●");
-	assert_string_equal(add(g, false, 2, 3, 4, 0), "│ ●/│ ├─╮");
-	assert_string_equal(add(g, false, 4, 0), "│ │ ●");
-	/* 3 ends lanes 0 and 1; it is a root: its lane is free. */
-	assert_string_equal(add(g, false, 3, 0), "●─╯");
+	assert_string_equal(add(g, false, 2, 4, 3, 0), "│ ●/│ ├─╮");
+	assert_string_equal(add(g, false, 4, 0), "│ ● │");
+	/* 3 ends lanes 0 and 2; it is a root: its lane is free. */
+	assert_string_equal(add(g, false, 3, 0), "●───╯");
 	/* A tip after a root never sits right under it. */
 	assert_string_equal(add(g, false, 6, 7, 0), "  ●");
 	assert_string_equal(add(g, false, 7, 0), "  ●");
@@ -111,6 +123,48 @@ graph__merge_joins_a_waiting_lane(void **state)
 	graph_free(g);
 }
 
+static void
+graph__lanes_move_left(void **state)
+{
+	struct graph *g = graph_new();
+
+	(void)state;
+	/* Three tips; 21 ends lane 1 (its two children wait in lanes 0 and 1), and on
+	 * the next row lane 2 moves into the free lane: 31 is drawn in lane 1, and the
+	 * lane going on from it to 23 joins from there. */
+	assert_string_equal(add(g, false, 10, 11, 0), "●");
+	assert_string_equal(add(g, false, 20, 21, 0), "│ ●");
+	assert_string_equal(add(g, false, 30, 31, 0), "│ │ ●");
+	assert_string_equal(add(g, false, 11, 21, 0), "● │ │");
+	assert_string_equal(add(g, false, 21, 22, 0), "●─╯ │");
+	assert_string_equal(add(g, false, 22, 23, 0), "●  ╱");
+	assert_string_equal(add(g, false, 31, 23, 0), "│ ●");
+	assert_string_equal(add(g, true, 23, 0), "*-'");
+	graph_free(g);
+
+	g = graph_new();
+	/* A run of lanes right of a gap moves on the same row, each by one lane; not
+	 * on the row of the root that leaves the gap (its cell is the commit's). */
+	add(g, true, 1, 5, 0);
+	add(g, true, 2, 6, 0);
+	add(g, true, 3, 7, 0);
+	assert_string_equal(add(g, true, 4, 8, 0), "| | | *");
+	assert_string_equal(add(g, true, 6, 0), "| * | |");
+	assert_string_equal(add(g, true, 5, 9, 0), "*  / /");
+	assert_string_equal(add(g, true, 7, 9, 0), "| * |");
+	graph_free(g);
+
+	g = graph_new();
+	/* Lanes 0 and 1 both wait for 9: on the next row they pass, lane 1 meets lane
+	 * 0 (╱ into its line); 4's lane joins the one lane left at 9. */
+	assert_string_equal(add(g, false, 1, 9, 0), "●");
+	assert_string_equal(add(g, false, 2, 9, 0), "│ ●");
+	assert_string_equal(add(g, false, 3, 4, 0), "│╱  ●");
+	assert_string_equal(add(g, false, 4, 9, 0), "│   ●");
+	assert_string_equal(add(g, false, 9, 0), "●───╯");
+	graph_free(g);
+}
+
 int
 main(void)
 {
@@ -118,6 +172,7 @@ main(void)
 		cmocka_unit_test(graph__octopus_and_joins),
 		cmocka_unit_test(graph__crossing_and_roots),
 		cmocka_unit_test(graph__merge_joins_a_waiting_lane),
+		cmocka_unit_test(graph__lanes_move_left),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
