@@ -155,6 +155,8 @@ struct store_deploy_row {
  * production first. */
 enum status_code store_deploy_rows(struct store *store, struct store_deploy_row **rows, size_t *n);
 void store_deploy_rows_free(struct store_deploy_row *rows, size_t n);
+/* What one row holds (a row moved out of a list is released alone). */
+void store_deploy_row_release(struct store_deploy_row *row);
 /* The newest deployment of each service and environment that is baking at now
  * (started, not ended badly, unfinished or before its bake_until), newest first. */
 enum status_code store_baking_deploys(struct store *store, int64_t now,

@@ -22,14 +22,7 @@ rollback_alarms_free(struct rollback_alarm *alarms, size_t n)
 		free(alarms[i].name);
 		free(alarms[i].acted);
 		health_report_release(&alarms[i].health);
-		free(alarms[i].deploy.service);
-		free(alarms[i].deploy.environment);
-		free(alarms[i].deploy.version);
-		free(alarms[i].deploy.pattern);
-		free(alarms[i].deploy.status);
-		free(alarms[i].deploy.source_id);
-		free(alarms[i].deploy.target);
-		free(alarms[i].deploy.sha);
+		store_deploy_row_release(&alarms[i].deploy);
 	}
 	free(alarms);
 }

@@ -395,19 +395,24 @@ store_sha_deploys(struct store *store, const char *sha, size_t limit,
 }
 
 void
+store_deploy_row_release(struct store_deploy_row *r)
+{
+	free(r->service);
+	free(r->environment);
+	free(r->version);
+	free(r->pattern);
+	free(r->status);
+	free(r->source_id);
+	free(r->target);
+	free(r->sha);
+	free(r->previous);
+}
+
+void
 store_deploy_rows_free(struct store_deploy_row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].service);
-		free(rows[i].environment);
-		free(rows[i].version);
-		free(rows[i].pattern);
-		free(rows[i].status);
-		free(rows[i].source_id);
-		free(rows[i].target);
-		free(rows[i].sha);
-		free(rows[i].previous);
-	}
+	for (size_t i = 0; i < n; i++)
+		store_deploy_row_release(&rows[i]);
 	free(rows);
 }
 
