@@ -5,24 +5,13 @@
 # after the sync daemon's next round (here `sitrep sync --once`, as the harness's
 # console is --read-only) the row shows "acked".
 set -u
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/harness.bash"
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	harness_cleanup
-}
-trap cleanup EXIT
+trap harness_cleanup EXIT
 
 start=2025-03-03T10:00:00Z
 export SITREP_TIME_NOW=$start TZ=UTC
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 --start $start \
-	--require-token og-s3cret >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "FAIL: sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim --start $start --require-token og-s3cret
 cat >"$tmp/config" <<CONF
 [sitrep]
 	user = alice

@@ -8,22 +8,15 @@
 # none with [ui] bell = false. With no failing bake (the clock at 07:06) there is
 # no banner.
 set -u
-SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/harness.bash"
-sim_pid=
 cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	tmux -L "$sock-bell" kill-server 2>/dev/null
 	harness_cleanup
 }
 trap cleanup EXIT
 
-"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || { echo "FAIL: sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+start_sim
 export TOKEN=t0ken TZ=UTC
 cat >"$tmp/config" <<CONF
 [ui]

@@ -7,6 +7,8 @@
 # --read-only unless READ_ONLY is set empty (the console's sync worker then runs).
 SITREP=${SITREP:-./sitrep}
 SITREP=$(cd "$(dirname "$SITREP")" && pwd)/$(basename "$SITREP")
+SITREP_SIM=${SITREP_SIM:-./sitrep-sim}
+sim_pid=
 sock="sitrep-test-$$"
 n_start=0
 failures=0
@@ -64,7 +66,17 @@ wait_gone() {
 }
 expect() { has "$1" || fail "$2: no \"$1\" on the screen:$(printf '\n%s' "$(screen)")"; }
 expect_not() { has "$1" && fail "$2: \"$1\" is on the screen"; }
+# start_sim [OPTION...]: a frozen sitrep-sim on a free loopback port (its log in
+# $tmp/sim.log), stopped by harness_cleanup; sets base, its URL.
+start_sim() {
+	"$SITREP_SIM" --port 0 --port-file "$tmp/port" --speed 0 "$@" >"$tmp/sim.log" 2>&1 &
+	sim_pid=$!
+	for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+	[ -s "$tmp/port" ] || { echo "FAIL: sitrep-sim did not start: $(cat "$tmp/sim.log")"; exit 1; }
+	base="http://127.0.0.1:$(cat "$tmp/port")"
+}
 harness_cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	tmux -L "$sock" kill-server 2>/dev/null
 	rm -rf "$tmp"
 }
